@@ -1,0 +1,113 @@
+import type { ActorContext, ProcessContext } from './context.ts'
+import type { StopReason } from './inspection.ts'
+import type { MailboxOptions } from './mailbox.ts'
+import type { Signal } from './signals.ts'
+import type { SupervisionOptions } from './supervision.ts'
+
+/** A handler-style actor: state in, state out, typed messages. */
+export interface ActorDefinition<M, S, P = undefined> {
+  /** Builds the initial state; runs at spawn and at every restart. */
+  init?: (props: P, ctx: ActorContext<M>) => S
+  /**
+   * Handles one message and returns the next state. A returned promise holds the mailbox
+   * until it settles. A throw fails the actor and its supervisor decides.
+   */
+  receive: (state: S, message: M, ctx: ActorContext<M>) => S | Promise<S>
+  /** Runs after `init`, before the first message; a returned promise holds the mailbox. */
+  started?: (state: S, ctx: ActorContext<M>) => void | Promise<void>
+  /** Runs once when the actor stops or before a restart, after its children have stopped. */
+  stopped?: (state: S, ctx: ActorContext<M>, reason: StopReason | 'restart') => void | Promise<void>
+  /** Handles `Terminated` of watched actors and, with `trapExit`, `Exit` of linked ones. */
+  signal?: (state: S, signal: Signal, ctx: ActorContext<M>) => S | Promise<S>
+  /** Runs for a message marked with `ctx.unhandled()`; the default sends it to dead letters. */
+  unhandled?: (message: M, ctx: ActorContext<M>) => void
+  /** How this actor supervises the children it spawns. */
+  supervision?: SupervisionOptions
+  /** This actor's mailbox; `SpawnOptions.mailbox` overrides it. */
+  mailbox?: MailboxOptions
+  /** Receive `Exit` signals from failing linked actors instead of failing with them. */
+  trapExit?: boolean
+}
+
+/** A process-style actor: an async function that takes its messages with `self.receive`. Returning stops it normally. */
+export type ProcessFunction<M, P = undefined> = (self: ProcessContext<M>, props: P) => Promise<unknown>
+
+/** A handler-style actor definition made by {@link defineActor}. */
+export interface HandlerBehavior<M, S, P> {
+  readonly kind: 'handler'
+  readonly definition: ActorDefinition<M, S, P>
+}
+
+/** A process-style actor made by {@link defineProcess}, with its own defaults. */
+export interface ProcessBehavior<M, P> {
+  readonly kind: 'process'
+  readonly run: ProcessFunction<M, P>
+  readonly options: ProcessDefaults
+}
+
+/** Defaults of a process-style actor. */
+export interface ProcessDefaults {
+  supervision?: SupervisionOptions
+  mailbox?: MailboxOptions
+  trapExit?: boolean
+}
+
+/** Anything `spawn` accepts. */
+export type Behavior<M, P = undefined> =
+  // biome-ignore lint/suspicious/noExplicitAny: the state type is the definition's own business
+  | HandlerBehavior<M, any, P>
+  | ProcessBehavior<M, P>
+  | ProcessFunction<M, P>
+
+/** Options of `spawn`. */
+export interface SpawnOptions<P = undefined> {
+  /**
+   * The actor's name: the last segment of its path, registered on this node so that
+   * `findActor(name)` finds it. Unique per node. Generated (`$…`) when not given.
+   */
+  name?: string
+  /** Handed to `init` (handler actors) or as the second argument (process actors). */
+  props?: P
+  /** Overrides the definition's mailbox settings. */
+  mailbox?: MailboxOptions
+}
+
+/**
+ * Defines a handler-style actor.
+ *
+ * @example
+ * ```ts
+ * type Msg = { type: 'inc'; by: number } | { type: 'get' }
+ * const Counter = defineActor<Msg, { n: number }>({
+ *   init: () => ({ n: 0 }),
+ *   receive(state, msg, ctx) {
+ *     if (msg.type === 'inc') return { n: state.n + msg.by }
+ *     ctx.reply(state.n)
+ *     return state
+ *   },
+ * })
+ * ```
+ */
+export function defineActor<M, S = undefined, P = undefined>(
+  definition: ActorDefinition<M, S, P>,
+): HandlerBehavior<M, S, P> {
+  return { kind: 'handler', definition }
+}
+
+/**
+ * Defines a process-style actor with defaults (supervision of its children, mailbox, trapExit).
+ * A bare async function can be spawned too.
+ *
+ * @example
+ * ```ts
+ * const Echo = defineProcess<string>(async (self) => {
+ *   for (;;) self.reply(await self.receive())
+ * })
+ * ```
+ */
+export function defineProcess<M, P = undefined>(
+  run: ProcessFunction<M, P>,
+  options: ProcessDefaults = {},
+): ProcessBehavior<M, P> {
+  return { kind: 'process', run, options }
+}

@@ -1,0 +1,631 @@
+import type { Logger } from 'pino'
+import { CancelledError } from '../concurrency/errors.ts'
+import { AskRef } from './ask.ts'
+import type { Behavior, SpawnOptions } from './behavior.ts'
+import type { ActorContext } from './context.ts'
+import { ActorStoppedError, LinkedActorFailedError, RestartIntensityError } from './errors.ts'
+import type { Directive, StopReason } from './inspection.ts'
+import { Mailbox } from './mailbox.ts'
+import { checkName } from './names.ts'
+import { type AskOptions, type Ref, RefBase } from './ref.ts'
+import type { Runtime } from './runtime.ts'
+import { Exit, SIGNAL_SENDER, type Signal, Terminated } from './signals.ts'
+import { allowRestart, backoffDelay, type Supervision } from './supervision.ts'
+import type { ActorSystem } from './system.ts'
+import { type Template, templateOf } from './template.ts'
+
+export const RUNNING = 0
+/** `ctx.stop()` was called while a handler runs: stop once it settles. */
+export const STOP_PENDING = 1
+/** Failed and waiting for its supervisor, restarting, or backing off. */
+export const SUSPENDED = 2
+export const STOPPING = 3
+export const STOPPED = 4
+
+const directives: readonly Directive[] = ['restart', 'resume', 'stop', 'escalate']
+
+/** Who is told when an actor stops: another actor (a `Terminated` signal) or a function. */
+export type Watcher = Cell | ((terminated: Terminated) => void)
+
+interface RoomWaiter {
+  message: unknown
+  resolve: () => void
+  reject: (error: unknown) => void
+}
+
+/** The rarely used parts of an actor, allocated on first use to keep idle actors small. */
+class CellExtras {
+  watchers: Set<Watcher> | null = null
+  watching: Set<Cell> | null = null
+  links: Set<Cell> | null = null
+  restartLog: number[] | null = null
+  roomWaiters: RoomWaiter[] | null = null
+  controller: AbortController | null = null
+  logger: Logger | null = null
+  pendingChildren = 0
+  afterChildren: (() => void) | null = null
+  stopWaiters: (() => void)[] | null = null
+  highWaterHit = false
+  exitError: unknown = undefined
+}
+
+/** The ref of an actor of this node. */
+export class LocalRef<M = unknown> extends RefBase<M> {
+  constructor(readonly cell: Cell) {
+    super()
+  }
+
+  get address(): string {
+    return `troupe://${this.cell.runtime.node}${this.cell.path}`
+  }
+
+  get path(): string {
+    return this.cell.path
+  }
+
+  get name(): string {
+    return this.cell.name
+  }
+
+  tell(message: M, sender?: Ref): void {
+    this.cell.enqueue(message, sender)
+  }
+
+  ask<R = unknown>(message: M, options?: AskOptions): Promise<R> {
+    const ask = this.cell.runtime.asks.open(this, options)
+    this.cell.enqueue(message, ask)
+    return ask.promise as Promise<R>
+  }
+
+  send(message: M, options?: { signal?: AbortSignal }): Promise<void> {
+    return this.cell.send(message, options?.signal)
+  }
+
+  override equals(other: Ref<unknown>): boolean {
+    return other instanceof LocalRef ? other.cell === this.cell : other.address === this.address
+  }
+}
+
+/**
+ * One actor: its mailbox, state, children and lifecycle. The cell is also the actor's context
+ * (`ctx`), which saves an object per actor; the context type shows only the public part.
+ */
+export abstract class Cell implements ActorContext<unknown> {
+  scheduled = false
+  status = RUNNING
+  /** A handler, hook or (process actors) the function between receives holds the mailbox. */
+  busy = false
+  /** Bumped at every restart and stop, so that a late result of an earlier incarnation is ignored. */
+  incarnation = 0
+  mailbox: Mailbox | null = null
+  sender: Ref | undefined = undefined
+  current: unknown = undefined
+  childCells: Set<Cell> | null = null
+  exitReason: StopReason | undefined = undefined
+  private extra: CellExtras | null = null
+  readonly ref: LocalRef
+
+  constructor(
+    readonly runtime: Runtime,
+    readonly system: ActorSystem,
+    readonly parentCell: Cell | null,
+    readonly template: Template,
+    readonly props: unknown,
+    private readonly givenName: string | undefined,
+    private readonly id: number,
+  ) {
+    this.ref = new LocalRef(this)
+  }
+
+  /** Starts (or, after a restart, starts again) this incarnation. */
+  abstract begin(): void
+  abstract run(batch: number): number
+  protected abstract runStoppedHook(reason: StopReason | 'restart', done: () => void): void
+  /** The current incarnation ends (restart or stop): release what waits on it. */
+  protected abstract endIncarnation(): void
+
+  // ---- ActorContext ----
+
+  get self(): Ref<unknown> {
+    return this.ref
+  }
+
+  get parent(): Ref | undefined {
+    return this.parentCell?.ref
+  }
+
+  get name(): string {
+    return this.givenName ?? `$${this.id.toString(36)}`
+  }
+
+  get path(): string {
+    return this.parentCell === null ? `/${this.name}` : `${this.parentCell.path}/${this.name}`
+  }
+
+  get signal(): AbortSignal {
+    const x = this.x
+    if (x.controller === null) {
+      x.controller = new AbortController()
+      if (this.status >= STOPPING) x.controller.abort(new CancelledError('actor stopped'))
+    }
+    return x.controller.signal
+  }
+
+  get log(): Logger {
+    const x = this.x
+    if (x.logger === null) x.logger = this.runtime.logger.child({ actor: this.path })
+    return x.logger
+  }
+
+  reply(value: unknown): void {
+    const to = this.sender
+    if (to === undefined) this.runtime.deadLetter(this.ref, value, undefined, 'no-sender')
+    else to.tell(value, this.ref)
+  }
+
+  unhandled(): void {
+    const message = this.current
+    const sender = this.sender
+    const hook = this.template.kind === 'handler' ? this.template.definition.unhandled : undefined
+    if (hook === undefined) {
+      this.runtime.deadLetter(this.ref, message, sender, 'unhandled')
+      return
+    }
+    try {
+      hook(message, this)
+    } catch (error) {
+      this.runtime.reportHook(this.ref, 'unhandled', error)
+    }
+    if (sender instanceof AskRef) this.runtime.deadLetter(this.ref, message, sender, 'unhandled')
+  }
+
+  spawn<C, P = undefined>(behavior: Behavior<C, P>, options?: SpawnOptions<P>): Ref<C> {
+    return this.spawnChild(behavior as Behavior<unknown, unknown>, options as SpawnOptions<unknown>) as Ref<C>
+  }
+
+  stop(ref?: Ref): void {
+    if (ref === undefined || (ref instanceof LocalRef && ref.cell === this)) {
+      if (this.busy && this.status === RUNNING) this.status = STOP_PENDING
+      else this.stopWith('normal')
+      return
+    }
+    if (ref instanceof LocalRef && ref.cell.parentCell === this) ref.cell.stopWith('stopped')
+    else throw new TypeError(`${this.path} can stop only itself and its children, not ${ref.path}`)
+  }
+
+  watch(ref: Ref): void {
+    const target = cellOf(ref)
+    if (target.status === STOPPED) {
+      this.enqueueSignal(new Terminated(ref, target.exitReason ?? 'stopped', target.extra?.exitError))
+      return
+    }
+    const t = target.x
+    if (t.watchers === null) t.watchers = new Set()
+    t.watchers.add(this)
+    const x = this.x
+    if (x.watching === null) x.watching = new Set()
+    x.watching.add(target)
+  }
+
+  unwatch(ref: Ref): void {
+    const target = cellOf(ref)
+    target.extra?.watchers?.delete(this)
+    this.extra?.watching?.delete(target)
+  }
+
+  link(ref: Ref): void {
+    const target = cellOf(ref)
+    if (target === this) return
+    if (target.status >= STOPPING) {
+      if (!this.template.trapExit) throw new ActorStoppedError(ref.address)
+      this.enqueueSignal(new Exit(ref, 'noproc'))
+      return
+    }
+    const a = this.x
+    const b = target.x
+    if (a.links === null) a.links = new Set()
+    if (b.links === null) b.links = new Set()
+    a.links.add(target)
+    b.links.add(this)
+  }
+
+  unlink(ref: Ref): void {
+    const target = cellOf(ref)
+    this.extra?.links?.delete(target)
+    target.extra?.links?.delete(this)
+  }
+
+  children(): Ref[] {
+    return this.childCells === null ? [] : [...this.childCells].map((c) => c.ref)
+  }
+
+  // ---- delivery ----
+
+  enqueue(message: unknown, sender: unknown): void {
+    if (this.status >= STOPPING) {
+      this.runtime.deadLetter(this.ref, message, sender, 'stopped')
+      return
+    }
+    const isolate = this.runtime.isolate
+    const m = isolate === null ? message : isolate(message)
+    let mb = this.mailbox
+    if (mb === null) {
+      mb = new Mailbox()
+      this.mailbox = mb
+    }
+    const limits = this.template.limits
+    if (mb.length >= limits.capacity) {
+      if (limits.overflow !== 'drop-oldest') {
+        this.runtime.deadLetter(this.ref, m, sender, 'mailbox-full', limits.capacity)
+        return
+      }
+      const oldest = mb.peekMessage()
+      const oldestSender = mb.peekSender()
+      mb.drop()
+      this.runtime.deadLetter(this.ref, oldest, oldestSender, 'mailbox-full', limits.capacity)
+    } else if (mb.length >= limits.highWater) {
+      this.highWater(mb.length + 1)
+    }
+    mb.push(m, sender)
+    if (this.status === RUNNING && !this.busy && !this.scheduled) this.runtime.scheduler.schedule(this)
+  }
+
+  enqueueSignal(signal: Signal): void {
+    if (this.status >= STOPPING) return
+    let mb = this.mailbox
+    if (mb === null) {
+      mb = new Mailbox()
+      this.mailbox = mb
+    }
+    mb.push(signal, SIGNAL_SENDER)
+    if (this.status === RUNNING && !this.busy && !this.scheduled) this.runtime.scheduler.schedule(this)
+  }
+
+  send(message: unknown, signal: AbortSignal | undefined): Promise<void> {
+    if (this.status >= STOPPING) {
+      this.runtime.deadLetter(this.ref, message, undefined, 'stopped')
+      return Promise.reject(new ActorStoppedError(this.ref.address))
+    }
+    const limits = this.template.limits
+    const queued = this.mailbox?.length ?? 0
+    const waiting = this.extra?.roomWaiters?.length ?? 0
+    if (queued + waiting < limits.capacity || limits.overflow === 'drop-newest' || limits.overflow === 'drop-oldest') {
+      this.enqueue(message, undefined)
+      return Promise.resolve()
+    }
+    if (limits.overflow === 'fail') {
+      const ask = new AskRef(this.runtime.asks, this.ref, 0, undefined)
+      this.runtime.deadLetter(this.ref, message, ask, 'mailbox-full', limits.capacity)
+      return ask.promise as Promise<never>
+    }
+    return new Promise<void>((resolve, reject) => {
+      const x = this.x
+      if (x.roomWaiters === null) x.roomWaiters = []
+      const waiters = x.roomWaiters
+      const waiter: RoomWaiter = { message, resolve, reject }
+      waiters.push(waiter)
+      if (signal === undefined) return
+      const onAbort = () => {
+        const i = waiters.indexOf(waiter)
+        if (i >= 0) waiters.splice(i, 1)
+        reject(signal.reason)
+      }
+      if (signal.aborted) onAbort()
+      else signal.addEventListener('abort', onAbort, { once: true })
+      waiter.resolve = () => {
+        signal.removeEventListener('abort', onAbort)
+        resolve()
+      }
+    })
+  }
+
+  /** After handling messages: lets `send`ers waiting for room in, re-arms the high-water mark. */
+  protected afterRun(mb: Mailbox): void {
+    const x = this.extra
+    if (x === null) return
+    const waiters = x.roomWaiters
+    if (waiters !== null) {
+      const capacity = this.template.limits.capacity
+      while (waiters.length > 0 && mb.length < capacity) {
+        const w = waiters.shift()!
+        mb.push(w.message, undefined)
+        w.resolve()
+      }
+    }
+    if (x.highWaterHit && mb.length < this.template.limits.highWater / 2) x.highWaterHit = false
+  }
+
+  private highWater(size: number): void {
+    const x = this.x
+    if (x.highWaterHit) return
+    x.highWaterHit = true
+    this.log.warn({ size }, `mailbox of ${this.path} passed its high-water mark (${size} messages)`)
+    if (this.runtime.inspecting) this.runtime.emit({ type: 'mailbox-high-water', ref: this.ref, size })
+  }
+
+  /** Schedules the actor if it can run and has messages. */
+  wake(): void {
+    if (this.status === RUNNING && !this.busy && !this.scheduled && this.mailbox !== null && this.mailbox.length > 0) {
+      this.runtime.scheduler.schedule(this)
+    }
+  }
+
+  // ---- children ----
+
+  spawnChild(behavior: Behavior<unknown, unknown>, options: SpawnOptions<unknown> = {}): Ref {
+    if (this.status >= STOPPING) throw new ActorStoppedError(this.ref.address)
+    if (typeof options !== 'object' || options === null) throw new TypeError('spawn options must be an object')
+    const name = options.name
+    if (name !== undefined) checkName(name)
+    const template = templateOf(behavior, options.mailbox)
+    const child = this.runtime.createCell(this, template, options.props, name)
+    if (name !== undefined) this.runtime.names.register(name, child.ref)
+    let kids = this.childCells
+    if (kids === null) {
+      kids = new Set()
+      this.childCells = kids
+    }
+    kids.add(child)
+    if (this.runtime.inspecting) this.runtime.emit({ type: 'spawned', ref: child.ref, parent: this.ref })
+    child.begin()
+    return child.ref
+  }
+
+  private childTerminated(child: Cell): void {
+    this.childCells?.delete(child)
+    const x = this.extra
+    if (x !== null && x.afterChildren !== null && --x.pendingChildren === 0) {
+      const next = x.afterChildren
+      x.afterChildren = null
+      next()
+    }
+  }
+
+  private stopChildren(done: () => void): void {
+    const kids = this.childCells
+    if (kids === null || kids.size === 0) {
+      done()
+      return
+    }
+    const x = this.x
+    x.pendingChildren = kids.size
+    x.afterChildren = done
+    // Last started stops first, as an Erlang supervisor does.
+    for (const child of [...kids].reverse()) child.stopWith('stopped')
+  }
+
+  // ---- failure and supervision ----
+
+  /** The actor's code threw: the asker (if any) gets the error, the supervisor decides. */
+  fail(error: unknown): void {
+    this.busy = false
+    if (this.status >= SUSPENDED) {
+      if (this.status < STOPPING) return
+      this.log.error({ err: error }, `${this.path} failed while stopping`)
+      return
+    }
+    const sender = this.sender
+    if (sender instanceof AskRef) sender.fail(error)
+    this.status = SUSPENDED
+    const parent = this.parentCell
+    if (parent === null) {
+      this.log.fatal({ err: error }, `guardian ${this.path} failed`)
+      this.stopWith('failed', error)
+      return
+    }
+    parent.supervise(this, error)
+  }
+
+  /** Decides for a failed child by this actor's supervision. */
+  supervise(child: Cell, error: unknown): void {
+    const supervision = this.supervisionOf()
+    let directive: Directive
+    try {
+      directive = supervision.decide(error, child.ref)
+      if (!directives.includes(directive)) throw new TypeError(`the decider returned ${String(directive)}`)
+    } catch (deciderError) {
+      this.runtime.reportHook(this.ref, 'decide', deciderError)
+      directive = 'stop'
+    }
+    const guardian = this.parentCell === null
+    if (directive === 'escalate' && guardian) directive = 'stop'
+    if (this.runtime.inspecting) this.runtime.emit({ type: 'failed', ref: child.ref, error, directive })
+    switch (directive) {
+      case 'resume':
+        child.log.warn({ err: error }, `${child.path} failed and resumes: ${describe(error)}`)
+        child.status = RUNNING
+        child.wake()
+        return
+      case 'stop':
+        child.log.error({ err: error }, `${child.path} failed and is stopped: ${describe(error)}`)
+        child.stopWith('failed', error)
+        return
+      case 'escalate':
+        this.fail(error)
+        return
+      case 'restart':
+        this.restartChild(child, error, supervision, guardian)
+    }
+  }
+
+  private restartChild(child: Cell, error: unknown, supervision: Supervision, guardian: boolean): void {
+    // The system's guardians count restarts per child (Akka's default); actors as supervisors
+    // count them across their children (Erlang's intensity).
+    const owner = guardian ? child.x : this.x
+    if (owner.restartLog === null) owner.restartLog = []
+    const log = owner.restartLog
+    if (!allowRestart(log, supervision, Date.now())) {
+      const { maxRestarts: restarts, withinMs } = supervision
+      if (this.runtime.inspecting) {
+        this.runtime.emit({ type: 'intensity-exceeded', supervisor: this.ref, child: child.ref, restarts, withinMs })
+      }
+      if (guardian) {
+        child.log.error({ err: error }, `${child.path} failed ${restarts + 1} times within ${withinMs} ms and is stopped: ${describe(error)}`)
+        log.length = 0
+        child.stopWith('failed', error)
+      } else {
+        this.fail(new RestartIntensityError(this.path, restarts, withinMs, error))
+      }
+      return
+    }
+    const delay = backoffDelay(supervision, log.length)
+    const restarts = log.length
+    for (const cell of this.restartSet(child, supervision)) {
+      const cause = cell === child ? error : new CancelledError(`restarted with ${child.path}`, { cause: error })
+      cell.restart(cause, delay, restarts)
+    }
+  }
+
+  private restartSet(child: Cell, supervision: Supervision): Cell[] {
+    if (supervision.strategy === 'one-for-one' || this.childCells === null) return [child]
+    const all = [...this.childCells].filter((c) => c.status < STOPPING)
+    if (supervision.strategy === 'one-for-all') return all
+    const from = all.indexOf(child)
+    return from < 0 ? [child] : all.slice(from)
+  }
+
+  protected supervisionOf(): Supervision {
+    return this.template.supervision
+  }
+
+  private restart(error: unknown, delayMs: number, restarts: number): void {
+    this.status = SUSPENDED
+    this.busy = false
+    this.incarnation++
+    this.abortSignal('restart')
+    this.endIncarnation()
+    this.stopChildren(() =>
+      this.runStoppedHook('restart', () => {
+        const go = () => {
+          if (this.status !== SUSPENDED) return
+          this.log.warn({ err: error }, `${this.path} restarted after failure: ${describe(error)}`)
+          if (this.runtime.inspecting) this.runtime.emit({ type: 'restarted', ref: this.ref, error, restarts })
+          this.status = RUNNING
+          this.begin()
+        }
+        if (delayMs > 0) setTimeout(go, delayMs)
+        else go()
+      }),
+    )
+  }
+
+  private abortSignal(why: string): void {
+    const x = this.extra
+    if (x !== null && x.controller !== null) {
+      x.controller.abort(new CancelledError(`actor ${why}`))
+      x.controller = null
+    }
+  }
+
+  // ---- stopping ----
+
+  /** Stops this actor: children first (depth first), then its `stopped` hook, then watchers are told. */
+  stopWith(reason: StopReason, error?: unknown): void {
+    if (this.status >= STOPPING) return
+    this.status = STOPPING
+    this.busy = false
+    this.incarnation++
+    if (error !== undefined) this.x.exitError = error
+    this.abortSignal('stopped')
+    this.endIncarnation()
+    this.stopChildren(() => this.runStoppedHook(reason, () => this.terminate(reason)))
+  }
+
+  /** Resolves once the actor has stopped. */
+  whenStopped(): Promise<void> {
+    if (this.status === STOPPED) return Promise.resolve()
+    return new Promise((resolve) => {
+      const x = this.x
+      if (x.stopWaiters === null) x.stopWaiters = []
+      x.stopWaiters.push(resolve)
+    })
+  }
+
+  /** Registers a function told once when the actor stops (at once if it has). */
+  onTerminated(listener: (terminated: Terminated) => void): () => void {
+    if (this.status === STOPPED) {
+      listener(new Terminated(this.ref, this.exitReason ?? 'stopped', this.extra?.exitError))
+      return () => {}
+    }
+    const x = this.x
+    if (x.watchers === null) x.watchers = new Set()
+    const watchers = x.watchers
+    watchers.add(listener)
+    return () => watchers.delete(listener)
+  }
+
+  private terminate(reason: StopReason): void {
+    this.status = STOPPED
+    this.exitReason = reason
+    if (this.givenName !== undefined) this.runtime.names.unregister(this.givenName, this.ref)
+    const mb = this.mailbox
+    if (mb !== null) {
+      while (mb.length > 0) {
+        const message = mb.peekMessage()
+        const sender = mb.peekSender()
+        mb.drop()
+        this.runtime.deadLetter(this.ref, message, sender, 'stopped')
+      }
+    }
+    const x = this.extra
+    if (x !== null) this.notifyTermination(x, reason)
+    this.parentCell?.childTerminated(this)
+    if (this.runtime.inspecting) this.runtime.emit({ type: 'stopped', ref: this.ref, reason, error: x?.exitError })
+  }
+
+  private notifyTermination(x: CellExtras, reason: StopReason): void {
+    const error = x.exitError
+    if (x.roomWaiters !== null) {
+      for (const w of x.roomWaiters) w.reject(new ActorStoppedError(this.ref.address))
+      x.roomWaiters = null
+    }
+    if (x.watching !== null) {
+      for (const target of x.watching) target.extra?.watchers?.delete(this)
+      x.watching = null
+    }
+    if (x.watchers !== null) {
+      const terminated = new Terminated(this.ref, reason, error)
+      for (const w of x.watchers) {
+        if (typeof w === 'function') w(terminated)
+        else {
+          w.extra?.watching?.delete(this)
+          w.enqueueSignal(terminated)
+        }
+      }
+      x.watchers = null
+    }
+    if (x.links !== null) {
+      const links = x.links
+      x.links = null
+      for (const other of links) {
+        other.extra?.links?.delete(this)
+        if (reason === 'failed' || reason === 'node-down') other.linkedExit(this, reason, error)
+      }
+    }
+    if (x.stopWaiters !== null) {
+      for (const resolve of x.stopWaiters) resolve()
+      x.stopWaiters = null
+    }
+  }
+
+  private linkedExit(other: Cell, reason: StopReason, error: unknown): void {
+    if (this.status >= STOPPING) return
+    if (this.template.trapExit) this.enqueueSignal(new Exit(other.ref, reason, error))
+    else if (this.status === SUSPENDED) this.stopWith('failed', new LinkedActorFailedError(other.ref, error))
+    else this.fail(new LinkedActorFailedError(other.ref, error))
+  }
+
+  protected get x(): CellExtras {
+    if (this.extra === null) this.extra = new CellExtras()
+    return this.extra
+  }
+}
+
+function cellOf(ref: Ref): Cell {
+  if (ref instanceof LocalRef) return ref.cell
+  throw new TypeError(`${String(ref)} is not an actor of this node`)
+}
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+}

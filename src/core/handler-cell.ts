@@ -1,0 +1,135 @@
+import type { ActorDefinition } from './behavior.ts'
+import { Cell, RUNNING, STOP_PENDING } from './cell.ts'
+import type { StopReason } from './inspection.ts'
+import type { Ref } from './ref.ts'
+import { SIGNAL_SENDER, type Signal } from './signals.ts'
+
+type Definition = ActorDefinition<unknown, unknown, unknown>
+
+/** A handler-style actor: `receive(state, message, ctx)` returns the next state. */
+export class HandlerCell extends Cell {
+  state: unknown = undefined
+
+  private get definition(): Definition {
+    return (this.template as { definition: Definition }).definition
+  }
+
+  begin(): void {
+    const def = this.definition
+    const incarnation = this.incarnation
+    this.busy = true
+    let started: void | Promise<void>
+    try {
+      this.state = def.init === undefined ? undefined : def.init(this.props, this)
+      started = def.started?.(this.state, this)
+    } catch (error) {
+      this.fail(error)
+      return
+    }
+    if (started instanceof Promise) {
+      started.then(
+        () => this.settled(incarnation, this.state),
+        (error) => incarnation === this.incarnation && this.fail(error),
+      )
+      return
+    }
+    this.busy = false
+    this.resume()
+  }
+
+  run(batch: number): number {
+    const mb = this.mailbox
+    if (this.status !== RUNNING || this.busy || mb === null) return 0
+    const def = this.definition
+    const runtime = this.runtime
+    const incarnation = this.incarnation
+    let handled = 0
+    while (handled < batch && mb.length > 0) {
+      const message = mb.peekMessage()
+      const sender = mb.peekSender()
+      mb.drop()
+      handled++
+      this.busy = true
+      let next: unknown
+      try {
+        if (sender === SIGNAL_SENDER) {
+          next = this.handleSignal(def, message as Signal)
+        } else {
+          this.sender = sender as Ref | undefined
+          this.current = message
+          if (runtime.traceMessages) runtime.emit({ type: 'message', ref: this.ref, message, sender: this.sender })
+          next = def.receive(this.state, message, this)
+        }
+      } catch (error) {
+        if (incarnation === this.incarnation) this.fail(error)
+        return handled
+      }
+      if (incarnation !== this.incarnation) return handled
+      if (next instanceof Promise) {
+        next.then(
+          (state) => this.settled(incarnation, state),
+          (error) => incarnation === this.incarnation && this.fail(error),
+        )
+        return handled
+      }
+      this.busy = false
+      this.state = next
+      if (this.status !== RUNNING) {
+        if (this.status === STOP_PENDING) this.stopWith('normal')
+        return handled
+      }
+    }
+    this.afterRun(mb)
+    if (mb.length > 0) runtime.scheduler.schedule(this)
+    return handled
+  }
+
+  protected runStoppedHook(reason: StopReason | 'restart', done: () => void): void {
+    const hook = this.definition.stopped
+    if (hook === undefined) {
+      done()
+      return
+    }
+    let result: void | Promise<void>
+    try {
+      result = hook(this.state, this, reason)
+    } catch (error) {
+      this.runtime.reportHook(this.ref, 'stopped', error)
+      done()
+      return
+    }
+    if (result instanceof Promise) {
+      result.then(done, (error) => {
+        this.runtime.reportHook(this.ref, 'stopped', error)
+        done()
+      })
+    } else {
+      done()
+    }
+  }
+
+  protected endIncarnation(): void {}
+
+  private handleSignal(def: Definition, signal: Signal): unknown {
+    this.sender = undefined
+    this.current = signal
+    return def.signal === undefined ? this.state : def.signal(this.state, signal, this)
+  }
+
+  /** An async handler or `started` hook of the current incarnation settled. */
+  private settled(incarnation: number, state: unknown): void {
+    if (incarnation !== this.incarnation) return
+    this.busy = false
+    this.state = state
+    this.resume()
+  }
+
+  private resume(): void {
+    if (this.status === STOP_PENDING) {
+      this.stopWith('normal')
+      return
+    }
+    if (this.mailbox !== null) this.afterRun(this.mailbox)
+    this.wake()
+  }
+}

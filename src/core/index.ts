@@ -1,0 +1,36 @@
+export type { ActorNursery, RunningActor } from './actor-nursery.ts'
+export type {
+  ActorDefinition,
+  Behavior,
+  HandlerBehavior,
+  ProcessBehavior,
+  ProcessDefaults,
+  ProcessFunction,
+  SpawnOptions,
+} from './behavior.ts'
+export { defineActor, defineProcess } from './behavior.ts'
+export type { ActorContext, ProcessContext, ReceiveOptions } from './context.ts'
+export {
+  ActorNotFoundError,
+  ActorStoppedError,
+  AskTimeoutError,
+  InvalidOptionError,
+  LinkedActorFailedError,
+  MailboxFullError,
+  NameTakenError,
+  ReceiveTimeoutError,
+  RestartIntensityError,
+  UnhandledMessageError,
+} from './errors.ts'
+export type { DeadLetterReason, Directive, HookName, InspectionEvent, InspectOptions, StopReason } from './inspection.ts'
+export type { IsolationMode } from './isolation.ts'
+export type { MailboxOptions, OverflowPolicy } from './mailbox.ts'
+export type { AskOptions, Ref } from './ref.ts'
+export { isRef } from './ref.ts'
+export type { InspectionListener } from './runtime.ts'
+export type { SchedulerOptions } from './scheduler.ts'
+export type { Signal } from './signals.ts'
+export { Exit, Terminated } from './signals.ts'
+export type { Backoff, Strategy, SupervisionOptions } from './supervision.ts'
+export type { SystemOptions } from './system.ts'
+export { ActorSystem, start } from './system.ts'

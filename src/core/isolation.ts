@@ -1,0 +1,72 @@
+import { InvalidOptionError } from './errors.ts'
+
+/** How a local send isolates a message from its sender: see `SystemOptions.messages`. */
+export type IsolationMode = 'freeze' | 'clone' | 'none'
+
+/** Values that isolation passes through as they are: refs and other immutable handles. */
+export type PassThrough = (value: object) => boolean
+
+export function isolator(mode: IsolationMode, passThrough: PassThrough): ((m: unknown) => unknown) | null {
+  if (mode === 'none') return null
+  if (mode === 'freeze') return (m) => deepFreeze(m, passThrough)
+  if (mode === 'clone') return (m) => deepClone(m, passThrough, new Map())
+  throw new InvalidOptionError('messages', `expected 'freeze', 'clone' or 'none', got ${String(mode)}`)
+}
+
+export function defaultIsolation(): IsolationMode {
+  return process.env.NODE_ENV === 'production' ? 'none' : 'freeze'
+}
+
+function deepFreeze(value: unknown, passThrough: PassThrough): unknown {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || passThrough(value)) return value
+  Object.freeze(value)
+  if (value instanceof Map) {
+    for (const [k, v] of value) {
+      deepFreeze(k, passThrough)
+      deepFreeze(v, passThrough)
+    }
+  } else if (value instanceof Set) {
+    for (const v of value) deepFreeze(v, passThrough)
+  } else {
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key], passThrough)
+  }
+  return value
+}
+
+/** structuredClone semantics (cycles kept, prototypes dropped, functions refused), except that refs are shared, not copied. */
+function deepClone(value: unknown, passThrough: PassThrough, seen: Map<object, unknown>): unknown {
+  if (typeof value === 'function') throw new DOMException('a function cannot be cloned', 'DataCloneError')
+  if (typeof value !== 'object' || value === null) return value
+  if (passThrough(value)) return value
+  const done = seen.get(value)
+  if (done !== undefined) return done
+  if (value instanceof Map) {
+    const copy = new Map()
+    seen.set(value, copy)
+    for (const [k, v] of value) copy.set(deepClone(k, passThrough, seen), deepClone(v, passThrough, seen))
+    return copy
+  }
+  if (value instanceof Set) {
+    const copy = new Set()
+    seen.set(value, copy)
+    for (const v of value) copy.add(deepClone(v, passThrough, seen))
+    return copy
+  }
+  if (Array.isArray(value)) {
+    const copy: unknown[] = []
+    seen.set(value, copy)
+    for (const v of value) copy.push(deepClone(v, passThrough, seen))
+    return copy
+  }
+  if (value instanceof Date || value instanceof RegExp || value instanceof Error || ArrayBuffer.isView(value)) {
+    const copy = structuredClone(value)
+    seen.set(value, copy)
+    return copy
+  }
+  if (value instanceof ArrayBuffer) return value.slice(0)
+  const copy: Record<string, unknown> = {}
+  seen.set(value, copy)
+  for (const key of Object.keys(value)) copy[key] = deepClone((value as Record<string, unknown>)[key], passThrough, seen)
+  return copy
+}

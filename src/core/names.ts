@@ -1,0 +1,75 @@
+import { ActorNotFoundError, InvalidOptionError, NameTakenError } from './errors.ts'
+import type { Ref } from './ref.ts'
+
+const validName = /^[A-Za-z0-9_][A-Za-z0-9_.:@-]*$/
+
+export function checkName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || !validName.test(name) || name.length > 200) {
+    throw new InvalidOptionError(
+      'name',
+      `expected letters, digits and _ . : @ - (not starting with $ or a symbol), got ${JSON.stringify(name)}`,
+    )
+  }
+}
+
+/** The names of this node's live actors, and those waiting for a name to appear. */
+export class Names {
+  private readonly live = new Map<string, Ref>()
+  private readonly waiting = new Map<string, Set<(ref: Ref) => void>>()
+
+  register(name: string, ref: Ref): void {
+    if (this.live.has(name)) throw new NameTakenError(name)
+    this.live.set(name, ref)
+    const waiters = this.waiting.get(name)
+    if (waiters !== undefined) {
+      this.waiting.delete(name)
+      for (const wake of waiters) wake(ref)
+    }
+  }
+
+  unregister(name: string, ref: Ref): void {
+    if (this.live.get(name) === ref) this.live.delete(name)
+  }
+
+  find(name: string): Ref | undefined {
+    return this.live.get(name)
+  }
+
+  entries(): [string, Ref][] {
+    return [...this.live]
+  }
+
+  wait(name: string, timeoutMs: number, signal?: AbortSignal): Promise<Ref> {
+    const found = this.live.get(name)
+    if (found !== undefined) return Promise.resolve(found)
+    return new Promise((resolve, reject) => {
+      let waiters = this.waiting.get(name)
+      if (waiters === undefined) {
+        waiters = new Set()
+        this.waiting.set(name, waiters)
+      }
+      const set = waiters
+      const done = () => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+        set.delete(wake)
+        if (set.size === 0 && this.waiting.get(name) === set) this.waiting.delete(name)
+      }
+      const wake = (ref: Ref) => {
+        done()
+        resolve(ref)
+      }
+      const onAbort = () => {
+        done()
+        reject(signal?.reason)
+      }
+      const timer = setTimeout(() => {
+        done()
+        reject(new ActorNotFoundError(name, timeoutMs))
+      }, timeoutMs)
+      set.add(wake)
+      if (signal?.aborted) onAbort()
+      else signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+}

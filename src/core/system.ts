@@ -1,0 +1,221 @@
+import { pino, type Level, type Logger } from 'pino'
+import { type ActorNursery, openActorNursery } from './actor-nursery.ts'
+import type { Behavior, SpawnOptions } from './behavior.ts'
+import { Cell, LocalRef, STOPPED } from './cell.ts'
+import { InvalidOptionError } from './errors.ts'
+import { HandlerCell } from './handler-cell.ts'
+import type { InspectOptions } from './inspection.ts'
+import { defaultIsolation, type IsolationMode, isolator } from './isolation.ts'
+import { ProcessCell } from './process-cell.ts'
+import { isRef, type Ref } from './ref.ts'
+import { type InspectionListener, Runtime } from './runtime.ts'
+import type { SchedulerOptions } from './scheduler.ts'
+import type { Terminated } from './signals.ts'
+import { resolveSupervision, type SupervisionOptions } from './supervision.ts'
+import { type Template, unboundedLimits } from './template.ts'
+
+/** Options of {@link start}. */
+export interface SystemOptions {
+  /**
+   * This node's name, the host part of every address (`troupe://<node>/user/a`); a networked
+   * node is `name@host:port`.
+   * @default 'local'
+   */
+  node?: string
+  /**
+   * How a local send isolates a message: `'freeze'` deep-freezes it, `'clone'` copies it
+   * (structuredClone semantics, refs shared), `'none'` passes it as is (fastest).
+   * @default 'freeze', or 'none' when NODE_ENV=production
+   */
+  messages?: IsolationMode
+  /** A pino logger to write to; by default one that writes to stderr. */
+  logger?: Logger
+  /**
+   * Level of the default logger.
+   * @default process.env.TROUPE_LOG_LEVEL, else 'info'
+   */
+  logLevel?: Level | 'silent'
+  scheduler?: SchedulerOptions
+  /**
+   * How actors spawned directly on the system are supervised.
+   * @default restart, at most 3 restarts within 5 s per actor, then stop it
+   */
+  supervision?: SupervisionOptions
+  /**
+   * Timeout of an `ask` that gives none.
+   * @default 5000
+   */
+  askTimeoutMs?: number
+}
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/**
+ * A running actor system: the actors of one node, their supervision tree, names and inspection.
+ * Made by {@link start}; `await using system = await start()` shuts it down at the end of the block.
+ */
+export class ActorSystem {
+  /** This node's name. */
+  readonly node: string
+  /** The system's pino logger. */
+  readonly logger: Logger
+  private readonly runtime: Runtime
+  private readonly guardian: Cell
+  private shuttingDown: Promise<void> | undefined
+
+  /** @internal use {@link start}. */
+  constructor(options: SystemOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', 'expected an object')
+    const node = options.node ?? 'local'
+    if (typeof node !== 'string' || node.length === 0 || /[/\s]/.test(node)) {
+      throw new InvalidOptionError('node', `expected a name such as app@127.0.0.1:9700, got ${JSON.stringify(node)}`)
+    }
+    const askTimeoutMs = options.askTimeoutMs ?? 5000
+    if (typeof askTimeoutMs !== 'number' || !(askTimeoutMs > 0)) {
+      throw new InvalidOptionError('askTimeoutMs', `expected a number > 0, got ${String(askTimeoutMs)}`)
+    }
+    const level = options.logLevel ?? (process.env.TROUPE_LOG_LEVEL as Level | undefined) ?? 'info'
+    if (!logLevels.includes(level)) throw new InvalidOptionError('logLevel', `expected one of ${logLevels.join(', ')}`)
+    for (const key of ['batch', 'sliceMs'] as const) {
+      const value = options.scheduler?.[key]
+      if (value !== undefined && !(typeof value === 'number' && value > 0)) {
+        throw new InvalidOptionError(`scheduler.${key}`, `expected a number > 0, got ${String(value)}`)
+      }
+    }
+    this.node = node
+    this.logger = options.logger ?? pino({ level, base: { node } }, pino.destination({ dest: 2, sync: true }))
+    const isolate = isolator(options.messages ?? defaultIsolation(), isRef)
+    this.runtime = new Runtime(node, this.logger, isolate, options.scheduler, askTimeoutMs)
+    this.runtime.createCell = (parent, template, props, name) => {
+      const id = this.runtime.nextId()
+      return template.kind === 'handler'
+        ? new HandlerCell(this.runtime, this, parent, template, props, name, id)
+        : new ProcessCell(this.runtime, this, parent, template, props, name, id)
+    }
+    const guardian: Template = {
+      kind: 'handler',
+      definition: {
+        receive: (state, _message, ctx) => {
+          ctx.unhandled()
+          return state
+        },
+      },
+      limits: unboundedLimits,
+      supervision: resolveSupervision(options.supervision),
+      trapExit: false,
+    }
+    this.guardian = new HandlerCell(this.runtime, this, null, guardian, undefined, 'user', 0)
+    this.guardian.begin()
+  }
+
+  /**
+   * Starts an actor supervised by the system (restarted on failure, by `SystemOptions.supervision`).
+   * Throws `InvalidOptionError` for bad options and `NameTakenError` for a name in use.
+   *
+   * @example
+   * ```ts
+   * const counter = system.spawn(Counter, { name: 'counter' })
+   * const echo = system.spawn(async (self) => { for (;;) self.reply(await self.receive()) })
+   * ```
+   */
+  spawn<M, P = undefined>(behavior: Behavior<M, P>, options?: SpawnOptions<P>): Ref<M> {
+    return this.guardian.spawn(behavior, options)
+  }
+
+  /** Stops an actor of this node (children first) and resolves once it has stopped. */
+  stop(ref: Ref): Promise<void> {
+    const cell = localCell(ref)
+    cell.stopWith('stopped')
+    return cell.whenStopped()
+  }
+
+  /** Resolves with the actor's `Terminated` once it stops (at once if it has). */
+  watch(ref: Ref): Promise<Terminated> {
+    const cell = localCell(ref)
+    return new Promise((resolve) => cell.onTerminated(resolve))
+  }
+
+  /** Whether the actor is still alive. */
+  isAlive(ref: Ref): boolean {
+    return localCell(ref).status !== STOPPED
+  }
+
+  /** The live actor registered under `name` on this node, or `undefined`. */
+  findActor<M = unknown>(name: string): Ref<M> | undefined {
+    return this.runtime.names.find(name) as Ref<M> | undefined
+  }
+
+  /** Waits for an actor named `name`; rejects with `ActorNotFoundError` naming it at the timeout. */
+  waitForActor<M = unknown>(name: string, options: { timeout?: number; signal?: AbortSignal } = {}): Promise<Ref<M>> {
+    return this.runtime.names.wait(name, options.timeout ?? 5000, options.signal) as Promise<Ref<M>>
+  }
+
+  /** The names registered on this node with their refs. */
+  registered(): [string, Ref][] {
+    return this.runtime.names.entries()
+  }
+
+  /**
+   * Subscribes to every inspection event (spawned, stopped, failed, restarted, dead-letter, ...).
+   * Returns the function that unsubscribes.
+   */
+  inspect(listener: InspectionListener, options?: InspectOptions): () => void {
+    return this.runtime.subscribe(listener, options)
+  }
+
+  /** How many messages became dead letters so far. */
+  get deadLetters(): number {
+    return this.runtime.deadLetterCount
+  }
+
+  /**
+   * Runs `body` with an actor nursery: every actor it starts is finished or stopped before this
+   * returns; the first failure stops the others and is thrown (several as an `AggregateError`).
+   *
+   * @example
+   * ```ts
+   * const total = await system.nursery(async (n) => {
+   *   const a = n.runInActor('a', sum, [1, 2])
+   *   const b = n.runInActor('b', sum, [3, 4])
+   *   return (await a.result()) + (await b.result())
+   * })
+   * ```
+   */
+  nursery<T>(body: (nursery: ActorNursery) => Promise<T>, options?: { signal?: AbortSignal }): Promise<T> {
+    return openActorNursery(this, body, options)
+  }
+
+  /** Stops every actor, depth first, and resolves when all have stopped. */
+  shutdown(): Promise<void> {
+    if (this.shuttingDown === undefined) {
+      this.guardian.stopWith('stopped')
+      this.shuttingDown = this.guardian.whenStopped()
+    }
+    return this.shuttingDown
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown()
+  }
+}
+
+function localCell(ref: Ref): Cell {
+  if (ref instanceof LocalRef) return ref.cell
+  throw new TypeError(`${String(ref)} is not an actor of this node`)
+}
+
+/**
+ * Starts an actor system.
+ *
+ * @example
+ * ```ts
+ * const system = await start({ node: 'app' })
+ * const counter = system.spawn(Counter, { name: 'counter' })
+ * counter.tell({ type: 'inc', by: 2 })
+ * await counter.ask({ type: 'get' }, { timeout: 1_000 }) // 2
+ * await system.shutdown()
+ * ```
+ */
+export async function start(options?: SystemOptions): Promise<ActorSystem> {
+  return new ActorSystem(options)
+}
