@@ -2,7 +2,7 @@ import { openCancelScope } from '../concurrency/cancel-scope.ts'
 import { CancelledError } from '../concurrency/errors.ts'
 import { type Nursery, openNursery } from '../concurrency/nursery.ts'
 import { type Behavior, defineActor, type SpawnOptions } from './behavior.ts'
-import { type Cell, LocalRef } from './cell.ts'
+import type { Cell, LocalRef } from './cell.ts'
 import type { Ref } from './ref.ts'
 import type { ActorSystem } from './system.ts'
 
@@ -28,7 +28,11 @@ export interface ActorNursery {
    * Runs `fn(...args)` in a new actor named `name`, which ends when `fn` returns. Inside `fn` the
    * actor's cancellation is the ambient signal (`currentSignal()`).
    */
-  runInActor<A extends unknown[], R>(name: string, fn: (...args: A) => R | Promise<R>, args: A): RunningActor<R>
+  runInActor<A extends unknown[], R>(
+    name: string,
+    fn: (...args: A) => R | Promise<R>,
+    args: A,
+  ): RunningActor<R>
   /** Stops every actor of the nursery; the nursery then rejects with the cancellation. */
   cancel(reason?: unknown): void
 }
@@ -83,7 +87,11 @@ class NurseryHandle implements ActorNursery {
     return ref
   }
 
-  runInActor<A extends unknown[], R>(name: string, fn: (...args: A) => R | Promise<R>, args: A): RunningActor<R> {
+  runInActor<A extends unknown[], R>(
+    name: string,
+    fn: (...args: A) => R | Promise<R>,
+    args: A,
+  ): RunningActor<R> {
     let settle!: { resolve: (value: R) => void; reject: (error: unknown) => void }
     const result = new Promise<R>((resolve, reject) => {
       settle = { resolve, reject }

@@ -104,7 +104,12 @@ export class AskTimeouts {
 
   /** A reply ref for one ask to `target`, with its deadline and cancellation armed. */
   open(target: Ref, options: AskOptions | undefined): AskRef {
-    return new AskRef(this, target, options?.timeout ?? this.defaultTimeoutMs, options?.signal ?? currentSignal())
+    return new AskRef(
+      this,
+      target,
+      options?.timeout ?? this.defaultTimeoutMs,
+      options?.signal ?? currentSignal(),
+    )
   }
 
   add(ask: AskRef): void {

@@ -4,6 +4,10 @@ import type { MailboxOptions } from './mailbox.ts'
 import type { Signal } from './signals.ts'
 import type { SupervisionOptions } from './supervision.ts'
 
+/** What a handler returns: the next state (stateless actors may return nothing). */
+// biome-ignore lint/suspicious/noConfusingVoidType: lets a stateless handler be a plain or async function returning nothing
+export type NextState<S> = undefined extends S ? S | void | Promise<S | void> : S | Promise<S>
+
 /** A handler-style actor: state in, state out, typed messages. */
 export interface ActorDefinition<M, S, P = undefined> {
   /** Builds the initial state; runs at spawn and at every restart. */
@@ -12,13 +16,13 @@ export interface ActorDefinition<M, S, P = undefined> {
    * Handles one message and returns the next state. A returned promise holds the mailbox
    * until it settles. A throw fails the actor and its supervisor decides.
    */
-  receive: (state: S, message: M, ctx: ActorContext<M>) => S | Promise<S>
+  receive: (state: S, message: M, ctx: ActorContext<M>) => NextState<S>
   /** Runs after `init`, before the first message; a returned promise holds the mailbox. */
   started?: (state: S, ctx: ActorContext<M>) => void | Promise<void>
   /** Runs once when the actor stops or before a restart, after its children have stopped. */
   stopped?: (state: S, ctx: ActorContext<M>, reason: StopReason | 'restart') => void | Promise<void>
   /** Handles `Terminated` of watched actors and, with `trapExit`, `Exit` of linked ones. */
-  signal?: (state: S, signal: Signal, ctx: ActorContext<M>) => S | Promise<S>
+  signal?: (state: S, signal: Signal, ctx: ActorContext<M>) => NextState<S>
   /** Runs for a message marked with `ctx.unhandled()`; the default sends it to dead letters. */
   unhandled?: (message: M, ctx: ActorContext<M>) => void
   /** How this actor supervises the children it spawns. */
@@ -55,9 +59,7 @@ export interface ProcessDefaults {
 /** Anything `spawn` accepts. */
 export type Behavior<M, P = undefined> =
   // biome-ignore lint/suspicious/noExplicitAny: the state type is the definition's own business
-  | HandlerBehavior<M, any, P>
-  | ProcessBehavior<M, P>
-  | ProcessFunction<M, P>
+  HandlerBehavior<M, any, P> | ProcessBehavior<M, P> | ProcessFunction<M, P>
 
 /** Options of `spawn`. */
 export interface SpawnOptions<P = undefined> {

@@ -289,7 +289,11 @@ export abstract class Cell implements ActorContext<unknown> {
     const limits = this.template.limits
     const queued = this.mailbox?.length ?? 0
     const waiting = this.extra?.roomWaiters?.length ?? 0
-    if (queued + waiting < limits.capacity || limits.overflow === 'drop-newest' || limits.overflow === 'drop-oldest') {
+    if (
+      queued + waiting < limits.capacity ||
+      limits.overflow === 'drop-newest' ||
+      limits.overflow === 'drop-oldest'
+    ) {
       this.enqueue(message, undefined)
       return Promise.resolve()
     }
@@ -345,7 +349,13 @@ export abstract class Cell implements ActorContext<unknown> {
 
   /** Schedules the actor if it can run and has messages. */
   wake(): void {
-    if (this.status === RUNNING && !this.busy && !this.scheduled && this.mailbox !== null && this.mailbox.length > 0) {
+    if (
+      this.status === RUNNING &&
+      !this.busy &&
+      !this.scheduled &&
+      this.mailbox !== null &&
+      this.mailbox.length > 0
+    ) {
       this.runtime.scheduler.schedule(this)
     }
   }
@@ -354,7 +364,8 @@ export abstract class Cell implements ActorContext<unknown> {
 
   spawnChild(behavior: Behavior<unknown, unknown>, options: SpawnOptions<unknown> = {}): Ref {
     if (this.status >= STOPPING) throw new ActorStoppedError(this.ref.address)
-    if (typeof options !== 'object' || options === null) throw new TypeError('spawn options must be an object')
+    if (typeof options !== 'object' || options === null)
+      throw new TypeError('spawn options must be an object')
     const name = options.name
     if (name !== undefined) checkName(name)
     const template = templateOf(behavior, options.mailbox)
@@ -457,10 +468,19 @@ export abstract class Cell implements ActorContext<unknown> {
     if (!allowRestart(log, supervision, Date.now())) {
       const { maxRestarts: restarts, withinMs } = supervision
       if (this.runtime.inspecting) {
-        this.runtime.emit({ type: 'intensity-exceeded', supervisor: this.ref, child: child.ref, restarts, withinMs })
+        this.runtime.emit({
+          type: 'intensity-exceeded',
+          supervisor: this.ref,
+          child: child.ref,
+          restarts,
+          withinMs,
+        })
       }
       if (guardian) {
-        child.log.error({ err: error }, `${child.path} failed ${restarts + 1} times within ${withinMs} ms and is stopped: ${describe(error)}`)
+        child.log.error(
+          { err: error },
+          `${child.path} failed ${restarts + 1} times within ${withinMs} ms and is stopped: ${describe(error)}`,
+        )
         log.length = 0
         child.stopWith('failed', error)
       } else {
@@ -471,7 +491,8 @@ export abstract class Cell implements ActorContext<unknown> {
     const delay = backoffDelay(supervision, log.length)
     const restarts = log.length
     for (const cell of this.restartSet(child, supervision)) {
-      const cause = cell === child ? error : new CancelledError(`restarted with ${child.path}`, { cause: error })
+      const cause =
+        cell === child ? error : new CancelledError(`restarted with ${child.path}`, { cause: error })
       cell.restart(cause, delay, restarts)
     }
   }
@@ -499,7 +520,8 @@ export abstract class Cell implements ActorContext<unknown> {
         const go = () => {
           if (this.status !== SUSPENDED) return
           this.log.warn({ err: error }, `${this.path} restarted after failure: ${describe(error)}`)
-          if (this.runtime.inspecting) this.runtime.emit({ type: 'restarted', ref: this.ref, error, restarts })
+          if (this.runtime.inspecting)
+            this.runtime.emit({ type: 'restarted', ref: this.ref, error, restarts })
           this.status = RUNNING
           this.begin()
         }
@@ -570,7 +592,8 @@ export abstract class Cell implements ActorContext<unknown> {
     const x = this.extra
     if (x !== null) this.notifyTermination(x, reason)
     this.parentCell?.childTerminated(this)
-    if (this.runtime.inspecting) this.runtime.emit({ type: 'stopped', ref: this.ref, reason, error: x?.exitError })
+    if (this.runtime.inspecting)
+      this.runtime.emit({ type: 'stopped', ref: this.ref, reason, error: x?.exitError })
   }
 
   private notifyTermination(x: CellExtras, reason: StopReason): void {

@@ -48,6 +48,9 @@ export interface ProcessContext<M = unknown> extends ActorContext<M> {
    * for one (Erlang's selective receive). Without `match` it takes the first message. Throws
    * `ReceiveTimeoutError` at the deadline. Signals (`Terminated`, `Exit`) arrive here too.
    */
-  receive<T extends M | Signal>(match: (message: M | Signal) => message is T, options?: ReceiveOptions): Promise<T>
+  receive<T extends M | Signal>(
+    match: (message: M | Signal) => message is T,
+    options?: ReceiveOptions,
+  ): Promise<T>
   receive(match?: (message: M | Signal) => boolean, options?: ReceiveOptions): Promise<M | Signal>
 }

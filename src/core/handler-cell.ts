@@ -57,7 +57,8 @@ export class HandlerCell extends Cell {
         } else {
           this.sender = sender as Ref | undefined
           this.current = message
-          if (runtime.traceMessages) runtime.emit({ type: 'message', ref: this.ref, message, sender: this.sender })
+          if (runtime.traceMessages)
+            runtime.emit({ type: 'message', ref: this.ref, message, sender: this.sender })
           next = def.receive(this.state, message, this)
         }
       } catch (error) {

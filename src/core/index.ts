@@ -3,6 +3,7 @@ export type {
   ActorDefinition,
   Behavior,
   HandlerBehavior,
+  NextState,
   ProcessBehavior,
   ProcessDefaults,
   ProcessFunction,
@@ -22,7 +23,14 @@ export {
   RestartIntensityError,
   UnhandledMessageError,
 } from './errors.ts'
-export type { DeadLetterReason, Directive, HookName, InspectionEvent, InspectOptions, StopReason } from './inspection.ts'
+export type {
+  DeadLetterReason,
+  Directive,
+  HookName,
+  InspectionEvent,
+  InspectOptions,
+  StopReason,
+} from './inspection.ts'
 export type { IsolationMode } from './isolation.ts'
 export type { MailboxOptions, OverflowPolicy } from './mailbox.ts'
 export type { AskOptions, Ref } from './ref.ts'
@@ -32,5 +40,7 @@ export type { SchedulerOptions } from './scheduler.ts'
 export type { Signal } from './signals.ts'
 export { Exit, Terminated } from './signals.ts'
 export type { Backoff, Strategy, SupervisionOptions } from './supervision.ts'
+export type { ChildInfo, ChildSpec, RestartType, SupervisorMessage, SupervisorSpec } from './supervisor.ts'
+export { supervisor } from './supervisor.ts'
 export type { SystemOptions } from './system.ts'
 export { ActorSystem, start } from './system.ts'

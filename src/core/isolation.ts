@@ -59,7 +59,12 @@ function deepClone(value: unknown, passThrough: PassThrough, seen: Map<object, u
     for (const v of value) copy.push(deepClone(v, passThrough, seen))
     return copy
   }
-  if (value instanceof Date || value instanceof RegExp || value instanceof Error || ArrayBuffer.isView(value)) {
+  if (
+    value instanceof Date ||
+    value instanceof RegExp ||
+    value instanceof Error ||
+    ArrayBuffer.isView(value)
+  ) {
     const copy = structuredClone(value)
     seen.set(value, copy)
     return copy
@@ -67,6 +72,7 @@ function deepClone(value: unknown, passThrough: PassThrough, seen: Map<object, u
   if (value instanceof ArrayBuffer) return value.slice(0)
   const copy: Record<string, unknown> = {}
   seen.set(value, copy)
-  for (const key of Object.keys(value)) copy[key] = deepClone((value as Record<string, unknown>)[key], passThrough, seen)
+  for (const key of Object.keys(value))
+    copy[key] = deepClone((value as Record<string, unknown>)[key], passThrough, seen)
   return copy
 }

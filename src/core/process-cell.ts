@@ -38,7 +38,11 @@ export class ProcessCell extends Cell {
     )
   }
 
-  receive(incarnation: number, match: ((m: unknown) => boolean) | undefined, options?: ReceiveOptions): Promise<unknown> {
+  receive(
+    incarnation: number,
+    match: ((m: unknown) => boolean) | undefined,
+    options?: ReceiveOptions,
+  ): Promise<unknown> {
     if (incarnation !== this.incarnation || this.status >= STOPPING) {
       return Promise.reject(new CancelledError(`${this.path} is no longer running this incarnation`))
     }
@@ -87,7 +91,8 @@ export class ProcessCell extends Cell {
       this.release(waiter)
       this.sender = sender === SIGNAL_SENDER ? undefined : (sender as Ref | undefined)
       this.current = message
-      if (this.runtime.traceMessages) this.runtime.emit({ type: 'message', ref: this.ref, message, sender: this.sender })
+      if (this.runtime.traceMessages)
+        this.runtime.emit({ type: 'message', ref: this.ref, message, sender: this.sender })
       this.afterRun(mb)
       waiter.resolve(message)
       return 1
@@ -137,7 +142,8 @@ class ProcessSelf implements ProcessContext<unknown> {
     return this.cell.sender
   }
   get signal(): AbortSignal {
-    if (this.incarnation !== this.cell.incarnation) return AbortSignal.abort(new ActorStoppedError(this.cell.ref.address))
+    if (this.incarnation !== this.cell.incarnation)
+      return AbortSignal.abort(new ActorStoppedError(this.cell.ref.address))
     return this.cell.signal
   }
   get log(): Logger {

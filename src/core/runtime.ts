@@ -1,13 +1,13 @@
 import type { Logger } from 'pino'
-import type { Template } from './template.ts'
-import type { Cell } from './cell.ts'
 import { AskRef, AskTimeouts } from './ask.ts'
+import type { Cell } from './cell.ts'
 import { ActorStoppedError, MailboxFullError, UnhandledMessageError } from './errors.ts'
 import type { DeadLetterReason, HookName, InspectionEvent, InspectOptions } from './inspection.ts'
 import { Names } from './names.ts'
 import { isRef, type Ref } from './ref.ts'
 import { Scheduler, type SchedulerOptions } from './scheduler.ts'
 import { SIGNAL_SENDER } from './signals.ts'
+import type { Template } from './template.ts'
 
 /** Receives every inspection event of a system. */
 export type InspectionListener = (event: InspectionEvent) => void

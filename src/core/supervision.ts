@@ -59,9 +59,18 @@ const strategies: readonly Strategy[] = ['one-for-one', 'one-for-all', 'rest-for
 
 export function resolveSupervision(options: SupervisionOptions | undefined): Supervision {
   if (options === undefined) return defaultSupervision
-  const { strategy = 'one-for-one', decide = restartAlways, maxRestarts = 3, withinMs = 5000, backoff } = options
+  const {
+    strategy = 'one-for-one',
+    decide = restartAlways,
+    maxRestarts = 3,
+    withinMs = 5000,
+    backoff,
+  } = options
   if (!strategies.includes(strategy)) {
-    throw new InvalidOptionError('supervision.strategy', `expected one of ${strategies.join(', ')}, got ${String(strategy)}`)
+    throw new InvalidOptionError(
+      'supervision.strategy',
+      `expected one of ${strategies.join(', ')}, got ${String(strategy)}`,
+    )
   }
   if (typeof decide !== 'function') throw new InvalidOptionError('supervision.decide', 'expected a function')
   nonNegative('supervision.maxRestarts', maxRestarts)
@@ -83,7 +92,8 @@ export function resolveSupervision(options: SupervisionOptions | undefined): Sup
 }
 
 function nonNegative(option: string, value: unknown): void {
-  if (typeof value !== 'number' || !(value >= 0)) throw new InvalidOptionError(option, `expected a number >= 0, got ${String(value)}`)
+  if (typeof value !== 'number' || !(value >= 0))
+    throw new InvalidOptionError(option, `expected a number >= 0, got ${String(value)}`)
 }
 
 /**

@@ -1,7 +1,7 @@
-import { pino, type Level, type Logger } from 'pino'
+import { type Level, type Logger, pino } from 'pino'
 import { type ActorNursery, openActorNursery } from './actor-nursery.ts'
 import type { Behavior, SpawnOptions } from './behavior.ts'
-import { Cell, LocalRef, STOPPED } from './cell.ts'
+import { type Cell, LocalRef, STOPPED } from './cell.ts'
 import { InvalidOptionError } from './errors.ts'
 import { HandlerCell } from './handler-cell.ts'
 import type { InspectOptions } from './inspection.ts'
@@ -65,17 +65,22 @@ export class ActorSystem {
 
   /** @internal use {@link start}. */
   constructor(options: SystemOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', 'expected an object')
+    if (typeof options !== 'object' || options === null)
+      throw new InvalidOptionError('options', 'expected an object')
     const node = options.node ?? 'local'
     if (typeof node !== 'string' || node.length === 0 || /[/\s]/.test(node)) {
-      throw new InvalidOptionError('node', `expected a name such as app@127.0.0.1:9700, got ${JSON.stringify(node)}`)
+      throw new InvalidOptionError(
+        'node',
+        `expected a name such as app@127.0.0.1:9700, got ${JSON.stringify(node)}`,
+      )
     }
     const askTimeoutMs = options.askTimeoutMs ?? 5000
     if (typeof askTimeoutMs !== 'number' || !(askTimeoutMs > 0)) {
       throw new InvalidOptionError('askTimeoutMs', `expected a number > 0, got ${String(askTimeoutMs)}`)
     }
     const level = options.logLevel ?? (process.env.TROUPE_LOG_LEVEL as Level | undefined) ?? 'info'
-    if (!logLevels.includes(level)) throw new InvalidOptionError('logLevel', `expected one of ${logLevels.join(', ')}`)
+    if (!logLevels.includes(level))
+      throw new InvalidOptionError('logLevel', `expected one of ${logLevels.join(', ')}`)
     for (const key of ['batch', 'sliceMs'] as const) {
       const value = options.scheduler?.[key]
       if (value !== undefined && !(typeof value === 'number' && value > 0)) {
@@ -146,7 +151,10 @@ export class ActorSystem {
   }
 
   /** Waits for an actor named `name`; rejects with `ActorNotFoundError` naming it at the timeout. */
-  waitForActor<M = unknown>(name: string, options: { timeout?: number; signal?: AbortSignal } = {}): Promise<Ref<M>> {
+  waitForActor<M = unknown>(
+    name: string,
+    options: { timeout?: number; signal?: AbortSignal } = {},
+  ): Promise<Ref<M>> {
     return this.runtime.names.wait(name, options.timeout ?? 5000, options.signal) as Promise<Ref<M>>
   }
 

@@ -30,7 +30,11 @@ export type Template =
 const overflowPolicies: readonly OverflowPolicy[] = ['drop-newest', 'drop-oldest', 'fail', 'backpressure']
 const cache = new WeakMap<object, Template>()
 
-export const unboundedLimits: Limits = { capacity: Number.POSITIVE_INFINITY, overflow: 'fail', highWater: 10_000 }
+export const unboundedLimits: Limits = {
+  capacity: Number.POSITIVE_INFINITY,
+  overflow: 'fail',
+  highWater: 10_000,
+}
 
 export function resolveLimits(options: MailboxOptions | undefined, option = 'mailbox'): Limits {
   if (options === undefined) return unboundedLimits
@@ -39,7 +43,10 @@ export function resolveLimits(options: MailboxOptions | undefined, option = 'mai
     throw new InvalidOptionError(`${option}.capacity`, `expected a number >= 1, got ${String(capacity)}`)
   }
   if (!overflowPolicies.includes(overflow)) {
-    throw new InvalidOptionError(`${option}.overflow`, `expected one of ${overflowPolicies.join(', ')}, got ${String(overflow)}`)
+    throw new InvalidOptionError(
+      `${option}.overflow`,
+      `expected one of ${overflowPolicies.join(', ')}, got ${String(overflow)}`,
+    )
   }
   if (typeof highWater !== 'number' || !(highWater >= 1)) {
     throw new InvalidOptionError(`${option}.highWater`, `expected a number >= 1, got ${String(highWater)}`)
@@ -48,7 +55,10 @@ export function resolveLimits(options: MailboxOptions | undefined, option = 'mai
 }
 
 /** Validates a behavior (once per behavior object) and resolves its defaults. */
-export function templateOf(behavior: Behavior<unknown, unknown>, mailbox: MailboxOptions | undefined): Template {
+export function templateOf(
+  behavior: Behavior<unknown, unknown>,
+  mailbox: MailboxOptions | undefined,
+): Template {
   const cached = mailbox === undefined ? cache.get(behavior) : undefined
   if (cached !== undefined) return cached
   const template = resolve(behavior, mailbox)
@@ -58,10 +68,19 @@ export function templateOf(behavior: Behavior<unknown, unknown>, mailbox: Mailbo
 
 function resolve(behavior: Behavior<unknown, unknown>, mailbox: MailboxOptions | undefined): Template {
   if (typeof behavior === 'function') {
-    return { kind: 'process', run: behavior, limits: resolveLimits(mailbox), supervision: resolveSupervision(undefined), trapExit: false }
+    return {
+      kind: 'process',
+      run: behavior,
+      limits: resolveLimits(mailbox),
+      supervision: resolveSupervision(undefined),
+      trapExit: false,
+    }
   }
   if (behavior === null || typeof behavior !== 'object') {
-    throw new InvalidOptionError('behavior', 'expected defineActor(...), defineProcess(...) or an async function')
+    throw new InvalidOptionError(
+      'behavior',
+      'expected defineActor(...), defineProcess(...) or an async function',
+    )
   }
   if (behavior.kind === 'process') {
     const o = behavior.options
@@ -74,12 +93,16 @@ function resolve(behavior: Behavior<unknown, unknown>, mailbox: MailboxOptions |
     }
   }
   if (behavior.kind !== 'handler') {
-    throw new InvalidOptionError('behavior', 'expected defineActor(...), defineProcess(...) or an async function')
+    throw new InvalidOptionError(
+      'behavior',
+      'expected defineActor(...), defineProcess(...) or an async function',
+    )
   }
   const d = behavior.definition as ActorDefinition<unknown, unknown, unknown>
   if (typeof d.receive !== 'function') throw new InvalidOptionError('receive', 'expected a function')
   for (const hook of ['init', 'started', 'stopped', 'signal', 'unhandled'] as const) {
-    if (d[hook] !== undefined && typeof d[hook] !== 'function') throw new InvalidOptionError(hook, 'expected a function')
+    if (d[hook] !== undefined && typeof d[hook] !== 'function')
+      throw new InvalidOptionError(hook, 'expected a function')
   }
   return {
     kind: 'handler',

@@ -1,0 +1,8 @@
+export type { CancelledBy, CancelScope, CancelScopeOptions } from './cancel-scope.ts'
+export { currentSignal, openCancelScope } from './cancel-scope.ts'
+export type { CancelledErrorOptions } from './errors.ts'
+export { CancelledError, isCancellation, isCancelledBy, TimeoutError, TroupeError } from './errors.ts'
+export type { Nursery, NurseryOptions, Task } from './nursery.ts'
+export { openNursery } from './nursery.ts'
+export type { SleepOptions } from './timeouts.ts'
+export { failAfter, moveOnAfter, sleep, throwIfCancelled } from './timeouts.ts'

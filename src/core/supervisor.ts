@@ -1,0 +1,155 @@
+import { type Behavior, defineActor, type HandlerBehavior } from './behavior.ts'
+import type { ActorContext } from './context.ts'
+import { RestartIntensityError } from './errors.ts'
+import type { MailboxOptions } from './mailbox.ts'
+import type { Ref } from './ref.ts'
+import { Terminated } from './signals.ts'
+import { allowRestart, type Backoff, resolveSupervision, type Strategy } from './supervision.ts'
+
+/**
+ * When a supervisor restarts a child (Erlang's restart types): `permanent` always, even after a
+ * normal exit; `transient` only after a failure; `temporary` never.
+ */
+export type RestartType = 'permanent' | 'transient' | 'temporary'
+
+/** One child of a {@link supervisor}. */
+export interface ChildSpec {
+  /** The child's registered name, unique on the node. */
+  name: string
+  // biome-ignore lint/suspicious/noExplicitAny: children of one supervisor have unrelated message types
+  behavior: Behavior<any, any>
+  props?: unknown
+  /** @default 'permanent' */
+  restart?: RestartType
+  mailbox?: MailboxOptions
+}
+
+/** An Erlang-style supervisor: a strategy, an intensity and child specs started in order. */
+export interface SupervisorSpec {
+  /** @default 'one-for-one' */
+  strategy?: Strategy
+  /** At most `intensity` restarts within `periodMs`, else the supervisor fails. @default 3 */
+  intensity?: number
+  /** @default 5000 */
+  periodMs?: number
+  backoff?: Backoff
+  children: ChildSpec[]
+}
+
+/** What a supervisor answers to. */
+export type SupervisorMessage =
+  | { type: 'which-children' }
+  | { type: 'start-child'; spec: ChildSpec }
+  | { type: 'terminate-child'; name: string }
+
+/** One line of a `which-children` reply. */
+export interface ChildInfo {
+  name: string
+  ref: Ref
+  restart: RestartType
+}
+
+interface State {
+  children: Map<string, { spec: ChildSpec; ref: Ref }>
+  respawns: number[]
+}
+
+/**
+ * Defines an Erlang-style supervisor. Spawn it like any actor; it starts its children in order
+ * and restarts them by its strategy. Ask it `{ type: 'which-children' }` for the live children.
+ *
+ * @example
+ * ```ts
+ * const app = system.spawn(supervisor({
+ *   strategy: 'one-for-all',
+ *   children: [
+ *     { name: 'db', behavior: Db },
+ *     { name: 'cache', behavior: Cache, restart: 'transient' },
+ *   ],
+ * }), { name: 'app' })
+ * ```
+ */
+export function supervisor(spec: SupervisorSpec): HandlerBehavior<SupervisorMessage, State, undefined> {
+  // Child names are unique on a node, so the decider can find a child's restart type by name.
+  const restartTypes = new Map<string, RestartType>()
+  const settings = resolveSupervision({
+    strategy: spec.strategy ?? 'one-for-one',
+    maxRestarts: spec.intensity ?? 3,
+    withinMs: spec.periodMs ?? 5000,
+    ...(spec.backoff === undefined ? {} : { backoff: spec.backoff }),
+  })
+  const startChild = (state: State, child: ChildSpec, ctx: ActorContext<SupervisorMessage>) => {
+    const ref = ctx.spawn(child.behavior, {
+      name: child.name,
+      props: child.props,
+      ...(child.mailbox === undefined ? {} : { mailbox: child.mailbox }),
+    })
+    state.children.set(child.name, { spec: child, ref })
+    restartTypes.set(child.name, child.restart ?? 'permanent')
+    ctx.watch(ref)
+  }
+  return defineActor<SupervisorMessage, State>({
+    init: (_props, ctx) => {
+      const state: State = { children: new Map(), respawns: [] }
+      for (const child of spec.children) startChild(state, child, ctx)
+      return state
+    },
+    receive(state, message, ctx) {
+      switch (message.type) {
+        case 'which-children':
+          ctx.reply(
+            [...state.children.values()].map(({ spec: s, ref }) => ({
+              name: s.name,
+              ref,
+              restart: s.restart ?? 'permanent',
+            })),
+          )
+          break
+        case 'start-child':
+          startChild(state, message.spec, ctx)
+          ctx.reply(state.children.get(message.spec.name)?.ref)
+          break
+        case 'terminate-child': {
+          const entry = state.children.get(message.name)
+          state.children.delete(message.name)
+          if (entry !== undefined) {
+            ctx.unwatch(entry.ref)
+            ctx.stop(entry.ref)
+          }
+          ctx.reply(entry !== undefined)
+          break
+        }
+        default:
+          ctx.unhandled()
+      }
+      return state
+    },
+    signal(state, signal, ctx) {
+      if (!(signal instanceof Terminated)) return state
+      const entry = state.children.get(signal.ref.name)
+      if (entry === undefined || !entry.ref.equals(signal.ref)) return state
+      state.children.delete(signal.ref.name)
+      // Failures were handled by the decider (restarted in place); a permanent child that
+      // exited normally is started again, and counts against the intensity.
+      if (signal.reason === 'normal' && (entry.spec.restart ?? 'permanent') === 'permanent') {
+        if (!allowRestart(state.respawns, settings, Date.now())) {
+          throw new RestartIntensityError(
+            ctx.self.path,
+            settings.maxRestarts,
+            settings.withinMs,
+            'normal exit',
+          )
+        }
+        startChild(state, entry.spec, ctx)
+      }
+      return state
+    },
+    supervision: {
+      strategy: settings.strategy,
+      maxRestarts: settings.maxRestarts,
+      withinMs: settings.withinMs,
+      ...(settings.backoff === undefined ? {} : { backoff: settings.backoff }),
+      decide: (_error, child) => (restartTypes.get(child.name) === 'temporary' ? 'stop' : 'restart'),
+    },
+  })
+}

@@ -1,0 +1,9 @@
+/**
+ * Helpers for testing actors: probes, temporary systems, inspection waits.
+ *
+ * @packageDocumentation
+ */
+export type { ExpectOptions } from './probe.ts'
+export { createTestProbe, TestProbe } from './probe.ts'
+export type { EventOf } from './test-system.ts'
+export { nextEvent, recordEvents, withTestSystem } from './test-system.ts'
