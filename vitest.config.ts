@@ -1,7 +1,16 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+
 export default defineConfig({
-  resolve: { conditions: ['source'] },
+  // Tests import the package by its name, as users do, and get the TypeScript sources.
+  resolve: {
+    alias: [
+      { find: /^troupe$/, replacement: source('./src/index.ts') },
+      { find: /^troupe\/testkit$/, replacement: source('./src/testkit/index.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
