@@ -23,7 +23,7 @@ export interface ActorDefinition<M, S, P = undefined> {
   stopped?: (state: S, ctx: ActorContext<M>, reason: StopReason | 'restart') => void | Promise<void>
   /** Handles `Terminated` of watched actors and, with `trapExit`, `Exit` of linked ones. */
   signal?: (state: S, signal: Signal, ctx: ActorContext<M>) => NextState<S>
-  /** Runs for a message marked with `ctx.unhandled()`; the default sends it to dead letters. */
+  /** Runs for a message marked with `ctx.unhandled()`, before it goes to dead letters. */
   unhandled?: (message: M, ctx: ActorContext<M>) => void
   /** How this actor supervises the children it spawns. */
   supervision?: SupervisionOptions

@@ -172,16 +172,14 @@ export abstract class Cell implements ActorContext<unknown> {
     const message = this.current
     const sender = this.sender
     const hook = this.template.kind === 'handler' ? this.template.definition.unhandled : undefined
-    if (hook === undefined) {
-      this.runtime.deadLetter(this.ref, message, sender, 'unhandled')
-      return
+    if (hook !== undefined) {
+      try {
+        hook(message, this)
+      } catch (error) {
+        this.runtime.reportHook(this.ref, 'unhandled', error)
+      }
     }
-    try {
-      hook(message, this)
-    } catch (error) {
-      this.runtime.reportHook(this.ref, 'unhandled', error)
-    }
-    if (sender instanceof AskRef) this.runtime.deadLetter(this.ref, message, sender, 'unhandled')
+    this.runtime.deadLetter(this.ref, message, sender, 'unhandled')
   }
 
   spawn<C, P = undefined>(behavior: Behavior<C, P>, options?: SpawnOptions<P>): Ref<C> {

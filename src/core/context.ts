@@ -19,7 +19,10 @@ export interface ActorContext<M = unknown> {
   readonly log: Logger
   /** Answers the message being handled: resolves the sender's `ask`, or tells the sender. */
   reply(value: unknown): void
-  /** Marks the message being handled as not understood: runs the `unhandled` hook (default: dead letter). */
+  /**
+   * Marks the message being handled as not understood: runs the `unhandled` hook if there is one,
+   * then sends the message to dead letters with reason `unhandled` (an asker gets `UnhandledMessageError`).
+   */
   unhandled(): void
   /** Starts a child supervised by this actor. */
   spawn<C, P = undefined>(behavior: Behavior<C, P>, options?: SpawnOptions<P>): Ref<C>
