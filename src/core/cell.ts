@@ -506,11 +506,25 @@ export abstract class Cell implements ActorContext<unknown> {
     }
     const delay = backoffDelay(supervision, log.length)
     const restarts = log.length
-    for (const cell of this.restartSet(child, supervision)) {
-      const cause =
-        cell === child ? error : new CancelledError(`restarted with ${child.path}`, { cause: error })
-      cell.restart(cause, delay, restarts)
+    const cells = this.restartSet(child, supervision)
+    // As OTP does: stop them one by one in reverse spawn order, then start them all in spawn order.
+    const startAll = () => {
+      for (const cell of cells) {
+        cell.resumeAfterRestart(
+          cell === child ? error : new CancelledError(`restarted with ${child.path}`, { cause: error }),
+          restarts,
+        )
+      }
     }
+    const suspendFrom = (i: number): void => {
+      if (i < 0) {
+        if (delay > 0) setTimeout(startAll, delay)
+        else startAll()
+        return
+      }
+      cells[i]!.suspendForRestart(() => suspendFrom(i - 1))
+    }
+    suspendFrom(cells.length - 1)
   }
 
   private restartSet(child: Cell, supervision: Supervision): Cell[] {
@@ -525,26 +539,22 @@ export abstract class Cell implements ActorContext<unknown> {
     return this.template.supervision
   }
 
-  private restart(error: unknown, delayMs: number, restarts: number): void {
+  /** Ends this incarnation for a restart: children stopped, `stopped('restart')` run; then `done`. */
+  private suspendForRestart(done: () => void): void {
     this.status = SUSPENDED
     this.busy = false
     this.incarnation++
     this.abortSignal('restart')
     this.endIncarnation()
-    this.stopChildren(() =>
-      this.runStoppedHook('restart', () => {
-        const go = () => {
-          if (this.status !== SUSPENDED) return
-          this.log.warn({ err: error }, `${this.path} restarted after failure: ${describe(error)}`)
-          if (this.runtime.inspecting)
-            this.runtime.emit({ type: 'restarted', ref: this.ref, error, restarts })
-          this.status = RUNNING
-          this.begin()
-        }
-        if (delayMs > 0) setTimeout(go, delayMs)
-        else go()
-      }),
-    )
+    this.stopChildren(() => this.runStoppedHook('restart', done))
+  }
+
+  private resumeAfterRestart(error: unknown, restarts: number): void {
+    if (this.status !== SUSPENDED) return
+    this.log.warn({ err: error }, `${this.path} restarted after failure: ${describe(error)}`)
+    if (this.runtime.inspecting) this.runtime.emit({ type: 'restarted', ref: this.ref, error, restarts })
+    this.status = RUNNING
+    this.begin()
   }
 
   private abortSignal(why: string): void {

@@ -134,3 +134,48 @@ describe('supervisor()', () => {
     })
   })
 })
+
+describe('supervisor() restart order', () => {
+  it('one-for-all stops the children in reverse order, then starts them all in order', async () => {
+    await withTestSystem(async (system) => {
+      const log: string[] = []
+      let releaseDb!: () => void
+      const dbClosed = new Promise<void>((r) => {
+        releaseDb = r
+      })
+      let cacheStopped!: () => void
+      const cacheDown = new Promise<void>((r) => {
+        cacheStopped = r
+      })
+      const Child = (name: string) =>
+        defineActor<'crash'>({
+          started: () => {
+            log.push(`start ${name}`)
+          },
+          stopped: async (_s, _ctx, reason) => {
+            // db closes slowly: nothing may start again before it has
+            if (name === 'db' && reason === 'restart') await dbClosed
+            log.push(`stop ${name}`)
+            if (name === 'cache') cacheStopped()
+          },
+          receive: () => {
+            throw new Error('boom')
+          },
+        })
+      system.spawn(
+        supervisor({
+          strategy: 'one-for-all',
+          children: ['db', 'cache', 'api'].map((name) => ({ name, behavior: Child(name) })),
+        }),
+      )
+      const apiRestarted = nextEvent(system, 'restarted', (e) => e.ref.name === 'api')
+      log.length = 0
+      system.findActor<'crash'>('cache')!.tell('crash')
+      await cacheDown
+      expect(log).toEqual(['stop api', 'stop cache'])
+      releaseDb()
+      await apiRestarted
+      expect(log).toEqual(['stop api', 'stop cache', 'stop db', 'start db', 'start cache', 'start api'])
+    })
+  })
+})

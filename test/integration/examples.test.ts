@@ -1,0 +1,165 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, test } from 'vitest'
+
+/**
+ * Every file in examples/ (but `_helpers.ts`) runs as a real process, the way a user runs it:
+ * it must exit 0 by itself before the deadline. Key lines of the known examples are checked.
+ */
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const examplesDir = join(root, 'examples')
+const examples = readdirSync(examplesDir)
+  .filter((file) => file.endsWith('.ts') && !file.startsWith('_'))
+  .sort()
+
+const DEADLINE_MS = 30_000
+
+/** Lines each example must print, on stdout and (the logs) on stderr. */
+const expected: Record<string, { stdout: string[]; stderr?: string[] }> = {
+  'spinoff-example1.ts': {
+    stdout: [
+      'parent -> child: please square 1',
+      'child -> parent: 1 squared is 1 (answer #1 of this life)',
+      "child: 3? I can't stand 3! (throws)",
+      'child -> parent: hello again, I was restarted with fresh state',
+      'child -> parent: 4 squared is 16 (answer #1 of this life)',
+      'child -> parent: 5 squared is 25 (answer #2 of this life)',
+      'parent: got 1, 4, 16, 25; 3 was never answered',
+      'parent finished (normal); its child was restarted 1 time(s)',
+    ],
+    stderr: ['/user/parent/child restarted after failure: Error: cannot square 3'],
+  },
+  'ping-pong.ts': {
+    stdout: [
+      'ponger: got ping 1, sending pong 1',
+      'pinger: got pong 3',
+      'ponger: no ping within 300 ms (ReceiveTimeoutError), the game is over',
+      'ponger: now reading the notes left aside: "first note: nice serve", then "second note: good game"',
+      'ponger finished (normal)',
+    ],
+  },
+  'auto-restart.ts': {
+    stdout: [
+      'job 2: job 2 done (2 done since the last (re)start)',
+      'job 3: the asker gets the error: job 3 is corrupt',
+      'job 4: job 4 done (1 done since the last (re)start)',
+      '[inspect] restarted: /user/flaky (restart #3 in the window)',
+      '[inspect] intensity-exceeded: more than 3 restarts within 5000 ms',
+      '[inspect] stopped: /user/flaky for good (reason: failed)',
+      'flaky is stopped (reason: failed, alive: false)',
+      'job 13: ActorStoppedError',
+      'the system keeps running: steady answers pong',
+    ],
+    stderr: [
+      '/user/flaky restarted after failure: Error: job 3 is corrupt',
+      '/user/flaky failed 4 times within 5000 ms and is stopped',
+    ],
+  },
+  'supervision-tree.ts': {
+    stdout: [
+      'which-children: /user/app/db (permanent), /user/app/cache (permanent), /user/app/api (permanent)',
+      'db:    connection #1, 2 queries',
+      'cache crashed: the cache is corrupted',
+      'one-for-all restarted 3 children: db, cache, api',
+      'db:    connection #2, 1 queries',
+      'cache: 1 entries',
+      'api:   1 requests served',
+      'which-children: db, cache, api (same refs as before: true)',
+      'db: closing connection #2 (stopped)',
+    ],
+    stderr: [
+      '/user/app/db restarted after failure',
+      '/user/app/cache restarted after failure: Error: the cache is corrupted',
+      '/user/app/api restarted after failure',
+    ],
+  },
+  'tour.ts': {
+    stdout: [
+      '=== 1. Parent and child',
+      'child -> parent: hello again, I was restarted with fresh state',
+      '=== 2. Ping-pong with selective receive',
+      'pinger: got pong 3',
+      '=== 3. Automatic restarts and restart intensity',
+      'the system keeps running: steady answers pong',
+      '=== 4. A supervision tree, one-for-all',
+      'one-for-all restarted 3 children: db, cache, api',
+      '=== 5. Structured concurrency',
+      'the nursery returned once both had finished: apples: 120 cents, pears: 95 cents',
+      'durian supplier: cancelled',
+      'moveOnAfter(50 ms): the durian supplier was too slow',
+      'is the durian actor still alive? false',
+      'End of the tour.',
+    ],
+    stderr: ['restarted after failure'],
+  },
+}
+
+interface Run {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+  timedOut: boolean
+}
+
+const running = new Set<ChildProcess>()
+
+afterAll(() => {
+  for (const child of running) child.kill('SIGKILL')
+})
+
+async function runExample(file: string): Promise<Run> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', join(examplesDir, file)], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  running.add(child)
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk
+  })
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk
+  })
+  let timer: NodeJS.Timeout | undefined
+  try {
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+      child.once('error', reject)
+      // 'close' comes after the output streams are drained.
+      child.once('close', (code, signal) => resolve({ code, signal }))
+    })
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(() => resolve('deadline'), DEADLINE_MS)
+    })
+    const outcome = await Promise.race([exit, deadline])
+    if (outcome === 'deadline') return { code: null, signal: null, stdout, stderr, timedOut: true }
+    return { ...outcome, stdout, stderr, timedOut: false }
+  } finally {
+    clearTimeout(timer)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    running.delete(child)
+  }
+}
+
+describe('examples', () => {
+  test('the examples folder has the examples the tour runs', () => {
+    for (const file of Object.keys(expected)) expect(examples).toContain(file)
+  })
+
+  for (const file of examples) {
+    test(`${file} runs to completion and exits 0`, { timeout: DEADLINE_MS + 10_000 }, async () => {
+      const run = await runExample(file)
+      const report = `--- stdout of ${file}\n${run.stdout}\n--- stderr\n${run.stderr}`
+      expect(run.timedOut, `${file} did not exit within ${DEADLINE_MS} ms\n${report}`).toBe(false)
+      expect(run.code, `${file} exited with ${run.code ?? run.signal}\n${report}`).toBe(0)
+      expect(run.stdout.trim(), `${file} printed nothing`).not.toBe('')
+      const lines = expected[file]
+      if (lines === undefined) return
+      for (const line of lines.stdout) expect(run.stdout, report).toContain(line)
+      for (const line of lines.stderr ?? []) expect(run.stderr, report).toContain(line)
+    })
+  }
+})
