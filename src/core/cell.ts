@@ -102,10 +102,10 @@ export abstract class Cell implements ActorContext<unknown> {
   current: unknown = undefined
   // Children form an intrusive doubly linked list in spawn order: O(1) add and remove with no
   // per-child allocation, which a Set of 100k children does not give.
-  private firstChild: Cell | null = null
-  private lastChild: Cell | null = null
-  private prevSibling: Cell | null = null
-  private nextSibling: Cell | null = null
+  firstChild: Cell | null = null
+  lastChild: Cell | null = null
+  prevSibling: Cell | null = null
+  nextSibling: Cell | null = null
   exitReason: StopReason | undefined = undefined
   private extra: CellExtras | null = null
   readonly ref: LocalRef
