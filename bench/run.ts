@@ -1,0 +1,359 @@
+/**
+ * `npm run bench`: every workload on the floor, on Troupe and on the nact peer, each subject's
+ * workload in a fresh child process, one line per figure with its ratio to the floor measured
+ * in the same run.
+ *
+ *   --size tiny|full   full (default) or about 1/1000 of it, to prove the benchmarks still work
+ *   --only <figure>    one figure (or several, comma-separated): skynet, ring, ping-pong, burst,
+ *                      ask, spawn, spawn-heap
+ *   --peers, --no-peers  run nact too (default) or not
+ *
+ * Exits non-zero when any workload throws, gives a wrong result or does not finish.
+ */
+import { fork } from 'node:child_process'
+import { availableParallelism, cpus } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import type { Job, Run, WorkerReport } from './worker.ts'
+import {
+  type Params,
+  paramsFor,
+  type SizeName,
+  type SubjectName,
+  scaleDown,
+  skynetActors,
+  type WorkloadName,
+  workloadNames,
+} from './workloads.ts'
+
+const benchDir = dirname(fileURLToPath(import.meta.url))
+const root = dirname(benchDir)
+
+interface Target {
+  text: string
+  met(value: number, ratioToFloor: number): boolean
+}
+
+interface Figure {
+  name: string
+  workload: WorkloadName
+  better: 'lower' | 'higher'
+  /** The figure from one run; `scale` extrapolates a capped run to the full size. */
+  value(run: Run, params: Params, scale: number): number
+  format(value: number): string
+  target: Target
+}
+
+const seconds = (run: Run): number => run.ms / 1_000
+const perSecond = (messages: number, run: Run): number => messages / seconds(run)
+
+const figures: Figure[] = [
+  {
+    name: 'skynet',
+    workload: 'skynet',
+    better: 'lower',
+    value: (run, _params, scale) => seconds(run) * scale,
+    format: (s) => `${significant(s)} s`,
+    target: { text: '<= 1.5x floor', met: (_v, ratio) => ratio <= 1.5 },
+  },
+  {
+    name: 'ring',
+    workload: 'ring',
+    better: 'higher',
+    value: (run, params) => perSecond(params.count, run),
+    format: rate,
+    target: { text: '>= 8M msg/s and >= 0.6x floor', met: (v, ratio) => v >= 8e6 && ratio >= 0.6 },
+  },
+  {
+    name: 'ping-pong',
+    workload: 'ping-pong',
+    better: 'higher',
+    value: (run, params) => perSecond(2 * params.count, run),
+    format: rate,
+    target: { text: '>= 10M msg/s', met: (v) => v >= 10e6 },
+  },
+  {
+    name: 'burst',
+    workload: 'burst',
+    better: 'higher',
+    value: (run, params) => perSecond(params.count, run),
+    format: rate,
+    target: { text: '>= 15M msg/s', met: (v) => v >= 15e6 },
+  },
+  {
+    name: 'ask',
+    workload: 'ask',
+    better: 'lower',
+    value: (run, params) => (run.ms * 1_000) / params.count,
+    format: (us) => `${significant(us)} us`,
+    target: { text: '<= 1 us', met: (v) => v <= 1 },
+  },
+  {
+    name: 'spawn',
+    workload: 'spawn',
+    better: 'lower',
+    value: (run, params) => (run.ms * 1_000) / params.count,
+    format: (us) => `${significant(us)} us`,
+    target: { text: '<= 0.5 us', met: (v) => v <= 0.5 },
+  },
+  {
+    name: 'spawn-heap',
+    workload: 'spawn',
+    better: 'lower',
+    value: (run) => run.heapBytesPerActor ?? Number.NaN,
+    format: (bytes) => `${Math.round(bytes)} B`,
+    target: { text: '<= 400 B', met: (v) => v <= 400 },
+  },
+]
+
+/**
+ * nact is slow: a workload whose full-size run would take well over 30 s runs this many times
+ * smaller and its figure is extrapolated, which the line says. None needs it now: the slowest,
+ * the full skynet, takes 22-28 s; rates and per-operation figures never need it.
+ */
+const peerCaps: Partial<Record<WorkloadName, number>> = {}
+
+function significant(value: number): string {
+  if (!Number.isFinite(value)) return String(value)
+  if (Math.abs(value) >= 100) return Math.round(value).toLocaleString('en-US')
+  return Number(value.toPrecision(3)).toString()
+}
+
+function rate(perSec: number): string {
+  if (perSec >= 1e6) return `${significant(perSec / 1e6)}M msg/s`
+  if (perSec >= 1e3) return `${significant(perSec / 1e3)}k msg/s`
+  return `${significant(perSec)} msg/s`
+}
+
+function ratio(value: number): string {
+  return `${value >= 10 ? value.toFixed(1) : value >= 0.1 ? value.toFixed(2) : significant(value)}x`
+}
+
+const count = (n: number): string => n.toLocaleString('en-US')
+
+function describe(workload: WorkloadName, params: Params): string {
+  switch (workload) {
+    case 'skynet':
+      return `${count(skynetActors(params.count))} actors, ${count(params.count)} leaves`
+    case 'ring':
+      return `${count(params.actors ?? 0)} actors x ${count(params.count)} hops`
+    case 'ping-pong':
+      return `${count(params.count)} round trips`
+    case 'burst':
+      return `${count(params.count)} tells`
+    case 'ask':
+      return `${count(params.count)} sequential asks`
+    case 'spawn':
+      return `${count(params.count)} idle actors`
+  }
+}
+
+interface Options {
+  size: SizeName
+  only: Set<string> | null
+  peers: boolean
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      size: { type: 'string', default: 'full' },
+      only: { type: 'string' },
+      peers: { type: 'boolean', default: true },
+      'no-peers': { type: 'boolean', default: false },
+    },
+    strict: true,
+  })
+  if (values.size !== 'full' && values.size !== 'tiny')
+    throw new Error(`--size must be tiny or full, not ${values.size}`)
+  const only = values.only ? new Set(values.only.split(',').map((s) => s.trim())) : null
+  for (const name of only ?? []) {
+    if (!figures.some((f) => f.name === name)) {
+      throw new Error(`unknown figure ${name}; one of ${figures.map((f) => f.name).join(', ')}`)
+    }
+  }
+  return { size: values.size, only, peers: values.peers && !values['no-peers'] }
+}
+
+/** What one subject measured for one workload, at which size, and how much to scale it by. */
+type Outcome =
+  | { ok: true; runs: Run[]; params: Params; scale: number }
+  | { ok: false; error: string; detail?: string }
+
+function runWorker(job: Job): Promise<WorkerReport> {
+  return new Promise((resolve) => {
+    const child = fork(join(benchDir, 'worker.ts'), [JSON.stringify(job)], {
+      cwd: root,
+      execArgv: ['--import', 'tsx', '--conditions=source', '--expose-gc', '--max-old-space-size=8192'],
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    })
+    // The figure lines own stdout; whatever a subject prints goes to stderr.
+    child.stdout?.pipe(process.stderr)
+    let report: WorkerReport | undefined
+    const killer = setTimeout(() => child.kill('SIGKILL'), job.timeoutMs + 30_000)
+    child.on('message', (message) => {
+      report = message as WorkerReport
+    })
+    child.on('exit', (code, signal) => {
+      clearTimeout(killer)
+      resolve(report ?? { ok: false, error: `worker exited (${signal ?? `code ${code}`}) without a result` })
+    })
+  })
+}
+
+async function measure(subject: SubjectName, workload: WorkloadName, size: SizeName): Promise<Outcome> {
+  const full = paramsFor(workload, size)
+  const cap = subject === 'nact' && size === 'full' ? peerCaps[workload] : undefined
+  const params = cap ? scaleDown(workload, full, cap) : full
+  const scale = workload === 'skynet' ? skynetActors(full.count) / skynetActors(params.count) : 1
+  const report = await runWorker({
+    subject,
+    workload,
+    params,
+    warmup: size === 'full' ? scaleDown(workload, params, 10) : params,
+    repeatBelowMs: 2_000,
+    maxRuns: 3,
+    timeoutMs: size === 'full' ? 300_000 : 60_000,
+  })
+  if (!report.ok) return report
+  return { ok: true, runs: report.runs, params, scale }
+}
+
+function best(figure: Figure, outcome: Outcome & { ok: true }): number {
+  const values = outcome.runs.map((run) => figure.value(run, outcome.params, outcome.scale))
+  return figure.better === 'lower' ? Math.min(...values) : Math.max(...values)
+}
+
+function firstLine(error: string): string {
+  const line = error.split('\n')[0] ?? error
+  return line.length > 100 ? `${line.slice(0, 97)}...` : line
+}
+
+function line(
+  figure: Figure,
+  size: SizeName,
+  outcomes: Partial<Record<SubjectName, Outcome>>,
+  peers: boolean,
+): string {
+  const value = (subject: SubjectName): number | undefined => {
+    const outcome = outcomes[subject]
+    return outcome?.ok ? best(figure, outcome) : undefined
+  }
+  const floorValue = value('floor')
+  const troupeValue = value('troupe')
+  const troupe = outcomes.troupe
+  const floor = outcomes.floor
+  const parts: string[] = []
+
+  parts.push(
+    `${figure.name}: ${troupe?.ok ? figure.format(troupeValue!) : `FAILED (${firstLine(troupe?.error ?? 'not run')})`}`,
+  )
+  parts.push(
+    `floor ${floor?.ok ? figure.format(floorValue!) : `FAILED (${firstLine(floor?.error ?? 'not run')})`}`,
+  )
+  const toFloor = troupeValue !== undefined && floorValue !== undefined ? troupeValue / floorValue : undefined
+  parts.push(toFloor !== undefined ? `${ratio(toFloor)} floor` : 'n/a floor')
+  const verdict =
+    size === 'tiny'
+      ? 'not judged at tiny size'
+      : troupeValue === undefined || toFloor === undefined
+        ? 'not judged'
+        : figure.target.met(troupeValue, toFloor)
+          ? 'met'
+          : 'missed'
+  parts.push(`target ${figure.target.text} (${verdict})`)
+  parts.push(peerPart(figure, outcomes.nact, peers, troupeValue, floorValue))
+  parts.push(describe(figure.workload, paramsFor(figure.workload, size)))
+  return parts.join(' | ')
+}
+
+function peerPart(
+  figure: Figure,
+  nact: Outcome | undefined,
+  peers: boolean,
+  troupeValue: number | undefined,
+  floorValue: number | undefined,
+): string {
+  if (!peers) return 'nact off'
+  if (!nact) return 'nact n/a'
+  if (!nact.ok) return `nact FAILED (${firstLine(nact.error)})`
+  const value = best(figure, nact)
+  const against =
+    troupeValue !== undefined
+      ? `${ratio(value / troupeValue)} troupe`
+      : floorValue !== undefined
+        ? `${ratio(value / floorValue)} floor`
+        : 'no ratio'
+  if (nact.scale === 1) return `nact ${figure.format(value)} (${against})`
+  const measured = best(figure, { ...nact, scale: 1 })
+  return `nact ~${figure.format(value)} (${against}; measured ${figure.format(measured)} at ${describe(figure.workload, nact.params)}, scaled x${significant(nact.scale)})`
+}
+
+/** Runs at most `concurrency` tasks at once, in the order they were queued. */
+function limit(concurrency: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0
+  const waiting: (() => void)[] = []
+  return async (task) => {
+    if (active >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve))
+    active++
+    try {
+      return await task()
+    } finally {
+      active--
+      waiting.shift()?.()
+    }
+  }
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2))
+  const selected = figures.filter((f) => options.only === null || options.only.has(f.name))
+  const subjects: SubjectName[] = options.peers ? ['floor', 'troupe', 'nact'] : ['floor', 'troupe']
+  console.log(
+    `# troupe bench: size ${options.size}, node ${process.version}, ${cpus().length} cpus, ` +
+      `peers ${options.peers ? 'nact' : 'off'}; value | floor | ratio to floor | target | peer | size`,
+  )
+  // Timing needs the machine to itself; a tiny run only proves correctness, so it may run in parallel.
+  const queue = limit(options.size === 'tiny' ? availableParallelism() : 1)
+  const pending = new Map<string, Promise<Outcome>>()
+  for (const workload of workloadNames) {
+    if (!selected.some((f) => f.workload === workload)) continue
+    for (const subject of subjects) {
+      pending.set(
+        `${workload}/${subject}`,
+        queue(() => measure(subject, workload, options.size)),
+      )
+    }
+  }
+  let failed = false
+  const reported = new Set<string>()
+  for (const workload of workloadNames) {
+    const own = selected.filter((f) => f.workload === workload)
+    if (own.length === 0) continue
+    const outcomes: Partial<Record<SubjectName, Outcome>> = {}
+    for (const subject of subjects) {
+      const outcome = await pending.get(`${workload}/${subject}`)!
+      outcomes[subject] = outcome
+      if (!outcome.ok) {
+        failed = true
+        const detail = outcome.detail ?? outcome.error
+        console.error(`# ${workload} on ${subject} failed: ${reported.has(detail) ? outcome.error : detail}`)
+        reported.add(detail)
+      }
+    }
+    for (const figure of own) console.log(line(figure, options.size, outcomes, options.peers))
+  }
+  return failed ? 1 : 0
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error)
+    process.exitCode = 2
+  },
+)
