@@ -25,74 +25,107 @@ export interface MailboxOptions {
   highWater?: number
 }
 
-const INITIAL_SLOTS = 8
+const FIRST_CHUNK_SLOTS = 8
+const MAX_CHUNK_SLOTS = 2048
+
+class Chunk {
+  readonly slots: unknown[]
+  next: Chunk | null = null
+
+  constructor(size: number) {
+    this.slots = new Array(size)
+  }
+}
 
 /**
- * A FIFO of (message, sender) pairs in one growable ring buffer, so that enqueueing allocates
- * nothing per message. Slots hold a message and its sender side by side.
+ * A FIFO of (message, sender) pairs stored side by side in a chain of arrays. Nothing is ever
+ * copied as it grows (a burst of a million tells just links more chunks), and a mailbox that
+ * drains goes back to reusing one chunk, so a few messages in flight allocate nothing.
  */
 export class Mailbox {
-  private slots: unknown[] = new Array(INITIAL_SLOTS)
+  private headChunk: Chunk = new Chunk(FIRST_CHUNK_SLOTS)
+  private tailChunk: Chunk = this.headChunk
+  /** Slot of the first message in `headChunk`. */
   private head = 0
+  /** First free slot in `tailChunk`. */
+  private tail = 0
   /** Number of queued messages. */
   length = 0
 
   push(message: unknown, sender: unknown): void {
-    let slots = this.slots
-    if (this.length * 2 === slots.length) slots = this.grow()
-    const i = (this.head + this.length * 2) & (slots.length - 1)
-    slots[i] = message
-    slots[i + 1] = sender
+    let chunk = this.tailChunk
+    let tail = this.tail
+    if (tail === chunk.slots.length) {
+      const next = new Chunk(Math.min(chunk.slots.length * 2, MAX_CHUNK_SLOTS))
+      chunk.next = next
+      this.tailChunk = chunk = next
+      tail = 0
+    }
+    chunk.slots[tail] = message
+    chunk.slots[tail + 1] = sender
+    this.tail = tail + 2
     this.length++
   }
 
   /** Message at the head; call only when `length > 0`. */
   peekMessage(): unknown {
-    return this.slots[this.head]
+    return this.headChunk.slots[this.head]
   }
 
   /** Sender of the message at the head. */
   peekSender(): unknown {
-    return this.slots[this.head + 1]
+    return this.headChunk.slots[this.head + 1]
   }
 
   /** Removes the head pair. */
   drop(): void {
-    const slots = this.slots
-    slots[this.head] = undefined
-    slots[this.head + 1] = undefined
-    this.head = (this.head + 2) & (slots.length - 1)
-    this.length--
+    const chunk = this.headChunk
+    const head = this.head
+    chunk.slots[head] = undefined
+    chunk.slots[head + 1] = undefined
+    if (--this.length === 0) {
+      // Empty: start again at the front of the last chunk.
+      this.headChunk = this.tailChunk
+      this.head = 0
+      this.tail = 0
+    } else if (head + 2 === chunk.slots.length) {
+      this.headChunk = chunk.next!
+      chunk.next = null
+      this.head = 0
+    } else {
+      this.head = head + 2
+    }
   }
 
   messageAt(index: number): unknown {
-    return this.slots[(this.head + index * 2) & (this.slots.length - 1)]
+    const [chunk, slot] = this.locate(index)
+    return chunk.slots[slot]
   }
 
   senderAt(index: number): unknown {
-    return this.slots[(this.head + index * 2 + 1) & (this.slots.length - 1)]
+    const [chunk, slot] = this.locate(index)
+    return chunk.slots[slot + 1]
   }
 
   /** Removes the pair at `index`, keeping the others in order (selective receive). */
   removeAt(index: number): void {
-    const slots = this.slots
-    const mask = slots.length - 1
+    // Shift the pairs in front of it one place back, then drop the (now duplicate) head.
     for (let k = index; k > 0; k--) {
-      const to = (this.head + k * 2) & mask
-      const from = (this.head + (k - 1) * 2) & mask
-      slots[to] = slots[from]
-      slots[to + 1] = slots[from + 1]
+      const [to, toSlot] = this.locate(k)
+      const [from, fromSlot] = this.locate(k - 1)
+      to.slots[toSlot] = from.slots[fromSlot]
+      to.slots[toSlot + 1] = from.slots[fromSlot + 1]
     }
     this.drop()
   }
 
-  private grow(): unknown[] {
-    const old = this.slots
-    const next = new Array(old.length * 2)
-    const mask = old.length - 1
-    for (let k = 0; k < this.length * 2; k++) next[k] = old[(this.head + k) & mask]
-    this.slots = next
-    this.head = 0
-    return next
+  private locate(index: number): [Chunk, number] {
+    let chunk = this.headChunk
+    let slot = this.head + index * 2
+    while (slot >= chunk.slots.length) {
+      slot -= chunk.slots.length
+      chunk = chunk.next!
+    }
+    return [chunk, slot]
   }
 }

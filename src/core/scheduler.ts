@@ -22,6 +22,8 @@ export interface Runnable {
 
 const CLOCK_EVERY_MESSAGES = 128
 const CLOCK_EVERY_RUNS = 32
+// Node 20's queueMicrotask makes an async resource per call; a resolved promise's then does not.
+const resolved = Promise.resolve()
 
 /**
  * One run queue of actors with work. Turns start in a microtask (low latency for a message told
@@ -52,7 +54,7 @@ export class Scheduler {
     this.size++
     if (!this.drainPending) {
       this.drainPending = true
-      if (!this.yielded) queueMicrotask(this.drain)
+      if (!this.yielded) resolved.then(this.drain)
     }
   }
 
