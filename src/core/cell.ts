@@ -112,12 +112,11 @@ export abstract class Cell implements ActorContext<unknown> {
 
   constructor(
     readonly runtime: Runtime,
-    readonly system: ActorSystem,
     readonly parentCell: Cell | null,
     readonly template: Template,
     readonly props: unknown,
-    private readonly givenName: string | undefined,
-    private readonly id: number,
+    /** The given name, or the id a `$…` name is made from when it is first asked for. */
+    private readonly nameOrId: string | number,
   ) {
     this.ref = new LocalRef(this)
   }
@@ -139,8 +138,13 @@ export abstract class Cell implements ActorContext<unknown> {
     return this.parentCell?.ref
   }
 
+  get system(): ActorSystem {
+    return this.runtime.system
+  }
+
   get name(): string {
-    return this.givenName ?? `$${this.id.toString(36)}`
+    const n = this.nameOrId
+    return typeof n === 'string' ? n : `$${n.toString(36)}`
   }
 
   get path(): string {
@@ -605,7 +609,7 @@ export abstract class Cell implements ActorContext<unknown> {
   private terminate(reason: StopReason): void {
     this.status = STOPPED
     this.exitReason = reason
-    if (this.givenName !== undefined) this.runtime.names.unregister(this.givenName, this.ref)
+    if (typeof this.nameOrId === 'string') this.runtime.names.unregister(this.nameOrId, this.ref)
     const mb = this.mailbox
     if (mb !== null) {
       while (mb.length > 0) {

@@ -25,16 +25,14 @@ export interface MailboxOptions {
   highWater?: number
 }
 
-const FIRST_CHUNK_SLOTS = 8
+const FIRST_CHUNK_SLOTS = 4
 const MAX_CHUNK_SLOTS = 2048
 
-class Chunk {
-  readonly slots: unknown[]
-  next: Chunk | null = null
+/** A chunk is an array of `size` slots plus one more, at index `size`, that links the next chunk. */
+type Chunk = unknown[]
 
-  constructor(size: number) {
-    this.slots = new Array(size)
-  }
+function newChunk(size: number): Chunk {
+  return new Array(size + 1)
 }
 
 /**
@@ -43,7 +41,7 @@ class Chunk {
  * drains goes back to reusing one chunk, so a few messages in flight allocate nothing.
  */
 export class Mailbox {
-  private headChunk: Chunk = new Chunk(FIRST_CHUNK_SLOTS)
+  private headChunk: Chunk = newChunk(FIRST_CHUNK_SLOTS)
   private tailChunk: Chunk = this.headChunk
   /** Slot of the first message in `headChunk`. */
   private head = 0
@@ -55,42 +53,43 @@ export class Mailbox {
   push(message: unknown, sender: unknown): void {
     let chunk = this.tailChunk
     let tail = this.tail
-    if (tail === chunk.slots.length) {
-      const next = new Chunk(Math.min(chunk.slots.length * 2, MAX_CHUNK_SLOTS))
-      chunk.next = next
+    const size = chunk.length - 1
+    if (tail === size) {
+      const next = newChunk(Math.min(size * 2, MAX_CHUNK_SLOTS))
+      chunk[size] = next
       this.tailChunk = chunk = next
       tail = 0
     }
-    chunk.slots[tail] = message
-    chunk.slots[tail + 1] = sender
+    chunk[tail] = message
+    chunk[tail + 1] = sender
     this.tail = tail + 2
     this.length++
   }
 
   /** Message at the head; call only when `length > 0`. */
   peekMessage(): unknown {
-    return this.headChunk.slots[this.head]
+    return this.headChunk[this.head]
   }
 
   /** Sender of the message at the head. */
   peekSender(): unknown {
-    return this.headChunk.slots[this.head + 1]
+    return this.headChunk[this.head + 1]
   }
 
   /** Removes the head pair. */
   drop(): void {
     const chunk = this.headChunk
     const head = this.head
-    chunk.slots[head] = undefined
-    chunk.slots[head + 1] = undefined
+    chunk[head] = undefined
+    chunk[head + 1] = undefined
     if (--this.length === 0) {
       // Empty: start again at the front of the last chunk.
       this.headChunk = this.tailChunk
       this.head = 0
       this.tail = 0
-    } else if (head + 2 === chunk.slots.length) {
-      this.headChunk = chunk.next!
-      chunk.next = null
+    } else if (head + 3 === chunk.length) {
+      this.headChunk = chunk[head + 2] as Chunk
+      chunk[head + 2] = undefined
       this.head = 0
     } else {
       this.head = head + 2
@@ -98,34 +97,39 @@ export class Mailbox {
   }
 
   messageAt(index: number): unknown {
-    const [chunk, slot] = this.locate(index)
-    return chunk.slots[slot]
+    const chunk = this.locate(index)
+    return chunk[this.slot]
   }
 
   senderAt(index: number): unknown {
-    const [chunk, slot] = this.locate(index)
-    return chunk.slots[slot + 1]
+    const chunk = this.locate(index)
+    return chunk[this.slot + 1]
   }
 
   /** Removes the pair at `index`, keeping the others in order (selective receive). */
   removeAt(index: number): void {
     // Shift the pairs in front of it one place back, then drop the (now duplicate) head.
     for (let k = index; k > 0; k--) {
-      const [to, toSlot] = this.locate(k)
-      const [from, fromSlot] = this.locate(k - 1)
-      to.slots[toSlot] = from.slots[fromSlot]
-      to.slots[toSlot + 1] = from.slots[fromSlot + 1]
+      const to = this.locate(k)
+      const toSlot = this.slot
+      const from = this.locate(k - 1)
+      to[toSlot] = from[this.slot]
+      to[toSlot + 1] = from[this.slot + 1]
     }
     this.drop()
   }
 
-  private locate(index: number): [Chunk, number] {
+  /** Set by `locate`: the slot of the located pair in the returned chunk. */
+  private slot = 0
+
+  private locate(index: number): Chunk {
     let chunk = this.headChunk
     let slot = this.head + index * 2
-    while (slot >= chunk.slots.length) {
-      slot -= chunk.slots.length
-      chunk = chunk.next!
+    while (slot >= chunk.length - 1) {
+      slot -= chunk.length - 1
+      chunk = chunk[chunk.length - 1] as Chunk
     }
-    return [chunk, slot]
+    this.slot = slot
+    return chunk
   }
 }

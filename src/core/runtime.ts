@@ -7,6 +7,7 @@ import { Names } from './names.ts'
 import { isRef, type Ref } from './ref.ts'
 import { Scheduler, type SchedulerOptions } from './scheduler.ts'
 import { SIGNAL_SENDER } from './signals.ts'
+import type { ActorSystem } from './system.ts'
 import type { Template } from './template.ts'
 
 /** Receives every inspection event of a system. */
@@ -22,6 +23,8 @@ export class Runtime {
   /** True while anyone inspects messages. */
   traceMessages = false
   deadLetterCount = 0
+  /** The public face of this runtime; set by the system that owns it. */
+  system!: ActorSystem
   /** Builds the cell for a template; set by the system, which knows every kind of cell. */
   createCell!: (parent: Cell, template: Template, props: unknown, name: string | undefined) => Cell
   private lastId = 0

@@ -91,11 +91,12 @@ export class ActorSystem {
     this.logger = options.logger ?? pino({ level, base: { node } }, pino.destination({ dest: 2, sync: true }))
     const isolate = isolator(options.messages ?? defaultIsolation(), isRef)
     this.runtime = new Runtime(node, this.logger, isolate, options.scheduler, askTimeoutMs)
+    this.runtime.system = this
     this.runtime.createCell = (parent, template, props, name) => {
-      const id = this.runtime.nextId()
+      const nameOrId = name ?? this.runtime.nextId()
       return template.kind === 'handler'
-        ? new HandlerCell(this.runtime, this, parent, template, props, name, id)
-        : new ProcessCell(this.runtime, this, parent, template, props, name, id)
+        ? new HandlerCell(this.runtime, parent, template, props, nameOrId)
+        : new ProcessCell(this.runtime, parent, template, props, nameOrId)
     }
     const guardian: Template = {
       kind: 'handler',
@@ -109,7 +110,7 @@ export class ActorSystem {
       supervision: resolveSupervision(options.supervision),
       trapExit: false,
     }
-    this.guardian = new HandlerCell(this.runtime, this, null, guardian, undefined, 'user', 0)
+    this.guardian = new HandlerCell(this.runtime, null, guardian, undefined, 'user')
     this.guardian.begin()
   }
 
