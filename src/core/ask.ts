@@ -52,8 +52,10 @@ export class AskRef extends RefBase {
 
   tell(message: unknown): void {
     if (this.settled) return
+    const isolate = this.timeouts.isolate
+    const reply = isolate === null ? message : isolate(message)
     this.settle()
-    this.resolveReply(message)
+    this.resolveReply(reply)
   }
 
   fail(error: unknown): void {
@@ -90,6 +92,9 @@ export class AskRef extends RefBase {
   }
 }
 
+/** setTimeout's longest delay; a longer deadline is re-armed when the timer fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 class Bucket {
   queue: AskRef[] = []
   head = 0
@@ -100,7 +105,11 @@ class Bucket {
 export class AskTimeouts {
   private readonly buckets = new Map<number, Bucket>()
 
-  constructor(readonly defaultTimeoutMs: number) {}
+  constructor(
+    readonly defaultTimeoutMs: number,
+    /** Replies are isolated like any message. */
+    readonly isolate: ((message: unknown) => unknown) | null,
+  ) {}
 
   /** A reply ref for one ask to `target`, with its deadline and cancellation armed. */
   open(target: Ref, options: AskOptions | undefined): AskRef {
@@ -144,7 +153,8 @@ export class AskTimeouts {
 
   private arm(bucket: Bucket, timeoutMs: number): void {
     const first = bucket.queue[bucket.head]!
-    bucket.timer = setTimeout(() => this.fire(bucket, timeoutMs), Math.max(1, first.deadline - Date.now()))
+    const delay = Math.min(MAX_TIMER_MS, Math.max(1, first.deadline - Date.now()))
+    bucket.timer = setTimeout(() => this.fire(bucket, timeoutMs), delay)
   }
 
   private fire(bucket: Bucket, timeoutMs: number): void {

@@ -3,7 +3,12 @@ import { CancelledError } from '../concurrency/errors.ts'
 import { AskRef } from './ask.ts'
 import type { Behavior, SpawnOptions } from './behavior.ts'
 import type { ActorContext } from './context.ts'
-import { ActorStoppedError, LinkedActorFailedError, RestartIntensityError } from './errors.ts'
+import {
+  ActorStoppedError,
+  LinkedActorFailedError,
+  MailboxFullError,
+  RestartIntensityError,
+} from './errors.ts'
 import type { Directive, StopReason } from './inspection.ts'
 import { Mailbox } from './mailbox.ts'
 import { checkName } from './names.ts'
@@ -29,6 +34,13 @@ export type Watcher = Cell | ((terminated: Terminated) => void)
 
 interface RoomWaiter {
   message: unknown
+  sender: AskRef | undefined
+  resolve: () => void
+  reject: (error: unknown) => void
+}
+
+/** How a `send` is told that its message was queued or refused. */
+interface Settle {
   resolve: () => void
   reject: (error: unknown) => void
 }
@@ -73,7 +85,11 @@ export class LocalRef<M = unknown> extends RefBase<M> {
 
   ask<R = unknown>(message: M, options?: AskOptions): Promise<R> {
     const ask = this.cell.runtime.asks.open(this, options)
-    this.cell.enqueue(message, ask)
+    try {
+      this.cell.admit(message, ask, undefined)
+    } catch (error) {
+      ask.fail(error)
+    }
     return ask.promise as Promise<R>
   }
 
@@ -266,10 +282,7 @@ export abstract class Cell implements ActorContext<unknown> {
         this.runtime.deadLetter(this.ref, m, sender, 'mailbox-full', limits.capacity)
         return
       }
-      const oldest = mb.peekMessage()
-      const oldestSender = mb.peekSender()
-      mb.drop()
-      this.runtime.deadLetter(this.ref, oldest, oldestSender, 'mailbox-full', limits.capacity)
+      this.evictOldest(mb, limits.capacity)
     } else if (mb.length >= limits.highWater) {
       this.highWater(mb.length + 1)
     }
@@ -288,46 +301,80 @@ export abstract class Cell implements ActorContext<unknown> {
     if (this.status === RUNNING && !this.busy && !this.scheduled) this.runtime.scheduler.schedule(this)
   }
 
+  /** `ref.send`: queued at once when there is room; otherwise by the overflow policy. */
   send(message: unknown, signal: AbortSignal | undefined): Promise<void> {
-    if (this.status >= STOPPING) {
-      this.runtime.deadLetter(this.ref, message, undefined, 'stopped')
-      return Promise.reject(new ActorStoppedError(this.ref.address))
-    }
+    return new Promise<void>((resolve, reject) => {
+      try {
+        this.admit(message, { resolve, reject }, signal)
+      } catch (error) {
+        reject(error)
+      }
+    })
+  }
+
+  /**
+   * Queues a message for `send` or `ask`, honouring a bounded mailbox: under `backpressure` it
+   * waits for room; under `fail` and `drop-newest` it is refused (a dead letter, and the waiting
+   * side is told with `MailboxFullError`); under `drop-oldest` the oldest message makes room.
+   * `to` is the ask's reply ref, or the callbacks of a `send`.
+   */
+  admit(message: unknown, to: AskRef | Settle, signal: AbortSignal | undefined): void {
+    const ask = to instanceof AskRef ? to : undefined
     const limits = this.template.limits
     const queued = this.mailbox?.length ?? 0
     const waiting = this.extra?.roomWaiters?.length ?? 0
-    if (
-      queued + waiting < limits.capacity ||
-      limits.overflow === 'drop-newest' ||
-      limits.overflow === 'drop-oldest'
-    ) {
-      this.enqueue(message, undefined)
-      return Promise.resolve()
+    if (this.status >= STOPPING) {
+      this.enqueue(message, ask)
+      if (ask === undefined) (to as Settle).reject(new ActorStoppedError(this.ref.address))
+      return
     }
-    if (limits.overflow === 'fail') {
-      const ask = new AskRef(this.runtime.asks, this.ref, 0, undefined)
-      this.runtime.deadLetter(this.ref, message, ask, 'mailbox-full', limits.capacity)
-      return ask.promise as Promise<never>
+    if (queued + waiting < limits.capacity || limits.overflow === 'drop-oldest') {
+      this.enqueue(message, ask)
+      if (ask === undefined) (to as Settle).resolve()
+      return
     }
-    return new Promise<void>((resolve, reject) => {
-      const x = this.x
-      if (x.roomWaiters === null) x.roomWaiters = []
-      const waiters = x.roomWaiters
-      const waiter: RoomWaiter = { message, resolve, reject }
-      waiters.push(waiter)
-      if (signal === undefined) return
-      const onAbort = () => {
-        const i = waiters.indexOf(waiter)
-        if (i >= 0) waiters.splice(i, 1)
-        reject(signal.reason)
-      }
-      if (signal.aborted) onAbort()
-      else signal.addEventListener('abort', onAbort, { once: true })
-      waiter.resolve = () => {
-        signal.removeEventListener('abort', onAbort)
-        resolve()
-      }
-    })
+    const isolate = this.runtime.isolate
+    const m = isolate === null ? message : isolate(message)
+    if (limits.overflow !== 'backpressure') {
+      this.runtime.deadLetter(this.ref, m, ask, 'mailbox-full', limits.capacity)
+      if (ask === undefined) (to as Settle).reject(new MailboxFullError(this.ref.address, limits.capacity))
+      return
+    }
+    const x = this.x
+    if (x.roomWaiters === null) x.roomWaiters = []
+    const waiters = x.roomWaiters
+    const waiter: RoomWaiter = ask
+      ? { message: m, sender: ask, resolve: () => {}, reject: (e) => ask.fail(e) }
+      : { message: m, sender: undefined, resolve: (to as Settle).resolve, reject: (to as Settle).reject }
+    waiters.push(waiter)
+    if (signal === undefined) return
+    const onAbort = () => {
+      const i = waiters.indexOf(waiter)
+      if (i >= 0) waiters.splice(i, 1)
+      waiter.reject(signal.reason)
+    }
+    if (signal.aborted) {
+      onAbort()
+      return
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    const resolve = waiter.resolve
+    waiter.resolve = () => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }
+  }
+
+  /** Makes room under `drop-oldest`: the oldest user message goes; signals are never evicted. */
+  private evictOldest(mb: Mailbox, capacity: number): void {
+    for (let i = 0; i < mb.length; i++) {
+      const sender = mb.senderAt(i)
+      if (sender === SIGNAL_SENDER) continue
+      const oldest = mb.messageAt(i)
+      mb.removeAt(i)
+      this.runtime.deadLetter(this.ref, oldest, sender, 'mailbox-full', capacity)
+      return
+    }
   }
 
   /** After handling messages: lets `send`ers waiting for room in, re-arms the high-water mark. */
@@ -339,7 +386,7 @@ export abstract class Cell implements ActorContext<unknown> {
       const capacity = this.template.limits.capacity
       while (waiters.length > 0 && mb.length < capacity) {
         const w = waiters.shift()!
-        mb.push(w.message, undefined)
+        mb.push(w.message, w.sender)
         w.resolve()
       }
     }
@@ -575,6 +622,8 @@ export abstract class Cell implements ActorContext<unknown> {
   stopWith(reason: StopReason, error?: unknown): void {
     if (this.status >= STOPPING) return
     this.status = STOPPING
+    // An ask being handled gets no reply now: tell its asker at once.
+    if (this.sender instanceof AskRef) this.sender.fail(new ActorStoppedError(this.ref.address))
     this.busy = false
     this.incarnation++
     if (error !== undefined) this.x.exitError = error
@@ -620,10 +669,11 @@ export abstract class Cell implements ActorContext<unknown> {
       }
     }
     const x = this.extra
-    if (x !== null) this.notifyTermination(x, reason)
-    this.parentCell?.childTerminated(this)
     if (this.runtime.inspecting)
       this.runtime.emit({ type: 'stopped', ref: this.ref, reason, error: x?.exitError })
+    if (x !== null) this.notifyTermination(x, reason)
+    // Last, so that a parent waiting for its children finishes its own stop after theirs.
+    this.parentCell?.childTerminated(this)
   }
 
   private notifyTermination(x: CellExtras, reason: StopReason): void {

@@ -17,18 +17,38 @@ export function defaultIsolation(): IsolationMode {
   return process.env.NODE_ENV === 'production' ? 'none' : 'freeze'
 }
 
+/** Objects this module has frozen all the way down: a message sent on is not walked again. */
+const deeplyFrozen = new WeakSet<object>()
+
+function refuse(this: Map<unknown, unknown> | Set<unknown>): never {
+  throw new TypeError(
+    `cannot change a frozen ${this instanceof Map ? 'Map' : 'Set'} that was sent in a message`,
+  )
+}
+
+/** Object.freeze does not stop `set`, `add`, `delete` or `clear`: shadow them on the instance. */
+function lockCollection(value: Map<unknown, unknown> | Set<unknown>): void {
+  const names = value instanceof Map ? ['set', 'delete', 'clear'] : ['add', 'delete', 'clear']
+  for (const name of names) Object.defineProperty(value, name, { value: refuse, enumerable: false })
+}
+
 function deepFreeze(value: unknown, passThrough: PassThrough): unknown {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value
+  if (typeof value !== 'object' || value === null || deeplyFrozen.has(value)) return value
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || passThrough(value)) return value
-  Object.freeze(value)
+  deeplyFrozen.add(value)
   if (value instanceof Map) {
+    if (!Object.isFrozen(value)) lockCollection(value)
+    Object.freeze(value)
     for (const [k, v] of value) {
       deepFreeze(k, passThrough)
       deepFreeze(v, passThrough)
     }
   } else if (value instanceof Set) {
+    if (!Object.isFrozen(value)) lockCollection(value)
+    Object.freeze(value)
     for (const v of value) deepFreeze(v, passThrough)
   } else {
+    Object.freeze(value)
     for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key], passThrough)
   }
   return value

@@ -38,7 +38,7 @@ export class Runtime {
     askTimeoutMs: number,
   ) {
     this.scheduler = new Scheduler(scheduler)
-    this.asks = new AskTimeouts(askTimeoutMs)
+    this.asks = new AskTimeouts(askTimeoutMs, isolate)
   }
 
   nextId(): number {

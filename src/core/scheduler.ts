@@ -38,6 +38,8 @@ export class Scheduler {
   private drainPending = false
   private sliceStart = -1
   private yielded = false
+  private runs = 0
+  private handled = 0
   private readonly batch: number
   private readonly sliceMs: number
 
@@ -64,31 +66,33 @@ export class Scheduler {
       setImmediate(this.endSlice)
     }
     const batch = this.batch
-    let handled = 0
-    let runs = 0
     while (this.size > 0) {
+      // The counters live on the scheduler: a chain of promises may start one drain per message,
+      // and the slice must still end.
+      if (++this.runs >= CLOCK_EVERY_RUNS || this.handled >= CLOCK_EVERY_MESSAGES) {
+        this.runs = 0
+        this.handled = 0
+        if (performance.now() - this.sliceStart >= this.sliceMs) {
+          this.yielded = true
+          return
+        }
+      }
       const mask = this.queue.length - 1
       const actor = this.queue[this.head]!
       this.queue[this.head] = undefined
       this.head = (this.head + 1) & mask
       this.size--
       actor.scheduled = false
-      handled += actor.run(batch)
-      if (++runs >= CLOCK_EVERY_RUNS || handled >= CLOCK_EVERY_MESSAGES) {
-        runs = 0
-        handled = 0
-        if (performance.now() - this.sliceStart >= this.sliceMs) {
-          this.yielded = this.size > 0
-          if (this.yielded) return
-          break
-        }
-      }
+      this.handled += actor.run(batch)
     }
     this.drainPending = false
   }
 
+  /** The event loop has had its turn: a new slice starts, and a yielded drain goes on. */
   private readonly endSlice = (): void => {
     this.sliceStart = -1
+    this.runs = 0
+    this.handled = 0
     if (this.yielded) {
       this.yielded = false
       this.drain()
