@@ -2,7 +2,7 @@ import { openCancelScope } from '../concurrency/cancel-scope.ts'
 import { CancelledError } from '../concurrency/errors.ts'
 import { type Nursery, openNursery } from '../concurrency/nursery.ts'
 import { type Behavior, defineActor, type SpawnOptions } from './behavior.ts'
-import type { Cell, LocalRef } from './cell.ts'
+import type { Cell } from './cell.ts'
 import type { Ref } from './ref.ts'
 import type { ActorSystem } from './system.ts'
 
@@ -52,7 +52,7 @@ export async function openActorNursery<T>(
   options: { signal?: AbortSignal } = {},
 ): Promise<T> {
   const scope = system.spawn(NurseryScope)
-  const scopeCell = (scope as LocalRef).cell
+  const scopeCell = scope as Cell
   try {
     return await openNursery(async (tasks) => {
       const handle = new NurseryHandle(scopeCell, tasks)
@@ -81,7 +81,7 @@ class NurseryHandle implements ActorNursery {
 
   spawn<M, P = undefined>(behavior: Behavior<M, P>, options?: SpawnOptions<P>): Ref<M> {
     const ref = this.scope.spawn(behavior, options)
-    const cell = (ref as LocalRef<M>).cell
+    const cell = ref as unknown as Cell
     this.daemons.push(cell)
     this.track(cell)
     return ref
@@ -101,7 +101,7 @@ class NurseryHandle implements ActorNursery {
       async (self) => settle.resolve(await openCancelScope(() => fn(...args), { signal: self.signal })),
       { name },
     )
-    const cell = (ref as LocalRef).cell
+    const cell = ref as Cell
     cell.onTerminated((t) => {
       if (t.reason === 'failed') settle.reject(t.error)
       else settle.reject(new CancelledError(`${name} was stopped before it returned`))

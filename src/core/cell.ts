@@ -61,52 +61,12 @@ class CellExtras {
   exitError: unknown = undefined
 }
 
-/** The ref of an actor of this node. */
-export class LocalRef<M = unknown> extends RefBase<M> {
-  constructor(readonly cell: Cell) {
-    super()
-  }
-
-  get address(): string {
-    return `troupe://${this.cell.runtime.node}${this.cell.path}`
-  }
-
-  get path(): string {
-    return this.cell.path
-  }
-
-  get name(): string {
-    return this.cell.name
-  }
-
-  tell(message: M, sender?: Ref): void {
-    this.cell.enqueue(message, sender)
-  }
-
-  ask<R = unknown>(message: M, options?: AskOptions): Promise<R> {
-    const ask = this.cell.runtime.asks.open(this, options)
-    try {
-      this.cell.admit(message, ask, undefined)
-    } catch (error) {
-      ask.fail(error)
-    }
-    return ask.promise as Promise<R>
-  }
-
-  send(message: M, options?: { signal?: AbortSignal }): Promise<void> {
-    return this.cell.send(message, options?.signal)
-  }
-
-  override equals(other: Ref<unknown>): boolean {
-    return other instanceof LocalRef ? other.cell === this.cell : other.address === this.address
-  }
-}
-
 /**
- * One actor: its mailbox, state, children and lifecycle. The cell is also the actor's context
- * (`ctx`), which saves an object per actor; the context type shows only the public part.
+ * One actor: its mailbox, state, children and lifecycle. The cell is also the actor's ref and its
+ * context (`ctx`), which saves two objects per actor (a million live actors spend most of their
+ * time in the garbage collector); the `Ref` and `ActorContext` types show only the public parts.
  */
-export abstract class Cell implements ActorContext<unknown> {
+export abstract class Cell extends RefBase<unknown> implements ActorContext<unknown> {
   scheduled = false
   status = RUNNING
   /** A handler, hook or (process actors) the function between receives holds the mailbox. */
@@ -124,7 +84,6 @@ export abstract class Cell implements ActorContext<unknown> {
   nextSibling: Cell | null = null
   exitReason: StopReason | undefined = undefined
   private extra: CellExtras | null = null
-  readonly ref: LocalRef
 
   constructor(
     readonly runtime: Runtime,
@@ -134,20 +93,65 @@ export abstract class Cell implements ActorContext<unknown> {
     /** The given name, or the id a `$…` name is made from when it is first asked for. */
     private readonly nameOrId: string | number,
   ) {
-    this.ref = new LocalRef(this)
+    super()
   }
 
   /** Starts (or, after a restart, starts again) this incarnation. */
   abstract begin(): void
   abstract run(batch: number): number
   protected abstract runStoppedHook(reason: StopReason | 'restart', done: () => void): void
+  protected abstract hasStoppedHook(): boolean
   /** The current incarnation ends (restart or stop): release what waits on it. */
   protected abstract endIncarnation(): void
+
+  // ---- Ref ----
+
+  get ref(): this {
+    return this
+  }
+
+  get address(): string {
+    return `troupe://${this.runtime.node}${this.path}`
+  }
+
+  tell(message: unknown, sender?: Ref): void {
+    this.enqueue(message, sender)
+  }
+
+  ask<R = unknown>(message: unknown, options?: AskOptions): Promise<R> {
+    const ask = this.runtime.asks.open(this, options)
+    try {
+      this.admit(message, ask, undefined)
+    } catch (error) {
+      ask.fail(error)
+    }
+    return ask.promise as Promise<R>
+  }
+
+  /** `ref.send`: queued at once when there is room; otherwise by the overflow policy. */
+  send(message: unknown, options?: { signal?: AbortSignal }): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      try {
+        this.admit(message, { resolve, reject }, options?.signal)
+      } catch (error) {
+        reject(error)
+      }
+    })
+  }
+
+  override equals(other: Ref<unknown>): boolean {
+    return other === this || (!(other instanceof Cell) && other.address === this.address)
+  }
+
+  /** What `console.log` and test failures show: the address, not the whole actor. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `Ref(${this.address})`
+  }
 
   // ---- ActorContext ----
 
   get self(): Ref<unknown> {
-    return this.ref
+    return this
   }
 
   get parent(): Ref | undefined {
@@ -207,12 +211,12 @@ export abstract class Cell implements ActorContext<unknown> {
   }
 
   stop(ref?: Ref): void {
-    if (ref === undefined || (ref instanceof LocalRef && ref.cell === this)) {
+    if (ref === undefined || ref === this) {
       if (this.busy && this.status === RUNNING) this.status = STOP_PENDING
       else this.stopWith('normal')
       return
     }
-    if (ref instanceof LocalRef && ref.cell.parentCell === this) ref.cell.stopWith('stopped')
+    if (ref instanceof Cell && ref.parentCell === this) ref.stopWith('stopped')
     else throw new TypeError(`${this.path} can stop only itself and its children, not ${ref.path}`)
   }
 
@@ -299,17 +303,6 @@ export abstract class Cell implements ActorContext<unknown> {
     }
     mb.push(signal, SIGNAL_SENDER)
     if (this.status === RUNNING && !this.busy && !this.scheduled) this.runtime.scheduler.schedule(this)
-  }
-
-  /** `ref.send`: queued at once when there is room; otherwise by the overflow policy. */
-  send(message: unknown, signal: AbortSignal | undefined): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      try {
-        this.admit(message, { resolve, reject }, signal)
-      } catch (error) {
-        reject(error)
-      }
-    })
   }
 
   /**
@@ -629,7 +622,8 @@ export abstract class Cell implements ActorContext<unknown> {
     if (error !== undefined) this.x.exitError = error
     this.abortSignal('stopped')
     this.endIncarnation()
-    this.stopChildren(() => this.runStoppedHook(reason, () => this.terminate(reason)))
+    if (this.firstChild === null && !this.hasStoppedHook()) this.terminate(reason)
+    else this.stopChildren(() => this.runStoppedHook(reason, () => this.terminate(reason)))
   }
 
   /** Resolves once the actor has stopped. */
@@ -725,7 +719,7 @@ export abstract class Cell implements ActorContext<unknown> {
 }
 
 function cellOf(ref: Ref): Cell {
-  if (ref instanceof LocalRef) return ref.cell
+  if (ref instanceof Cell) return ref
   throw new TypeError(`${String(ref)} is not an actor of this node`)
 }
 

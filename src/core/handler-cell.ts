@@ -111,6 +111,10 @@ export class HandlerCell extends Cell {
 
   protected endIncarnation(): void {}
 
+  protected hasStoppedHook(): boolean {
+    return this.definition.stopped !== undefined
+  }
+
   private handleSignal(def: Definition, signal: Signal): unknown {
     this.sender = undefined
     this.current = signal

@@ -25,7 +25,7 @@ export interface MailboxOptions {
   highWater?: number
 }
 
-const FIRST_CHUNK_SLOTS = 4
+const FIRST_CHUNK_SLOTS = 2
 const MAX_CHUNK_SLOTS = 2048
 
 /** A chunk is an array of `size` slots plus one more, at index `size`, that links the next chunk. */

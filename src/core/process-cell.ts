@@ -105,6 +105,10 @@ export class ProcessCell extends Cell {
     done()
   }
 
+  protected hasStoppedHook(): boolean {
+    return false
+  }
+
   protected endIncarnation(): void {
     const waiter = this.waiter
     if (waiter === null) return

@@ -1,7 +1,7 @@
 import { type Level, type Logger, pino } from 'pino'
 import { type ActorNursery, openActorNursery } from './actor-nursery.ts'
 import type { Behavior, SpawnOptions } from './behavior.ts'
-import { type Cell, LocalRef, STOPPED } from './cell.ts'
+import { Cell, STOPPED } from './cell.ts'
 import { InvalidOptionError } from './errors.ts'
 import { HandlerCell } from './handler-cell.ts'
 import type { InspectOptions } from './inspection.ts'
@@ -209,7 +209,7 @@ export class ActorSystem {
 }
 
 function localCell(ref: Ref): Cell {
-  if (ref instanceof LocalRef) return ref.cell
+  if (ref instanceof Cell) return ref
   throw new TypeError(`${String(ref)} is not an actor of this node`)
 }
 
