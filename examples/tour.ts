@@ -10,6 +10,7 @@ import { main as autoRestart } from './auto-restart.ts'
 import { main as pingPong } from './ping-pong.ts'
 import { main as spinoffExample1 } from './spinoff-example1.ts'
 import { main as supervisionTree } from './supervision-tree.ts'
+import { readableLogger } from './support/readable-log.ts'
 
 function heading(title: string, ...lines: string[]): void {
   console.log(`\n=== ${title} ===`)
@@ -30,7 +31,7 @@ async function quote(item: string, ms: number, price: number): Promise<string> {
 
 /** Structured concurrency: actors started in a nursery end before the nursery returns. */
 async function structuredConcurrency(): Promise<void> {
-  const system = await start({ logLevel: 'warn' })
+  const system = await start({ logger: readableLogger() })
 
   const prices = await system.nursery(async (n) => {
     const apples = n.runInActor('apples', quote, ['apples', 20, 120])
