@@ -3,6 +3,8 @@
  *
  * @packageDocumentation
  */
+export type { Deferred } from './deferred.ts'
+export { deferred } from './deferred.ts'
 export type { ExpectOptions } from './probe.ts'
 export { createTestProbe, TestProbe } from './probe.ts'
 export type { EventOf } from './test-system.ts'

@@ -1,43 +1,16 @@
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { runTypeScript } from '../support/run-node.ts'
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
 const figures = ['skynet', 'ring', 'ping-pong', 'burst', 'ask', 'spawn', 'spawn-heap']
-
-interface Exit {
-  code: number | null
-  signal: NodeJS.Signals | null
-  stdout: string
-  stderr: string
-}
-
-/** Runs the bench as `npm run bench` does; the signal kills it if the test gives up first. */
-function runBench(args: string[], signal: AbortSignal): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '--conditions=source', '--expose-gc', 'bench/run.ts', ...args],
-      { cwd: root, signal, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'] },
-    )
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk
-    })
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk
-    })
-    child.on('error', reject)
-    child.on('close', (code, exitSignal) => resolve({ code, signal: exitSignal, stdout, stderr }))
-  })
-}
 
 describe('bench --size tiny', () => {
   it('runs every workload on the floor, Troupe and nact and prints one line per figure', async () => {
-    const { code, signal, stdout, stderr } = await runBench(
-      ['--size', 'tiny', '--peers'],
-      AbortSignal.timeout(115_000),
+    const { code, signal, stdout, stderr } = await runTypeScript(
+      ['bench/run.ts', '--size', 'tiny', '--peers'],
+      {
+        timeoutMs: 115_000,
+        nodeFlags: ['--expose-gc'],
+      },
     )
     expect({ code, signal }, `stdout:\n${stdout}\nstderr:\n${stderr}`).toEqual({ code: 0, signal: null })
     const lines = stdout.split('\n')

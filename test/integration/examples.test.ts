@@ -1,14 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { afterAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
+import { type NodeRun, root, runTypeScript } from '../support/run-node.ts'
 
 /**
- * Every file in examples/ (but `_helpers.ts`) runs as a real process, the way a user runs it:
+ * Every file in examples/ (but scratch files starting with `_`) runs as a real process, the way a user runs it:
  * it must exit 0 by itself before the deadline. Key lines of the known examples are checked.
  */
-const root = fileURLToPath(new URL('../../', import.meta.url))
 const examplesDir = join(root, 'examples')
 const examples = readdirSync(examplesDir)
   .filter((file) => file.endsWith('.ts') && !file.startsWith('_'))
@@ -96,52 +94,8 @@ const expected: Record<string, { stdout: string[]; stderr?: string[] }> = {
   },
 }
 
-interface Run {
-  code: number | null
-  signal: NodeJS.Signals | null
-  stdout: string
-  stderr: string
-  timedOut: boolean
-}
-
-const running = new Set<ChildProcess>()
-
-afterAll(() => {
-  for (const child of running) child.kill('SIGKILL')
-})
-
-async function runExample(file: string): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', join(examplesDir, file)], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  running.add(child)
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk
-  })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk
-  })
-  let timer: NodeJS.Timeout | undefined
-  try {
-    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-      child.once('error', reject)
-      // 'close' comes after the output streams are drained.
-      child.once('close', (code, signal) => resolve({ code, signal }))
-    })
-    const deadline = new Promise<'deadline'>((resolve) => {
-      timer = setTimeout(() => resolve('deadline'), DEADLINE_MS)
-    })
-    const outcome = await Promise.race([exit, deadline])
-    if (outcome === 'deadline') return { code: null, signal: null, stdout, stderr, timedOut: true }
-    return { ...outcome, stdout, stderr, timedOut: false }
-  } finally {
-    clearTimeout(timer)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-    running.delete(child)
-  }
+function runExample(file: string): Promise<NodeRun> {
+  return runTypeScript([join(examplesDir, file)], { timeoutMs: DEADLINE_MS })
 }
 
 describe('examples', () => {

@@ -10,21 +10,8 @@ import {
   TimeoutError,
   UnhandledMessageError,
 } from 'troupe'
-import { nextEvent, withTestSystem } from 'troupe/testkit'
+import { deferred, nextEvent, withTestSystem } from 'troupe/testkit'
 import { describe, expect, it } from 'vitest'
-
-interface Deferred<T> {
-  promise: Promise<T>
-  resolve: (value: T) => void
-}
-
-function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void
-  const promise = new Promise<T>((r) => {
-    resolve = r
-  })
-  return { promise, resolve }
-}
 
 /** Settles like `promise`, or rejects if it has not settled within `ms`. */
 function within<T>(ms: number, promise: Promise<T>, what = 'the promise'): Promise<T> {

@@ -9,7 +9,7 @@ import {
   type Ref,
   Terminated,
 } from 'troupe'
-import { type EventOf, recordEvents, withTestSystem } from 'troupe/testkit'
+import { type Deferred, deferred, type EventOf, recordEvents, withTestSystem } from 'troupe/testkit'
 import { describe, expect, it } from 'vitest'
 import { Mailbox } from '../../../src/core/mailbox.ts'
 
@@ -149,19 +149,6 @@ describe('Mailbox (ring buffer)', () => {
 // ---------------------------------------------------------------------------------------------
 // Bounded mailboxes through the public API
 // ---------------------------------------------------------------------------------------------
-
-interface Deferred<T> {
-  promise: Promise<T>
-  resolve: (value: T) => void
-}
-
-function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void
-  const promise = new Promise<T>((r) => {
-    resolve = r
-  })
-  return { promise, resolve }
-}
 
 type GateMsg = { type: 'block' } | { type: 'item'; n: number }
 

@@ -1,21 +1,8 @@
 import { once } from 'node:events'
 import { type AddressInfo, createConnection, createServer, type Socket } from 'node:net'
 import { type ActorSystem, defineActor, InvalidOptionError, type Ref, start } from 'troupe'
-import { type EventOf, recordEvents, withTestSystem } from 'troupe/testkit'
+import { deferred, type EventOf, recordEvents, withTestSystem } from 'troupe/testkit'
 import { describe, expect, it } from 'vitest'
-
-interface Deferred<T> {
-  promise: Promise<T>
-  resolve: (value: T) => void
-}
-
-function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void
-  const promise = new Promise<T>((r) => {
-    resolve = r
-  })
-  return { promise, resolve }
-}
 
 /** Rejects if `promise` has not settled within `ms` (needs a free event loop, which is the point). */
 function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
