@@ -1,0 +1,115 @@
+/**
+ * Everything nodes say to each other after the handshake, as one union of tagged types. Actors
+ * are named by their path on their node (`/user/orders/o-17`); the node is the connection's peer.
+ */
+
+/** The version every node states in its handshake; peers of another version are refused. */
+export const PROTOCOL_VERSION = 1
+
+/** Why an actor stopped, as it crosses the wire (`StopReason` of the core). */
+export type WireStopReason = 'normal' | 'stopped' | 'failed' | 'node-down' | 'noproc'
+
+/** A message for an actor; `from` is the sender's path on the sending node, if any. */
+export interface TellEnvelope {
+  kind: 'tell'
+  to: string
+  from?: string
+  message: unknown
+}
+
+/** A message that expects a `reply` or `error` with the same `id`. */
+export interface AskEnvelope {
+  kind: 'ask'
+  to: string
+  id: number
+  message: unknown
+}
+
+export interface ReplyEnvelope {
+  kind: 'reply'
+  id: number
+  message: unknown
+}
+
+/** The ask `id` failed: the receiver's error, or why it could not be delivered. */
+export interface ErrorEnvelope {
+  kind: 'error'
+  id: number
+  error: unknown
+}
+
+/** `watcher` (on the sending node) watches `target` (on the receiving node). */
+export interface WatchEnvelope {
+  kind: 'watch' | 'unwatch'
+  watcher: string
+  target: string
+}
+
+/** `target` stopped: told to each of its remote watchers. */
+export interface TerminatedEnvelope {
+  kind: 'terminated'
+  watcher: string
+  target: string
+  reason: WireStopReason
+  error?: unknown
+}
+
+/** Links `a` (on the sending node) with `b` (on the receiving node), or cuts the link. */
+export interface LinkEnvelope {
+  kind: 'link' | 'unlink'
+  a: string
+  b: string
+}
+
+/** `from` (on the sending node), linked to `to`, stopped abnormally. */
+export interface ExitEnvelope {
+  kind: 'exit'
+  from: string
+  to: string
+  reason: WireStopReason
+  error?: unknown
+}
+
+/** Asks the receiving node to stop one of its actors. */
+export interface StopEnvelope {
+  kind: 'stop'
+  target: string
+}
+
+/** Asks the receiving node to spawn the definition it exposes as `behavior`. */
+export interface SpawnEnvelope {
+  kind: 'spawn'
+  id: number
+  behavior: string
+  name?: string
+  props?: unknown
+}
+
+/** The spawn `id` succeeded: the new actor's path. Failures come as `error`. */
+export interface SpawnedEnvelope {
+  kind: 'spawned'
+  id: number
+  path: string
+}
+
+/** Liveness: a `ping` is answered by a `pong` with the same `at`. */
+export interface HeartbeatEnvelope {
+  kind: 'ping' | 'pong'
+  at: number
+}
+
+export type Envelope =
+  | TellEnvelope
+  | AskEnvelope
+  | ReplyEnvelope
+  | ErrorEnvelope
+  | WatchEnvelope
+  | TerminatedEnvelope
+  | LinkEnvelope
+  | ExitEnvelope
+  | StopEnvelope
+  | SpawnEnvelope
+  | SpawnedEnvelope
+  | HeartbeatEnvelope
+
+export type EnvelopeKind = Envelope['kind']
