@@ -25,6 +25,7 @@ export interface AskEnvelope {
   message: unknown
 }
 
+/** The answer to the ask `id`: what the receiver gave `ctx.reply`. */
 export interface ReplyEnvelope {
   kind: 'reply'
   id: number
@@ -98,6 +99,7 @@ export interface HeartbeatEnvelope {
   at: number
 }
 
+/** Every envelope, told apart by `kind`. */
 export type Envelope =
   | TellEnvelope
   | AskEnvelope
@@ -112,4 +114,5 @@ export type Envelope =
   | SpawnedEnvelope
   | HeartbeatEnvelope
 
+/** The `kind` of every envelope. */
 export type EnvelopeKind = Envelope['kind']

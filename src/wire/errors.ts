@@ -12,3 +12,10 @@ export class FrameTooLargeError extends ProtocolError {
     super(`a frame of ${claimedBytes} bytes exceeds the limit of ${maxFrameBytes} bytes (maxFrameBytes)`)
   }
 }
+
+/**
+ * A value given to the codec cannot be sent: a symbol, a function, a cycle, nesting deeper than
+ * `maxDepth`, an object with an own `__proto__` key. The fault is the sender's; no connection is
+ * affected. `cause` holds the underlying error, if any.
+ */
+export class EncodeError extends TroupeError {}

@@ -53,7 +53,9 @@ export class FrameDecoder {
   /** Feeds bytes; returns the frame bodies they complete, in order. */
   push(chunk: Uint8Array): Buffer[] {
     if (chunk.length > 0) {
-      this.chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length))
+      this.chunks.push(
+        Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length),
+      )
       this.held += chunk.length
     }
     const frames: Buffer[] = []

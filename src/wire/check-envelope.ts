@@ -1,0 +1,105 @@
+import type { Envelope, EnvelopeKind, WireStopReason } from './envelope.ts'
+import { ProtocolError } from './errors.ts'
+
+/** What a field of an envelope holds; `?` marks a field that may be absent (or `undefined`). */
+type Field = 'path' | 'path?' | 'id' | 'time' | 'reason' | 'any' | 'any?'
+
+const fieldsByKind: Record<EnvelopeKind, Readonly<Record<string, Field>>> = {
+  tell: { to: 'path', from: 'path?', message: 'any' },
+  ask: { to: 'path', id: 'id', message: 'any' },
+  reply: { id: 'id', message: 'any' },
+  error: { id: 'id', error: 'any' },
+  watch: { watcher: 'path', target: 'path' },
+  unwatch: { watcher: 'path', target: 'path' },
+  terminated: { watcher: 'path', target: 'path', reason: 'reason', error: 'any?' },
+  link: { a: 'path', b: 'path' },
+  unlink: { a: 'path', b: 'path' },
+  exit: { from: 'path', to: 'path', reason: 'reason', error: 'any?' },
+  stop: { target: 'path' },
+  spawn: { id: 'id', behavior: 'path', name: 'path?', props: 'any?' },
+  spawned: { id: 'id', path: 'path' },
+  ping: { at: 'time' },
+  pong: { at: 'time' },
+}
+const kinds = new Map(Object.entries(fieldsByKind))
+
+const stopReasons = new Set<unknown>([
+  'normal',
+  'stopped',
+  'failed',
+  'node-down',
+  'noproc',
+] satisfies WireStopReason[])
+
+/** A short, printable account of a value received from a peer, for error messages. */
+function show(value: unknown): string {
+  if (typeof value === 'string') {
+    const text = JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
+    return `'${text.slice(1, -1)}'`
+  }
+  if (value === null || value === undefined) return String(value)
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'object') {
+    const prototype: unknown = Object.getPrototypeOf(value)
+    if (prototype === Object.prototype) return 'an object'
+    const name: unknown = (prototype as { constructor?: { name?: unknown } } | null)?.constructor?.name
+    return typeof name === 'string' ? `a ${name}` : 'an object'
+  }
+  return `a ${typeof value}`
+}
+
+function fits(field: Field, value: unknown): boolean {
+  switch (field) {
+    case 'path':
+    case 'path?':
+      return typeof value === 'string'
+    case 'id':
+      return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+    case 'time':
+      return typeof value === 'number' && Number.isFinite(value)
+    case 'reason':
+      return stopReasons.has(value)
+    case 'any':
+    case 'any?':
+      return true
+  }
+}
+
+const expected: Record<Field, string> = {
+  path: 'a string',
+  'path?': 'a string',
+  id: 'a non-negative integer',
+  time: 'a finite number',
+  reason: `one of ${[...stopReasons].join(', ')}`,
+  any: 'a value',
+  'any?': 'a value',
+}
+
+/**
+ * The envelope `value` is, checked field by field against its kind: throws `ProtocolError`
+ * naming the first thing wrong (`unknown envelope kind 'x'`, `envelope 'ask' needs 'id' …`).
+ * Optional fields may be absent or `undefined`; fields no kind defines are ignored.
+ */
+export function checkEnvelope(value: unknown): Envelope {
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) {
+    throw new ProtocolError(`an envelope must be a record, got ${show(value)}`)
+  }
+  const record = value as Record<string, unknown>
+  const kind = record.kind
+  const fields = typeof kind === 'string' ? kinds.get(kind) : undefined
+  if (fields === undefined) throw new ProtocolError(`unknown envelope kind ${show(kind)}`)
+  for (const name in fields) {
+    const field = fields[name]!
+    const present = Object.hasOwn(record, name)
+    if (!present || record[name] === undefined) {
+      if (field.endsWith('?') || (present && field === 'any')) continue
+      throw new ProtocolError(`envelope '${kind}' lacks '${name}' (${expected[field]})`)
+    }
+    if (!fits(field, record[name])) {
+      throw new ProtocolError(
+        `envelope '${kind}' needs '${name}' to be ${expected[field]}, got ${show(record[name])}`,
+      )
+    }
+  }
+  return record as unknown as Envelope
+}

@@ -1,0 +1,30 @@
+export type { Codec, CodecOptions } from './codec.ts'
+export { createCodec, DEFAULT_MAX_DEPTH, MAX_DEPTH_LIMIT } from './codec.ts'
+export type {
+  AskEnvelope,
+  Envelope,
+  EnvelopeKind,
+  ErrorEnvelope,
+  ExitEnvelope,
+  HeartbeatEnvelope,
+  LinkEnvelope,
+  ReplyEnvelope,
+  SpawnEnvelope,
+  SpawnedEnvelope,
+  StopEnvelope,
+  TellEnvelope,
+  TerminatedEnvelope,
+  WatchEnvelope,
+  WireStopReason,
+} from './envelope.ts'
+export { PROTOCOL_VERSION } from './envelope.ts'
+export { EncodeError, FrameTooLargeError, ProtocolError } from './errors.ts'
+export { ExtensionType } from './extension-types.ts'
+export {
+  DEFAULT_MAX_FRAME_BYTES,
+  encodeFrame,
+  FRAME_HEADER_BYTES,
+  FrameDecoder,
+  frameHeader,
+} from './frames.ts'
+export type { ErrorClass } from './wire-error.ts'
