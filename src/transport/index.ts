@@ -1,0 +1,33 @@
+/**
+ * The transport layer: authenticated connections that carry frame bodies between nodes. It knows
+ * frames, not envelopes; the remote layer encodes and decodes.
+ *
+ * @packageDocumentation
+ */
+export type { HandshakeFailure, HandshakeRefuser } from './errors.ts'
+export { ConnectError, ConnectionLostError, HandshakeError, ListenError } from './errors.ts'
+export type { HandshakeOptions, HandshakeRole, HandshakeStep, Hello } from './handshake.ts'
+export {
+  decodeHello,
+  decodeReject,
+  encodeHello,
+  encodeReject,
+  HANDSHAKE_MAX_FRAME_BYTES,
+  Handshake,
+  helloVersion,
+  MAX_NODE_NAME_BYTES,
+  NONCE_BYTES,
+} from './handshake.ts'
+export type { ResolvedTransportOptions } from './options.ts'
+export { resolveTransportOptions } from './options.ts'
+export type { TcpConnectOptions, TcpListenOptions, TlsOptions } from './tcp/index.ts'
+export { connectTcp, listenTcp, tcpTransport } from './tcp/index.ts'
+export type {
+  Connection,
+  FrameHandler,
+  Listener,
+  ListenerAddress,
+  PeerInfo,
+  Transport,
+  TransportOptions,
+} from './transport.ts'

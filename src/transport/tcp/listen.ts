@@ -1,0 +1,189 @@
+import net from 'node:net'
+import tls from 'node:tls'
+import type { Logger } from 'pino'
+import { InvalidOptionError } from '../../core/errors.ts'
+import { describeSystemError, ListenError } from '../errors.ts'
+import { type ResolvedTransportOptions, resolveTransportOptions } from '../options.ts'
+import type { Connection, Listener, ListenerAddress } from '../transport.ts'
+import { formatHostPort } from './address.ts'
+import { SocketConnection } from './socket-connection.ts'
+import type { TcpListenOptions } from './tcp-options.ts'
+
+/**
+ * Listens for nodes over TCP (or TLS, or a Unix domain socket) and hands over each connection once
+ * it has passed the handshake. Binds to 127.0.0.1 unless `host` says otherwise. A connection that
+ * fails the handshake, or later breaks the protocol, is closed and logged; nothing else is affected.
+ *
+ * @example
+ * ```ts
+ * await using listener = await listenTcp({ node: 'b@127.0.0.1:9700', port: 9700, incarnation, cookie })
+ * listener.onConnection((connection) => {
+ *   connection.onFrame((body) => connection.send(body)) // echo
+ * })
+ * ```
+ */
+export async function listenTcp(options: TcpListenOptions): Promise<Listener> {
+  const resolved = resolveTransportOptions(options)
+  const { host = '127.0.0.1', port = 0, path } = options
+  if (path !== undefined) {
+    if (typeof path !== 'string' || path.length === 0)
+      throw new InvalidOptionError('path', `expected a socket path, got ${String(path)}`)
+  } else {
+    if (typeof host !== 'string' || host.length === 0)
+      throw new InvalidOptionError('host', `expected a host name or address, got ${String(host)}`)
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535)
+      throw new InvalidOptionError('port', `expected a port from 0 to 65535, got ${String(port)}`)
+  }
+  const server = options.tls
+    ? tls.createServer({
+        key: options.tls.key,
+        cert: options.tls.cert,
+        ca: options.tls.ca,
+        requestCert: true,
+        rejectUnauthorized: true,
+        handshakeTimeout: resolved.handshakeTimeoutMs,
+      })
+    : net.createServer()
+  const wanted = path ?? formatHostPort(host, port)
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error): void => {
+      const { code, text } = describeSystemError(error)
+      reject(new ListenError(wanted, code, text, { cause: error }))
+    }
+    server.once('error', onError)
+    server.listen(path !== undefined ? { path } : { host, port }, () => {
+      server.off('error', onError)
+      resolve()
+    })
+  })
+  const bound = server.address()
+  const address: ListenerAddress =
+    typeof bound === 'string' || bound === null
+      ? { path: path ?? String(bound) }
+      : { host: bound.address, port: bound.port }
+  return new TcpListener(server, resolved, address, options.tls !== undefined)
+}
+
+/** The {@link Listener} of {@link listenTcp}. */
+class TcpListener implements Listener {
+  private readonly handshaking = new Set<SocketConnection>()
+  private readonly accepted = new Set<Connection>()
+  private handler: ((connection: Connection) => void) | undefined
+  private held: Connection[] = []
+  private closing: Promise<void> | undefined
+  private readonly tlsRemotes = new WeakMap<net.Socket, string>()
+  private readonly log: Logger
+
+  constructor(
+    private readonly server: net.Server,
+    private readonly options: ResolvedTransportOptions,
+    readonly address: ListenerAddress,
+    secure: boolean,
+  ) {
+    this.log = options.logger
+    server.on(secure ? 'secureConnection' : 'connection', (socket: net.Socket) => this.accept(socket))
+    if (secure) {
+      // A socket that TLS refused has lost its address by the time it is reported: note it on arrival.
+      server.on('connection', (socket: net.Socket) => this.tlsRemotes.set(socket, this.remoteOf(socket)))
+      server.on('tlsClientError', (error: Error, socket: tls.TLSSocket) => {
+        const parent = (socket as tls.TLSSocket & { _parent?: net.Socket })._parent
+        const remote = this.tlsRemotes.get(parent ?? socket) ?? this.remoteOf(socket)
+        const refused = socket.authorizationError
+        const why =
+          refused === undefined
+            ? describeSystemError(error).text
+            : `the client's certificate was refused (${String(refused)})`
+        this.log.warn(
+          { err: error, remote, reason: 'tls', authorizationError: refused },
+          `refused connection from ${remote}: TLS handshake failed: ${why}`,
+        )
+      })
+    }
+    server.on('error', (error) => {
+      this.log.error(
+        { err: error, address },
+        `listener on ${this.describe()} failed to accept: ${error.message}`,
+      )
+    })
+  }
+
+  onConnection(handler: (connection: Connection) => void): void {
+    this.handler = handler
+    if (this.held.length > 0) {
+      const held = this.held
+      this.held = []
+      queueMicrotask(() => {
+        for (const connection of held) this.deliver(connection)
+      })
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutDown()
+    return this.closing
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  private async shutDown(): Promise<void> {
+    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()))
+    for (const connection of this.handshaking) connection.cancelHandshake('the listener is closing')
+    const all = [...this.handshaking, ...this.accepted, ...this.held]
+    for (const connection of [...this.accepted, ...this.held]) connection.close()
+    this.held = []
+    await Promise.all(all.map((connection) => connection.closed()))
+    await serverClosed
+    this.log.debug({ address: this.address }, `listener on ${this.describe()} closed`)
+  }
+
+  private describe(): string {
+    return 'path' in this.address ? this.address.path : formatHostPort(this.address.host, this.address.port)
+  }
+
+  private remoteOf(socket: net.Socket): string {
+    if (socket.remoteAddress === undefined)
+      return 'path' in this.address ? this.address.path : 'an unknown address'
+    return formatHostPort(socket.remoteAddress, socket.remotePort)
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.closing !== undefined) {
+      socket.destroy()
+      return
+    }
+    socket.setNoDelay(true)
+    const connection = new SocketConnection(socket, 'server', this.options, this.remoteOf(socket))
+    this.handshaking.add(connection)
+    connection.open(this.options.handshakeTimeoutMs).then(
+      () => {
+        this.handshaking.delete(connection)
+        if (this.closing !== undefined) {
+          connection.close()
+          return
+        }
+        this.accepted.add(connection)
+        void connection.closed().then(() => {
+          // One that closes before a handler takes it is never handed over.
+          this.accepted.delete(connection)
+          const index = this.held.indexOf(connection)
+          if (index >= 0) this.held.splice(index, 1)
+        })
+        if (this.handler === undefined) this.held.push(connection)
+        else this.deliver(connection)
+      },
+      // Already logged, and the socket closed: nothing else to do.
+      () => this.handshaking.delete(connection),
+    )
+  }
+
+  private deliver(connection: Connection): void {
+    try {
+      this.handler!(connection)
+    } catch (error) {
+      this.log.error({ err: error }, 'the connection handler threw; closing the connection')
+      connection.close(error instanceof Error ? error : new Error(String(error)))
+    }
+  }
+}

@@ -1,0 +1,160 @@
+import type { Logger } from 'pino'
+
+/** Who is at the other end of a connection, as it proved in the handshake. */
+export interface PeerInfo {
+  /** The node's name (`app@127.0.0.1:9700`). */
+  readonly node: string
+  /**
+   * Identifies one run of that node: a node that restarts under the same name comes back with
+   * another incarnation, so the remote layer can tell a restarted peer from the old one.
+   */
+  readonly incarnation: string
+}
+
+/** Receives the bodies of incoming frames, one call per frame, in the order they were sent. */
+export type FrameHandler = (body: Uint8Array) => void
+
+/**
+ * An authenticated connection to one peer that carries frame bodies both ways. It knows nothing of
+ * envelopes or the codec. Every transport (tcp, thread, process, nats) gives the same interface.
+ *
+ * Incoming bodies reach the handler given to {@link Connection.onFrame}, a callback rather than an
+ * async iterator: each body is handed over synchronously as its bytes are decoded, in order, with
+ * no promise per frame (at a million frames a second a promise per frame is a large share of the
+ * cost), and the remote layer only dispatches into mailboxes, which never block.
+ *
+ * @example
+ * ```ts
+ * const connection = await connectTcp({ port, node: 'a', incarnation, cookie })
+ * connection.onFrame((body) => handle(unpack(body)))
+ * connection.send(pack(envelope))
+ * const error = await connection.closed() // undefined for a clean close
+ * ```
+ */
+export interface Connection {
+  /** The peer's node and incarnation, as proved in the handshake. */
+  readonly peer: PeerInfo
+  /** This node's name and incarnation, as sent in the handshake. */
+  readonly local: PeerInfo
+  /** The peer's address for logs and errors: `host:port`, or the socket path. */
+  readonly remoteAddress: string
+  /**
+   * Queues a frame body. Bodies sent in the same turn of the event loop go out in one write. The
+   * body is copied at once, so the caller may reuse its buffer. Never throws for a closed
+   * connection: the body is dropped and {@link Connection.closed} reports the closure. A body larger
+   * than the peer's `maxFrameBytes` makes the peer close the connection.
+   */
+  send(body: Uint8Array): void
+  /**
+   * Sets the handler of incoming frame bodies (replacing any earlier one). Frames that arrive
+   * before a handler is set are held, and reading pauses, until one is. A handler that throws
+   * closes the connection with the thrown error: throw a `ProtocolError` for a body that cannot
+   * be decoded. A body may share memory with the bytes read from the socket: decode it (or copy
+   * it) before the handler returns.
+   */
+  onFrame(handler: FrameHandler): void
+  /**
+   * The operating system's buffer is full and frames are queueing in memory: a sender that cares
+   * should wait on {@link Connection.drained} before sending more.
+   */
+  readonly writableNeedDrain: boolean
+  /** Resolves when the queued frames have been handed to the operating system, or the connection closed. */
+  drained(): Promise<void>
+  /**
+   * Closes the connection. Without an error, the frames already sent are flushed first and the
+   * peer sees a clean close; with one, the connection is cut at once, queued frames are dropped
+   * and {@link Connection.closed} resolves with `error`. Either way the frame handler is not called
+   * again. Closing twice does nothing.
+   */
+  close(error?: Error): void
+  /**
+   * Resolves once the connection is closed: with `undefined` for a clean close by either side,
+   * or with the error that closed it (a `ProtocolError` from the peer's bytes, a
+   * `ConnectionLostError`, the error given to `close`). Never rejects.
+   */
+  closed(): Promise<Error | undefined>
+  /** Closes cleanly and waits until closed, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>
+}
+
+/** Where a listener listens: a TCP host and port, or a Unix domain socket path. */
+export type ListenerAddress = { readonly host: string; readonly port: number } | { readonly path: string }
+
+/**
+ * Accepts connections; each one is handed over only after it has passed the handshake.
+ *
+ * @example
+ * ```ts
+ * const listener = await listenTcp({ node: 'b', incarnation, cookie })
+ * listener.onConnection((connection) => remote.adopt(connection))
+ * console.log(listener.address) // { host: '127.0.0.1', port: 40123 }
+ * ```
+ */
+export interface Listener {
+  /** The bound address; with `port: 0` the port the system chose. */
+  readonly address: ListenerAddress
+  /**
+   * Sets the handler of new, authenticated connections (replacing any earlier one). Connections
+   * that complete their handshake before a handler is set are held until one is.
+   */
+  onConnection(handler: (connection: Connection) => void): void
+  /**
+   * Stops accepting, cuts the handshakes in progress and closes every connection this listener
+   * accepted; resolves when all are closed. Closing twice gives the same promise.
+   */
+  close(): Promise<void>
+  /** {@link Listener.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>
+}
+
+/** What every transport needs to know to authenticate and bound its connections. */
+export interface TransportOptions {
+  /** This node's name, sent in the handshake: 1 to 255 bytes of UTF-8, no control characters. */
+  node: string
+  /** This run of the node (a random id made at start): 1 to 255 bytes of UTF-8, no control characters. */
+  incarnation: string
+  /**
+   * The secret shared by the nodes that may talk to each other. It proves itself by an
+   * HMAC-SHA256 challenge-response and never crosses the wire.
+   */
+  cookie: string
+  /**
+   * Largest frame body accepted from the peer; a header that claims more closes the connection.
+   * @default 1048576 (1 MiB, `DEFAULT_MAX_FRAME_BYTES`)
+   */
+  maxFrameBytes?: number
+  /**
+   * Time allowed for the handshake, from the moment the connection is opened (for `connect`, from
+   * the call, so it bounds the connection attempt too) to its end; past it the connection is closed.
+   * A TLS listener gives the TLS handshake this long as well, before the cookie handshake starts.
+   * @default 5000
+   */
+  handshakeTimeoutMs?: number
+  /**
+   * After a clean `close()`, how long to wait for the peer to close its side before cutting the
+   * connection.
+   * @default 2000
+   */
+  closeTimeoutMs?: number
+  /** A pino logger for the transport's log lines (refused peers, protocol errors, lost connections). @default a silent logger */
+  logger?: Logger
+}
+
+/**
+ * The one plug-in interface of a transport. `tcp` implements it; threads, processes and NATS will.
+ * The options are the transport's own, and include {@link TransportOptions}.
+ */
+export interface Transport<
+  ListenOptions extends TransportOptions = TransportOptions,
+  ConnectOptions extends TransportOptions = TransportOptions,
+> {
+  /** The transport's name: `'tcp'`. */
+  readonly name: string
+  /** Starts listening; rejects with a `ListenError` if the address cannot be used. */
+  listen(options: ListenOptions): Promise<Listener>
+  /**
+   * Opens an authenticated connection; rejects with a `ConnectError` (refused, unreachable, timed
+   * out) or a `HandshakeError` (wrong cookie, other version, handshake timeout).
+   */
+  connect(options: ConnectOptions): Promise<Connection>
+}

@@ -1,0 +1,172 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import tls from 'node:tls'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import {
+  type Connection,
+  HandshakeError,
+  type Listener,
+  type TlsOptions,
+} from '../../../src/transport/index.ts'
+import { CapturedLog, connect, connectedPair, listen, portOf, socketClosed, within } from './support.ts'
+
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0
+
+/** A CA and certificates signed by it, made with openssl in a temporary folder. */
+function makePki(
+  dir: string,
+  name: string,
+): { ca: string; issue(cn: string): { key: string; cert: string } } {
+  const file = (base: string) => join(dir, `${name}-${base}`)
+  const run = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' })
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
+  run(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.crt'),
+    '-days',
+    '1',
+    '-subj',
+    `/CN=${name} test CA`,
+  )
+  writeFileSync(
+    file('ext.cnf'),
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n',
+  )
+  return {
+    ca: readFileSync(file('ca.crt'), 'utf8'),
+    issue(cn) {
+      run('req', ...ec, '-keyout', file(`${cn}.key`), '-out', file(`${cn}.csr`), '-subj', `/CN=${cn}`)
+      run(
+        'x509',
+        '-req',
+        '-in',
+        file(`${cn}.csr`),
+        '-CA',
+        file('ca.crt'),
+        '-CAkey',
+        file('ca.key'),
+        '-CAcreateserial',
+        '-out',
+        file(`${cn}.crt`),
+        '-days',
+        '1',
+        '-extfile',
+        file('ext.cnf'),
+      )
+      return { key: readFileSync(file(`${cn}.key`), 'utf8'), cert: readFileSync(file(`${cn}.crt`), 'utf8') }
+    },
+  }
+}
+
+const cleanups: Array<() => unknown> = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+function closeAfter<T extends Listener | Connection>(thing: T): T {
+  cleanups.push(() => thing[Symbol.asyncDispose]())
+  return thing
+}
+
+describe.skipIf(!hasOpenssl)('tls (mutual authentication; skipped only when openssl is missing)', () => {
+  let dir = ''
+  let server: TlsOptions
+  let client: TlsOptions
+  let stranger: TlsOptions
+  let ca = ''
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'troupe-tls-'))
+    const pki = makePki(dir, 'troupe')
+    ca = pki.ca
+    server = { ...pki.issue('server'), ca }
+    client = { ...pki.issue('client'), ca }
+    // A certificate from another CA, which the server does not trust.
+    const other = makePki(dir, 'other')
+    stranger = { ...other.issue('stranger'), ca }
+  })
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('carries frames both ways between nodes with certificates from the same CA', async () => {
+    const log = new CapturedLog()
+    const listener = closeAfter(await listen('server', log, { tls: server }))
+    const pair = await connectedPair(listener, log, { tls: client })
+    closeAfter(pair.client)
+    expect(pair.client.peer.node).toBe('server')
+    expect(pair.server.peer.node).toBe('client')
+    pair.server.onFrame((body) => pair.server.send(body))
+    const echoed = new Promise<string>((resolve) =>
+      pair.client.onFrame((body) => resolve(Buffer.from(body).toString())),
+    )
+    pair.client.send(Buffer.from('over tls'))
+    expect(await within(echoed, 5_000, 'the echo')).toBe('over tls')
+  })
+
+  it('refuses a client whose certificate another CA signed; connect rejects and both sides log it', async () => {
+    const serverLog = new CapturedLog()
+    const clientLog = new CapturedLog()
+    const listener = closeAfter(await listen('server', serverLog, { tls: server }))
+    let accepted = 0
+    listener.onConnection((connection) => {
+      accepted++
+      closeAfter(connection)
+    })
+    const error = (await within(
+      connect(listener, 'client', clientLog, { tls: stranger }).catch((e: unknown) => e),
+      5_000,
+      'the refusal',
+    )) as HandshakeError
+    expect(error).toBeInstanceOf(HandshakeError)
+    expect(['tls', 'closed']).toContain(error.reason)
+    expect(clientLog.warnings()).toContain(error.message)
+    const line = await serverLog.waitFor((l) => l.msg.startsWith('refused connection from'), 'of the refusal')
+    expect(line.msg).toMatch(
+      /^refused connection from 127\.0\.0\.1:\d+: TLS handshake failed: the client's certificate was refused \(\w+\)$/,
+    )
+    expect(accepted).toBe(0)
+  })
+
+  it('refuses a client that shows no certificate at all', async () => {
+    const log = new CapturedLog()
+    const listener = closeAfter(await listen('server', log, { tls: server }))
+    const socket = tls.connect({ host: '127.0.0.1', port: portOf(listener), ca })
+    socket.on('error', () => {})
+    socket.resume()
+    cleanups.push(() => socket.destroy())
+    await socketClosed(socket, 5_000)
+    const line = await log.waitFor((l) => l.msg.startsWith('refused connection from'), 'of the refusal')
+    expect(line.msg).toMatch(/TLS handshake failed: .*certificate/i)
+  })
+
+  it('a client refuses a server whose certificate it does not trust', async () => {
+    const log = new CapturedLog()
+    const listener = closeAfter(await listen('server', log, { tls: { ...stranger } }))
+    const error = (await within(
+      connect(listener, 'client', log, { tls: client }).catch((e: unknown) => e),
+      5_000,
+      'the refusal',
+    )) as HandshakeError
+    expect(error).toBeInstanceOf(HandshakeError)
+    expect(error.reason).toBe('tls')
+    expect(error.refusedBy).toBe('local')
+  })
+
+  it('a plain TCP client gets nowhere with a TLS listener', async () => {
+    const log = new CapturedLog()
+    const listener = closeAfter(await listen('server', log, { tls: server }))
+    const error = (await within(
+      connect(listener, 'client', log, { handshakeTimeoutMs: 1_000 }).catch((e: unknown) => e),
+      5_000,
+      'the refusal',
+    )) as HandshakeError
+    expect(error).toBeInstanceOf(HandshakeError)
+  })
+})
