@@ -58,6 +58,10 @@ export class AskRef extends RefBase {
     this.resolveReply(reply)
   }
 
+  override failReply(error: unknown): void {
+    this.fail(error)
+  }
+
   fail(error: unknown): void {
     if (this.settled) return
     this.settle()

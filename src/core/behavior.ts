@@ -61,6 +61,9 @@ export type Behavior<M, P = undefined> =
   // biome-ignore lint/suspicious/noExplicitAny: the state type is the definition's own business
   HandlerBehavior<M, any, P> | ProcessBehavior<M, P> | ProcessFunction<M, P>
 
+/** Any behavior whatever its message and props types, as registries of behaviors hold them. */
+export type AnyBehavior = Behavior<never, never>
+
 /** Options of `spawn`. */
 export interface SpawnOptions<P = undefined> {
   /**
@@ -72,6 +75,11 @@ export interface SpawnOptions<P = undefined> {
   props?: P
   /** Overrides the definition's mailbox settings. */
   mailbox?: MailboxOptions
+  /**
+   * The node to start the actor on (`name@host:port`), which must expose the definition
+   * (`system.expose`); the returned ref is usable at once. Defaults to this node.
+   */
+  on?: string
 }
 
 /**

@@ -48,8 +48,9 @@ interface Settle {
 /** The rarely used parts of an actor, allocated on first use to keep idle actors small. */
 class CellExtras {
   watchers: Set<Watcher> | null = null
-  watching: Set<Cell> | null = null
-  links: Set<Cell> | null = null
+  /** Actors this one watches: cells of this node, refs of other nodes. */
+  watching: Set<Cell | RefBase> | null = null
+  links: Set<Cell | RefBase> | null = null
   restartLog: number[] | null = null
   roomWaiters: RoomWaiter[] | null = null
   controller: AbortController | null = null
@@ -221,45 +222,75 @@ export abstract class Cell extends RefBase<unknown> implements ActorContext<unkn
   }
 
   watch(ref: Ref): void {
-    const target = cellOf(ref)
-    if (target.status === STOPPED) {
-      this.enqueueSignal(new Terminated(ref, target.exitReason ?? 'stopped', target.extra?.exitError))
-      return
-    }
-    const t = target.x
-    if (t.watchers === null) t.watchers = new Set()
-    t.watchers.add(this)
     const x = this.x
     if (x.watching === null) x.watching = new Set()
-    x.watching.add(target)
+    if (!(ref instanceof Cell)) {
+      const remote = foreign(ref)
+      x.watching.add(remote)
+      remote.addWatcher(this)
+      return
+    }
+    if (ref.status === STOPPED) {
+      this.enqueueSignal(new Terminated(ref, ref.exitReason ?? 'stopped', ref.extra?.exitError))
+      return
+    }
+    const t = ref.x
+    if (t.watchers === null) t.watchers = new Set()
+    t.watchers.add(this)
+    x.watching.add(ref)
   }
 
   unwatch(ref: Ref): void {
-    const target = cellOf(ref)
-    target.extra?.watchers?.delete(this)
-    this.extra?.watching?.delete(target)
+    if (ref instanceof Cell) ref.extra?.watchers?.delete(this)
+    else foreign(ref).removeWatcher(this)
+    this.extra?.watching?.delete(ref as Cell | RefBase)
   }
 
   link(ref: Ref): void {
-    const target = cellOf(ref)
-    if (target === this) return
-    if (target.status >= STOPPING) {
+    if (ref === this) return
+    if (!(ref instanceof Cell)) {
+      const remote = foreign(ref)
+      this.acceptLink(remote)
+      remote.addLink(this)
+      return
+    }
+    if (ref.status >= STOPPING) {
       if (!this.template.trapExit) throw new ActorStoppedError(ref.address)
       this.enqueueSignal(new Exit(ref, 'noproc'))
       return
     }
-    const a = this.x
-    const b = target.x
-    if (a.links === null) a.links = new Set()
-    if (b.links === null) b.links = new Set()
-    a.links.add(target)
-    b.links.add(this)
+    this.acceptLink(ref)
+    ref.acceptLink(this)
   }
 
   unlink(ref: Ref): void {
-    const target = cellOf(ref)
-    this.extra?.links?.delete(target)
-    target.extra?.links?.delete(this)
+    this.extra?.links?.delete(ref as Cell | RefBase)
+    if (ref instanceof Cell) ref.extra?.links?.delete(this)
+    else foreign(ref).removeLink(this)
+  }
+
+  /** Records a link on this side only: the remote layer calls it for links made from another node. */
+  acceptLink(ref: Cell | RefBase): void {
+    const x = this.x
+    if (x.links === null) x.links = new Set()
+    x.links.add(ref)
+  }
+
+  /** Drops a link on this side only, when the other node cut it. */
+  forgetLink(ref: Ref): void {
+    this.extra?.links?.delete(ref as RefBase)
+  }
+
+  // ---- LocalActorHandle: what the remote layer tells an actor about actors of other nodes ----
+
+  terminated(target: Ref, reason: StopReason, error?: unknown): void {
+    this.extra?.watching?.delete(target as RefBase)
+    this.enqueueSignal(new Terminated(target, reason, error))
+  }
+
+  exited(from: Ref, reason: StopReason | 'noproc', error?: unknown): void {
+    this.extra?.links?.delete(from as RefBase)
+    this.linkedExit(from, reason, error)
   }
 
   children(): Ref[] {
@@ -430,6 +461,12 @@ export abstract class Cell extends RefBase<unknown> implements ActorContext<unkn
     return child.ref
   }
 
+  /** The live child with this name, if any. */
+  childNamed(name: string): Cell | undefined {
+    for (let c = this.firstChild; c !== null; c = c.nextSibling) if (c.name === name) return c
+    return undefined
+  }
+
   private childList(): Cell[] {
     const list: Cell[] = []
     for (let c = this.firstChild; c !== null; c = c.nextSibling) list.push(c)
@@ -476,7 +513,7 @@ export abstract class Cell extends RefBase<unknown> implements ActorContext<unkn
       return
     }
     const sender = this.sender
-    if (sender instanceof AskRef) sender.fail(error)
+    if (sender instanceof RefBase) sender.failReply(error)
     this.status = SUSPENDED
     const parent = this.parentCell
     if (parent === null) {
@@ -616,7 +653,7 @@ export abstract class Cell extends RefBase<unknown> implements ActorContext<unkn
     if (this.status >= STOPPING) return
     this.status = STOPPING
     // An ask being handled gets no reply now: tell its asker at once.
-    if (this.sender instanceof AskRef) this.sender.fail(new ActorStoppedError(this.ref.address))
+    if (this.sender instanceof RefBase) this.sender.failReply(new ActorStoppedError(this.ref.address))
     this.busy = false
     this.incarnation++
     if (error !== undefined) this.x.exitError = error
@@ -677,7 +714,10 @@ export abstract class Cell extends RefBase<unknown> implements ActorContext<unkn
       x.roomWaiters = null
     }
     if (x.watching !== null) {
-      for (const target of x.watching) target.extra?.watchers?.delete(this)
+      for (const target of x.watching) {
+        if (target instanceof Cell) target.extra?.watchers?.delete(this)
+        else target.removeWatcher(this)
+      }
       x.watching = null
     }
     if (x.watchers !== null) {
@@ -694,9 +734,14 @@ export abstract class Cell extends RefBase<unknown> implements ActorContext<unkn
     if (x.links !== null) {
       const links = x.links
       x.links = null
+      const abnormal = reason === 'failed' || reason === 'node-down'
       for (const other of links) {
-        other.extra?.links?.delete(this)
-        if (reason === 'failed' || reason === 'node-down') other.linkedExit(this, reason, error)
+        if (other instanceof Cell) {
+          other.extra?.links?.delete(this)
+          if (abnormal) other.linkedExit(this, reason, error)
+        } else {
+          other.removeLink(this, abnormal ? { reason, error } : undefined)
+        }
       }
     }
     if (x.stopWaiters !== null) {
@@ -705,11 +750,11 @@ export abstract class Cell extends RefBase<unknown> implements ActorContext<unkn
     }
   }
 
-  private linkedExit(other: Cell, reason: StopReason, error: unknown): void {
+  private linkedExit(other: Ref, reason: StopReason | 'noproc', error: unknown): void {
     if (this.status >= STOPPING) return
-    if (this.template.trapExit) this.enqueueSignal(new Exit(other.ref, reason, error))
-    else if (this.status === SUSPENDED) this.stopWith('failed', new LinkedActorFailedError(other.ref, error))
-    else this.fail(new LinkedActorFailedError(other.ref, error))
+    if (this.template.trapExit) this.enqueueSignal(new Exit(other, reason, error))
+    else if (this.status === SUSPENDED) this.stopWith('failed', new LinkedActorFailedError(other, error))
+    else this.fail(new LinkedActorFailedError(other, error))
   }
 
   protected get x(): CellExtras {
@@ -718,9 +763,10 @@ export abstract class Cell extends RefBase<unknown> implements ActorContext<unkn
   }
 }
 
-function cellOf(ref: Ref): Cell {
-  if (ref instanceof Cell) return ref
-  throw new TypeError(`${String(ref)} is not an actor of this node`)
+/** A ref of another node, which knows how to watch and link across nodes. */
+function foreign(ref: Ref): RefBase {
+  if (ref instanceof RefBase) return ref
+  throw new TypeError(`${String(ref)} is not a Troupe ref`)
 }
 
 export function describe(error: unknown): string {

@@ -1,6 +1,7 @@
 export type { ActorNursery, RunningActor } from './actor-nursery.ts'
 export type {
   ActorDefinition,
+  AnyBehavior,
   Behavior,
   HandlerBehavior,
   NextState,

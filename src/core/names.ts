@@ -12,14 +12,22 @@ export function checkName(name: unknown): asserts name is string {
   }
 }
 
+/** Told when a name of this node is registered or freed (a cluster registry follows them). */
+export interface NameListener {
+  registered(name: string, ref: Ref): void
+  unregistered(name: string, ref: Ref): void
+}
+
 /** The names of this node's live actors, and those waiting for a name to appear. */
 export class Names {
   private readonly live = new Map<string, Ref>()
   private readonly waiting = new Map<string, Set<(ref: Ref) => void>>()
+  listener: NameListener | null = null
 
   register(name: string, ref: Ref): void {
     if (this.live.has(name)) throw new NameTakenError(name)
     this.live.set(name, ref)
+    this.listener?.registered(name, ref)
     const waiters = this.waiting.get(name)
     if (waiters !== undefined) {
       this.waiting.delete(name)
@@ -28,7 +36,9 @@ export class Names {
   }
 
   unregister(name: string, ref: Ref): void {
-    if (this.live.get(name) === ref) this.live.delete(name)
+    if (this.live.get(name) !== ref) return
+    this.live.delete(name)
+    this.listener?.unregistered(name, ref)
   }
 
   find(name: string): Ref | undefined {

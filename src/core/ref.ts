@@ -1,3 +1,5 @@
+import type { StopReason } from './inspection.ts'
+
 /** Options of {@link Ref.ask}. */
 export interface AskOptions {
   /**
@@ -63,6 +65,33 @@ export abstract class RefBase<M = unknown> implements Ref<M> {
     return other === this || other.address === this.address
   }
 
+  /**
+   * For refs that stand for a waiting asker (an ask's reply ref, a remote asker): there will be
+   * no reply, and `error` says why. Other refs ignore it.
+   */
+  failReply(_error: unknown): void {}
+
+  /**
+   * Called when a local actor watches this ref. Refs of other nodes forward it to their node,
+   * which tells `watcher` once the actor stops; the core handles its own actors itself.
+   */
+  addWatcher(_watcher: LocalActorHandle): void {
+    throw new TypeError(`${this.address} cannot be watched`)
+  }
+
+  removeWatcher(_watcher: LocalActorHandle): void {}
+
+  /** Called when a local actor links with this ref (see `addWatcher`). */
+  addLink(_peer: LocalActorHandle): void {
+    throw new TypeError(`${this.address} cannot be linked`)
+  }
+
+  /**
+   * The link is cut: by `unlink` (no `exit`), or because the local actor stopped; `exit` is given
+   * when it stopped abnormally, so that the linked actor fails too.
+   */
+  removeLink(_peer: LocalActorHandle, _exit?: { reason: StopReason; error: unknown }): void {}
+
   toString(): string {
     return this.address
   }
@@ -70,6 +99,19 @@ export abstract class RefBase<M = unknown> implements Ref<M> {
   toJSON(): string {
     return this.address
   }
+}
+
+/**
+ * What the remote layer may do with an actor of this node that watches or links an actor of
+ * another node: tell it that the other actor stopped.
+ */
+export interface LocalActorHandle {
+  /** The watching actor; `undefined` for a watch made with `system.watch`. */
+  readonly ref: Ref | undefined
+  /** The watched actor stopped: delivers `Terminated` to the watcher. */
+  terminated(target: Ref, reason: StopReason, error?: unknown): void
+  /** The linked actor stopped abnormally: fails this actor, or delivers `Exit` when it traps exits. */
+  exited(from: Ref, reason: StopReason | 'noproc', error?: unknown): void
 }
 
 export function isRef(value: unknown): value is Ref {

@@ -1,14 +1,27 @@
 import type { Logger } from 'pino'
-import { AskRef, AskTimeouts } from './ask.ts'
+import { AskTimeouts } from './ask.ts'
+import type { AnyBehavior, Behavior, SpawnOptions } from './behavior.ts'
 import type { Cell } from './cell.ts'
 import { ActorStoppedError, MailboxFullError, UnhandledMessageError } from './errors.ts'
 import type { DeadLetterReason, HookName, InspectionEvent, InspectOptions } from './inspection.ts'
 import { Names } from './names.ts'
-import { isRef, type Ref } from './ref.ts'
+import { isRef, type Ref, RefBase } from './ref.ts'
 import { Scheduler, type SchedulerOptions } from './scheduler.ts'
 import { SIGNAL_SENDER } from './signals.ts'
 import type { ActorSystem } from './system.ts'
 import type { Template } from './template.ts'
+
+/** What the core asks of the node-to-node layer (which plugs in here; the core never imports it). */
+export interface RemoteHooks {
+  /** Starts an exposed definition on another node; the ref is usable at once. */
+  spawn(node: string, behavior: Behavior<unknown, unknown>, options: SpawnOptions<unknown>): Ref
+  /** Stops an actor of another node; resolves once it has stopped (or its node is down). */
+  stop(ref: Ref): Promise<void>
+  /** The ref an address of another node names. */
+  resolve(address: string): Ref
+  /** Closes every connection. */
+  close(): Promise<void>
+}
 
 /** Receives every inspection event of a system. */
 export type InspectionListener = (event: InspectionEvent) => void
@@ -23,6 +36,11 @@ export class Runtime {
   /** True while anyone inspects messages. */
   traceMessages = false
   deadLetterCount = 0
+  /** Definitions this node lets other nodes spawn, by name, and the names by definition. */
+  readonly exposed = new Map<string, AnyBehavior>()
+  readonly exposedNames = new Map<AnyBehavior, string>()
+  /** The node-to-node layer, once the node is networked. */
+  remote: RemoteHooks | null = null
   /** The public face of this runtime; set by the system that owns it. */
   system!: ActorSystem
   /** Builds the cell for a template; set by the system, which knows every kind of cell. */
@@ -69,10 +87,10 @@ export class Runtime {
   deadLetter(to: Ref, message: unknown, sender: unknown, reason: DeadLetterReason, capacity = 0): void {
     if (sender === SIGNAL_SENDER) return
     this.deadLetterCount++
-    if (sender instanceof AskRef) {
-      if (reason === 'stopped') sender.fail(new ActorStoppedError(to.address))
-      else if (reason === 'mailbox-full') sender.fail(new MailboxFullError(to.address, capacity))
-      else if (reason === 'unhandled') sender.fail(new UnhandledMessageError(to.address))
+    if (sender instanceof RefBase) {
+      if (reason === 'stopped') sender.failReply(new ActorStoppedError(to.address))
+      else if (reason === 'mailbox-full') sender.failReply(new MailboxFullError(to.address, capacity))
+      else if (reason === 'unhandled') sender.failReply(new UnhandledMessageError(to.address))
     }
     if (this.logger.isLevelEnabled('debug')) this.logger.debug({ to: to.address, reason }, 'dead letter')
     if (this.inspecting) {

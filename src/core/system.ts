@@ -1,16 +1,17 @@
 import { type Level, type Logger, pino } from 'pino'
 import { type ActorNursery, openActorNursery } from './actor-nursery.ts'
-import type { Behavior, SpawnOptions } from './behavior.ts'
+import type { AnyBehavior, Behavior, SpawnOptions } from './behavior.ts'
 import { Cell, STOPPED } from './cell.ts'
 import { InvalidOptionError } from './errors.ts'
 import { HandlerCell } from './handler-cell.ts'
 import type { InspectOptions } from './inspection.ts'
 import { defaultIsolation, type IsolationMode, isolator } from './isolation.ts'
+import { checkName } from './names.ts'
 import { ProcessCell } from './process-cell.ts'
-import { isRef, type Ref } from './ref.ts'
-import { type InspectionListener, Runtime } from './runtime.ts'
+import { isRef, type LocalActorHandle, type Ref, RefBase } from './ref.ts'
+import { type InspectionListener, type RemoteHooks, Runtime } from './runtime.ts'
 import type { SchedulerOptions } from './scheduler.ts'
-import type { Terminated } from './signals.ts'
+import { Terminated } from './signals.ts'
 import { resolveSupervision, type SupervisionOptions } from './supervision.ts'
 import { type Template, unboundedLimits } from './template.ts'
 
@@ -125,25 +126,101 @@ export class ActorSystem {
    * ```
    */
   spawn<M, P = undefined>(behavior: Behavior<M, P>, options?: SpawnOptions<P>): Ref<M> {
+    const on = options?.on
+    if (on !== undefined && on !== this.node) {
+      const remote = this.runtime.remote
+      if (remote === null)
+        throw new InvalidOptionError(
+          'on',
+          `this node (${this.node}) is not networked: start it with a listen address`,
+        )
+      return remote.spawn(
+        on,
+        behavior as Behavior<unknown, unknown>,
+        options as SpawnOptions<unknown>,
+      ) as Ref<M>
+    }
     return this.guardian.spawn(behavior, options)
   }
 
-  /** Stops an actor of this node (children first) and resolves once it has stopped. */
+  /**
+   * Lets other nodes spawn these definitions by name (`spawn(def, { on })`); a node refuses to
+   * spawn anything it does not expose. Both nodes expose the same names, usually by loading the
+   * same module.
+   */
+  expose(definitions: Record<string, AnyBehavior>): void {
+    for (const [name, behavior] of Object.entries(definitions)) {
+      checkName(name)
+      this.runtime.exposed.set(name, behavior)
+      this.runtime.exposedNames.set(behavior, name)
+    }
+  }
+
+  /** Stops an actor (children first) and resolves once it has stopped. */
   stop(ref: Ref): Promise<void> {
-    const cell = localCell(ref)
-    cell.stopWith('stopped')
-    return cell.whenStopped()
+    if (!(ref instanceof Cell)) return this.remoteHooks(ref).stop(ref)
+    ref.stopWith('stopped')
+    return ref.whenStopped()
   }
 
   /** Resolves with the actor's `Terminated` once it stops (at once if it has). */
   watch(ref: Ref): Promise<Terminated> {
-    const cell = localCell(ref)
-    return new Promise((resolve) => cell.onTerminated(resolve))
+    if (ref instanceof Cell) return new Promise((resolve) => ref.onTerminated(resolve))
+    if (!(ref instanceof RefBase)) throw new TypeError(`${String(ref)} is not a Troupe ref`)
+    return new Promise((resolve) => {
+      const watcher: LocalActorHandle = {
+        ref: undefined,
+        terminated: (target, reason, error) => resolve(new Terminated(target, reason, error)),
+        exited: () => {},
+      }
+      ref.addWatcher(watcher)
+    })
   }
 
-  /** Whether the actor is still alive. */
+  /** Whether the actor of this node is still alive. */
   isAlive(ref: Ref): boolean {
     return localCell(ref).status !== STOPPED
+  }
+
+  /**
+   * The ref an address names (`troupe://<node>/<path>`): an actor of this node, or of another
+   * node when this one is networked. Telling a ref whose actor does not exist makes a dead letter.
+   *
+   * @example
+   * ```ts
+   * const other = system.refOf<Msg>('troupe://worker@127.0.0.1:9701/user/other')
+   * other.tell({ type: 'hello' })
+   * ```
+   */
+  refOf<M = unknown>(address: string): Ref<M> {
+    const prefix = `troupe://${this.node}/`
+    if (address.startsWith(prefix)) {
+      const local = this.actorAt(address.slice(prefix.length - 1))
+      if (local !== undefined) return local as Ref<M>
+    }
+    const remote = this.runtime.remote
+    if (remote === null) {
+      if (address.startsWith(prefix)) throw new InvalidOptionError('address', `no actor at ${address}`)
+      throw new InvalidOptionError(
+        'address',
+        `${address} is on another node, and this node (${this.node}) is not networked`,
+      )
+    }
+    return remote.resolve(address) as Ref<M>
+  }
+
+  /** The live actor of this node at `path` (such as `/user/orders/o-17`), if any. */
+  actorAt(path: string): Ref | undefined {
+    const segments = path.split('/')
+    if (segments[0] !== '' || segments[1] !== this.guardian.name) return undefined
+    let cell: Cell | undefined = this.guardian
+    for (let i = 2; i < segments.length && cell !== undefined; i++) cell = cell.childNamed(segments[i]!)
+    return cell === undefined || cell.status === STOPPED ? undefined : cell
+  }
+
+  private remoteHooks(ref: Ref): RemoteHooks {
+    if (this.runtime.remote === null) throw new TypeError(`${String(ref)} is not an actor of this node`)
+    return this.runtime.remote
   }
 
   /** The live actor registered under `name` on this node, or `undefined`. */
@@ -194,13 +271,19 @@ export class ActorSystem {
     return openActorNursery(this, body, options)
   }
 
-  /** Stops every actor, depth first, and resolves when all have stopped. */
+  /** Stops every actor, depth first, then closes the node's connections; resolves when all is done. */
   shutdown(): Promise<void> {
     if (this.shuttingDown === undefined) {
       this.guardian.stopWith('stopped')
-      this.shuttingDown = this.guardian.whenStopped()
+      this.shuttingDown = this.guardian.whenStopped().then(() => this.runtime.remote?.close())
     }
     return this.shuttingDown
+  }
+
+  /** @internal the node-to-node layer plugs in here. */
+  attachRemote(remote: RemoteHooks): Runtime {
+    this.runtime.remote = remote
+    return this.runtime
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

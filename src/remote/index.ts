@@ -1,0 +1,8 @@
+export type { ActorAddress, NodeEndpoint } from './address.ts'
+export { endpointOf, parseAddress } from './address.ts'
+export { COOKIE_FILE, readCookieFile } from './cookie.ts'
+export { NodeDownError, RemoteSpawnError } from './errors.ts'
+export { InProcessNetwork } from './in-process-network.ts'
+export type { LivenessOptions } from './remote-node.ts'
+export type { NodeOptions } from './start-node.ts'
+export { start } from './start-node.ts'

@@ -1,0 +1,441 @@
+import type { Logger } from 'pino'
+import type { AskRef } from '../core/ask.ts'
+import type { Behavior } from '../core/behavior.ts'
+import { Cell } from '../core/cell.ts'
+import type { StopReason } from '../core/inspection.ts'
+import type { LocalActorHandle, Ref } from '../core/ref.ts'
+import { RefBase } from '../core/ref.ts'
+import type { Runtime } from '../core/runtime.ts'
+import type { ActorSystem } from '../core/system.ts'
+import type { Envelope, WireStopReason } from '../wire/envelope.ts'
+import { NodeDownError, RemoteSpawnError } from './errors.ts'
+import { RemoteRef } from './remote-ref.ts'
+
+/** What a peer needs of one connection to its node: bodies out, and closing. */
+export interface Channel {
+  send(envelope: Envelope): void
+  close(error?: Error): void
+}
+
+/** The parts of its node a peer works with. */
+export interface PeerHost {
+  readonly system: ActorSystem
+  readonly runtime: Runtime
+  readonly logger: Logger
+  /** A ref to an actor of `node` at `path`, pinned to that node's current incarnation. */
+  refOf(node: string, path: string): RemoteRef
+}
+
+/** Stands for an asker on the peer's node: the reply (or why there is none) goes back over the wire. */
+class RemoteAskerRef extends RefBase {
+  private answered = false
+
+  constructor(
+    private readonly peer: Peer,
+    private readonly id: number,
+    readonly address: string,
+  ) {
+    super()
+  }
+
+  get path(): string {
+    return `${this.address}#ask`
+  }
+
+  get name(): string {
+    return 'ask'
+  }
+
+  tell(message: unknown): void {
+    if (this.answered) return
+    this.answered = true
+    this.peer.send({ kind: 'reply', id: this.id, message })
+  }
+
+  override failReply(error: unknown): void {
+    if (this.answered) return
+    this.answered = true
+    this.peer.send({ kind: 'error', id: this.id, error })
+  }
+
+  ask<R>(): Promise<R> {
+    return Promise.reject(new TypeError('an ask reply ref cannot be asked'))
+  }
+
+  send(message: unknown): Promise<void> {
+    this.tell(message)
+    return Promise.resolve()
+  }
+}
+
+/**
+ * Everything this node shares with one other node over one connection: asks waiting for replies,
+ * watches and links in both directions, and the liveness of the other side. When the connection
+ * is lost or the other node stops answering heartbeats, `down` settles all of it at once: asks
+ * reject with `NodeDownError`, watchers get `Terminated` with reason `node-down`, linked actors fail.
+ */
+export class Peer {
+  /** When the last frame arrived (heartbeats keep it fresh). */
+  lastSeen = Date.now()
+  private isDown = false
+  private downReason = 'not connected'
+  private nextId = 1
+  private readonly asks = new Map<number, AskRef>()
+  /** Local watchers of this node's actors, by the id this node gave them. */
+  private readonly watchers = new Map<number, { watcher: LocalActorHandle; target: RemoteRef }>()
+  private readonly watcherIds = new Map<LocalActorHandle, Map<string, number>>()
+  /** This node's actors watched from the peer, with the function that stops watching. */
+  private readonly watchedHere = new Map<string, () => void>()
+  /** Links between an actor of this node and one of the peer: key `local|remote`. */
+  private readonly links = new Map<string, { local: LocalActorHandle; remote: RemoteRef }>()
+  /** Remote spawns waiting for their answer. */
+  private readonly spawns = new Map<number, { behavior: string; ref: RemoteRef }>()
+  private readonly failedSpawns = new Map<string, unknown>()
+
+  constructor(
+    private readonly host: PeerHost,
+    readonly node: string,
+    readonly incarnation: string,
+    private readonly channel: Channel,
+  ) {}
+
+  get down(): boolean {
+    return this.isDown
+  }
+
+  /**
+   * Sends an envelope; never throws. One that cannot be encoded (a function in a message, a
+   * cycle) is refused here, where its sender can be told: an ask rejects, a reply becomes the
+   * asker's error, a tell becomes a dead letter.
+   */
+  send(envelope: Envelope): void {
+    if (this.isDown) return
+    try {
+      this.channel.send(envelope)
+    } catch (error) {
+      this.refuse(envelope, error)
+    }
+  }
+
+  private refuse(envelope: Envelope, error: unknown): void {
+    this.host.logger.warn(
+      { err: error, node: this.node },
+      `cannot send a '${envelope.kind}' to ${this.node}: ${describe(error)}`,
+    )
+    switch (envelope.kind) {
+      case 'ask':
+        this.asks.get(envelope.id)?.fail(error)
+        return
+      case 'reply':
+        this.send({ kind: 'error', id: envelope.id, error })
+        return
+      case 'tell':
+        this.host.runtime.deadLetter(
+          this.host.refOf(this.node, envelope.to),
+          envelope.message,
+          undefined,
+          'stopped',
+        )
+        return
+      case 'error':
+        if (!(envelope.error instanceof Error && envelope.error.message.startsWith('unsendable:'))) {
+          this.send({
+            kind: 'error',
+            id: envelope.id,
+            error: new Error(`unsendable: ${describe(envelope.error)}`),
+          })
+        }
+        return
+      default:
+        return
+    }
+  }
+
+  // ---- outgoing: what local actors do with the peer's actors ----
+
+  tell(target: RemoteRef, message: unknown, sender: Ref | undefined): void {
+    if (this.isDown) {
+      this.host.runtime.deadLetter(target, message, sender, 'stopped')
+      return
+    }
+    const from = sender === undefined || sender instanceof RemoteRef ? undefined : sender.address
+    this.send(
+      from === undefined
+        ? { kind: 'tell', to: target.path, message }
+        : { kind: 'tell', to: target.path, from, message },
+    )
+  }
+
+  ask(ask: AskRef, target: RemoteRef, message: unknown): void {
+    if (this.isDown) {
+      ask.fail(new NodeDownError(this.node, this.downReason))
+      return
+    }
+    const id = this.nextId++
+    this.asks.set(id, ask)
+    ask.promise.then(
+      () => this.asks.delete(id),
+      () => this.asks.delete(id),
+    )
+    this.send({ kind: 'ask', to: target.path, id, message })
+  }
+
+  watch(target: RemoteRef, watcher: LocalActorHandle): void {
+    if (this.isDown) {
+      watcher.terminated(target, 'node-down')
+      return
+    }
+    const failed = this.failedSpawns.get(target.path)
+    if (failed !== undefined) {
+      watcher.terminated(target, 'failed', failed)
+      return
+    }
+    let ids = this.watcherIds.get(watcher)
+    if (ids === undefined) {
+      ids = new Map()
+      this.watcherIds.set(watcher, ids)
+    }
+    if (ids.has(target.path)) return
+    const id = this.nextId++
+    ids.set(target.path, id)
+    this.watchers.set(id, { watcher, target })
+    this.send({ kind: 'watch', watcher: `${id}`, target: target.path })
+  }
+
+  unwatch(target: RemoteRef, watcher: LocalActorHandle): void {
+    const ids = this.watcherIds.get(watcher)
+    const id = ids?.get(target.path)
+    if (id === undefined) return
+    ids!.delete(target.path)
+    if (ids!.size === 0) this.watcherIds.delete(watcher)
+    this.watchers.delete(id)
+    this.send({ kind: 'unwatch', watcher: `${id}`, target: target.path })
+  }
+
+  link(target: RemoteRef, actor: LocalActorHandle): void {
+    const local = actor.ref
+    if (local === undefined) throw new TypeError('only actors can link')
+    if (this.isDown) {
+      actor.exited(target, 'node-down')
+      return
+    }
+    this.links.set(`${local.path}|${target.path}`, { local: actor, remote: target })
+    this.send({ kind: 'link', a: local.path, b: target.path })
+  }
+
+  unlink(
+    target: RemoteRef,
+    actor: LocalActorHandle,
+    exit: { reason: StopReason; error: unknown } | undefined,
+  ): void {
+    const local = actor.ref
+    if (local === undefined) return
+    this.links.delete(`${local.path}|${target.path}`)
+    if (exit === undefined) this.send({ kind: 'unlink', a: local.path, b: target.path })
+    else
+      this.send({ kind: 'exit', from: local.path, to: target.path, reason: exit.reason, error: exit.error })
+  }
+
+  spawn(behavior: string, name: string, props: unknown, ref: RemoteRef): void {
+    if (this.isDown) {
+      this.failedSpawns.set(ref.path, new NodeDownError(this.node, this.downReason))
+      return
+    }
+    const id = this.nextId++
+    this.spawns.set(id, { behavior, ref })
+    this.send(
+      props === undefined
+        ? { kind: 'spawn', id, behavior, name }
+        : { kind: 'spawn', id, behavior, name, props },
+    )
+  }
+
+  stopActor(target: RemoteRef): void {
+    this.send({ kind: 'stop', target: target.path })
+  }
+
+  // ---- incoming ----
+
+  receive(envelope: Envelope): void {
+    this.lastSeen = Date.now()
+    switch (envelope.kind) {
+      case 'tell':
+        return this.deliver(
+          envelope.to,
+          envelope.message,
+          envelope.from === undefined ? undefined : this.senderOf(envelope.from),
+        )
+      case 'ask':
+        return this.deliver(
+          envelope.to,
+          envelope.message,
+          new RemoteAskerRef(this, envelope.id, `troupe://${this.node}`),
+        )
+      case 'reply':
+        this.asks.get(envelope.id)?.tell(envelope.message)
+        return
+      case 'error':
+        return this.onError(envelope.id, envelope.error)
+      case 'watch':
+        return this.onWatch(envelope.watcher, envelope.target)
+      case 'unwatch': {
+        const key = `${envelope.watcher}|${envelope.target}`
+        this.watchedHere.get(key)?.()
+        this.watchedHere.delete(key)
+        return
+      }
+      case 'terminated': {
+        const entry = this.watchers.get(Number(envelope.watcher))
+        if (entry === undefined) return
+        this.watchers.delete(Number(envelope.watcher))
+        this.watcherIds.get(entry.watcher)?.delete(entry.target.path)
+        const failed = this.failedSpawns.get(entry.target.path)
+        if (failed !== undefined) entry.watcher.terminated(entry.target, 'failed', failed)
+        else entry.watcher.terminated(entry.target, stopReason(envelope.reason), envelope.error)
+        return
+      }
+      case 'link':
+        return this.onLink(envelope.a, envelope.b)
+      case 'unlink': {
+        const entry = this.links.get(`${envelope.b}|${envelope.a}`)
+        this.links.delete(`${envelope.b}|${envelope.a}`)
+        const cell = this.host.system.actorAt(envelope.b)
+        if (entry !== undefined && cell instanceof Cell) cell.forgetLink(entry.remote)
+        return
+      }
+      case 'exit': {
+        const entry = this.links.get(`${envelope.to}|${envelope.from}`)
+        this.links.delete(`${envelope.to}|${envelope.from}`)
+        const from = entry?.remote ?? this.host.refOf(this.node, envelope.from)
+        entry?.local.exited(from, envelope.reason, envelope.error)
+        return
+      }
+      case 'stop': {
+        const target = this.host.system.actorAt(envelope.target)
+        if (target !== undefined) void this.host.system.stop(target)
+        return
+      }
+      case 'spawn':
+        return this.onSpawn(envelope.id, envelope.behavior, envelope.name, envelope.props)
+      case 'spawned':
+        this.spawns.delete(envelope.id)
+        return
+      case 'ping':
+        this.send({ kind: 'pong', at: envelope.at })
+        return
+      case 'pong':
+        return
+    }
+  }
+
+  /** The connection is gone or silent: settle everything that waited on this node. */
+  markDown(reason: string): void {
+    if (this.isDown) return
+    this.isDown = true
+    this.downReason = reason
+    const error = new NodeDownError(this.node, reason)
+    for (const ask of this.asks.values()) ask.fail(error)
+    this.asks.clear()
+    for (const { watcher, target } of this.watchers.values()) watcher.terminated(target, 'node-down')
+    this.watchers.clear()
+    this.watcherIds.clear()
+    for (const stop of this.watchedHere.values()) stop()
+    this.watchedHere.clear()
+    for (const { local, remote } of this.links.values()) local.exited(remote, 'node-down', error)
+    this.links.clear()
+    this.channel.close(error)
+  }
+
+  private deliver(path: string, message: unknown, sender: Ref | undefined): void {
+    const target = this.host.system.actorAt(path)
+    if (target === undefined) {
+      this.host.runtime.deadLetter(this.host.refOf(this.host.system.node, path), message, sender, 'stopped')
+      return
+    }
+    target.tell(message, sender)
+  }
+
+  private senderOf(address: string): Ref {
+    const slash = address.indexOf('/', 'troupe://'.length)
+    return this.host.refOf(this.node, address.slice(slash))
+  }
+
+  private onError(id: number, error: unknown): void {
+    const ask = this.asks.get(id)
+    if (ask !== undefined) {
+      ask.fail(error)
+      return
+    }
+    const spawn = this.spawns.get(id)
+    if (spawn === undefined) return
+    this.spawns.delete(id)
+    this.failedSpawns.set(spawn.ref.path, error)
+    this.host.logger.error(
+      { err: error },
+      `spawn of '${spawn.behavior}' on ${this.node} failed: ${describe(error)}`,
+    )
+  }
+
+  private onWatch(watcher: string, targetPath: string): void {
+    const target = this.host.system.actorAt(targetPath)
+    const key = `${watcher}|${targetPath}`
+    if (target === undefined) {
+      this.send({ kind: 'terminated', watcher, target: targetPath, reason: 'noproc' })
+      return
+    }
+    const stop = this.host.system.watch(target)
+    let active = true
+    this.watchedHere.set(key, () => {
+      active = false
+    })
+    void stop.then((t) => {
+      if (!active) return
+      this.watchedHere.delete(key)
+      this.send({ kind: 'terminated', watcher, target: targetPath, reason: t.reason, error: t.error })
+    })
+  }
+
+  private onLink(remotePath: string, localPath: string): void {
+    const cell = this.host.system.actorAt(localPath)
+    if (cell === undefined) {
+      this.send({ kind: 'exit', from: localPath, to: remotePath, reason: 'noproc' })
+      return
+    }
+    const remote = this.host.refOf(this.node, remotePath)
+    if (!(cell instanceof Cell)) return
+    this.links.set(`${localPath}|${remotePath}`, { local: cell, remote })
+    cell.acceptLink(remote)
+  }
+
+  private onSpawn(id: number, behaviorName: string, name: string | undefined, props: unknown): void {
+    const behavior = this.host.runtime.exposed.get(behaviorName)
+    if (behavior === undefined) {
+      this.host.logger.warn(
+        `refused to spawn '${behaviorName}' for ${this.node}: this node does not expose it`,
+      )
+      this.send({
+        kind: 'error',
+        id,
+        error: new RemoteSpawnError(`node ${this.host.system.node} does not expose '${behaviorName}'`),
+      })
+      return
+    }
+    try {
+      const ref = this.host.system.spawn(
+        behavior as Behavior<unknown, unknown>,
+        name === undefined ? { props } : { name, props },
+      )
+      this.send({ kind: 'spawned', id, path: ref.path })
+    } catch (error) {
+      this.send({ kind: 'error', id, error })
+    }
+  }
+}
+
+function stopReason(reason: WireStopReason): StopReason {
+  return reason === 'noproc' ? 'stopped' : reason
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+}

@@ -1,0 +1,320 @@
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { AnyBehavior, Behavior, SpawnOptions } from '../core/behavior.ts'
+import { InvalidOptionError } from '../core/errors.ts'
+import type { StopReason } from '../core/inspection.ts'
+import type { AskOptions, LocalActorHandle, Ref } from '../core/ref.ts'
+import type { RemoteHooks, Runtime } from '../core/runtime.ts'
+import type { ActorSystem } from '../core/system.ts'
+import type { Connection } from '../transport/transport.ts'
+import type { Envelope } from '../wire/envelope.ts'
+import { ProtocolError } from '../wire/errors.ts'
+import { endpointOf, type NodeEndpoint, parseAddress } from './address.ts'
+import { DeadRef } from './dead-ref.ts'
+import { NodeDownError } from './errors.ts'
+import { Peer, type PeerHost } from './peer.ts'
+import { type PeerRouter, RemoteRef } from './remote-ref.ts'
+
+/** A connection to another node after its handshake: the part of a transport's `Connection` the remote layer uses. */
+export type NodeConnection = Pick<Connection, 'peer' | 'send' | 'onFrame' | 'close' | 'closed'>
+
+/** How the remote layer reaches other nodes: any transport behind one small interface. */
+export interface NodeTransport {
+  connect(endpoint: NodeEndpoint, node: string): Promise<NodeConnection>
+  close(): Promise<void>
+}
+
+/** Turns envelopes into frame bodies and back; refs inside messages are resolved by the node. */
+export interface EnvelopeCodec {
+  encode(envelope: Envelope): Uint8Array
+  decode(body: Uint8Array): Envelope
+}
+
+/** Liveness and reconnection settings of a node. */
+export interface LivenessOptions {
+  /**
+   * Milliseconds between heartbeats on every connection.
+   * @default 1000
+   */
+  heartbeatIntervalMs?: number
+  /**
+   * A node that sends nothing for this long is declared down: its watchers get `Terminated` with
+   * reason `node-down` and pending asks reject with `NodeDownError`.
+   * @default 3000
+   */
+  heartbeatTimeoutMs?: number
+  /**
+   * After a failed connection, the first retry waits this long, doubling up to `reconnectMaxMs`;
+   * meanwhile messages to that node are dead letters and asks reject with `NodeDownError`.
+   * @default 100
+   */
+  reconnectMinMs?: number
+  /** @default 5000 */
+  reconnectMaxMs?: number
+}
+
+interface Slot {
+  peer: Peer | null
+  /** What waits for the connection being made, in the order it was asked. */
+  waiting: ((peer: Peer) => void)[]
+  connecting: boolean
+  failures: number
+  retryAt: number
+  lastError: string
+}
+
+/**
+ * The node-to-node layer of one system: one connection per other node (opened on first use,
+ * used both ways), refs to remote actors, remote spawn, watches and links across nodes, and
+ * failure detection by heartbeats.
+ */
+export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
+  readonly logger: Logger
+  readonly runtime: Runtime
+  private readonly slots = new Map<string, Slot>()
+  private readonly heartbeat: NodeJS.Timeout
+  private closing = false
+  codec!: EnvelopeCodec
+  transport!: NodeTransport
+
+  constructor(
+    readonly system: ActorSystem,
+    private readonly liveness: Required<LivenessOptions>,
+  ) {
+    this.logger = system.logger
+    this.runtime = system.attachRemote(this)
+    this.heartbeat = setInterval(() => this.beat(), liveness.heartbeatIntervalMs)
+    this.heartbeat.unref()
+  }
+
+  /** The ref an address names: a local actor, a remote ref, or a dead ref to a local actor that is gone. */
+  resolve(address: string): Ref {
+    const { node, path } = parseAddress(address)
+    return this.refOf(node, path)
+  }
+
+  refOf(node: string, path: string): RemoteRef {
+    if (node === this.system.node) {
+      return (this.system.actorAt(path) ??
+        new DeadRef(this.runtime, `troupe://${node}${path}`, path)) as RemoteRef
+    }
+    const peer = this.slots.get(node)?.peer
+    return new RemoteRef(this, node, path, peer?.down === false ? peer.incarnation : undefined)
+  }
+
+  /** Takes a connection made by either side, once its handshake is done. */
+  adopt(connection: NodeConnection, initiated: boolean): Peer | undefined {
+    const node = connection.peer.node
+    const slot = this.slotOf(node)
+    const current = slot.peer
+    if (current !== null && !current.down) {
+      if (current.incarnation !== connection.peer.incarnation) {
+        current.markDown('it restarted (a new incarnation)')
+      } else if (!this.keepsNew(node, initiated)) {
+        // Both nodes connected at once: both keep the connection opened by the smaller name.
+        connection.close()
+        return undefined
+      } else {
+        current.markDown('replaced by a simultaneous connection')
+      }
+    }
+    const codec = this.codec
+    const logger = this.logger
+    const peer = new Peer(this, node, connection.peer.incarnation, {
+      send: (envelope) => connection.send(codec.encode(envelope)),
+      close: (error) => connection.close(error),
+    })
+    slot.peer = peer
+    slot.failures = 0
+    connection.onFrame((body) => {
+      let envelope: Envelope
+      try {
+        envelope = codec.decode(body)
+      } catch (error) {
+        const reason =
+          error instanceof ProtocolError ? error : new ProtocolError('undecodable frame', { cause: error })
+        logger.warn({ err: reason, node }, `closing the connection to ${node}: ${reason.message}`)
+        connection.close(reason)
+        return
+      }
+      peer.receive(envelope)
+    })
+    void connection.closed().then((error) => {
+      if (slot.peer === peer) slot.peer = null
+      peer.markDown(error === undefined ? 'the connection closed' : error.message)
+    })
+    const waiting = slot.waiting
+    slot.waiting = []
+    for (const action of waiting) action(peer)
+    return peer
+  }
+
+  // ---- PeerRouter ----
+
+  tell(target: RemoteRef, message: unknown, sender: Ref | undefined): void {
+    this.withPeer(target.node, (peer) => {
+      if (peer.down || target.pin(peer.incarnation)) peer.tell(target, message, sender)
+      else this.runtime.deadLetter(target, message, sender, 'stopped')
+    })
+  }
+
+  ask<R>(target: RemoteRef, message: unknown, options: AskOptions | undefined): Promise<R> {
+    const ask = this.runtime.asks.open(target, options)
+    this.withPeer(target.node, (peer) => {
+      if (peer.down || target.pin(peer.incarnation)) peer.ask(ask, target, message)
+      else ask.fail(new NodeDownError(target.node, 'the node restarted since this ref was made'))
+    })
+    return ask.promise as Promise<R>
+  }
+
+  watch(target: RemoteRef, watcher: LocalActorHandle): void {
+    this.withPeer(target.node, (peer) => {
+      if (peer.down || target.pin(peer.incarnation)) peer.watch(target, watcher)
+      else watcher.terminated(target, 'node-down')
+    })
+  }
+
+  unwatch(target: RemoteRef, watcher: LocalActorHandle): void {
+    this.slots.get(target.node)?.peer?.unwatch(target, watcher)
+  }
+
+  link(target: RemoteRef, actor: LocalActorHandle): void {
+    this.withPeer(target.node, (peer) => {
+      if (peer.down || target.pin(peer.incarnation)) peer.link(target, actor)
+      else actor.exited(target, 'node-down')
+    })
+  }
+
+  unlink(
+    target: RemoteRef,
+    actor: LocalActorHandle,
+    exit: { reason: StopReason; error: unknown } | undefined,
+  ): void {
+    this.slots.get(target.node)?.peer?.unlink(target, actor, exit)
+  }
+
+  // ---- RemoteHooks ----
+
+  spawn(node: string, behavior: Behavior<unknown, unknown>, options: SpawnOptions<unknown>): Ref {
+    const behaviorName = this.runtime.exposedNames.get(behavior as AnyBehavior)
+    if (behaviorName === undefined) {
+      throw new InvalidOptionError(
+        'on',
+        `to spawn on ${node}, expose the definition on both nodes with system.expose({ name: definition })`,
+      )
+    }
+    const name = options.name ?? `${behaviorName}-${randomUUID().slice(0, 8)}`
+    const ref = this.refOf(node, `/user/${name}`)
+    this.withPeer(node, (peer) => {
+      if (!peer.down) ref.pin(peer.incarnation)
+      peer.spawn(behaviorName, name, options.props, ref)
+    })
+    return ref
+  }
+
+  stop(ref: Ref): Promise<void> {
+    if (!(ref instanceof RemoteRef))
+      return Promise.reject(new TypeError(`${String(ref)} is not a remote actor`))
+    const stopped = this.system.watch(ref).then(() => undefined)
+    this.withPeer(ref.node, (peer) => peer.stopActor(ref))
+    return stopped
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return
+    this.closing = true
+    clearInterval(this.heartbeat)
+    for (const slot of this.slots.values()) slot.peer?.markDown('this node is shutting down')
+    await this.transport.close()
+  }
+
+  // ---- connections ----
+
+  /** Runs `action` with the peer of `node`: now if connected, after connecting otherwise. */
+  private withPeer(node: string, action: (peer: Peer) => void): void {
+    const slot = this.slotOf(node)
+    if (slot.peer !== null && !slot.peer.down) {
+      action(slot.peer)
+      return
+    }
+    if (this.closing || Date.now() < slot.retryAt) {
+      action(this.downPeer(node, this.closing ? 'this node is shutting down' : slot.lastError))
+      return
+    }
+    slot.waiting.push(action)
+    if (!slot.connecting) void this.connect(node, slot)
+  }
+
+  private async connect(node: string, slot: Slot): Promise<void> {
+    const endpoint = endpointOf(node)
+    slot.connecting = true
+    try {
+      if (endpoint === undefined)
+        throw new InvalidOptionError('node', `'${node}' names no host and port (name@host:port)`)
+      const connection = await this.transport.connect(endpoint, node)
+      if (connection.peer.node !== node) {
+        connection.close()
+        throw new ProtocolError(
+          `${endpoint.host}:${endpoint.port} is node ${connection.peer.node}, not ${node}`,
+        )
+      }
+      slot.connecting = false
+      if (this.adopt(connection, true) === undefined && slot.peer === null)
+        throw new Error('connection refused')
+    } catch (error) {
+      slot.connecting = false
+      slot.failures++
+      slot.lastError = error instanceof Error ? error.message : String(error)
+      const delay = Math.min(
+        this.liveness.reconnectMaxMs,
+        this.liveness.reconnectMinMs * 2 ** (slot.failures - 1),
+      )
+      slot.retryAt = Date.now() + delay
+      this.logger.warn(
+        { node },
+        `cannot reach node ${node} (${slot.lastError}); retrying in ${delay} ms at the earliest`,
+      )
+      const waiting = slot.waiting
+      slot.waiting = []
+      const down = this.downPeer(node, slot.lastError)
+      for (const action of waiting) action(down)
+    }
+  }
+
+  /** A peer that is down from the start, so that every action fails the way a lost node does. */
+  private downPeer(node: string, reason: string): Peer {
+    const peer = new Peer(this, node, '', { send: () => {}, close: () => {} })
+    peer.markDown(reason)
+    return peer
+  }
+
+  private slotOf(node: string): Slot {
+    let slot = this.slots.get(node)
+    if (slot === undefined) {
+      slot = { peer: null, waiting: [], connecting: false, failures: 0, retryAt: 0, lastError: '' }
+      this.slots.set(node, slot)
+    }
+    return slot
+  }
+
+  /** Of two simultaneous connections, both nodes keep the one the smaller node name opened. */
+  private keepsNew(peerNode: string, initiated: boolean): boolean {
+    const iAmSmaller = this.system.node < peerNode
+    return initiated === iAmSmaller
+  }
+
+  private beat(): void {
+    const now = Date.now()
+    for (const slot of this.slots.values()) {
+      const peer = slot.peer
+      if (peer === null || peer.down) continue
+      if (now - peer.lastSeen > this.liveness.heartbeatTimeoutMs) {
+        this.logger.warn(`node ${peer.node} sent nothing for ${now - peer.lastSeen} ms: declaring it down`)
+        peer.markDown(`no heartbeat within ${this.liveness.heartbeatTimeoutMs} ms`)
+        slot.peer = null
+      } else {
+        peer.send({ kind: 'ping', at: now })
+      }
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import { InvalidOptionError } from '../core/errors.ts'
+import { type ActorSystem, type SystemOptions, start as startSystem } from '../core/system.ts'
+import { createCodec } from '../wire/codec.ts'
+import type { ErrorClass } from '../wire/wire-error.ts'
+import { endpointOf } from './address.ts'
+import { NodeDownError, RemoteSpawnError } from './errors.ts'
+import type { InProcessNetwork } from './in-process-network.ts'
+import { type LivenessOptions, type NodeConnection, RemoteNode } from './remote-node.ts'
+import { openTcpTransport } from './tcp-node-transport.ts'
+
+/** Options of a node that talks to other nodes. */
+export interface NodeOptions extends SystemOptions, LivenessOptions {
+  /**
+   * The secret every node of the cluster shares; it never crosses the wire.
+   * @default process.env.TROUPE_COOKIE, else the contents of ~/.troupe-cookie (created if missing)
+   */
+  cookie?: string
+  /**
+   * Largest frame this node accepts or sends, in bytes.
+   * @default 1048576 (1 MiB)
+   */
+  maxFrameBytes?: number
+  /**
+   * A connection that has not proven the cookie within this many milliseconds is closed.
+   * @default 5000
+   */
+  handshakeTimeoutMs?: number
+  /** TLS between nodes (mutual: each side checks the other's certificate against `ca`). */
+  tls?: { key: string | Buffer; cert: string | Buffer; ca: string | Buffer }
+  /** Error classes that arrive from other nodes as themselves (`instanceof` works). */
+  errorClasses?: readonly ErrorClass[]
+  /** Connects the node to other nodes of this process only, without sockets (for tests). */
+  network?: InProcessNetwork
+}
+
+/**
+ * Starts an actor system. With a node name `name@host:port` the node listens there (on
+ * 127.0.0.1 unless the name says otherwise) and talks to other nodes: refs to their actors work
+ * like local ones.
+ *
+ * @example
+ * ```ts
+ * const system = await start({ node: 'app@127.0.0.1:9700', cookie: process.env.COOKIE })
+ * const other = system.spawn(Counter, { on: 'worker@127.0.0.1:9701' })
+ * other.tell({ type: 'inc', by: 2 })
+ * ```
+ */
+export async function start(options: NodeOptions = {}): Promise<ActorSystem> {
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidOptionError('options', 'expected an object')
+  const endpoint = options.node === undefined ? undefined : endpointOf(options.node)
+  if (endpoint === undefined) {
+    if (options.network !== undefined)
+      throw new InvalidOptionError('node', 'a networked node needs a name@host:port')
+    return startSystem(options)
+  }
+  const system = await startSystem(options)
+  const remote = new RemoteNode(system, {
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1000,
+    heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 3000,
+    reconnectMinMs: options.reconnectMinMs ?? 100,
+    reconnectMaxMs: options.reconnectMaxMs ?? 5000,
+  })
+  const codec = createCodec({
+    resolveRef: (address) => remote.resolve(address),
+    errorClasses: [NodeDownError, RemoteSpawnError, ...(options.errorClasses ?? [])],
+  })
+  remote.codec = { encode: (e) => codec.encodeEnvelope(e), decode: (b) => codec.decodeEnvelope(b) }
+  const adopt = (connection: NodeConnection) => void remote.adopt(connection, false)
+  try {
+    if (options.network !== undefined) {
+      remote.transport = options.network.join(system.node, adopt)
+    } else {
+      remote.transport = await openTcpTransport(system.node, endpoint, adopt, {
+        ...options,
+        logger: system.logger,
+      })
+    }
+  } catch (error) {
+    await system.shutdown()
+    throw error
+  }
+  return system
+}
