@@ -59,7 +59,7 @@ const Cache = defineActor<CacheMsg, { entries: Map<string, string | null> }>({
           ctx.reply(`${state.entries.get(msg.key)} (cache hit)`)
           return state
         }
-        const db = ctx.system.findActor<DbMsg>('db')!
+        const db = ctx.system.localActor<DbMsg>('db')!
         const value = await db.ask<string | null>({ type: 'query', key: msg.key })
         state.entries.set(msg.key, value)
         ctx.reply(`${value} (cache miss, asked db)`)
@@ -78,7 +78,7 @@ const Api = defineActor<ApiMsg, { served: number }>({
       ctx.reply(`${state.served} requests served`)
       return state
     }
-    const cache = ctx.system.findActor<CacheMsg>('cache')!
+    const cache = ctx.system.localActor<CacheMsg>('cache')!
     ctx.reply(await cache.ask<string>({ type: 'get', key: msg.key }))
     return { served: state.served + 1 }
   },

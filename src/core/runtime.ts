@@ -17,6 +17,10 @@ export interface RemoteHooks {
   spawn(node: string, behavior: Behavior<unknown, unknown>, options: SpawnOptions<unknown>): Ref
   /** Stops an actor of another node; resolves once it has stopped (or its node is down). */
   stop(ref: Ref): Promise<void>
+  /** Looks a name up in the cluster registry, if the node joined one. */
+  findActor(name: string): Promise<Ref | undefined>
+  /** Waits for a name in the cluster registry; rejects with `ActorNotFoundError` at the timeout. */
+  waitForActor(name: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<Ref>
   /** The ref an address of another node names. */
   resolve(address: string): Ref
   /** Closes every connection. */

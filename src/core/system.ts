@@ -223,17 +223,37 @@ export class ActorSystem {
     return this.runtime.remote
   }
 
-  /** The live actor registered under `name` on this node, or `undefined`. */
-  findActor<M = unknown>(name: string): Ref<M> | undefined {
+  /** The live actor registered under `name` on this node, or `undefined` (no network involved). */
+  localActor<M = unknown>(name: string): Ref<M> | undefined {
     return this.runtime.names.find(name) as Ref<M> | undefined
   }
 
-  /** Waits for an actor named `name`; rejects with `ActorNotFoundError` naming it at the timeout. */
+  /**
+   * The actor registered under `name` on this node or, when the node joined a cluster registry,
+   * on any node of the cluster; `undefined` when no actor has the name.
+   */
+  async findActor<M = unknown>(name: string): Promise<Ref<M> | undefined> {
+    const local = this.runtime.names.find(name)
+    if (local !== undefined || this.runtime.remote === null) return local as Ref<M> | undefined
+    return (await this.runtime.remote.findActor(name)) as Ref<M> | undefined
+  }
+
+  /**
+   * Waits for an actor named `name` on this node or, with a cluster registry, anywhere in the
+   * cluster; rejects with `ActorNotFoundError` naming it at the timeout.
+   */
   waitForActor<M = unknown>(
     name: string,
     options: { timeout?: number; signal?: AbortSignal } = {},
   ): Promise<Ref<M>> {
-    return this.runtime.names.wait(name, options.timeout ?? 5000, options.signal) as Promise<Ref<M>>
+    const timeout = options.timeout ?? 5000
+    const remote = this.runtime.remote
+    const local = this.runtime.names.wait(name, timeout, options.signal) as Promise<Ref<M>>
+    if (remote === null || this.runtime.names.find(name) !== undefined) return local
+    // Whichever finds it first; both give up at the same deadline.
+    return Promise.any([local, remote.waitForActor(name, timeout, options.signal) as Promise<Ref<M>>]).catch(
+      () => local,
+    )
   }
 
   /** The names registered on this node with their refs. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { AnyBehavior, Behavior, SpawnOptions } from '../core/behavior.ts'
-import { InvalidOptionError } from '../core/errors.ts'
+import { ActorNotFoundError, InvalidOptionError } from '../core/errors.ts'
 import type { StopReason } from '../core/inspection.ts'
 import type { AskOptions, LocalActorHandle, Ref } from '../core/ref.ts'
 import type { RemoteHooks, Runtime } from '../core/runtime.ts'
@@ -22,6 +22,12 @@ export type NodeConnection = Pick<Connection, 'peer' | 'send' | 'onFrame' | 'clo
 export interface NodeTransport {
   connect(endpoint: NodeEndpoint, node: string): Promise<NodeConnection>
   close(): Promise<void>
+}
+
+/** How a node reaches the cluster registry (the registry layer provides it). */
+export interface RegistryClient {
+  find(name: string): Promise<Ref | undefined>
+  wait(name: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<Ref>
 }
 
 /** Turns envelopes into frame bodies and back; refs inside messages are resolved by the node. */
@@ -210,6 +216,18 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
       peer.spawn(behaviorName, name, options.props, ref)
     })
     return ref
+  }
+
+  /** Set when the node joins a cluster registry. */
+  registry: RegistryClient | null = null
+
+  findActor(name: string): Promise<Ref | undefined> {
+    return this.registry === null ? Promise.resolve(undefined) : this.registry.find(name)
+  }
+
+  waitForActor(name: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<Ref> {
+    if (this.registry === null) return Promise.reject(new ActorNotFoundError(name, timeoutMs))
+    return this.registry.wait(name, timeoutMs, signal)
   }
 
   stop(ref: Ref): Promise<void> {

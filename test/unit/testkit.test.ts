@@ -155,7 +155,7 @@ describe('TestProbe', () => {
   it('a named probe can be found by name', async () => {
     await withTestSystem(async (system) => {
       const probe = createTestProbe(system, { name: 'findable' })
-      expect(system.findActor('findable')?.equals(probe.ref)).toBe(true)
+      expect(system.localActor('findable')?.equals(probe.ref)).toBe(true)
     })
   })
 })
@@ -192,7 +192,7 @@ describe('withTestSystem', () => {
     expect(outcome).toBe(boom)
     expect(captured!.isAlive(ref!)).toBe(false)
     expect(stopped).toEqual(['/user/tracked'])
-    expect(captured!.findActor('tracked')).toBeUndefined()
+    expect(captured!.localActor('tracked')).toBeUndefined()
   })
 
   it('passes options through to start', async () => {

@@ -13,7 +13,7 @@ describe('system.nursery', () => {
         return (await a.result()) + (await b.result())
       })
       expect(total).toBe(43)
-      expect(system.findActor('a')).toBeUndefined()
+      expect(system.localActor('a')).toBeUndefined()
     })
   })
 

@@ -84,7 +84,7 @@ describe('inspection events', () => {
         supervision: { decide: () => 'stop' },
       })
       system.spawn(Parent)
-      const fragile = system.findActor<string>('fragile')!
+      const fragile = system.localActor<string>('fragile')!
       const failedStop = nextEvent(system, 'stopped', (e) => e.ref.equals(fragile))
       fragile.tell('x')
       const failed = await failedStop
@@ -191,10 +191,10 @@ describe('inspection events', () => {
         { name: 'sup' },
       )
       const supFailed = nextEvent(system, 'failed', (e) => e.ref.equals(sup))
-      const worker = system.findActor<Msg>('worker')!
+      const worker = system.localActor<Msg>('worker')!
       worker.tell('crash')
       await nextEvent(system, 'restarted', (e) => e.ref.path === '/user/sup/worker')
-      system.findActor<Msg>('worker')!.tell('crash')
+      system.localActor<Msg>('worker')!.tell('crash')
       const event = await supFailed
       expect(event.error).toBeInstanceOf(RestartIntensityError)
     })
@@ -273,7 +273,7 @@ describe('inspection events', () => {
         },
       })
       const parent = system.spawn(Parent, { name: 'p' })
-      const refs = ['p', 'sync', 'async', 'leaf', 'grandchild'].map((n) => system.findActor(n)!)
+      const refs = ['p', 'sync', 'async', 'leaf', 'grandchild'].map((n) => system.localActor(n)!)
       const rec = recordEvents(system)
       await within(1000, system.stop(parent), 'stopping the tree')
       for (const ref of refs) expect(system.isAlive(ref)).toBe(false)
@@ -286,7 +286,7 @@ describe('inspection events', () => {
       expect(hookFailed).toHaveLength(3)
       expect(ofType(rec.events, 'stopped')).toHaveLength(5)
       // Names are freed too.
-      expect(system.findActor('sync')).toBeUndefined()
+      expect(system.localActor('sync')).toBeUndefined()
       rec.stop()
     })
   })
@@ -312,7 +312,7 @@ describe('inspection events', () => {
         },
       })
       const parent = system.spawn(Parent, { name: 'parent' })
-      const child = system.findActor<string>('child')!
+      const child = system.localActor<string>('child')!
       const rec = recordEvents(system)
       const stopped = nextEvent(system, 'stopped', (e) => e.ref.equals(child))
       child.tell('x')
@@ -348,7 +348,7 @@ describe('inspection events', () => {
         supervision: { decide: () => 'reboot' as never },
       })
       system.spawn(Parent)
-      const child = system.findActor<string>('c')!
+      const child = system.localActor<string>('c')!
       const hookFailed = nextEvent(system, 'hook-failed')
       const stopped = nextEvent(system, 'stopped', (e) => e.ref.equals(child))
       child.tell('x')

@@ -94,7 +94,7 @@ describe('lifecycle', () => {
         if (stops.includes(parent)) expect(stops.indexOf(path)).toBeLessThan(stops.indexOf(parent))
       }
       expect(stops.at(-1)).toBe('/user/root')
-      expect(system.findActor('root')).toBeUndefined()
+      expect(system.localActor('root')).toBeUndefined()
     })
   })
 

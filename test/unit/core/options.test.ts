@@ -141,7 +141,7 @@ describe('invalid spawn options', () => {
       })
       const parent = system.spawn(Parent)
       expectInvalid(await parent.ask('go'), 'mailbox.capacity')
-      expect(system.findActor('kid')).toBeUndefined()
+      expect(system.localActor('kid')).toBeUndefined()
       expect(() => system.spawn(Noop, { name: 'kid' })).not.toThrow()
     })
   })

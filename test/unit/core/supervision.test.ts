@@ -88,7 +88,7 @@ describe('supervision', () => {
 
       const stopper = system.spawn(parentWith({ decide: () => 'stop' }))
       await stopper.ask({ spawn: 's1' })
-      const child = system.findActor('s1')!
+      const child = system.localActor('s1')!
       const terminated = system.watch(child)
       stopper.tell({ to: 's1', message: 'crash' })
       expect((await terminated).reason).toBe('failed')
@@ -100,7 +100,7 @@ describe('supervision', () => {
     await withTestSystem(async (system) => {
       const parent = system.spawn(parentWith({ decide: () => 'escalate' }), { name: 'p' })
       await parent.ask({ spawn: 'e1' })
-      const child = system.findActor<CounterMsg>('e1')!
+      const child = system.localActor<CounterMsg>('e1')!
       const childGone = system.watch(child)
       const restarted = nextEvent(system, 'restarted', (e) => e.ref.equals(parent))
       child.tell('crash')

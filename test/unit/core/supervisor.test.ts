@@ -36,7 +36,7 @@ describe('supervisor()', () => {
       const children = await sup.ask<ChildInfo[]>({ type: 'which-children' })
       expect(children.map((c) => c.name)).toEqual(['db', 'cache', 'api'])
       expect(children[0]?.ref.path).toBe('/user/app/db')
-      expect(system.findActor('cache')?.equals(children[1]!.ref)).toBe(true)
+      expect(system.localActor('cache')?.equals(children[1]!.ref)).toBe(true)
     })
   })
 
@@ -54,7 +54,7 @@ describe('supervisor()', () => {
         }),
       )
       await probe.receiveMessages(3)
-      system.findActor<WorkerMsg>('cache')!.tell('crash')
+      system.localActor<WorkerMsg>('cache')!.tell('crash')
       expect((await probe.receiveMessages(3)).sort()).toEqual(['api', 'cache', 'db'])
       await probe.expectNoMessage(20)
     })
@@ -76,16 +76,16 @@ describe('supervisor()', () => {
       )
       await probe.receiveMessages(3)
 
-      system.findActor<WorkerMsg>('perm')!.tell('quit')
+      system.localActor<WorkerMsg>('perm')!.tell('quit')
       expect(await probe.expectMessage()).toBe('perm')
 
-      const trans = system.findActor<WorkerMsg>('trans')!
+      const trans = system.localActor<WorkerMsg>('trans')!
       trans.tell('crash')
       expect(await probe.expectMessage()).toBe('trans')
       trans.tell('quit')
       await system.watch(trans)
 
-      const temp = system.findActor<WorkerMsg>('temp')!
+      const temp = system.localActor<WorkerMsg>('temp')!
       temp.tell('crash')
       expect((await system.watch(temp)).reason).toBe('failed')
       await probe.expectNoMessage(20)
@@ -107,7 +107,7 @@ describe('supervisor()', () => {
         )
         await probe.expectMessage()
         const down = system.watch(sup)
-        const w = system.findActor<WorkerMsg>('w')!
+        const w = system.localActor<WorkerMsg>('w')!
         w.tell('crash')
         await probe.expectMessage()
         w.tell('crash')
@@ -170,7 +170,7 @@ describe('supervisor() restart order', () => {
       )
       const apiRestarted = nextEvent(system, 'restarted', (e) => e.ref.name === 'api')
       log.length = 0
-      system.findActor<'crash'>('cache')!.tell('crash')
+      system.localActor<'crash'>('cache')!.tell('crash')
       await cacheDown
       expect(log).toEqual(['stop api', 'stop cache'])
       releaseDb()
