@@ -260,24 +260,28 @@ export class Peer {
     this.lastSeen = Date.now()
     switch (envelope.kind) {
       case 'tell':
-        return this.deliver(
+        this.deliver(
           envelope.to,
           envelope.message,
           envelope.from === undefined ? undefined : this.senderOf(envelope.from),
         )
+        return
       case 'ask':
-        return this.deliver(
+        this.deliver(
           envelope.to,
           envelope.message,
           new RemoteAskerRef(this, envelope.id, `troupe://${this.node}`),
         )
+        return
       case 'reply':
         this.asks.get(envelope.id)?.tell(envelope.message)
         return
       case 'error':
-        return this.onError(envelope.id, envelope.error)
+        this.onError(envelope.id, envelope.error)
+        return
       case 'watch':
-        return this.onWatch(envelope.watcher, envelope.target)
+        this.onWatch(envelope.watcher, envelope.target)
+        return
       case 'unwatch': {
         const key = `${envelope.watcher}|${envelope.target}`
         this.watchedHere.get(key)?.()
@@ -295,7 +299,8 @@ export class Peer {
         return
       }
       case 'link':
-        return this.onLink(envelope.a, envelope.b)
+        this.onLink(envelope.a, envelope.b)
+        return
       case 'unlink': {
         const entry = this.links.get(`${envelope.b}|${envelope.a}`)
         this.links.delete(`${envelope.b}|${envelope.a}`)
@@ -316,7 +321,8 @@ export class Peer {
         return
       }
       case 'spawn':
-        return this.onSpawn(envelope.id, envelope.behavior, envelope.name, envelope.props)
+        this.onSpawn(envelope.id, envelope.behavior, envelope.name, envelope.props)
+        return
       case 'spawned':
         this.spawns.delete(envelope.id)
         return
