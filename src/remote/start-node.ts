@@ -33,6 +33,13 @@ export interface NodeOptions extends SystemOptions, LivenessOptions {
   network?: InProcessNetwork
 }
 
+const remoteNodes = new WeakMap<ActorSystem, RemoteNode>()
+
+/** @internal The node-to-node layer of a system started networked, for the layers above (the registry). */
+export function remoteOf(system: ActorSystem): RemoteNode | undefined {
+  return remoteNodes.get(system)
+}
+
 /**
  * Starts an actor system. With a node name `name@host:port` the node listens there (on
  * 127.0.0.1 unless the name says otherwise) and talks to other nodes: refs to their actors work
@@ -61,6 +68,7 @@ export async function start(options: NodeOptions = {}): Promise<ActorSystem> {
     reconnectMinMs: options.reconnectMinMs ?? 100,
     reconnectMaxMs: options.reconnectMaxMs ?? 5000,
   })
+  remoteNodes.set(system, remote)
   const codec = createCodec({
     resolveRef: (address) => remote.resolve(address),
     errorClasses: [NodeDownError, RemoteSpawnError, ...(options.errorClasses ?? [])],

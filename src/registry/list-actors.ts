@@ -1,0 +1,35 @@
+import type { ActorSystem } from '../core/system.ts'
+import { parseAddress } from '../remote/address.ts'
+import { linkOf } from './registry-link.ts'
+
+/** One named actor of the cluster, as {@link listActors} reports it. */
+export interface RegisteredActor {
+  /** Its name, unique in the cluster. */
+  name: string
+  /** Its address, `troupe://<node>/<path>`. */
+  address: string
+  /** The node it runs on. */
+  node: string
+}
+
+/**
+ * The named actors of the cluster, sorted by name (what `troupe ps` shows): those the cluster
+ * registry knows when the system joined or hosts one, else the named actors of this node.
+ * Rejects with `RegistryUnavailableError` when the registry cannot be reached.
+ *
+ * @example
+ * ```ts
+ * const system = await start({ node: 'ps@127.0.0.1:9799', registry: '127.0.0.1:1616' })
+ * for (const actor of await listActors(system)) console.log(actor.name, actor.address)
+ * ```
+ */
+export async function listActors(system: ActorSystem): Promise<RegisteredActor[]> {
+  const link = linkOf(system)
+  const entries =
+    link === undefined
+      ? system.registered().map(([name, ref]) => ({ name, address: ref.address }))
+      : await link.list()
+  return entries
+    .map(({ name, address }) => ({ name, address, node: parseAddress(address).node }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+}
