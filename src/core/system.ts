@@ -248,12 +248,23 @@ export class ActorSystem {
   ): Promise<Ref<M>> {
     const timeout = options.timeout ?? 5000
     const remote = this.runtime.remote
-    const local = this.runtime.names.wait(name, timeout, options.signal) as Promise<Ref<M>>
-    if (remote === null || this.runtime.names.find(name) !== undefined) return local
-    // Whichever finds it first; both give up at the same deadline.
-    return Promise.any([local, remote.waitForActor(name, timeout, options.signal) as Promise<Ref<M>>]).catch(
-      () => local,
-    )
+    if (remote === null || this.runtime.names.find(name) !== undefined) {
+      return this.runtime.names.wait(name, timeout, options.signal) as Promise<Ref<M>>
+    }
+    // Whichever finds it first wins, and the other wait is called off.
+    const race = new AbortController()
+    const outer = options.signal
+    const forward = () => race.abort(outer?.reason)
+    if (outer?.aborted) forward()
+    else outer?.addEventListener('abort', forward, { once: true })
+    const local = this.runtime.names.wait(name, timeout, race.signal)
+    const cluster = remote.waitForActor(name, timeout, race.signal)
+    return Promise.any([local, cluster])
+      .catch(() => local)
+      .finally(() => {
+        outer?.removeEventListener('abort', forward)
+        race.abort()
+      }) as Promise<Ref<M>>
   }
 
   /** The names registered on this node with their refs. */
