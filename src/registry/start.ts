@@ -156,7 +156,9 @@ function contactRegistry(
 
 /** The name of the node listening at `host:port`, learnt from the handshake of a connection kept for use. */
 async function nodeAt(remote: RemoteNode, target: RegistryTarget): Promise<string> {
-  const connection = await remote.transport.connect({ name: '', host: target.host, port: target.port }, '')
+  const transport = remote.transport
+  if (transport === undefined) throw new TypeError('the node has no transport')
+  const connection = await transport.connect({ name: '', host: target.host, port: target.port }, '')
   const node = connection.peer.node
   if (node === remote.system.node) connection.close()
   else remote.adopt(connection, true)

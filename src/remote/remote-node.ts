@@ -81,7 +81,7 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
   private readonly heartbeat: NodeJS.Timeout
   private closing = false
   codec!: EnvelopeCodec
-  transport!: NodeTransport
+  transport: NodeTransport | undefined
 
   constructor(
     readonly system: ActorSystem,
@@ -243,7 +243,8 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
     this.closing = true
     clearInterval(this.heartbeat)
     for (const slot of this.slots.values()) slot.peer?.markDown('this node is shutting down')
-    await this.transport.close()
+    // The transport is missing when the node failed to listen: there is nothing to close then.
+    await this.transport?.close()
   }
 
   // ---- connections ----
@@ -269,6 +270,7 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
     try {
       if (endpoint === undefined)
         throw new InvalidOptionError('node', `'${node}' names no host and port (name@host:port)`)
+      if (this.transport === undefined) throw new InvalidOptionError('node', 'this node has no transport')
       const connection = await this.transport.connect(endpoint, node)
       if (connection.peer.node !== node) {
         connection.close()

@@ -1,0 +1,97 @@
+/**
+ * The `troupe` command: `run`, `registry`, `ps` and `send`.
+ *
+ * Run it through `bin/troupe.mjs` (`npm run troupe -- <command> ...` from a clone), or directly with
+ * `node --conditions=source --import tsx src/cli/main.ts <command> ...`.
+ */
+import { readFileSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
+import { Command, CommanderError } from 'commander'
+import type { CliContext } from './cli-context.ts'
+import { describeError, exitCodeOf } from './cli-errors.ts'
+import { psCommand } from './ps-command.ts'
+import { registryCommand } from './registry-command.ts'
+import { runCommand } from './run-command.ts'
+import { sendCommand } from './send-command.ts'
+
+/** The exit code of a command line: 0 success, 1 runtime failure, 2 bad arguments. */
+export type ExitCode = 0 | 1 | 2
+
+/** The `troupe` program with its commands, parsing with `context`'s interruption and output. */
+export function createProgram(context: CliContext): Command {
+  const program = new Command('troupe')
+    .description('Run Troupe actors on nodes, and talk to them.')
+    .version(packageVersion(), '-V, --version', 'print the version of Troupe')
+    .helpCommand(true)
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 success, 1 runtime failure (unreachable node, refused cookie, no reply), 2 bad arguments.`,
+    )
+  configure(program, 'troupe')
+  for (const command of [
+    runCommand(context),
+    registryCommand(context),
+    psCommand(context),
+    sendCommand(context),
+  ]) {
+    configure(command, `troupe ${command.name()}`)
+    program.addCommand(command)
+  }
+  return program
+}
+
+/**
+ * Runs one `troupe` command line (the arguments after `troupe`) and resolves with its exit code.
+ * SIGINT and SIGTERM stop the command's node cleanly: the code is then 0.
+ */
+export async function main(argv: readonly string[]): Promise<ExitCode> {
+  const interrupted = new AbortController()
+  const onSignal = (signal: NodeJS.Signals) => interrupted.abort(signal)
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  const context: CliContext = {
+    interrupted: interrupted.signal,
+    print: (line) => {
+      process.stdout.write(`${line}\n`)
+    },
+  }
+  const program = createProgram(context)
+  try {
+    await program.parseAsync([...argv], { from: 'user' })
+    return 0
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has printed its message (or the help or version) already.
+      return error.exitCode === 0 ? 0 : 2
+    }
+    const command = program.commands.find((c) => c.name() === argv[0])
+    process.stderr.write(
+      `troupe${command === undefined ? '' : ` ${command.name()}`}: ${describeError(error)}\n`,
+    )
+    return exitCodeOf(error)
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+}
+
+/** Errors of commander (unknown option, missing argument) as one line naming the command, exit code 2. */
+function configure(command: Command, path: string): void {
+  command.exitOverride().configureOutput({
+    outputError: (message, write) => {
+      const text = message.trim().replace(/^error: /, '')
+      write(`${path}: ${text} (see ${path} --help)\n`)
+    },
+  })
+  command.showSuggestionAfterError(true)
+}
+
+function packageVersion(): string {
+  const file = new URL('../../package.json', import.meta.url)
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.exit(await main(process.argv.slice(2)))
+}

@@ -1,0 +1,100 @@
+import { createServer } from 'node:net'
+import {
+  type ActorSystem,
+  type ClusterOptions,
+  InvalidOptionError,
+  RegistryUnavailableError,
+  start,
+} from '../index.ts'
+import { CommandFailedError, describeError, UsageError } from './cli-errors.ts'
+import { cliLogger } from './cli-logger.ts'
+import { cookieFrom, type LogLevel } from './options.ts'
+
+/** How the CLI starts a node. */
+export interface NodeSettings {
+  /** `name@host:port`. */
+  node: string
+  /** The file holding the cookie; by default the node takes `TROUPE_COOKIE` or `~/.troupe-cookie`. */
+  cookieFile?: string | undefined
+  /** `true`: this node hosts the cluster registry; `host:port`: it joins the root node's registry. */
+  registry?: string | true | undefined
+  logLevel: LogLevel
+}
+
+/**
+ * Starts a networked node for a command. A bad option is a {@link UsageError}; a node that cannot
+ * start (its port is taken, say) a {@link CommandFailedError}.
+ */
+export async function startNode(settings: NodeSettings): Promise<ActorSystem> {
+  const cookie = cookieFrom(settings.cookieFile)
+  const options: ClusterOptions = {
+    node: settings.node,
+    logger: cliLogger(settings.logLevel),
+    ...(cookie === undefined ? {} : { cookie }),
+    ...(settings.registry === undefined ? {} : { registry: settings.registry }),
+  }
+  try {
+    return await start(options)
+  } catch (error) {
+    if (error instanceof InvalidOptionError) throw new UsageError(describeError(error), { cause: error })
+    if (error instanceof RegistryUnavailableError)
+      throw new CommandFailedError(describeError(error), { cause: error })
+    throw new CommandFailedError(`cannot start node ${settings.node}: ${describeError(error)}`, {
+      cause: error,
+    })
+  }
+}
+
+/**
+ * Starts a short-lived node for a client command (`send`, `ps`) on a free port of 127.0.0.1,
+ * named `<role>-<pid>@127.0.0.1:<port>`.
+ */
+export async function startClientNode(
+  role: string,
+  settings: Omit<NodeSettings, 'node'>,
+): Promise<ActorSystem> {
+  for (let attempt = 1; ; attempt++) {
+    const node = `${role}-${process.pid}@127.0.0.1:${await freePort()}`
+    try {
+      return await startNode({ ...settings, node })
+    } catch (error) {
+      // Another process took the port between our probe and our listen: take another one.
+      const code = (error as { cause?: { code?: unknown } }).cause?.code
+      if (code !== 'EADDRINUSE' || attempt >= 3) throw error
+    }
+  }
+}
+
+/**
+ * Stops every actor of the node and closes its connections; a node that does not finish within
+ * `timeoutMs` is a {@link CommandFailedError}.
+ */
+export async function stopNode(system: ActorSystem, timeoutMs = 10_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new CommandFailedError(`node ${system.node} did not shut down within ${timeoutMs} ms`)),
+      timeoutMs,
+    )
+  })
+  try {
+    await Promise.race([system.shutdown(), late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() =>
+        typeof address === 'object' && address !== null
+          ? resolve(address.port)
+          : reject(new CommandFailedError('found no free port on 127.0.0.1')),
+      )
+    })
+  })
+}

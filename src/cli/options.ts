@@ -1,0 +1,113 @@
+import { InvalidArgumentError } from 'commander'
+import { DEFAULT_REGISTRY_PORT, endpointOf, parseAddress, readCookieFile } from '../index.ts'
+import { UsageError } from './cli-errors.ts'
+
+/** The default address of the cluster registry: the root node's port on this machine. */
+export const DEFAULT_REGISTRY = `127.0.0.1:${DEFAULT_REGISTRY_PORT}`
+
+/** The default root node of `troupe registry`. */
+export const DEFAULT_ROOT_NODE = `root@${DEFAULT_REGISTRY}`
+
+const actorName = /^[A-Za-z0-9_][A-Za-z0-9_.:@-]*$/
+const hostPort = /^([^@:/\s]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/
+const propKey = /^[A-Za-z_$][\w$]*$/
+
+/** `--node`: a node name `name@host:port`. */
+export function parseNodeName(value: string): string {
+  if (endpointOf(value) === undefined)
+    throw new InvalidArgumentError('expected name@host:port, such as app@127.0.0.1:9700.')
+  return value
+}
+
+/** `--registry`: where the root node listens, `host:port` (or its name, `name@host:port`). */
+export function parseRegistry(value: string): string {
+  if (endpointOf(value) !== undefined) return value
+  const match = hostPort.exec(value)
+  const port = match === null ? 0 : Number(match[2])
+  if (port < 1 || port > 65535)
+    throw new InvalidArgumentError('expected host:port or name@host:port, such as 127.0.0.1:1616.')
+  return value
+}
+
+/** `--name`: an actor name (letters, digits and `_ . : @ -`). */
+export function parseActorName(value: string): string {
+  if (!actorName.test(value) || value.length > 200)
+    throw new InvalidArgumentError('expected letters, digits and _ . : @ - (not starting with a symbol).')
+  return value
+}
+
+/** `--timeout`: a whole number of milliseconds > 0. */
+export function parseMilliseconds(value: string): number {
+  const ms = Number(value)
+  if (!/^\d+$/.test(value) || !(ms > 0)) throw new InvalidArgumentError('expected milliseconds > 0.')
+  return ms
+}
+
+/** Where an actor is: a full address, or a name the cluster registry knows. */
+export type ActorLocator = { kind: 'address'; address: string } | { kind: 'name'; name: string }
+
+/** An address `troupe://node/path`, or a bare actor name for the registry to find. */
+export function parseLocator(value: string): ActorLocator {
+  if (value.startsWith('troupe://')) {
+    try {
+      parseAddress(value)
+    } catch {
+      throw new InvalidArgumentError('expected troupe://<node>/<path> or an actor name.')
+    }
+    return { kind: 'address', address: value }
+  }
+  if (!actorName.test(value))
+    throw new InvalidArgumentError('expected troupe://<node>/<path> or an actor name.')
+  return { kind: 'name', name: value }
+}
+
+/** One `--using key=ADDRESS`: the actor at ADDRESS is given as `props[key]`. */
+export interface Using {
+  key: string
+  locator: ActorLocator
+}
+
+/** `--using key=ADDRESS`, repeatable: collects every occurrence. */
+export function collectUsing(value: string, previous: Using[] | undefined = []): Using[] {
+  const eq = value.indexOf('=')
+  const key = eq < 0 ? '' : value.slice(0, eq)
+  if (!propKey.test(key))
+    throw new InvalidArgumentError(
+      'expected key=ADDRESS, such as other=troupe://b@127.0.0.1:9701/user/other.',
+    )
+  if (previous.some((using) => using.key === key)) throw new InvalidArgumentError(`${key} is given twice.`)
+  return [...previous, { key, locator: parseLocator(value.slice(eq + 1)) }]
+}
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+/** A level of the node's logs. */
+export type LogLevel = (typeof logLevels)[number]
+
+/** `--log-level`: one of pino's levels, or `silent`. */
+export function parseLogLevel(value: string): LogLevel {
+  const level = logLevels.find((known) => known === value)
+  if (level === undefined) throw new InvalidArgumentError(`expected one of ${logLevels.join(', ')}.`)
+  return level
+}
+
+/** The level of the node's logs: `--log-level`, else `TROUPE_LOG_LEVEL`, else `fallback`. */
+export function logLevelOf(given: LogLevel | undefined, fallback: LogLevel): LogLevel {
+  if (given !== undefined) return given
+  const fromEnv = process.env.TROUPE_LOG_LEVEL
+  return logLevels.find((known) => known === fromEnv) ?? fallback
+}
+
+/**
+ * The cookie of `--cookie-file`, or `undefined` to let the node take `TROUPE_COOKIE` or
+ * `~/.troupe-cookie`. A file that cannot be read is a bad argument.
+ */
+export function cookieFrom(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined
+  try {
+    return readCookieFile(file)
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new UsageError(`--cookie-file ${file}: ${reason}`)
+  }
+}

@@ -1,0 +1,153 @@
+import { Command } from 'commander'
+import { type ActorSystem, type Behavior, listActors, type Ref } from '../index.ts'
+import { type CliContext, whenAborted } from './cli-context.ts'
+import { CommandFailedError, describeError } from './cli-errors.ts'
+import { loadBehavior } from './load-behavior.ts'
+import { checkLocator, locate } from './locate.ts'
+import { startNode, stopNode } from './node.ts'
+import {
+  collectUsing,
+  type LogLevel,
+  logLevelOf,
+  parseActorName,
+  parseLogLevel,
+  parseMilliseconds,
+  parseNodeName,
+  parseRegistry,
+  type Using,
+} from './options.ts'
+
+/** The options of `troupe run`. */
+export interface RunOptions {
+  /** This node, `name@host:port`. */
+  node: string
+  /** The actor's name. */
+  name: string
+  /** The cluster registry to join, `host:port`. */
+  registry?: string
+  /** The refs given to the actor as props. */
+  using?: Using[]
+  /** How long to wait for a name of `using` to be registered, in milliseconds. */
+  usingTimeout: number
+  /** The file holding the cookie. */
+  cookieFile?: string
+  logLevel?: LogLevel
+}
+
+/**
+ * `troupe run <module>[#export] --node name@host:port --name NAME [--using key=ADDRESS ...]`:
+ * starts a node, spawns the module's actor under NAME with `{ [key]: Ref }` props, prints one line
+ * when it is ready and runs until the actor stops or a signal arrives.
+ */
+export function runCommand(context: CliContext): Command {
+  return new Command('run')
+    .description(
+      'start a node and run an actor from a module on it, until the actor stops or SIGINT/SIGTERM arrives',
+    )
+    .argument(
+      '<module>',
+      'a .ts or .js module, with #export to take a named export instead of the default one',
+    )
+    .requiredOption('--node <name@host:port>', "this node's name, and where it listens", parseNodeName)
+    .requiredOption(
+      '--name <name>',
+      "the actor's name (its address is troupe://<node>/user/<name>)",
+      parseActorName,
+    )
+    .option(
+      '--registry <host:port>',
+      'join the cluster registry of the root node listening there',
+      parseRegistry,
+    )
+    .option(
+      '--using <key=address>',
+      'give the actor the ref of another actor as props[key]: a troupe://<node>/<path> address, or a name with --registry (repeatable)',
+      collectUsing,
+    )
+    .option(
+      '--using-timeout <ms>',
+      'how long to wait for a name given to --using to be registered',
+      parseMilliseconds,
+      10_000,
+    )
+    .option(
+      '--cookie-file <file>',
+      'read the cluster cookie from this file (default: $TROUPE_COOKIE or ~/.troupe-cookie)',
+    )
+    .option(
+      '--log-level <level>',
+      'fatal, error, warn, info, debug, trace or silent (default: $TROUPE_LOG_LEVEL or warn)',
+      parseLogLevel,
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ troupe run examples/spinoff-example2/other.ts --node other@127.0.0.1:9701 --name other
+  $ troupe run examples/spinoff-example2/main-actor.ts --node main@127.0.0.1:9702 --name main-actor \\
+      --using other_actor=troupe://other@127.0.0.1:9701/user/other`,
+    )
+    .action((module: string, options: RunOptions) => runActor(context, module, options))
+}
+
+/** Runs `troupe run`; resolves when the actor has stopped normally or a signal stopped the node. */
+export async function runActor(context: CliContext, module: string, options: RunOptions): Promise<void> {
+  for (const using of options.using ?? [])
+    checkLocator(using.locator, options.registry, `--using ${using.key}`)
+  const loaded = await loadBehavior(module)
+  const system = await startNode({
+    node: options.node,
+    cookieFile: options.cookieFile,
+    registry: options.registry,
+    logLevel: logLevelOf(options.logLevel, 'warn'),
+  })
+  try {
+    system.expose({ [loaded.exposedName]: loaded.behavior })
+    const props: Record<string, Ref> = {}
+    try {
+      for (const using of options.using ?? []) {
+        props[using.key] = await locate(system, using.locator, {
+          registry: options.registry,
+          wait: true,
+          timeoutMs: options.usingTimeout,
+          what: `--using ${using.key}`,
+          signal: context.interrupted,
+        })
+      }
+    } catch (error) {
+      if (context.interrupted.aborted) return
+      throw error
+    }
+    if (context.interrupted.aborted) return
+    const behavior = loaded.behavior as unknown as Behavior<unknown, Record<string, Ref>>
+    const ref = system.spawn(behavior, { name: options.name, props })
+    if (options.registry !== undefined) await confirmRegistration(system, ref, options.registry)
+    context.print(`${options.name} running at ${ref.address}`)
+    const ended = await Promise.race([system.watch(ref), whenAborted(context.interrupted)])
+    if (ended === undefined) return
+    if (ended.reason === 'failed') {
+      throw new CommandFailedError(`${options.name} failed: ${describeError(ended.error)}`, {
+        cause: ended.error,
+      })
+    }
+    context.print(`${options.name} stopped (${ended.reason})`)
+  } finally {
+    await stopNode(system)
+  }
+}
+
+/**
+ * Waits until the registry lists the actor, so that the ready line means it can be found by name:
+ * the list is asked after the registration, over the same connection, so it answers after it.
+ * A name another node's actor holds is refused by the registry: that is a failure.
+ */
+async function confirmRegistration(system: ActorSystem, ref: Ref, registry: string): Promise<void> {
+  const entry = (await listActors(system)).find((actor) => actor.name === ref.name)
+  if (entry === undefined)
+    throw new CommandFailedError(`${ref.name} is not registered in the cluster registry at ${registry}`)
+  if (entry.address !== ref.address) {
+    throw new CommandFailedError(
+      `the name '${ref.name}' is taken in the cluster registry at ${registry} by ${entry.address}`,
+    )
+  }
+}
