@@ -1,21 +1,32 @@
 /**
  * `npm run bench`: every workload on the floor, on Troupe and on the nact peer, each subject's
  * workload in a fresh child process, one line per figure with its ratio to the floor measured
- * in the same run.
+ * in the same run. The remote figures run between two fresh processes per subject (the worker
+ * and a far side, `remote-far.ts`); their floor is raw `node:net` and they have no peer.
  *
  *   --size tiny|full   full (default) or about 1/1000 of it, to prove the benchmarks still work
  *   --only <figure>    one figure (or several, comma-separated): skynet, ring, ping-pong, burst,
- *                      ask, spawn, spawn-heap
+ *                      ask, spawn, spawn-heap, remote-ping-pong, remote-tells, remote-ask
  *   --peers, --no-peers  run nact too (default) or not
  *
  * Exits non-zero when any workload throws, gives a wrong result or does not finish.
  */
-import { fork } from 'node:child_process'
+import { type ChildProcess, fork } from 'node:child_process'
 import { availableParallelism, cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import type { Job, Run, WorkerReport } from './worker.ts'
+import {
+  type FarReady,
+  isRemoteWorkload,
+  type RemoteJob,
+  type RemoteSubjectName,
+  type RemoteWorkloadName,
+  remoteParamsFor,
+  remoteWorkloadNames,
+} from './remote.ts'
+import type { RemoteRun } from './remote-worker.ts'
+import type { Job, WorkerReport } from './worker.ts'
 import {
   type Params,
   paramsFor,
@@ -32,17 +43,23 @@ const root = dirname(benchDir)
 
 interface Target {
   text: string
-  met(value: number, ratioToFloor: number): boolean
+  /** Whether the figure meets the target; `undefined` when there is no target to meet. */
+  met(value: number, ratioToFloor: number): boolean | undefined
 }
+
+type Run = RemoteRun
+type AnyWorkload = WorkloadName | RemoteWorkloadName
 
 interface Figure {
   name: string
-  workload: WorkloadName
+  workload: AnyWorkload
   better: 'lower' | 'higher'
   /** The figure from one run; `scale` extrapolates a capped run to the full size. */
   value(run: Run, params: Params, scale: number): number
   format(value: number): string
   target: Target
+  /** Appended to the size field: what else the Troupe runs measured. */
+  note?(troupe: Outcome | undefined): string
 }
 
 const seconds = (run: Run): number => run.ms / 1_000
@@ -105,6 +122,38 @@ const figures: Figure[] = [
     format: (bytes) => `${Math.round(bytes)} B`,
     target: { text: '<= 400 B', met: (v) => v <= 400 },
   },
+  {
+    name: 'remote-ping-pong',
+    workload: 'remote-ping-pong',
+    better: 'lower',
+    value: (run, params) => (run.ms * 1_000) / params.count,
+    format: (us) => `${significant(us)} us`,
+    target: { text: '<= 1.3x floor', met: (_v, ratio) => ratio <= 1.3 },
+  },
+  {
+    name: 'remote-tells',
+    workload: 'remote-tells',
+    better: 'higher',
+    value: (run, params) => perSecond(params.count, run),
+    format: rate,
+    target: { text: '>= 1M msg/s', met: (v) => v >= 1e6 },
+  },
+  {
+    name: 'remote-ask',
+    workload: 'remote-ask',
+    better: 'lower',
+    value: (run, params) => (run.ms * 1_000) / params.count,
+    format: (us) => `${significant(us)} us`,
+    target: { text: 'none', met: () => undefined },
+    note(troupe) {
+      if (!troupe?.ok) return ''
+      const local = Math.min(...troupe.runs.map((run) => run.localMs ?? Number.NaN))
+      if (!Number.isFinite(local)) return ''
+      const localUs = (local * 1_000) / troupe.params.count
+      const remoteUs = Math.min(...troupe.runs.map((run) => (run.ms * 1_000) / troupe.params.count))
+      return `; local ask ${significant(localUs)} us in the same worker, remote ${ratio(remoteUs / localUs)} local`
+    },
+  },
 ]
 
 /**
@@ -132,8 +181,14 @@ function ratio(value: number): string {
 
 const count = (n: number): string => n.toLocaleString('en-US')
 
-function describe(workload: WorkloadName, params: Params): string {
+function describe(workload: AnyWorkload, params: Params): string {
   switch (workload) {
+    case 'remote-ping-pong':
+      return `${count(params.count)} round trips between two processes`
+    case 'remote-tells':
+      return `${count(params.count)} tells to another process`
+    case 'remote-ask':
+      return `${count(params.count)} sequential asks of another process`
     case 'skynet':
       return `${count(skynetActors(params.count))} actors, ${count(params.count)} leaves`
     case 'ring':
@@ -177,20 +232,37 @@ function parseOptions(argv: string[]): Options {
   return { size: values.size, only, peers: values.peers && !values['no-peers'] }
 }
 
+function paramsOf(workload: AnyWorkload, size: SizeName): Params {
+  return isRemoteWorkload(workload) ? remoteParamsFor(workload, size) : paramsFor(workload, size)
+}
+
 /** What one subject measured for one workload, at which size, and how much to scale it by. */
 type Outcome =
   | { ok: true; runs: Run[]; params: Params; scale: number }
   | { ok: false; error: string; detail?: string }
 
-function runWorker(job: Job): Promise<WorkerReport> {
+/** Every child process still running, killed when this process exits for any reason. */
+const children = new Set<ChildProcess>()
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL')
+})
+
+function forkChild(script: string, args: string[]): ChildProcess {
+  const child = fork(join(benchDir, script), args, {
+    cwd: root,
+    execArgv: ['--import', 'tsx', '--conditions=source', '--expose-gc', '--max-old-space-size=8192'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  })
+  children.add(child)
+  child.once('exit', () => children.delete(child))
+  // The figure lines own stdout; whatever a subject prints goes to stderr.
+  child.stdout?.pipe(process.stderr)
+  return child
+}
+
+function runWorker(job: Job | RemoteJob, script = 'worker.ts'): Promise<WorkerReport> {
   return new Promise((resolve) => {
-    const child = fork(join(benchDir, 'worker.ts'), [JSON.stringify(job)], {
-      cwd: root,
-      execArgv: ['--import', 'tsx', '--conditions=source', '--expose-gc', '--max-old-space-size=8192'],
-      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    })
-    // The figure lines own stdout; whatever a subject prints goes to stderr.
-    child.stdout?.pipe(process.stderr)
+    const child = forkChild(script, [JSON.stringify(job)])
     let report: WorkerReport | undefined
     const killer = setTimeout(() => child.kill('SIGKILL'), job.timeoutMs + 30_000)
     child.on('message', (message) => {
@@ -203,7 +275,71 @@ function runWorker(job: Job): Promise<WorkerReport> {
   })
 }
 
-async function measure(subject: SubjectName, workload: WorkloadName, size: SizeName): Promise<Outcome> {
+/** The far side of a remote figure, listening: its address, and how to kill it. */
+interface Far {
+  address: string
+  kill(): Promise<void>
+}
+
+function startFar(subject: RemoteSubjectName): Promise<Far> {
+  const child = forkChild('remote-far.ts', [subject])
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const kill = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    await exited
+  }
+  return new Promise((resolve, reject) => {
+    let settled = false
+    const settle = (why: string | undefined, address = ''): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      if (why === undefined) resolve({ address, kill })
+      else void kill().then(() => reject(new Error(`the ${subject} far side ${why}`)))
+    }
+    const timer = setTimeout(() => settle('did not listen within 30 s'), 30_000)
+    child.once('exit', (code, signal) => settle(`exited (${signal ?? `code ${code}`}) before listening`))
+    child.once('message', (message) => settle(undefined, (message as FarReady).ready))
+  })
+}
+
+/** A remote figure on one subject: a fresh far process, then a fresh worker; both killed at the end. */
+async function measureRemote(
+  subject: RemoteSubjectName,
+  workload: RemoteWorkloadName,
+  size: SizeName,
+): Promise<Outcome> {
+  const params = remoteParamsFor(workload, size)
+  let far: Far
+  try {
+    far = await startFar(subject)
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error.message : String(error) }
+  }
+  try {
+    const job: RemoteJob = {
+      subject,
+      workload,
+      far: far.address,
+      params,
+      warmup: size === 'full' ? { count: Math.max(1, Math.round(params.count / 10)) } : params,
+      repeatBelowMs: 2_000,
+      maxRuns: 3,
+      timeoutMs: size === 'full' ? 300_000 : 60_000,
+    }
+    const report = await runWorker(job, 'remote-worker.ts')
+    if (!report.ok) return report
+    return { ok: true, runs: report.runs, params, scale: 1 }
+  } finally {
+    await far.kill()
+  }
+}
+
+async function measure(subject: SubjectName, workload: AnyWorkload, size: SizeName): Promise<Outcome> {
+  if (isRemoteWorkload(workload)) {
+    if (subject === 'nact') throw new Error('the remote figures have no peer')
+    return measureRemote(subject, workload, size)
+  }
   const full = paramsFor(workload, size)
   const cap = subject === 'nact' && size === 'full' ? peerCaps[workload] : undefined
   const params = cap ? scaleDown(workload, full, cap) : full
@@ -255,17 +391,13 @@ function line(
   )
   const toFloor = troupeValue !== undefined && floorValue !== undefined ? troupeValue / floorValue : undefined
   parts.push(toFloor !== undefined ? `${ratio(toFloor)} floor` : 'n/a floor')
+  const met =
+    troupeValue === undefined || toFloor === undefined ? undefined : figure.target.met(troupeValue, toFloor)
   const verdict =
-    size === 'tiny'
-      ? 'not judged at tiny size'
-      : troupeValue === undefined || toFloor === undefined
-        ? 'not judged'
-        : figure.target.met(troupeValue, toFloor)
-          ? 'met'
-          : 'missed'
+    size === 'tiny' ? 'not judged at tiny size' : met === undefined ? 'not judged' : met ? 'met' : 'missed'
   parts.push(`target ${figure.target.text} (${verdict})`)
   parts.push(peerPart(figure, outcomes.nact, peers, troupeValue, floorValue))
-  parts.push(describe(figure.workload, paramsFor(figure.workload, size)))
+  parts.push(describe(figure.workload, paramsOf(figure.workload, size)) + (figure.note?.(troupe) ?? ''))
   return parts.join(' | ')
 }
 
@@ -310,7 +442,10 @@ function limit(concurrency: number): <T>(task: () => Promise<T>) => Promise<T> {
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2))
   const selected = figures.filter((f) => options.only === null || options.only.has(f.name))
-  const subjects: SubjectName[] = options.peers ? ['floor', 'troupe', 'nact'] : ['floor', 'troupe']
+  const peerSubjects: SubjectName[] = options.peers ? ['floor', 'troupe', 'nact'] : ['floor', 'troupe']
+  // The remote figures have no peer: nact does not talk between processes.
+  const subjectsOf = (workload: AnyWorkload): SubjectName[] =>
+    isRemoteWorkload(workload) ? ['floor', 'troupe'] : peerSubjects
   console.log(
     `# troupe bench: size ${options.size}, node ${process.version}, ${cpus().length} cpus, ` +
       `peers ${options.peers ? 'nact' : 'off'}; value | floor | ratio to floor | target | peer | size`,
@@ -318,9 +453,10 @@ async function main(): Promise<number> {
   // Timing needs the machine to itself; a tiny run only proves correctness, so it may run in parallel.
   const queue = limit(options.size === 'tiny' ? availableParallelism() : 1)
   const pending = new Map<string, Promise<Outcome>>()
-  for (const workload of workloadNames) {
+  const workloads: AnyWorkload[] = [...workloadNames, ...remoteWorkloadNames]
+  for (const workload of workloads) {
     if (!selected.some((f) => f.workload === workload)) continue
-    for (const subject of subjects) {
+    for (const subject of subjectsOf(workload)) {
       pending.set(
         `${workload}/${subject}`,
         queue(() => measure(subject, workload, options.size)),
@@ -329,11 +465,11 @@ async function main(): Promise<number> {
   }
   let failed = false
   const reported = new Set<string>()
-  for (const workload of workloadNames) {
+  for (const workload of workloads) {
     const own = selected.filter((f) => f.workload === workload)
     if (own.length === 0) continue
     const outcomes: Partial<Record<SubjectName, Outcome>> = {}
-    for (const subject of subjects) {
+    for (const subject of subjectsOf(workload)) {
       const outcome = await pending.get(`${workload}/${subject}`)!
       outcomes[subject] = outcome
       if (!outcome.ok) {

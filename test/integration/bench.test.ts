@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { runTypeScript } from '../support/run-node.ts'
 
 const figures = ['skynet', 'ring', 'ping-pong', 'burst', 'ask', 'spawn', 'spawn-heap']
+/** Measured between two processes against raw node:net (the floor column); nact has no remote peer. */
+const remoteFigures = ['remote-ping-pong', 'remote-tells', 'remote-ask']
 
 describe('bench --size tiny', () => {
   it('runs every workload on the floor, Troupe and nact and prints one line per figure', async () => {
@@ -14,7 +16,7 @@ describe('bench --size tiny', () => {
     )
     expect({ code, signal }, `stdout:\n${stdout}\nstderr:\n${stderr}`).toEqual({ code: 0, signal: null })
     const lines = stdout.split('\n')
-    for (const figure of figures) {
+    for (const figure of [...figures, ...remoteFigures]) {
       const own = lines.filter((line) => line.startsWith(`${figure}: `))
       expect(own, `one line for ${figure} in:\n${stdout}`).toHaveLength(1)
       const fields = own[0]!.split(' | ')
@@ -22,7 +24,7 @@ describe('bench --size tiny', () => {
       expect(fields[1]).toMatch(/^floor \d/)
       expect(fields[2]).toMatch(/^\d[\d.]*x floor$/)
       expect(fields[3]).toMatch(/^target /)
-      expect(fields[4]).toMatch(/^nact ~?\d/)
+      expect(fields[4]).toMatch(remoteFigures.includes(figure) ? /^nact n\/a$/ : /^nact ~?\d/)
     }
     expect(stdout).not.toContain('FAILED')
   }, 120_000)

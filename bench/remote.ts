@@ -1,0 +1,167 @@
+/**
+ * What the remote figures share between the measuring side (`remote-worker.ts`) and the far side
+ * (`remote-far.ts`), two fresh processes per subject: the workloads, their sizes and results, the
+ * node options, and the framing of the raw `node:net` floor (a 4-byte big-endian length, then a
+ * JSON body, the same framing as Troupe's transport). The actors are in `remote-actors.ts`, so
+ * that run.ts, which imports this, never loads Troupe.
+ */
+import { createServer } from 'node:net'
+import type { Params, SizeName } from './workloads.ts'
+
+export type RemoteWorkloadName = 'remote-ping-pong' | 'remote-tells' | 'remote-ask'
+export const remoteWorkloadNames: readonly RemoteWorkloadName[] = [
+  'remote-ping-pong',
+  'remote-tells',
+  'remote-ask',
+]
+
+/** `floor` is raw `node:net` between the same two processes; `troupe` is two networked nodes. */
+export type RemoteSubjectName = 'floor' | 'troupe'
+
+export function isRemoteWorkload(name: string): name is RemoteWorkloadName {
+  return (remoteWorkloadNames as readonly string[]).includes(name)
+}
+
+const fullParams: Record<RemoteWorkloadName, Params> = {
+  'remote-ping-pong': { count: 20_000 },
+  'remote-tells': { count: 1_000_000 },
+  'remote-ask': { count: 20_000 },
+}
+
+/** Tiny sizes: the round trips at 1/100 (a handful would prove nothing), the tells at 1/1000. */
+const tinyParams: Record<RemoteWorkloadName, Params> = {
+  'remote-ping-pong': { count: 200 },
+  'remote-tells': { count: 1_000 },
+  'remote-ask': { count: 200 },
+}
+
+export function remoteParamsFor(workload: RemoteWorkloadName, size: SizeName): Params {
+  return (size === 'full' ? fullParams : tinyParams)[workload]
+}
+
+/** Round trips made, tells counted in order by the far side, or the sum of the ask replies. */
+export function remoteExpected(workload: RemoteWorkloadName, params: Params): number {
+  return workload === 'remote-ask' ? (params.count * (params.count + 1)) / 2 : params.count
+}
+
+/** One remote job, as run.ts passes it to `remote-worker.ts`. */
+export interface RemoteJob {
+  subject: RemoteSubjectName
+  workload: RemoteWorkloadName
+  /** The far side: `host:port` of the raw server, or the name of the far Troupe node. */
+  far: string
+  params: Params
+  warmup: Params | null
+  repeatBelowMs: number
+  maxRuns: number
+  timeoutMs: number
+}
+
+/** What the far process sends over IPC once it listens. */
+export interface FarReady {
+  ready: string
+}
+
+export const benchCookie = 'troupe-bench-cookie'
+
+/**
+ * Node options of both sides: the defaults but for the heartbeat timeout, so that a 1M-tell loop
+ * that holds the event loop for a second or more on a loaded 2-core machine is not taken for a
+ * dead node, and for the log level: the far sink's mailbox passes its high-water mark (10,000)
+ * during the 1M tells, and each warning would be a log line. A lost connection still fails the
+ * run (asks reject with `NodeDownError`).
+ */
+export const nodeOptions = {
+  cookie: benchCookie,
+  messages: 'none',
+  logLevel: 'error',
+  heartbeatTimeoutMs: 30_000,
+} as const
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() =>
+        typeof address === 'object' && address !== null
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      )
+    })
+  })
+}
+
+// ---- the raw floor's framing ----
+
+/** The messages of the raw floor, the same shapes as the actors' (a ping carries no ref). */
+export type RawMsg =
+  | { type: 'ping'; n: number }
+  | { type: 'pong'; n: number }
+  | { type: 'n'; i: number }
+  | { type: 'count' }
+  | { type: 'counted'; n: number }
+  | { type: 'ask'; i: number }
+  | { type: 'reply'; value: number }
+
+/** One frame: a 4-byte big-endian length and the JSON body. */
+export function rawFrame(message: RawMsg): Buffer {
+  const json = JSON.stringify(message)
+  const length = Buffer.byteLength(json)
+  const frame = Buffer.allocUnsafe(4 + length)
+  frame.writeUInt32BE(length, 0)
+  frame.write(json, 4)
+  return frame
+}
+
+/**
+ * Frames many messages into 64 KiB slabs, each written to the socket when full (and the rest
+ * by `flush`): one write per slab rather than per frame, as a transport that batches does.
+ */
+export class RawBatcher {
+  private slab = Buffer.allocUnsafe(64 * 1024)
+  private end = 0
+
+  constructor(private readonly write: (chunk: Buffer) => void) {}
+
+  add(message: RawMsg): void {
+    const json = JSON.stringify(message)
+    // JSON of these messages is ASCII: one byte per character.
+    if (this.slab.length - this.end < 4 + json.length) this.flush()
+    const length = this.slab.write(json, this.end + 4)
+    this.slab.writeUInt32BE(length, this.end)
+    this.end += 4 + length
+  }
+
+  flush(): void {
+    if (this.end === 0) return
+    this.write(this.slab.subarray(0, this.end))
+    this.slab = Buffer.allocUnsafe(64 * 1024)
+    this.end = 0
+  }
+}
+
+/** Splits a socket's chunks into frames and parses each body as JSON. */
+export class RawDecoder {
+  private pending: Buffer | undefined
+
+  constructor(private readonly onMessage: (message: RawMsg) => void) {}
+
+  push(chunk: Buffer): void {
+    let buffer = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk])
+    this.pending = undefined
+    let at = 0
+    while (buffer.length - at >= 4) {
+      const length = buffer.readUInt32BE(at)
+      if (buffer.length - at - 4 < length) break
+      this.onMessage(JSON.parse(buffer.toString('utf8', at + 4, at + 4 + length)) as RawMsg)
+      at += 4 + length
+    }
+    if (at < buffer.length) {
+      buffer = buffer.subarray(at)
+      this.pending = buffer
+    }
+  }
+}
