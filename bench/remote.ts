@@ -1,11 +1,3 @@
-/**
- * What the remote figures share between the measuring side (`remote-worker.ts`) and the far side
- * (`remote-far.ts`), two fresh processes per subject: the workloads, their sizes and results, the
- * node options, and the framing of the raw `node:net` floor (a 4-byte big-endian length, then a
- * JSON body, the same framing as Troupe's transport). The actors are in `remote-actors.ts`, so
- * that run.ts, which imports this, never loads Troupe.
- */
-import { createServer } from 'node:net'
 import type { Params, SizeName } from './workloads.ts'
 
 export type RemoteWorkloadName = 'remote-ping-pong' | 'remote-tells' | 'remote-ask'
@@ -78,21 +70,7 @@ export const nodeOptions = {
   heartbeatTimeoutMs: 30_000,
 } as const
 
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() =>
-        typeof address === 'object' && address !== null
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      )
-    })
-  })
-}
+export { freePort } from '../src/testkit/free-port.ts'
 
 // ---- the raw floor's framing ----
 

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander'
+import { type Command, InvalidArgumentError } from 'commander'
 import { DEFAULT_REGISTRY_PORT, endpointOf, parseAddress, readCookieFile } from '../index.ts'
 import { UsageError } from './cli-errors.ts'
 
@@ -110,4 +110,18 @@ export function cookieFrom(file: string | undefined): string | undefined {
     const reason = error instanceof Error ? error.message : String(error)
     throw new UsageError(`--cookie-file ${file}: ${reason}`)
   }
+}
+
+/** Adds the options every command that starts a node shares: `--cookie-file` and `--log-level`. */
+export function withNodeOptions(command: Command, defaultLevel: LogLevel): Command {
+  return command
+    .option(
+      '--cookie-file <file>',
+      'read the cluster cookie from this file (default: $TROUPE_COOKIE or ~/.troupe-cookie)',
+    )
+    .option(
+      '--log-level <level>',
+      `fatal, error, warn, info, debug, trace or silent (default: $TROUPE_LOG_LEVEL or ${defaultLevel})`,
+      parseLogLevel,
+    )
 }

@@ -2,7 +2,7 @@ import { Command } from 'commander'
 import { listActors, type RegisteredActor } from '../index.ts'
 import { type CliContext, whenAborted } from './cli-context.ts'
 import { startClientNode, stopNode } from './node.ts'
-import { DEFAULT_REGISTRY, type LogLevel, logLevelOf, parseLogLevel, parseRegistry } from './options.ts'
+import { DEFAULT_REGISTRY, type LogLevel, logLevelOf, parseRegistry, withNodeOptions } from './options.ts'
 
 /** The options of `troupe ps`. */
 export interface PsOptions {
@@ -15,24 +15,17 @@ export interface PsOptions {
 
 /** `troupe ps [--registry host:port]`: lists the actors of the cluster registry and their nodes. */
 export function psCommand(context: CliContext): Command {
-  return new Command('ps')
-    .description('list the actors registered in the cluster registry, with their nodes')
-    .option(
-      '--registry <host:port>',
-      'the root node that hosts the registry',
-      parseRegistry,
-      DEFAULT_REGISTRY,
-    )
-    .option(
-      '--cookie-file <file>',
-      'read the cluster cookie from this file (default: $TROUPE_COOKIE or ~/.troupe-cookie)',
-    )
-    .option(
-      '--log-level <level>',
-      'fatal, error, warn, info, debug, trace or silent (default: $TROUPE_LOG_LEVEL or error)',
-      parseLogLevel,
-    )
-    .action((options: PsOptions) => listActorsCommand(context, options))
+  return withNodeOptions(
+    new Command('ps')
+      .description('list the actors registered in the cluster registry, with their nodes')
+      .option(
+        '--registry <host:port>',
+        'the root node that hosts the registry',
+        parseRegistry,
+        DEFAULT_REGISTRY,
+      ),
+    'error',
+  ).action((options: PsOptions) => listActorsCommand(context, options))
 }
 
 /** Runs `troupe ps`. */

@@ -1,7 +1,7 @@
 import { Command } from 'commander'
 import { type CliContext, whenAborted } from './cli-context.ts'
 import { startNode, stopNode } from './node.ts'
-import { DEFAULT_ROOT_NODE, type LogLevel, logLevelOf, parseLogLevel, parseNodeName } from './options.ts'
+import { DEFAULT_ROOT_NODE, type LogLevel, logLevelOf, parseNodeName, withNodeOptions } from './options.ts'
 
 /** The options of `troupe registry`. */
 export interface RegistryOptions {
@@ -14,31 +14,24 @@ export interface RegistryOptions {
 
 /** `troupe registry [--node name@host:port]`: runs the root node that hosts the cluster registry. */
 export function registryCommand(context: CliContext): Command {
-  return new Command('registry')
-    .description('run the root node, which hosts the cluster registry, until SIGINT/SIGTERM arrives')
-    .option(
-      '--node <name@host:port>',
-      "the root node's name, and where it listens",
-      parseNodeName,
-      DEFAULT_ROOT_NODE,
-    )
-    .option(
-      '--cookie-file <file>',
-      'read the cluster cookie from this file (default: $TROUPE_COOKIE or ~/.troupe-cookie)',
-    )
-    .option(
-      '--log-level <level>',
-      'fatal, error, warn, info, debug, trace or silent (default: $TROUPE_LOG_LEVEL or warn)',
-      parseLogLevel,
-    )
-    .addHelpText(
-      'after',
-      `
+  return withNodeOptions(
+    new Command('registry')
+      .description('run the root node, which hosts the cluster registry, until SIGINT/SIGTERM arrives')
+      .option(
+        '--node <name@host:port>',
+        "the root node's name, and where it listens",
+        parseNodeName,
+        DEFAULT_ROOT_NODE,
+      )
+      .addHelpText(
+        'after',
+        `
 Examples:
   $ troupe registry
   $ troupe run examples/cli-ping-pong/pong.ts --node pong@127.0.0.1:9701 --name pong --registry 127.0.0.1:1616`,
-    )
-    .action((options: RegistryOptions) => runRegistry(context, options))
+      ),
+    'warn',
+  ).action((options: RegistryOptions) => runRegistry(context, options))
 }
 
 /** Runs `troupe registry`; resolves once a signal has stopped the node. */

@@ -10,11 +10,11 @@ import {
   type LogLevel,
   logLevelOf,
   parseActorName,
-  parseLogLevel,
   parseMilliseconds,
   parseNodeName,
   parseRegistry,
   type Using,
+  withNodeOptions,
 } from './options.ts'
 
 /** The options of `troupe run`. */
@@ -40,54 +40,47 @@ export interface RunOptions {
  * when it is ready and runs until the actor stops or a signal arrives.
  */
 export function runCommand(context: CliContext): Command {
-  return new Command('run')
-    .description(
-      'start a node and run an actor from a module on it, until the actor stops or SIGINT/SIGTERM arrives',
-    )
-    .argument(
-      '<module>',
-      'a .ts or .js module, with #export to take a named export instead of the default one',
-    )
-    .requiredOption('--node <name@host:port>', "this node's name, and where it listens", parseNodeName)
-    .requiredOption(
-      '--name <name>',
-      "the actor's name (its address is troupe://<node>/user/<name>)",
-      parseActorName,
-    )
-    .option(
-      '--registry <host:port>',
-      'join the cluster registry of the root node listening there',
-      parseRegistry,
-    )
-    .option(
-      '--using <key=address>',
-      'give the actor the ref of another actor as props[key]: a troupe://<node>/<path> address, or a name with --registry (repeatable)',
-      collectUsing,
-    )
-    .option(
-      '--using-timeout <ms>',
-      'how long to wait for a name given to --using to be registered',
-      parseMilliseconds,
-      10_000,
-    )
-    .option(
-      '--cookie-file <file>',
-      'read the cluster cookie from this file (default: $TROUPE_COOKIE or ~/.troupe-cookie)',
-    )
-    .option(
-      '--log-level <level>',
-      'fatal, error, warn, info, debug, trace or silent (default: $TROUPE_LOG_LEVEL or warn)',
-      parseLogLevel,
-    )
-    .addHelpText(
-      'after',
-      `
+  return withNodeOptions(
+    new Command('run')
+      .description(
+        'start a node and run an actor from a module on it, until the actor stops or SIGINT/SIGTERM arrives',
+      )
+      .argument(
+        '<module>',
+        'a .ts or .js module, with #export to take a named export instead of the default one',
+      )
+      .requiredOption('--node <name@host:port>', "this node's name, and where it listens", parseNodeName)
+      .requiredOption(
+        '--name <name>',
+        "the actor's name (its address is troupe://<node>/user/<name>)",
+        parseActorName,
+      )
+      .option(
+        '--registry <host:port>',
+        'join the cluster registry of the root node listening there',
+        parseRegistry,
+      )
+      .option(
+        '--using <key=address>',
+        'give the actor the ref of another actor as props[key]: a troupe://<node>/<path> address, or a name with --registry (repeatable)',
+        collectUsing,
+      )
+      .option(
+        '--using-timeout <ms>',
+        'how long to wait for a name given to --using to be registered',
+        parseMilliseconds,
+        10_000,
+      )
+      .addHelpText(
+        'after',
+        `
 Examples:
   $ troupe run examples/spinoff-example2/other.ts --node other@127.0.0.1:9701 --name other
   $ troupe run examples/spinoff-example2/main-actor.ts --node main@127.0.0.1:9702 --name main-actor \\
       --using other_actor=troupe://other@127.0.0.1:9701/user/other`,
-    )
-    .action((module: string, options: RunOptions) => runActor(context, module, options))
+      ),
+    'warn',
+  ).action((module: string, options: RunOptions) => runActor(context, module, options))
 }
 
 /** Runs `troupe run`; resolves when the actor has stopped normally or a signal stopped the node. */

@@ -16,9 +16,9 @@ import {
   type LogLevel,
   logLevelOf,
   parseLocator,
-  parseLogLevel,
   parseMilliseconds,
   parseRegistry,
+  withNodeOptions,
 } from './options.ts'
 
 /** The options of `troupe send`. */
@@ -39,38 +39,35 @@ export interface SendOptions {
  * `--ask`, prints the reply as JSON.
  */
 export function sendCommand(context: CliContext): Command {
-  return new Command('send')
-    .description(
-      'send a JSON message to an actor from a short-lived node; with --ask, print the reply as JSON',
-    )
-    .argument('<target>', 'a troupe://<node>/<path> address, or an actor name with --registry', parseLocator)
-    .argument('<json>', 'the message, as JSON')
-    .option('--ask', 'wait for the reply and print it as JSON')
-    .option('--timeout <ms>', 'how long to wait for the node and the reply', parseMilliseconds, 5000)
-    .option(
-      '--registry <host:port>',
-      'look names up in the cluster registry of the root node listening there',
-      parseRegistry,
-    )
-    .option(
-      '--cookie-file <file>',
-      'read the cluster cookie from this file (default: $TROUPE_COOKIE or ~/.troupe-cookie)',
-    )
-    .option(
-      '--log-level <level>',
-      'fatal, error, warn, info, debug, trace or silent (default: $TROUPE_LOG_LEVEL or error)',
-      parseLogLevel,
-    )
-    .addHelpText(
-      'after',
-      `
+  return withNodeOptions(
+    new Command('send')
+      .description(
+        'send a JSON message to an actor from a short-lived node; with --ask, print the reply as JSON',
+      )
+      .argument(
+        '<target>',
+        'a troupe://<node>/<path> address, or an actor name with --registry',
+        parseLocator,
+      )
+      .argument('<json>', 'the message, as JSON')
+      .option('--ask', 'wait for the reply and print it as JSON')
+      .option('--timeout <ms>', 'how long to wait for the node and the reply', parseMilliseconds, 5000)
+      .option(
+        '--registry <host:port>',
+        'look names up in the cluster registry of the root node listening there',
+        parseRegistry,
+      )
+      .addHelpText(
+        'after',
+        `
 Examples:
   $ troupe send troupe://pong@127.0.0.1:9701/user/pong '{"type":"ping","n":1}' --ask
   $ troupe send pong '{"type":"ping","n":1}' --ask --registry 127.0.0.1:1616`,
-    )
-    .action((target: ActorLocator, json: string, options: SendOptions) =>
-      sendMessage(context, target, json, options),
-    )
+      ),
+    'error',
+  ).action((target: ActorLocator, json: string, options: SendOptions) =>
+    sendMessage(context, target, json, options),
+  )
 }
 
 /** Runs `troupe send`. */

@@ -5,6 +5,7 @@
  */
 export type { Deferred } from './deferred.ts'
 export { deferred } from './deferred.ts'
+export { freePort } from './free-port.ts'
 export type { ExpectOptions } from './probe.ts'
 export { createTestProbe, TestProbe } from './probe.ts'
 export type { EventOf } from './test-system.ts'

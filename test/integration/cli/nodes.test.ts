@@ -1,5 +1,5 @@
+import { freePort } from 'troupe/testkit'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { freePort } from '../../support/free-port.ts'
 import { cookieFolder, killAll, troupe, troupeRun } from './support.ts'
 
 const folder = cookieFolder()

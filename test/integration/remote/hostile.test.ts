@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { Packr } from 'msgpackr'
 import { type ActorSystem, defineActor, start } from 'troupe'
+import { freePort } from 'troupe/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { connectTcp } from '../../../src/transport/index.ts'
 import { createCodec } from '../../../src/wire/index.ts'
-import { freePort } from '../../support/free-port.ts'
 
 const cookie = 'hostile-test-cookie'
 const cleanups: (() => Promise<unknown>)[] = []

@@ -1,7 +1,7 @@
 import { type ActorSystem, NodeDownError, start } from 'troupe'
+import { freePort } from 'troupe/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { CounterMsg } from '../../fixtures/remote-node.ts'
-import { freePort } from '../../support/free-port.ts'
 import { type NodeProcess, startProcess } from '../../support/node-process.ts'
 
 const cookie = 'remote-test-cookie'

@@ -1,6 +1,9 @@
 import { createServer } from 'node:net'
 
-/** A TCP port on 127.0.0.1 that was free a moment ago (the system picks it). */
+/**
+ * A TCP port on 127.0.0.1 that was free a moment ago (the system picks it), for tests that start
+ * nodes: `start({ node: \`a@127.0.0.1:${await freePort()}\` })`.
+ */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
