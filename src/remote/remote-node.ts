@@ -30,10 +30,15 @@ export interface RegistryClient {
   wait(name: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<Ref>
 }
 
-/** Turns envelopes into frame bodies and back; refs inside messages are resolved by the node. */
+/**
+ * Turns envelopes into frame bodies and back for one connection (its structures are shared along
+ * it, so every frame must be decoded, in order); refs inside messages are resolved by the node.
+ */
 export interface EnvelopeCodec {
   encode(envelope: Envelope): Uint8Array
   decode(body: Uint8Array): Envelope
+  /** Forgets what was sent so far: for a frame that was encoded but not sent. */
+  reset(): void
 }
 
 /** Liveness and reconnection settings of a node. */
@@ -80,7 +85,8 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
   private readonly slots = new Map<string, Slot>()
   private readonly heartbeat: NodeJS.Timeout
   private closing = false
-  codec!: EnvelopeCodec
+  /** Makes the codec of one connection: each connection has its own. */
+  codecFor!: () => EnvelopeCodec
   transport: NodeTransport | undefined
 
   constructor(
@@ -124,10 +130,19 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
         current.markDown('replaced by a simultaneous connection')
       }
     }
-    const codec = this.codec
+    const codec = this.codecFor()
     const logger = this.logger
     const peer = new Peer(this, node, connection.peer.incarnation, {
-      send: (envelope) => connection.send(codec.encode(envelope)),
+      send: (envelope) => {
+        const body = codec.encode(envelope)
+        try {
+          connection.send(body)
+        } catch (error) {
+          // Never expected (send does not throw), but a frame the peer misses would desync the codec.
+          codec.reset()
+          throw error
+        }
+      },
       close: (error) => connection.close(error),
     })
     slot.peer = peer

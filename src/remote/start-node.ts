@@ -1,6 +1,6 @@
 import { InvalidOptionError } from '../core/errors.ts'
 import { type ActorSystem, type SystemOptions, start as startSystem } from '../core/system.ts'
-import { createCodec } from '../wire/codec.ts'
+import { createConnectionCodec } from '../wire/codec.ts'
 import type { ErrorClass } from '../wire/wire-error.ts'
 import { endpointOf } from './address.ts'
 import { NodeDownError, RemoteSpawnError } from './errors.ts'
@@ -69,11 +69,18 @@ export async function start(options: NodeOptions = {}): Promise<ActorSystem> {
     reconnectMaxMs: options.reconnectMaxMs ?? 5000,
   })
   remoteNodes.set(system, remote)
-  const codec = createCodec({
-    resolveRef: (address) => remote.resolve(address),
+  const codecOptions = {
+    resolveRef: (address: string) => remote.resolve(address),
     errorClasses: [NodeDownError, RemoteSpawnError, ...(options.errorClasses ?? [])],
-  })
-  remote.codec = { encode: (e) => codec.encodeEnvelope(e), decode: (b) => codec.decodeEnvelope(b) }
+  }
+  remote.codecFor = () => {
+    const { encoder, decoder } = createConnectionCodec(codecOptions)
+    return {
+      encode: (e) => encoder.encodeEnvelope(e),
+      decode: (b) => decoder.decodeEnvelope(b),
+      reset: () => encoder.reset(),
+    }
+  }
   const adopt = (connection: NodeConnection) => void remote.adopt(connection, false)
   try {
     if (options.network !== undefined) {

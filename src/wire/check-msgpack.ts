@@ -17,11 +17,29 @@ const payloadOnly = new Set<number>([
 ])
 
 const PROTO_KEY = [0x5f, 0x5f, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x5f, 0x5f] // '__proto__'
-const ONE_BYTE_RECORD_IDS = 64
+/** How many one-byte record ids msgpackr has (0x40-0x7f): the most structures a table holds. */
+export const ONE_BYTE_RECORD_IDS = 64
 
 // Scratch space reused by every call: checkMsgpack runs to completion without calling out.
 let pending = new Float64Array(64)
-const recordFields = new Int32Array(ONE_BYTE_RECORD_IDS)
+const scratchFields = new Int32Array(ONE_BYTE_RECORD_IDS)
+
+/**
+ * The record structures one direction of a connection has defined so far, as {@link checkMsgpack}
+ * needs them: the field count of each record id (-1 while undefined), and how many ids the
+ * stream may use. It lives as long as the stream, and is only correct while every frame of the
+ * stream is checked, in order.
+ */
+export interface StructureTable {
+  readonly fields: Int32Array
+  /** Record ids 0x40 to 0x40 + limit - 1 may be defined; at most {@link ONE_BYTE_RECORD_IDS}. */
+  readonly limit: number
+}
+
+/** An empty {@link StructureTable} for a stream that may define `limit` structures. */
+export function createStructureTable(limit: number): StructureTable {
+  return { fields: new Int32Array(ONE_BYTE_RECORD_IDS).fill(-1), limit }
+}
 
 /**
  * Walks one msgpack value without building it, and throws `ProtocolError` unless msgpackr can
@@ -35,13 +53,27 @@ const recordFields = new Int32Array(ONE_BYTE_RECORD_IDS)
  * definition (`d4 72 <id>`, an array of field names, then the first record's values) gives its
  * one-byte id (0x40-0x7f) a field count, and a later byte with that id is a record of as many
  * values; until defined, such a byte is a plain integer.
+ *
+ * With a `table` (a stream with structures shared along it: msgpackr's `sequential` mode), the
+ * definitions of earlier values hold too, and this value's are added to the table as they are
+ * met, even if the value is then refused. The stream is held to what a sequential encoder
+ * writes: a record id byte must be defined, in this value or an earlier one (a byte 0x40-0x7f
+ * that is not is refused, where it would otherwise be an integer that msgpackr never writes
+ * so), and a definition must use one of the table's first `limit` ids.
  */
-export function checkMsgpack(bytes: Uint8Array, maxDepth: number): void {
+export function checkMsgpack(bytes: Uint8Array, maxDepth: number, table?: StructureTable): void {
   // One function with local state only: this runs on every frame, both ways.
   const end = bytes.length
   if (end === 0) throw new ProtocolError('empty msgpack value')
   if (pending.length <= maxDepth) pending = new Float64Array(maxDepth + 1)
-  recordFields.fill(-1)
+  let recordFields: Int32Array = scratchFields
+  // The first record id a definition may not use, as the byte after `d4 72`.
+  let idEnd = 0x80
+  if (table === undefined) recordFields.fill(-1)
+  else {
+    recordFields = table.fields
+    idEnd = 0x40 + table.limit
+  }
   let position = 0
   let depth = 0
   pending[0] = 1
@@ -58,6 +90,11 @@ export function checkMsgpack(bytes: Uint8Array, maxDepth: number): void {
     } else if (token < 0x80) {
       const fields = recordFields[token & 0x3f]!
       if (fields > 0) children = fields
+      else if (fields < 0 && table !== undefined) {
+        throw new ProtocolError(
+          `msgpack record id 0x${token.toString(16)} at byte ${position - 1} refers to a structure never defined`,
+        )
+      }
     } else if (token < 0x90) {
       children = (token - 0x80) * 2
     } else if (token < 0xa0) {
@@ -118,7 +155,14 @@ export function checkMsgpack(bytes: Uint8Array, maxDepth: number): void {
           if (2 > end - position) throw truncated(position, 2, end)
           const type = bytes[position]!
           if (type === ExtensionType.record) {
-            children = recordFields[bytes[position + 1]! & 0x3f] = recordDefinition(bytes, position + 2, end)
+            const id = bytes[position + 1]!
+            if (table !== undefined && (id < 0x40 || id >= idEnd)) {
+              throw new ProtocolError(
+                `msgpack record definition at byte ${position - 1} uses id 0x${id.toString(16)}: ` +
+                  `this stream may define at most ${table.limit} structures (ids 0x40-0x${(idEnd - 1).toString(16)})`,
+              )
+            }
+            children = recordFields[id & 0x3f] = recordDefinition(bytes, position + 2, end)
             position = definitionEnd
           } else if (carriesValue.has(type)) {
             position += 2

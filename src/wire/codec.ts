@@ -1,7 +1,12 @@
 import { addExtension, Packr, Unpackr } from 'msgpackr'
 import { type Ref, RefBase } from '../core/ref.ts'
 import { checkEnvelope } from './check-envelope.ts'
-import { checkMsgpack } from './check-msgpack.ts'
+import {
+  checkMsgpack,
+  createStructureTable,
+  ONE_BYTE_RECORD_IDS,
+  type StructureTable,
+} from './check-msgpack.ts'
 import type { Envelope } from './envelope.ts'
 import { EncodeError, ProtocolError } from './errors.ts'
 import { ExtensionType } from './extension-types.ts'
@@ -12,6 +17,12 @@ export const DEFAULT_MAX_DEPTH = 256
 
 /** The largest {@link CodecOptions.maxDepth}: msgpackr decodes recursively, and its stack is finite. */
 export const MAX_DEPTH_LIMIT = 10_000
+
+/** The default of {@link ConnectionCodecOptions.maxStructures}. */
+export const DEFAULT_MAX_STRUCTURES = ONE_BYTE_RECORD_IDS
+
+/** The largest {@link ConnectionCodecOptions.maxStructures}: msgpackr's one-byte record ids. */
+export const MAX_STRUCTURES_LIMIT = ONE_BYTE_RECORD_IDS
 
 /** Options of {@link createCodec}. */
 export interface CodecOptions {
@@ -133,8 +144,9 @@ function refuseFunction(): never {
  * 17.2k with maps (33.4k shared, 16.4k JSON), at 1,948 bytes against 3,193. Records are chosen
  * because a `Map` survives only with them: with plain maps, objects are msgpack maps too and
  * msgpackr writes every `Map` as one, so a decoder must read them all as objects or all as
- * `Map`s. Shared structures would be faster still, but both ends would have to agree on the
- * structure ids, which independent codecs per connection (and NATS fan-out) cannot promise.
+ * `Map`s. Shared structures are faster still, but both ends must agree on the structure ids:
+ * {@link createConnectionCodec} does so along one ordered connection, which the remote layer
+ * uses; this codec is for frames that must decode on their own (fan-out, any order).
  * The checks on both sides cost about a tenth of a round trip.
  *
  * @example
@@ -145,72 +157,237 @@ function refuseFunction(): never {
  * ```
  */
 export function createCodec(options: CodecOptions): Codec {
+  const maxDepth = checkedMaxDepth(options)
+  const context = contextOf(options)
+  const packr = newPackr(false, 0)
+  const unpackr = newUnpackr(false)
+  const encode = (value: unknown): Buffer => {
+    const bytes = pack(packr, value)
+    checkEncoded(bytes, maxDepth, undefined)
+    return bytes
+  }
+  const decode = (bytes: Uint8Array): unknown => {
+    const source = asBuffer(bytes)
+    checkMsgpack(source, maxDepth)
+    return unpack(unpackr, context, source)
+  }
+  return {
+    encode,
+    decode,
+    encodeEnvelope: encode,
+    decodeEnvelope: (bytes) => checkEnvelope(decode(bytes)),
+  }
+}
+
+/** Options of {@link createConnectionCodec}. */
+export interface ConnectionCodecOptions extends CodecOptions {
+  /**
+   * The most record structures (object shapes) one direction of the connection keeps defined:
+   * the encoder cycles through this many ids, redefining the oldest when it needs another, and
+   * the decoder refuses (`ProtocolError`) a definition of any other id, so a peer can make it keep
+   * at most this many structures, each no larger than a frame. From 1 to {@link MAX_STRUCTURES_LIMIT}
+   * (msgpackr's one-byte record ids; more would take two-byte ids, which the checks do not read).
+   * Both ends must agree, or the decoder with the smaller limit refuses the other's frames.
+   * @default 64
+   */
+  maxStructures?: number
+}
+
+/** The sending half of a {@link ConnectionCodec}: its frames must all reach the peer, in order. */
+export interface ConnectionEncoder {
+  /**
+   * The msgpack bytes of `value`, which may refer to structures defined by the earlier frames;
+   * throws `EncodeError` if it cannot be sent (after which the next frame defines its
+   * structures afresh). Refuses (`EncodeError`) to encode while already encoding, as a `toJSON`
+   * that sends on the same connection would, since its frame would overtake the outer one.
+   */
+  encode(value: unknown): Buffer
+  /** {@link ConnectionEncoder.encode} for an envelope. */
+  encodeEnvelope(envelope: Envelope): Buffer
+  /**
+   * Forgets the structures sent so far, so the next frame defines those it uses: call it when a
+   * frame from {@link ConnectionEncoder.encode} was not sent after all, or the stream breaks.
+   */
+  reset(): void
+}
+
+/** The receiving half of a {@link ConnectionCodec}: it must see every frame of the peer, in order. */
+export interface ConnectionDecoder {
+  /**
+   * The value `bytes` hold, reading the structures the peer's earlier frames defined; throws
+   * `ProtocolError` (and nothing else) if they are malformed. Once it has thrown, its structures
+   * may be out of step with the peer's, so it throws `ProtocolError` for every later frame:
+   * close the connection.
+   */
+  decode(bytes: Uint8Array): unknown
+  /** {@link ConnectionDecoder.decode} of an envelope, checked against its kind as {@link Codec.decodeEnvelope} does. */
+  decodeEnvelope(bytes: Uint8Array): Envelope
+}
+
+/** The codec of one end of one ordered connection: an encoder for what it sends, a decoder for what it receives. */
+export interface ConnectionCodec {
+  readonly encoder: ConnectionEncoder
+  readonly decoder: ConnectionDecoder
+}
+
+/**
+ * A codec for one end of one ordered connection (one per connection, never shared), whose
+ * object structures are shared along each direction of the connection: msgpackr's `sequential`
+ * mode. A frame defines a structure inline the first time it uses it (`d4 72 <id>` and the field
+ * names) and later frames only refer to it by its one-byte id, so the decoder builds it once
+ * per connection instead of once per frame. Values, options and guarantees are those of
+ * {@link createCodec}, except that the frames of one direction must be decoded in the order they
+ * were encoded, all of them, by one decoder: frames cannot be dropped, reordered or fanned out.
+ * On the wire they are plain records-per-message msgpack, so the decoder also reads the frames
+ * of a {@link createCodec} encoder (whose definitions simply overwrite its ids).
+ *
+ * The checks know the structures defined so far (up to {@link ConnectionCodecOptions.maxStructures}):
+ * a frame that refers to a structure never defined, or defines one beyond the limit, is a
+ * `ProtocolError`, as is any frame after the decoder failed once.
+ *
+ * @example
+ * ```ts
+ * const { encoder, decoder } = createConnectionCodec({ resolveRef: (address) => node.resolve(address) })
+ * connection.onFrame((body) => deliver(decoder.decodeEnvelope(body)))
+ * connection.send(encoder.encodeEnvelope({ kind: 'tell', to: '/user/a', message: { n: 1 } }))
+ * ```
+ */
+export function createConnectionCodec(options: ConnectionCodecOptions): ConnectionCodec {
+  const maxDepth = checkedMaxDepth(options)
+  const maxStructures = options.maxStructures ?? DEFAULT_MAX_STRUCTURES
+  if (!Number.isSafeInteger(maxStructures) || maxStructures < 1 || maxStructures > MAX_STRUCTURES_LIMIT) {
+    throw new RangeError(
+      `maxStructures must be an integer from 1 to ${MAX_STRUCTURES_LIMIT}, got ${maxStructures}`,
+    )
+  }
+  const context = contextOf(options)
+
+  // The encoder's structures, and what the peer's decoder knows of them (its checks' table).
+  let packr = newPackr(true, maxStructures)
+  let sent = createStructureTable(maxStructures)
+  let encoding = false
+  const reset = (): void => {
+    packr = newPackr(true, maxStructures)
+    sent = createStructureTable(maxStructures)
+  }
+  const encode = (value: unknown): Buffer => {
+    if (encoding) {
+      throw new EncodeError('cannot encode a value for a connection while encoding another for it')
+    }
+    encoding = true
+    try {
+      const bytes = pack(packr, value)
+      checkEncoded(bytes, maxDepth, sent)
+      return bytes
+    } catch (error) {
+      // The packr may have given ids to structures the peer will never see defined.
+      reset()
+      throw error
+    } finally {
+      encoding = false
+    }
+  }
+
+  const unpackr = newUnpackr(true)
+  const received = createStructureTable(maxStructures)
+  let failure: ProtocolError | undefined
+  const decode = (bytes: Uint8Array): unknown => {
+    if (failure !== undefined) {
+      throw new ProtocolError(`an earlier frame of this connection was malformed: ${failure.message}`, {
+        cause: failure,
+      })
+    }
+    try {
+      const source = asBuffer(bytes)
+      checkMsgpack(source, maxDepth, received)
+      return unpack(unpackr, context, source)
+    } catch (error) {
+      failure =
+        error instanceof ProtocolError
+          ? error
+          : new ProtocolError(`malformed msgpack: ${messageOf(error)}`, { cause: error })
+      throw failure
+    }
+  }
+
+  return {
+    encoder: { encode, encodeEnvelope: encode, reset },
+    decoder: { decode, decodeEnvelope: (bytes) => checkEnvelope(decode(bytes)) },
+  }
+}
+
+function checkedMaxDepth(options: CodecOptions): number {
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH
   if (!Number.isSafeInteger(maxDepth) || maxDepth < 1 || maxDepth > MAX_DEPTH_LIMIT) {
     throw new RangeError(`maxDepth must be an integer from 1 to ${MAX_DEPTH_LIMIT}, got ${maxDepth}`)
   }
-  const context: DecodeContext = {
-    resolveRef: options.resolveRef,
-    errorClasses: errorClassesByName(options.errorClasses),
-  }
-  const packr = new Packr({
+  return maxDepth
+}
+
+function contextOf(options: CodecOptions): DecodeContext {
+  return { resolveRef: options.resolveRef, errorClasses: errorClassesByName(options.errorClasses) }
+}
+
+/** A Packr: records within each message, or (`sequential`) shared along a stream through `maxStructures` ids. */
+function newPackr(sequential: boolean, maxStructures: number): Packr {
+  return new Packr({
     useRecords: true,
     moreTypes: true,
     structuredClone: false,
     writeFunction: refuseFunction,
+    ...(sequential ? { sequential: true, maxOwnStructures: maxStructures } : {}),
   })
-  const unpackr = new Unpackr({
+}
+
+function newUnpackr(sequential: boolean): Unpackr {
+  return new Unpackr({
     useRecords: true,
     mapsAsObjects: false,
     moreTypes: true,
     structuredClone: false,
     copyBuffers: true,
     int64AsType: 'bigint',
+    ...(sequential ? { sequential: true } : {}),
   })
+}
 
-  const encode = (value: unknown): Buffer => {
-    let bytes: Buffer
-    try {
-      bytes = packr.pack(value)
-    } catch (error) {
-      if (error instanceof EncodeError) throw error
-      const overflow = error instanceof RangeError && /call stack/i.test(error.message)
-      throw new EncodeError(
-        overflow
-          ? 'the value is cyclic or nested too deeply to encode'
-          : `cannot encode the value: ${messageOf(error)}`,
-        { cause: error },
-      )
-    }
-    try {
-      checkMsgpack(bytes, maxDepth)
-    } catch (error) {
-      throw new EncodeError(`its receiver would refuse the value: ${messageOf(error)}`, { cause: error })
-    }
-    return bytes
+function pack(packr: Packr, value: unknown): Buffer {
+  try {
+    return packr.pack(value)
+  } catch (error) {
+    if (error instanceof EncodeError) throw error
+    const overflow = error instanceof RangeError && /call stack/i.test(error.message)
+    throw new EncodeError(
+      overflow
+        ? 'the value is cyclic or nested too deeply to encode'
+        : `cannot encode the value: ${messageOf(error)}`,
+      { cause: error },
+    )
   }
+}
 
-  const decode = (bytes: Uint8Array): unknown => {
-    const source = Buffer.isBuffer(bytes)
-      ? bytes
-      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    checkMsgpack(source, maxDepth)
-    const outer = decoding
-    decoding = context
-    try {
-      return unpackr.unpack(source)
-    } catch (error) {
-      if (error instanceof ProtocolError) throw error
-      throw new ProtocolError(`malformed msgpack: ${messageOf(error)}`, { cause: error })
-    } finally {
-      decoding = outer
-    }
+/** The receiver's checks, run on what is about to be sent. */
+function checkEncoded(bytes: Buffer, maxDepth: number, table: StructureTable | undefined): void {
+  try {
+    checkMsgpack(bytes, maxDepth, table)
+  } catch (error) {
+    throw new EncodeError(`its receiver would refuse the value: ${messageOf(error)}`, { cause: error })
   }
+}
 
-  return {
-    encode,
-    decode,
-    encodeEnvelope: encode,
-    decodeEnvelope: (bytes) => checkEnvelope(decode(bytes)),
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+function unpack(unpackr: Unpackr, context: DecodeContext, source: Buffer): unknown {
+  const outer = decoding
+  decoding = context
+  try {
+    return unpackr.unpack(source)
+  } catch (error) {
+    if (error instanceof ProtocolError) throw error
+    throw new ProtocolError(`malformed msgpack: ${messageOf(error)}`, { cause: error })
+  } finally {
+    decoding = outer
   }
 }

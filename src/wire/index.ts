@@ -1,5 +1,19 @@
-export type { Codec, CodecOptions } from './codec.ts'
-export { createCodec, DEFAULT_MAX_DEPTH, MAX_DEPTH_LIMIT } from './codec.ts'
+export type {
+  Codec,
+  CodecOptions,
+  ConnectionCodec,
+  ConnectionCodecOptions,
+  ConnectionDecoder,
+  ConnectionEncoder,
+} from './codec.ts'
+export {
+  createCodec,
+  createConnectionCodec,
+  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_STRUCTURES,
+  MAX_DEPTH_LIMIT,
+  MAX_STRUCTURES_LIMIT,
+} from './codec.ts'
 export type {
   AskEnvelope,
   Envelope,
