@@ -5,6 +5,7 @@ import type { Behavior, SpawnOptions } from './behavior.ts'
 import type { ActorContext } from './context.ts'
 import {
   ActorStoppedError,
+  InvalidOptionError,
   LinkedActorFailedError,
   MailboxFullError,
   RestartIntensityError,
@@ -444,6 +445,12 @@ export abstract class Cell extends RefBase<unknown> implements ActorContext<unkn
     if (this.status >= STOPPING) throw new ActorStoppedError(this.ref.address)
     if (typeof options !== 'object' || options === null)
       throw new TypeError('spawn options must be an object')
+    if (options.on !== undefined && options.on !== this.runtime.node) {
+      throw new InvalidOptionError(
+        'on',
+        "a child starts on its parent's node; use system.spawn(definition, { on }) to start an actor on another node",
+      )
+    }
     const name = options.name
     if (name !== undefined) checkName(name)
     const template = templateOf(behavior, options.mailbox)

@@ -189,3 +189,18 @@ describe('nodes in one process', () => {
     expect(await failed).toBeInstanceOf(LinkedActorFailedError)
   })
 })
+
+describe('spawn options across nodes', () => {
+  it('a child cannot be spawned on another node: the error says how to start one there', async () => {
+    const net = new InProcessNetwork()
+    const a = await node(net, 'a')
+    const b = await node(net, 'b')
+    const Parent = defineActor<'spawn'>({
+      receive: (_s, _m, ctx) => {
+        ctx.spawn(Counter, { on: b.node })
+      },
+    })
+    const parent = a.spawn(Parent)
+    await expect(parent.ask('spawn')).rejects.toThrow(/system\.spawn\(definition, \{ on \}\)/)
+  })
+})
