@@ -1,0 +1,12 @@
+/**
+ * The process transport: a parent and the child processes it forks, connected by the IPC channel
+ * of `child_process` (binary with `serialization: 'advanced'`), with the same `Connection` as
+ * every other transport. The parent calls {@link spawnProcess}, the child {@link connectParent}.
+ *
+ * @packageDocumentation
+ */
+export type { ConnectParentOptions, ParentLink } from './connect-parent.ts'
+export { connectParent } from './connect-parent.ts'
+export { ProcessExitError } from './process-exit-error.ts'
+export type { SpawnedProcess, SpawnProcessOptions } from './spawn-process.ts'
+export { spawnProcess, terminateProcess } from './spawn-process.ts'

@@ -1,0 +1,260 @@
+import type { Logger } from 'pino'
+import { ProtocolError } from '../../wire/errors.ts'
+import { FrameDecoder } from '../../wire/frames.ts'
+import { ConnectionLostError } from '../errors.ts'
+import { FrameWriter } from '../tcp/frame-writer.ts'
+import type { Connection, FrameHandler, PeerInfo } from '../transport.ts'
+import type { IpcChannel } from './ipc-channel.ts'
+import { type CloseMessage, controlTag } from './process-messages.ts'
+
+type Phase = 'open' | 'closing' | 'closed'
+
+/** What a {@link ProcessConnection} is made with. */
+export interface ProcessConnectionOptions {
+  readonly channel: IpcChannel
+  readonly local: PeerInfo
+  readonly peer: PeerInfo
+  readonly remoteAddress: string
+  readonly maxFrameBytes: number
+  readonly closeTimeoutMs: number
+  readonly logger: Logger
+}
+
+function asError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new Error(String(thrown), { cause: thrown })
+}
+
+/**
+ * A {@link Connection} over the IPC channel between a parent and a child process, made once the
+ * two hellos have passed. Bodies sent in one turn of the event loop are copied into one buffer of
+ * length-prefixed frames and leave as one IPC message (with `serialization: 'advanced'` it
+ * travels as binary); incoming messages are split with a {@link FrameDecoder}, which enforces
+ * `maxFrameBytes`.
+ *
+ * Its owner feeds it the channel's messages ({@link ProcessConnection.receive}) and the channel's
+ * end ({@link ProcessConnection.channelClosed}).
+ *
+ * @internal made by `spawnProcess` and `connectParent`.
+ */
+export class ProcessConnection implements Connection {
+  readonly local: PeerInfo
+  readonly peer: PeerInfo
+  readonly remoteAddress: string
+  private phase: Phase = 'open'
+  private readonly channel: IpcChannel
+  private readonly decoder: FrameDecoder
+  private readonly writer: FrameWriter
+  private readonly log: Logger
+  private readonly closeTimeoutMs: number
+  private handler: FrameHandler | undefined
+  private held: Buffer[] = []
+  private needDrain = false
+  private drain: { promise: Promise<void>; resolve: () => void } | undefined
+  private closeError: Error | undefined
+  private linger: NodeJS.Timeout | undefined
+  private readonly whenClosed: Promise<Error | undefined>
+  private resolveClosed!: (error: Error | undefined) => void
+
+  constructor(options: ProcessConnectionOptions) {
+    this.channel = options.channel
+    this.local = options.local
+    this.peer = options.peer
+    this.remoteAddress = options.remoteAddress
+    this.log = options.logger
+    this.closeTimeoutMs = options.closeTimeoutMs
+    this.decoder = new FrameDecoder(options.maxFrameBytes)
+    this.writer = new FrameWriter((chunk) => this.write(chunk))
+    this.whenClosed = new Promise((resolve) => {
+      this.resolveClosed = resolve
+    })
+  }
+
+  /** The connection is open, or closing cleanly: the owner's view of whether the end was expected. */
+  get isOpen(): boolean {
+    return this.phase === 'open'
+  }
+
+  get writableNeedDrain(): boolean {
+    return this.phase === 'open' && this.needDrain
+  }
+
+  send(body: Uint8Array): void {
+    if (this.phase === 'open') this.writer.write(body)
+  }
+
+  onFrame(handler: FrameHandler): void {
+    this.handler = handler
+    if (this.held.length > 0) queueMicrotask(() => this.deliverHeld())
+  }
+
+  drained(): Promise<void> {
+    if (!this.writableNeedDrain) return Promise.resolve()
+    if (this.drain === undefined) {
+      let resolve!: () => void
+      const promise = new Promise<void>((r) => {
+        resolve = r
+      })
+      this.drain = { promise, resolve }
+    }
+    return this.drain.promise
+  }
+
+  close(error?: Error): void {
+    if (this.phase !== 'open') return
+    this.phase = 'closing'
+    if (error !== undefined) {
+      this.closeError = error
+      this.writer.discard()
+      // Tell the peer why, best effort, then cut the channel: the message is not waited for.
+      this.sendControl({ troupe: 'close', reason: error.message })
+      this.disconnect()
+      return
+    }
+    this.writer.flush()
+    // The close message leaves after every frame queued before it; disconnect once it is written,
+    // since disconnecting a channel with writes still queued would drop them.
+    this.sendControl({ troupe: 'close' }, () => this.disconnect())
+    this.linger = setTimeout(() => this.disconnect(), this.closeTimeoutMs)
+    this.linger.unref()
+  }
+
+  closed(): Promise<Error | undefined> {
+    return this.whenClosed
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close()
+    await this.whenClosed
+  }
+
+  /** Handles one message from the channel. */
+  receive(message: unknown): void {
+    if (this.phase !== 'open') return
+    if (message instanceof Uint8Array) {
+      this.readFrames(message)
+      return
+    }
+    if (controlTag(message) === 'close') {
+      const reason = (message as CloseMessage).reason
+      this.phase = 'closing'
+      this.writer.discard()
+      if (reason !== undefined) {
+        this.closeError = new ConnectionLostError(this.remoteAddress, {
+          cause: new Error(`closed by the peer: ${reason}`),
+        })
+        this.log.warn({ remote: this.remoteAddress, peer: this.peer.node, reason }, this.closeError.message)
+      } else {
+        this.log.debug(
+          { remote: this.remoteAddress, peer: this.peer.node },
+          `${this.describePeer()} closed the connection`,
+        )
+      }
+      this.disconnect()
+      return
+    }
+    this.abort(new ProtocolError(`an IPC message that is neither frames nor a close: ${describe(message)}`))
+  }
+
+  /**
+   * The channel has ended. `lost` is the error to report when the end was not a close by either
+   * side (the peer died); it is ignored after a close.
+   */
+  channelClosed(lost: Error): void {
+    if (this.phase === 'closed') return
+    if (this.phase === 'open') {
+      this.closeError = lost
+      this.log.warn({ err: lost, remote: this.remoteAddress, peer: this.peer.node }, lost.message)
+    }
+    this.phase = 'closed'
+    clearTimeout(this.linger)
+    this.linger = undefined
+    this.writer.discard()
+    this.held = []
+    this.needDrain = false
+    this.onDrain()
+    this.resolveClosed(this.closeError)
+  }
+
+  private describePeer(): string {
+    return `${this.remoteAddress} (node ${this.peer.node})`
+  }
+
+  private write(chunk: Buffer): void {
+    if (!this.channel.connected) return
+    const belowThreshold = this.channel.send(chunk, (error) => {
+      if (error === null && !belowThreshold && this.needDrain) {
+        this.needDrain = false
+        this.onDrain()
+      }
+    })
+    if (!belowThreshold) this.needDrain = true
+  }
+
+  private sendControl(message: CloseMessage, then?: () => void): void {
+    if (!this.channel.connected) {
+      then?.()
+      return
+    }
+    this.channel.send(message, () => then?.())
+  }
+
+  private disconnect(): void {
+    if (this.channel.connected) this.channel.disconnect()
+  }
+
+  private readFrames(message: Uint8Array): void {
+    let bodies: Buffer[]
+    try {
+      bodies = this.decoder.push(message)
+      if (this.decoder.buffered > 0)
+        throw new ProtocolError(
+          `an IPC message ended in the middle of a frame (${this.decoder.buffered} bytes of it read)`,
+        )
+    } catch (thrown) {
+      this.abort(asError(thrown))
+      return
+    }
+    for (const body of bodies) {
+      if (this.phase !== 'open') return
+      if (this.handler === undefined || this.held.length > 0) this.held.push(body)
+      else this.deliver(this.handler, body)
+    }
+  }
+
+  private deliverHeld(): void {
+    const held = this.held
+    this.held = []
+    for (const body of held) {
+      if (this.phase !== 'open' || this.handler === undefined) return
+      this.deliver(this.handler, body)
+    }
+  }
+
+  private deliver(handler: FrameHandler, body: Buffer): void {
+    try {
+      handler(body)
+    } catch (thrown) {
+      this.abort(asError(thrown), 'the frame handler threw: ')
+    }
+  }
+
+  private abort(error: Error, prefix = ''): void {
+    if (this.phase !== 'open') return
+    this.log.warn(
+      { err: error, remote: this.remoteAddress, peer: this.peer.node },
+      `closing connection to ${this.describePeer()}: ${prefix}${error.message}`,
+    )
+    this.close(error)
+  }
+
+  private onDrain(): void {
+    const drain = this.drain
+    this.drain = undefined
+    drain?.resolve()
+  }
+}
+
+function describe(message: unknown): string {
+  const text = typeof message === 'object' ? JSON.stringify(message) : String(message)
+  return text === undefined ? typeof message : text.length > 80 ? `${text.slice(0, 80)}...` : text
+}
