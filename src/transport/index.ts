@@ -20,8 +20,12 @@ export {
 } from './handshake.ts'
 export type { ResolvedTransportOptions } from './options.ts'
 export { resolveTransportOptions } from './options.ts'
+/** Frames between a parent and the child process it forked, over the IPC channel. */
+export * as processTransport from './process/index.ts'
 export type { TcpConnectOptions, TcpListenOptions, TlsOptions } from './tcp/index.ts'
 export { connectTcp, listenTcp, tcpTransport } from './tcp/index.ts'
+/** Frames between a parent and a worker thread, over a MessagePort. */
+export * as threadTransport from './thread/index.ts'
 export type {
   Connection,
   FrameHandler,

@@ -1,4 +1,4 @@
-import { FRAME_HEADER_BYTES } from '../../wire/frames.ts'
+import { FRAME_HEADER_BYTES } from '../wire/frames.ts'
 
 /** Size of each buffer that frames are copied into before a write. */
 const SLAB_BYTES = 64 * 1024

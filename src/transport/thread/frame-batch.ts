@@ -1,0 +1,87 @@
+import { FrameTooLargeError, ProtocolError } from '../../wire/errors.ts'
+import { FRAME_HEADER_BYTES } from '../../wire/frames.ts'
+
+/** Smallest batch buffer; a larger body gets a buffer of its own size. */
+const BATCH_BYTES = 64 * 1024
+
+/**
+ * Coalesces the frames of one turn of the event loop into one buffer of length-prefixed bodies,
+ * posted (transferred, not copied) in one message on `setImmediate`, as the TCP frame writer does.
+ * Measured on 2 cores, 1M 32-byte frames parent to thread: one `postMessage` per frame 0.27M/s
+ * (0.32M/s transferring each copy), one `postMessage` of an array of copies per tick 1.06M/s,
+ * one transferred batch buffer 6M/s.
+ */
+export class FrameBatcher {
+  private batch: Buffer | undefined
+  private end = 0
+  private scheduled: NodeJS.Immediate | undefined
+  private readonly flushSoon = (): void => {
+    this.scheduled = undefined
+    this.flush()
+  }
+
+  /** @param post called with each batch and the buffer under it, which it owns (and may transfer). */
+  constructor(private readonly post: (batch: Uint8Array, buffer: ArrayBuffer) => void) {}
+
+  /** Queues a copy of `body`. */
+  write(body: Uint8Array): void {
+    const needed = FRAME_HEADER_BYTES + body.length
+    let batch = this.batch
+    if (batch === undefined || batch.length - this.end < needed) {
+      this.flush()
+      // allocUnsafeSlow: never a slice of the shared pool, so the whole buffer can be transferred.
+      batch = this.batch = Buffer.allocUnsafeSlow(Math.max(BATCH_BYTES, needed))
+      this.end = 0
+    }
+    batch.writeUInt32BE(body.length, this.end)
+    batch.set(body, this.end + FRAME_HEADER_BYTES)
+    this.end += needed
+    if (this.scheduled === undefined) this.scheduled = setImmediate(this.flushSoon)
+  }
+
+  /** Posts what is queued now. */
+  flush(): void {
+    if (this.scheduled !== undefined) {
+      clearImmediate(this.scheduled)
+      this.scheduled = undefined
+    }
+    const batch = this.batch
+    if (batch === undefined || this.end === 0) return
+    this.batch = undefined
+    const used = batch.subarray(0, this.end)
+    this.end = 0
+    // allocUnsafeSlow never gives a SharedArrayBuffer.
+    this.post(used, batch.buffer as ArrayBuffer)
+  }
+
+  /** Drops what is queued (the connection was cut). */
+  discard(): void {
+    if (this.scheduled !== undefined) clearImmediate(this.scheduled)
+    this.scheduled = undefined
+    this.batch = undefined
+    this.end = 0
+  }
+}
+
+/**
+ * Splits a batch into its bodies (views of the batch, not copies). Throws a
+ * {@link FrameTooLargeError} for a body over `maxFrameBytes` and a {@link ProtocolError} for a
+ * batch that ends inside a frame.
+ */
+export function splitBatch(batch: Uint8Array, maxFrameBytes: number): Buffer[] {
+  const bytes = Buffer.from(batch.buffer, batch.byteOffset, batch.byteLength)
+  const bodies: Buffer[] = []
+  let offset = 0
+  while (offset < bytes.length) {
+    if (bytes.length - offset < FRAME_HEADER_BYTES)
+      throw new ProtocolError(`a batch of ${bytes.length} bytes ends inside a frame header`)
+    const length = bytes.readUInt32BE(offset)
+    if (length > maxFrameBytes) throw new FrameTooLargeError(length, maxFrameBytes)
+    const start = offset + FRAME_HEADER_BYTES
+    if (bytes.length - start < length)
+      throw new ProtocolError(`a batch of ${bytes.length} bytes ends inside a frame of ${length} bytes`)
+    bodies.push(bytes.subarray(start, start + length))
+    offset = start + length
+  }
+  return bodies
+}
