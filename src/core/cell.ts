@@ -301,12 +301,19 @@ export abstract class Cell extends RefBase<unknown> implements ActorContext<unkn
   // ---- delivery ----
 
   enqueue(message: unknown, sender: unknown): void {
+    const isolate = this.runtime.isolate
+    this.enqueueOwned(isolate === null || this.status >= STOPPING ? message : isolate(message), sender)
+  }
+
+  /**
+   * Queues a message nobody else holds, such as one just decoded from the wire: isolating it
+   * would only cost time.
+   */
+  enqueueOwned(m: unknown, sender: unknown): void {
     if (this.status >= STOPPING) {
-      this.runtime.deadLetter(this.ref, message, sender, 'stopped')
+      this.runtime.deadLetter(this.ref, m, sender, 'stopped')
       return
     }
-    const isolate = this.runtime.isolate
-    const m = isolate === null ? message : isolate(message)
     let mb = this.mailbox
     if (mb === null) {
       mb = new Mailbox()

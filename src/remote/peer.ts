@@ -362,7 +362,8 @@ export class Peer {
       this.host.runtime.deadLetter(this.host.refOf(this.host.system.node, path), message, sender, 'stopped')
       return
     }
-    target.tell(message, sender)
+    // Freshly decoded: no one else holds it, so it needs no freezing or copying.
+    target.enqueueOwned(message, sender)
   }
 
   /**

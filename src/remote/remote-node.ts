@@ -173,6 +173,11 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
   // ---- PeerRouter ----
 
   tell(target: RemoteRef, message: unknown, sender: Ref | undefined): void {
+    const connected = this.slots.get(target.node)?.peer
+    if (connected != null && !connected.down && target.pin(connected.incarnation)) {
+      connected.tell(target, message, sender)
+      return
+    }
     this.withPeer(target.node, (peer) => {
       if (peer.down || target.pin(peer.incarnation)) peer.tell(target, message, sender)
       else this.runtime.deadLetter(target, message, sender, 'stopped')
