@@ -135,3 +135,8 @@ export function describeSystemError(error: unknown): { code: string | undefined;
   const text = code !== undefined && known[code] !== undefined ? `${known[code]} (${code})` : message
   return { code, text }
 }
+
+/** A thrown value as an Error (JavaScript lets code throw anything). */
+export function asError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new Error(String(thrown), { cause: thrown })
+}

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino'
 import { ProtocolError } from '../../wire/errors.ts'
 import { FrameDecoder } from '../../wire/frames.ts'
-import { ConnectionLostError } from '../errors.ts'
+import { asError, ConnectionLostError } from '../errors.ts'
+import { FrameInbox } from '../frame-inbox.ts'
 import { FrameWriter } from '../frame-writer.ts'
 import type { Connection, FrameHandler, PeerInfo } from '../transport.ts'
 import type { IpcChannel } from './ipc-channel.ts'
@@ -18,10 +19,6 @@ export interface ProcessConnectionOptions {
   readonly maxFrameBytes: number
   readonly closeTimeoutMs: number
   readonly logger: Logger
-}
-
-function asError(thrown: unknown): Error {
-  return thrown instanceof Error ? thrown : new Error(String(thrown), { cause: thrown })
 }
 
 /**
@@ -46,8 +43,10 @@ export class ProcessConnection implements Connection {
   private readonly writer: FrameWriter
   private readonly log: Logger
   private readonly closeTimeoutMs: number
-  private handler: FrameHandler | undefined
-  private held: Buffer[] = []
+  private readonly inbox = new FrameInbox(
+    () => this.phase === 'open',
+    (error) => this.abort(error, 'the frame handler threw: '),
+  )
   private needDrain = false
   private drain: { promise: Promise<void>; resolve: () => void } | undefined
   private closeError: Error | undefined
@@ -83,8 +82,7 @@ export class ProcessConnection implements Connection {
   }
 
   onFrame(handler: FrameHandler): void {
-    this.handler = handler
-    if (this.held.length > 0) queueMicrotask(() => this.deliverHeld())
+    this.inbox.setHandler(handler)
   }
 
   drained(): Promise<void> {
@@ -169,7 +167,7 @@ export class ProcessConnection implements Connection {
     clearTimeout(this.linger)
     this.linger = undefined
     this.writer.discard()
-    this.held = []
+    this.inbox.clear()
     this.needDrain = false
     this.onDrain()
     this.resolveClosed(this.closeError)
@@ -216,25 +214,7 @@ export class ProcessConnection implements Connection {
     }
     for (const body of bodies) {
       if (this.phase !== 'open') return
-      if (this.handler === undefined || this.held.length > 0) this.held.push(body)
-      else this.deliver(this.handler, body)
-    }
-  }
-
-  private deliverHeld(): void {
-    const held = this.held
-    this.held = []
-    for (const body of held) {
-      if (this.phase !== 'open' || this.handler === undefined) return
-      this.deliver(this.handler, body)
-    }
-  }
-
-  private deliver(handler: FrameHandler, body: Buffer): void {
-    try {
-      handler(body)
-    } catch (thrown) {
-      this.abort(asError(thrown), 'the frame handler threw: ')
+      this.inbox.receive(body)
     }
   }
 

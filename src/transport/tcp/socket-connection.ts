@@ -2,7 +2,8 @@ import type { Socket } from 'node:net'
 import type { Logger } from 'pino'
 import { ProtocolError } from '../../wire/errors.ts'
 import { encodeFrame, FrameDecoder } from '../../wire/frames.ts'
-import { ConnectionLostError, describeSystemError, HandshakeError } from '../errors.ts'
+import { asError, ConnectionLostError, describeSystemError, HandshakeError } from '../errors.ts'
+import { FrameInbox } from '../frame-inbox.ts'
 import { FrameWriter } from '../frame-writer.ts'
 import { HANDSHAKE_MAX_FRAME_BYTES, Handshake, type HandshakeRole } from '../handshake.ts'
 import type { ResolvedTransportOptions } from '../options.ts'
@@ -11,10 +12,6 @@ import { HandshakeReader } from './handshake-reader.ts'
 import { tlsFailure } from './tls-failure.ts'
 
 type Phase = 'handshake' | 'open' | 'closing' | 'closed'
-
-function asError(thrown: unknown): Error {
-  return thrown instanceof Error ? thrown : new Error(String(thrown), { cause: thrown })
-}
 
 /**
  * A {@link Connection} over a stream socket (TCP, TLS or a Unix domain socket). It runs the
@@ -32,8 +29,11 @@ export class SocketConnection implements Connection {
   private readonly reader = new HandshakeReader(HANDSHAKE_MAX_FRAME_BYTES)
   private decoder: FrameDecoder | undefined
   private readonly writer: FrameWriter
-  private handler: FrameHandler | undefined
-  private held: Buffer[] = []
+  private readonly inbox = new FrameInbox(
+    () => this.phase === 'open',
+    (error) => this.abort(error, 'the frame handler threw: '),
+    (held) => (held ? this.socket.pause() : this.socket.resume()),
+  )
   private timer: NodeJS.Timeout | undefined
   private closeError: Error | undefined
   private readonly log: Logger
@@ -113,8 +113,7 @@ export class SocketConnection implements Connection {
   }
 
   onFrame(handler: FrameHandler): void {
-    this.handler = handler
-    if (this.held.length > 0) queueMicrotask(() => this.deliverHeld())
+    this.inbox.setHandler(handler)
   }
 
   drained(): Promise<void> {
@@ -244,30 +243,7 @@ export class SocketConnection implements Connection {
     }
     for (const body of bodies) {
       if (this.phase !== 'open') return
-      if (this.handler === undefined || this.held.length > 0) {
-        this.held.push(body)
-        this.socket.pause()
-      } else {
-        this.deliver(this.handler, body)
-      }
-    }
-  }
-
-  private deliverHeld(): void {
-    const held = this.held
-    this.held = []
-    for (const body of held) {
-      if (this.phase !== 'open' || this.handler === undefined) return
-      this.deliver(this.handler, body)
-    }
-    if (this.phase === 'open') this.socket.resume()
-  }
-
-  private deliver(handler: FrameHandler, body: Buffer): void {
-    try {
-      handler(body)
-    } catch (thrown) {
-      this.abort(asError(thrown), 'the frame handler threw: ')
+      this.inbox.receive(body)
     }
   }
 
@@ -344,7 +320,7 @@ export class SocketConnection implements Connection {
     clearTimeout(this.timer)
     this.timer = undefined
     this.writer.discard()
-    this.held = []
+    this.inbox.clear()
     this.onDrain()
     this.resolveClosed(this.closeError)
   }

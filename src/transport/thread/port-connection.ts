@@ -1,16 +1,13 @@
 import type { MessagePort } from 'node:worker_threads'
 import type { Logger } from 'pino'
 import { ProtocolError } from '../../wire/errors.ts'
-import { ConnectionLostError } from '../errors.ts'
+import { asError, ConnectionLostError } from '../errors.ts'
+import { FrameInbox } from '../frame-inbox.ts'
 import type { Connection, FrameHandler, PeerInfo } from '../transport.ts'
 import { FrameBatcher, splitBatch } from './frame-batch.ts'
 import { isThreadControl, type ThreadControl } from './thread-messages.ts'
 
 type Phase = 'open' | 'closing' | 'closed'
-
-function asError(thrown: unknown): Error {
-  return thrown instanceof Error ? thrown : new Error(String(thrown), { cause: thrown })
-}
 
 /** What a {@link PortConnection} needs besides its port. */
 export interface PortConnectionOptions {
@@ -43,8 +40,10 @@ export class PortConnection implements Connection {
   readonly remoteAddress: string
   readonly writableNeedDrain = false
   private phase: Phase = 'open'
-  private handler: FrameHandler | undefined
-  private held: Buffer[] = []
+  private readonly inbox = new FrameInbox(
+    () => this.phase === 'open',
+    (error) => this.abort(error, 'the frame handler threw: '),
+  )
   private closeError: Error | undefined
   private readonly batcher: FrameBatcher
   private readonly log: Logger
@@ -79,8 +78,7 @@ export class PortConnection implements Connection {
   }
 
   onFrame(handler: FrameHandler): void {
-    this.handler = handler
-    if (this.held.length > 0) queueMicrotask(() => this.deliverHeld())
+    this.inbox.setHandler(handler)
   }
 
   drained(): Promise<void> {
@@ -90,7 +88,7 @@ export class PortConnection implements Connection {
   close(error?: Error): void {
     if (this.phase !== 'open') return
     this.phase = 'closing'
-    this.held = []
+    this.inbox.clear()
     if (error === undefined) {
       // The peer closes the port once it has read everything up to this `close`: closing it here
       // at once could lose the frames still in flight.
@@ -140,13 +138,12 @@ export class PortConnection implements Connection {
       }
       for (const body of bodies) {
         if (this.phase !== 'open') return
-        if (this.handler === undefined || this.held.length > 0) this.held.push(body)
-        else this.deliver(this.handler, body)
+        this.inbox.receive(body)
       }
     } else if (isThreadControl(message) && message.type === 'close') {
       this.phase = 'closing'
       this.batcher.discard()
-      this.held = []
+      this.inbox.clear()
       if (message.reason !== undefined)
         this.closeError = new ConnectionLostError(this.remoteAddress, {
           cause: new Error(`the peer closed the connection: ${message.reason}`),
@@ -158,23 +155,6 @@ export class PortConnection implements Connection {
       this.port.close()
     } else {
       this.abort(new ProtocolError(`unexpected message on the thread port: ${describe(message)}`))
-    }
-  }
-
-  private deliverHeld(): void {
-    const held = this.held
-    this.held = []
-    for (const body of held) {
-      if (this.phase !== 'open' || this.handler === undefined) return
-      this.deliver(this.handler, body)
-    }
-  }
-
-  private deliver(handler: FrameHandler, body: Buffer): void {
-    try {
-      handler(body)
-    } catch (thrown) {
-      this.abort(asError(thrown), 'the frame handler threw: ')
     }
   }
 
@@ -192,7 +172,7 @@ export class PortConnection implements Connection {
     const unexpected = this.phase === 'open'
     this.phase = 'closing'
     this.batcher.discard()
-    this.held = []
+    this.inbox.clear()
     if (!unexpected || this.lost === undefined) {
       if (unexpected)
         this.closeError = new ConnectionLostError(this.remoteAddress, { cause: new Error('the port closed') })
