@@ -1,5 +1,7 @@
 export type { ActorAddress, NodeEndpoint } from './address.ts'
 export { endpointOf, parseAddress } from './address.ts'
+export type { ChildExit, ChildNode, ChildNodeOptions } from './child-node.ts'
+export { childData, startChildNode } from './child-node.ts'
 export { COOKIE_FILE, readCookieFile } from './cookie.ts'
 export { NodeDownError, RemoteSpawnError } from './errors.ts'
 export { InProcessNetwork } from './in-process-network.ts'

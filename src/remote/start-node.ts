@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { InvalidOptionError } from '../core/errors.ts'
 import { type ActorSystem, type SystemOptions, start as startSystem } from '../core/system.ts'
 import { createConnectionCodec } from '../wire/codec.ts'
@@ -34,10 +35,61 @@ export interface NodeOptions extends SystemOptions, LivenessOptions {
 }
 
 const remoteNodes = new WeakMap<ActorSystem, RemoteNode>()
+const incarnations = new WeakMap<RemoteNode, string>()
 
 /** @internal The node-to-node layer of a system started networked, for the layers above (the registry). */
 export function remoteOf(system: ActorSystem): RemoteNode | undefined {
   return remoteNodes.get(system)
+}
+
+/** What {@link attachRemoteNode} needs: liveness settings and the error classes of the codec. */
+export interface RemoteNodeSetup extends LivenessOptions {
+  /** Error classes that arrive from other nodes as themselves (`instanceof` works). */
+  errorClasses?: readonly ErrorClass[]
+}
+
+/**
+ * @internal Gives `system` its node-to-node layer (a `RemoteNode` and the codec of its
+ * connections), without a transport: connections reach it by `remote.adopt` (child nodes), or the
+ * caller sets `remote.transport`. Returns the layer the system already has, if it has one.
+ */
+export function attachRemoteNode(system: ActorSystem, setup: RemoteNodeSetup = {}): RemoteNode {
+  const existing = remoteNodes.get(system)
+  if (existing !== undefined) return existing
+  const remote = new RemoteNode(system, {
+    heartbeatIntervalMs: setup.heartbeatIntervalMs ?? 1000,
+    heartbeatTimeoutMs: setup.heartbeatTimeoutMs ?? 3000,
+    reconnectMinMs: setup.reconnectMinMs ?? 100,
+    reconnectMaxMs: setup.reconnectMaxMs ?? 5000,
+  })
+  remoteNodes.set(system, remote)
+  incarnations.set(remote, randomUUID())
+  const codecOptions = {
+    resolveRef: (address: string) => remote.resolve(address),
+    errorClasses: [NodeDownError, RemoteSpawnError, ...(setup.errorClasses ?? [])],
+  }
+  remote.codecFor = () => {
+    const { encoder, decoder } = createConnectionCodec(codecOptions)
+    return {
+      encode: (e) => encoder.encodeEnvelope(e),
+      decode: (b) => decoder.decodeEnvelope(b),
+      reset: () => encoder.reset(),
+    }
+  }
+  return remote
+}
+
+/**
+ * @internal The incarnation a node states on the connections it makes to its child nodes.
+ * (Its TCP transport states one of its own.)
+ */
+export function incarnationOf(remote: RemoteNode): string {
+  let incarnation = incarnations.get(remote)
+  if (incarnation === undefined) {
+    incarnation = randomUUID()
+    incarnations.set(remote, incarnation)
+  }
+  return incarnation
 }
 
 /**
@@ -62,25 +114,7 @@ export async function start(options: NodeOptions = {}): Promise<ActorSystem> {
     return startSystem(options)
   }
   const system = await startSystem(options)
-  const remote = new RemoteNode(system, {
-    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1000,
-    heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 3000,
-    reconnectMinMs: options.reconnectMinMs ?? 100,
-    reconnectMaxMs: options.reconnectMaxMs ?? 5000,
-  })
-  remoteNodes.set(system, remote)
-  const codecOptions = {
-    resolveRef: (address: string) => remote.resolve(address),
-    errorClasses: [NodeDownError, RemoteSpawnError, ...(options.errorClasses ?? [])],
-  }
-  remote.codecFor = () => {
-    const { encoder, decoder } = createConnectionCodec(codecOptions)
-    return {
-      encode: (e) => encoder.encodeEnvelope(e),
-      decode: (b) => decoder.decodeEnvelope(b),
-      reset: () => encoder.reset(),
-    }
-  }
+  const remote = attachRemoteNode(system, options)
   const adopt = (connection: NodeConnection) => void remote.adopt(connection, false)
   try {
     if (options.network !== undefined) {

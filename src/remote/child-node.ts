@@ -1,0 +1,181 @@
+import type { ChildProcess } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import type { Worker } from 'node:worker_threads'
+import { InvalidOptionError } from '../core/errors.ts'
+import type { ActorSystem } from '../core/system.ts'
+import { spawnProcess, terminateProcess } from '../transport/process/index.ts'
+import { spawnThread, terminateThread } from '../transport/thread/index.ts'
+import type { Connection } from '../transport/transport.ts'
+import { attachRemoteNode, incarnationOf } from './start-node.ts'
+
+/** Options of {@link startChildNode}. */
+export interface ChildNodeOptions {
+  /** Where the child node runs: a worker thread or a child process. */
+  in: 'thread' | 'process'
+  /**
+   * The first part of the child's node name (letters, digits, `_ . -`); a short random suffix
+   * makes it unique.
+   * @default 'child'
+   */
+  name?: string
+  /**
+   * Modules the child loads, as file URLs (`import.meta.url` of each): it exposes every exported
+   * actor definition under its export name. Expose the same definitions under the same names in
+   * this system (`system.expose({ Counter })`) to spawn them there with `spawn(Counter, { on: child.node })`.
+   * @default []
+   */
+  modules?: readonly (string | URL)[]
+  /** Data the child gets (structured clone); its modules read it with {@link childData}. */
+  data?: unknown
+  /**
+   * How long `stop()` lets the child end by itself after closing its connection, before it is
+   * terminated (a process gets SIGTERM, then SIGKILL after as long again).
+   * @default 1500
+   */
+  graceMs?: number
+}
+
+/** How a child node ended. */
+export interface ChildExit {
+  /** The exit code, `null` for a process ended by a signal. */
+  readonly code: number | null
+  /** The signal that ended a process, else `null`. */
+  readonly signal: NodeJS.Signals | null
+}
+
+/** A node running in a worker thread or child process, connected to this one. */
+export interface ChildNode {
+  /** The child's node name: `spawn(def, { on: child.node })`. It is reachable only from its parent. */
+  readonly node: string
+  /** Where it runs. */
+  readonly in: 'thread' | 'process'
+  /** The process id of a child process, the thread id of a worker thread. */
+  readonly id: number
+  /** Settles once the child has exited (never rejects). */
+  readonly exited: Promise<ChildExit>
+  /**
+   * Stops the child: closes its connection (the child shuts its system down and exits), and
+   * terminates it if it has not exited within `graceMs`. Resolves once it has exited.
+   */
+  stop(): Promise<void>
+  /** @internal the underlying worker or child process, for tests. */
+  readonly handle: Worker | ChildProcess
+}
+
+/** @internal What child-main gets before it connects: its node name, log level and modules. */
+export interface ChildBoot {
+  readonly node: string
+  readonly logLevel: string | undefined
+  readonly modules: readonly string[]
+}
+
+/** @internal What a thread child gets as its data. */
+export interface ThreadChildData {
+  readonly boot: ChildBoot
+  readonly data: unknown
+}
+
+let dataOfThisChild: unknown
+
+/** @internal child-main records the data its parent gave. */
+export function setChildData(data: unknown): void {
+  dataOfThisChild = data
+}
+
+/** In a child node started by {@link startChildNode}: the `data` its parent gave; else `undefined`. */
+export function childData(): unknown {
+  return dataOfThisChild
+}
+
+const childMain = new URL(
+  import.meta.url.endsWith('.ts') ? './child-main.ts' : './child-main.js',
+  import.meta.url,
+)
+
+function moduleUrl(module: string | URL): string {
+  const url = module instanceof URL ? module : new URL(module)
+  if (url.protocol !== 'file:')
+    throw new InvalidOptionError('modules', `expected file URLs (import.meta.url), got ${url.href}`)
+  return url.href
+}
+
+/**
+ * Starts a node in a worker thread or a child process, connected to this system (which gets a
+ * node-to-node layer without a listening port if it has none). The child exposes the actor
+ * definitions its `modules` export; refs, tell, ask, watch and link work across the boundary, and
+ * when the child dies the watchers of its actors get `Terminated` with reason `node-down`.
+ *
+ * @example
+ * ```ts
+ * system.expose({ Counter })
+ * const child = await startChildNode(system, { in: 'thread', modules: [new URL('./actors.ts', import.meta.url).href] })
+ * const counter = system.spawn(Counter, { on: child.node })
+ * await counter.ask({ type: 'get' })
+ * await child.stop()
+ * ```
+ */
+export async function startChildNode(system: ActorSystem, options: ChildNodeOptions): Promise<ChildNode> {
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidOptionError('options', 'expected an object')
+  if (options.in !== 'thread' && options.in !== 'process')
+    throw new InvalidOptionError('in', `expected 'thread' or 'process', got ${String(options.in)}`)
+  const prefix = options.name ?? 'child'
+  if (typeof prefix !== 'string' || !/^[A-Za-z0-9_.-]{1,100}$/.test(prefix))
+    throw new InvalidOptionError('name', `expected letters, digits and _ . - , got ${JSON.stringify(prefix)}`)
+  const graceMs = options.graceMs ?? 1500
+  if (!Number.isInteger(graceMs) || graceMs < 1)
+    throw new InvalidOptionError('graceMs', `expected a positive integer, got ${String(graceMs)}`)
+  const modules = (options.modules ?? []).map(moduleUrl)
+  const node = `${prefix}-${randomUUID().slice(0, 8)}`
+  const remote = attachRemoteNode(system)
+  const boot: ChildBoot = { node, logLevel: system.logger.level, modules }
+  const common = { entry: childMain, node: system.node, incarnation: incarnationOf(remote), childNode: node }
+
+  let connection: Connection
+  let exited: Promise<ChildExit>
+  let stop: () => Promise<void>
+  let handle: Worker | ChildProcess
+  let id: number
+  if (options.in === 'thread') {
+    const data: ThreadChildData = { boot, data: options.data }
+    const spawned = await spawnThread({ ...common, data, logger: system.logger })
+    const worker = spawned.worker
+    connection = spawned.connection
+    handle = worker
+    id = worker.threadId
+    exited = new Promise((resolve) => worker.once('exit', (code) => resolve({ code, signal: null })))
+    stop = async () => {
+      await terminateThread(worker, graceMs)
+    }
+  } else {
+    const spawned = await spawnProcess({
+      ...common,
+      args: [JSON.stringify(boot)],
+      data: options.data,
+      logger: system.logger,
+    })
+    const child = spawned.child
+    connection = spawned.connection
+    handle = child
+    id = child.pid ?? -1
+    exited =
+      child.exitCode !== null || child.signalCode !== null
+        ? Promise.resolve({ code: child.exitCode, signal: child.signalCode })
+        : new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+    stop = async () => {
+      connection.close()
+      let timer: NodeJS.Timeout | undefined
+      const grace = new Promise<'grace'>((resolve) => {
+        timer = setTimeout(() => resolve('grace'), graceMs)
+      })
+      try {
+        if ((await Promise.race([exited, grace])) === 'grace') await terminateProcess(child, graceMs)
+        await exited
+      } finally {
+        clearTimeout(timer)
+      }
+    }
+  }
+  remote.adopt(connection, true)
+  return { node, in: options.in, id, exited, stop, handle }
+}
