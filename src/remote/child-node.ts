@@ -6,7 +6,7 @@ import type { ActorSystem } from '../core/system.ts'
 import { spawnProcess, terminateProcess } from '../transport/process/index.ts'
 import { spawnThread, terminateThread } from '../transport/thread/index.ts'
 import type { Connection } from '../transport/transport.ts'
-import { attachRemoteNode, incarnationOf } from './start-node.ts'
+import { attachRemoteNode } from './start-node.ts'
 
 /** Options of {@link startChildNode}. */
 export interface ChildNodeOptions {
@@ -129,7 +129,7 @@ export async function startChildNode(system: ActorSystem, options: ChildNodeOpti
   const node = `${prefix}-${randomUUID().slice(0, 8)}`
   const remote = attachRemoteNode(system)
   const boot: ChildBoot = { node, logLevel: system.logger.level, modules }
-  const common = { entry: childMain, node: system.node, incarnation: incarnationOf(remote), childNode: node }
+  const common = { entry: childMain, node: system.node, incarnation: remote.incarnation, childNode: node }
 
   let connection: Connection
   let exited: Promise<ChildExit>

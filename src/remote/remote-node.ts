@@ -89,6 +89,9 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
   codecFor!: () => EnvelopeCodec
   transport: NodeTransport | undefined
 
+  /** This run of the node, stated on every connection it makes or accepts (TCP, threads, processes). */
+  readonly incarnation = randomUUID()
+
   constructor(
     readonly system: ActorSystem,
     private readonly liveness: Required<LivenessOptions>,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { InvalidOptionError } from '../core/errors.ts'
 import { type ActorSystem, type SystemOptions, start as startSystem } from '../core/system.ts'
 import { createConnectionCodec } from '../wire/codec.ts'
@@ -35,7 +34,6 @@ export interface NodeOptions extends SystemOptions, LivenessOptions {
 }
 
 const remoteNodes = new WeakMap<ActorSystem, RemoteNode>()
-const incarnations = new WeakMap<RemoteNode, string>()
 
 /** @internal The node-to-node layer of a system started networked, for the layers above (the registry). */
 export function remoteOf(system: ActorSystem): RemoteNode | undefined {
@@ -63,7 +61,6 @@ export function attachRemoteNode(system: ActorSystem, setup: RemoteNodeSetup = {
     reconnectMaxMs: setup.reconnectMaxMs ?? 5000,
   })
   remoteNodes.set(system, remote)
-  incarnations.set(remote, randomUUID())
   const codecOptions = {
     resolveRef: (address: string) => remote.resolve(address),
     errorClasses: [NodeDownError, RemoteSpawnError, ...(setup.errorClasses ?? [])],
@@ -77,19 +74,6 @@ export function attachRemoteNode(system: ActorSystem, setup: RemoteNodeSetup = {
     }
   }
   return remote
-}
-
-/**
- * @internal The incarnation a node states on the connections it makes to its child nodes.
- * (Its TCP transport states one of its own.)
- */
-export function incarnationOf(remote: RemoteNode): string {
-  let incarnation = incarnations.get(remote)
-  if (incarnation === undefined) {
-    incarnation = randomUUID()
-    incarnations.set(remote, incarnation)
-  }
-  return incarnation
 }
 
 /**
@@ -122,6 +106,7 @@ export async function start(options: NodeOptions = {}): Promise<ActorSystem> {
     } else {
       remote.transport = await openTcpTransport(system.node, endpoint, adopt, {
         ...options,
+        incarnation: remote.incarnation,
         logger: system.logger,
       })
     }

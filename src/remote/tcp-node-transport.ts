@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import { connectTcp, listenTcp } from '../transport/tcp/index.ts'
 import type { Connection } from '../transport/transport.ts'
@@ -12,6 +11,8 @@ export interface TcpNodeSettings {
   maxFrameBytes?: number
   handshakeTimeoutMs?: number
   tls?: { key: string | Buffer; cert: string | Buffer; ca: string | Buffer }
+  /** The node's incarnation, stated in every handshake. */
+  incarnation: string
   logger: Logger
 }
 
@@ -27,7 +28,7 @@ export async function openTcpTransport(
 ): Promise<NodeTransport> {
   const common = {
     node,
-    incarnation: randomUUID(),
+    incarnation: settings.incarnation,
     cookie: resolveCookie(settings.cookie),
     logger: settings.logger,
     ...(settings.maxFrameBytes === undefined ? {} : { maxFrameBytes: settings.maxFrameBytes }),
