@@ -7,6 +7,7 @@
 import { pathToFileURL } from 'node:url'
 import { moveOnAfter, type Ref, sleep, start } from 'troupe'
 import { main as autoRestart } from './auto-restart.ts'
+import { main as nodes } from './nodes.ts'
 import { main as pingPong } from './ping-pong.ts'
 import { main as spinoffExample1 } from './spinoff-example1.ts'
 import { main as supervisionTree } from './supervision-tree.ts'
@@ -95,6 +96,13 @@ export async function main(): Promise<void> {
     'and none outlives the nursery. moveOnAfter cancels a block at a deadline and moves on.',
   )
   await structuredConcurrency()
+
+  heading(
+    '6. Nodes: over TCP, in a child process, in a worker thread (Erlang distribution, tractor)',
+    'A ref to an actor of another node is used like a local one; spawn(def, { on }) starts one',
+    "there, and when a node goes away its actors' watchers get Terminated with reason node-down.",
+  )
+  await nodes()
 
   console.log('\nEnd of the tour.')
 }

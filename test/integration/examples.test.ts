@@ -73,6 +73,14 @@ const expected: Record<string, { stdout: string[]; stderr?: string[] }> = {
       '/user/app/api restarted after failure',
     ],
   },
+  'nodes.ts': {
+    stdout: [
+      'over TCP: 5050 counted by troupe://b@127.0.0.1:',
+      'in a child process: 5050 counted by',
+      "the child process stopped; its counter's watcher got: node-down",
+      'in a child thread: 5050 counted by',
+    ],
+  },
   'tour.ts': {
     stdout: [
       '=== 1. Parent and child',
@@ -88,6 +96,8 @@ const expected: Record<string, { stdout: string[]; stderr?: string[] }> = {
       'durian supplier: cancelled',
       'moveOnAfter(50 ms): the durian supplier was too slow',
       'is the durian actor still alive? false',
+      '=== 6. Nodes',
+      'in a child thread: 5050 counted by',
       'End of the tour.',
     ],
     stderr: ['restarted after failure'],
