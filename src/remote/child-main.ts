@@ -1,5 +1,6 @@
 // The entry of a child node started by `startChildNode`, in a worker thread or a child process:
-// loads the modules it was given and exposes their actor definitions, starts a system under the
+// loads the modules it was given and exposes their actor definitions (a module that calls
+// expose(import.meta.url, { … }) registers its functions for portals as it loads), starts a system under the
 // node name the parent chose, connects to the parent and takes the connection into its remote
 // layer. When the connection closes, it shuts the system down and exits.
 import { isMainThread, workerData } from 'node:worker_threads'
@@ -9,6 +10,7 @@ import { connectParent as connectProcessParent } from '../transport/process/inde
 import { connectParent as connectThreadParent } from '../transport/thread/index.ts'
 import type { Connection } from '../transport/transport.ts'
 import { type ChildBoot, setChildData, type ThreadChildData } from './child-node.ts'
+import { isExposedFunction } from './exposed-functions.ts'
 import { attachRemoteNode } from './start-node.ts'
 
 const levels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -19,6 +21,8 @@ function bootOf(): ChildBoot {
 }
 
 function isDefinition(value: unknown): value is AnyBehavior {
+  // A function the module exposes with expose(import.meta.url, …) is run by portals, not spawned.
+  if (isExposedFunction(value)) return false
   if (typeof value === 'function') return value.constructor?.name === 'AsyncFunction'
   if (typeof value !== 'object' || value === null) return false
   const kind = (value as { kind?: unknown }).kind

@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { AskRef } from '../core/ask.ts'
 import type { Behavior } from '../core/behavior.ts'
 import { Cell, STOPPED } from '../core/cell.ts'
+import { ActorStoppedError } from '../core/errors.ts'
 import type { StopReason } from '../core/inspection.ts'
 import type { LocalActorHandle, Ref } from '../core/ref.ts'
 import { RefBase } from '../core/ref.ts'
@@ -9,6 +10,8 @@ import type { Runtime } from '../core/runtime.ts'
 import type { ActorSystem } from '../core/system.ts'
 import type { Envelope, WireStopReason } from '../wire/envelope.ts'
 import { NodeDownError, RemoteSpawnError } from './errors.ts'
+import { exposedFunction, runExposed } from './exposed-functions.ts'
+import { RemoteActorError } from './remote-actor-error.ts'
 import { RemoteRef } from './remote-ref.ts'
 
 /** Most local actors a peer remembers by path (see `Peer.target`). */
@@ -84,6 +87,8 @@ export class Peer {
   private downReason = 'not connected'
   private nextId = 1
   private readonly asks = new Map<number, AskRef>()
+  /** The asks that are calls of exposed functions, with the address of the actor they run in. */
+  private readonly calls = new Map<number, string>()
   /** Local watchers of this node's actors, by the id this node gave them. */
   private readonly watchers = new Map<number, { watcher: LocalActorHandle; target: RemoteRef }>()
   private readonly watcherIds = new Map<LocalActorHandle, Map<string, number>>()
@@ -128,6 +133,7 @@ export class Peer {
     )
     switch (envelope.kind) {
       case 'ask':
+      case 'call':
         this.asks.get(envelope.id)?.fail(error)
         return
       case 'reply':
@@ -182,6 +188,23 @@ export class Peer {
       () => this.asks.delete(id),
     )
     this.send({ kind: 'ask', to: target.path, id, message })
+  }
+
+  /** Runs the exposed function `module`#`name` on the peer's node, as the actor `target`. */
+  call(ask: AskRef, target: RemoteRef, module: string, name: string, args: unknown[]): void {
+    if (this.isDown) {
+      ask.fail(new NodeDownError(this.node, this.downReason))
+      return
+    }
+    const id = this.nextId++
+    this.asks.set(id, ask)
+    this.calls.set(id, target.address)
+    const forget = () => {
+      this.asks.delete(id)
+      this.calls.delete(id)
+    }
+    ask.promise.then(forget, forget)
+    this.send({ kind: 'call', id, actor: target.path, module, name, args })
   }
 
   watch(target: RemoteRef, watcher: LocalActorHandle): void {
@@ -277,6 +300,9 @@ export class Peer {
           new RemoteAskerRef(this, envelope.id, `troupe://${this.node}`),
         )
         return
+      case 'call':
+        this.onCall(envelope.id, envelope.actor, envelope.module, envelope.name, envelope.args)
+        return
       case 'reply':
         this.asks.get(envelope.id)?.tell(envelope.message)
         return
@@ -346,6 +372,7 @@ export class Peer {
     const error = new NodeDownError(this.node, reason)
     for (const ask of this.asks.values()) ask.fail(error)
     this.asks.clear()
+    this.calls.clear()
     for (const { watcher, target } of this.watchers.values()) watcher.terminated(target, 'node-down')
     this.watchers.clear()
     this.watcherIds.clear()
@@ -391,7 +418,8 @@ export class Peer {
   private onError(id: number, error: unknown): void {
     const ask = this.asks.get(id)
     if (ask !== undefined) {
-      ask.fail(error)
+      const actor = this.calls.get(id)
+      ask.fail(actor === undefined ? error : new RemoteActorError(error, actor))
       return
     }
     const spawn = this.spawns.get(id)
@@ -433,6 +461,30 @@ export class Peer {
     if (!(cell instanceof Cell)) return
     this.links.set(`${localPath}|${remotePath}`, { local: cell, remote })
     cell.acceptLink(remote)
+  }
+
+  private onCall(id: number, actorPath: string, module: string, name: string, args: unknown[]): void {
+    const node = this.host.system.node
+    let actor: Ref | undefined
+    if (actorPath !== '') {
+      actor = this.host.system.actorAt(actorPath)
+      if (actor === undefined) {
+        this.send({ kind: 'error', id, error: new ActorStoppedError(`troupe://${node}${actorPath}`) })
+        return
+      }
+    }
+    let fn: ReturnType<typeof exposedFunction>
+    try {
+      fn = exposedFunction(module, name, node)
+    } catch (error) {
+      this.host.logger.warn(`refused to run '${name}' of ${module} for ${this.node}: ${describe(error)}`)
+      this.send({ kind: 'error', id, error })
+      return
+    }
+    runExposed(fn, args, actor).then(
+      (result) => this.send({ kind: 'reply', id, message: result }),
+      (error: unknown) => this.send({ kind: 'error', id, error }),
+    )
   }
 
   private onSpawn(id: number, behaviorName: string, name: string | undefined, props: unknown): void {

@@ -196,6 +196,22 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
     return ask.promise as Promise<R>
   }
 
+  /** Runs the exposed function `module`#`name` on `target`'s node as `target`: see `Portal.run`. */
+  call<R>(
+    target: RemoteRef,
+    module: string,
+    name: string,
+    args: unknown[],
+    options: AskOptions | undefined,
+  ): Promise<R> {
+    const ask = this.runtime.asks.open(target, options)
+    this.withPeer(target.node, (peer) => {
+      if (peer.down || target.pin(peer.incarnation)) peer.call(ask, target, module, name, args)
+      else ask.fail(new NodeDownError(target.node, 'the node restarted since this ref was made'))
+    })
+    return ask.promise as Promise<R>
+  }
+
   watch(target: RemoteRef, watcher: LocalActorHandle): void {
     this.withPeer(target.node, (peer) => {
       if (peer.down || target.pin(peer.incarnation)) peer.watch(target, watcher)

@@ -5,6 +5,7 @@ import type { ErrorClass } from '../wire/wire-error.ts'
 import { endpointOf } from './address.ts'
 import { NodeDownError, RemoteSpawnError } from './errors.ts'
 import type { InProcessNetwork } from './in-process-network.ts'
+import { NotExposedError, RemoteActorError } from './remote-actor-error.ts'
 import { type LivenessOptions, type NodeConnection, RemoteNode } from './remote-node.ts'
 import { openTcpTransport } from './tcp-node-transport.ts'
 
@@ -63,7 +64,13 @@ export function attachRemoteNode(system: ActorSystem, setup: RemoteNodeSetup = {
   remoteNodes.set(system, remote)
   const codecOptions = {
     resolveRef: (address: string) => remote.resolve(address),
-    errorClasses: [NodeDownError, RemoteSpawnError, ...(setup.errorClasses ?? [])],
+    errorClasses: [
+      NodeDownError,
+      RemoteSpawnError,
+      RemoteActorError,
+      NotExposedError,
+      ...(setup.errorClasses ?? []),
+    ],
   }
   remote.codecFor = () => {
     const { encoder, decoder } = createConnectionCodec(codecOptions)

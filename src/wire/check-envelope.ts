@@ -2,11 +2,12 @@ import type { Envelope, EnvelopeKind, WireStopReason } from './envelope.ts'
 import { ProtocolError } from './errors.ts'
 
 /** What a field of an envelope holds; `?` marks a field that may be absent (or `undefined`). */
-type Field = 'path' | 'path?' | 'id' | 'time' | 'reason' | 'any' | 'any?'
+type Field = 'path' | 'path?' | 'id' | 'time' | 'reason' | 'array' | 'any' | 'any?'
 
 const fieldsByKind: Record<EnvelopeKind, Readonly<Record<string, Field>>> = {
   tell: { to: 'path', from: 'path?', message: 'any' },
   ask: { to: 'path', id: 'id', message: 'any' },
+  call: { id: 'id', actor: 'path', module: 'path', name: 'path', args: 'array' },
   reply: { id: 'id', message: 'any' },
   error: { id: 'id', error: 'any' },
   watch: { watcher: 'path', target: 'path' },
@@ -59,6 +60,8 @@ function fits(field: Field, value: unknown): boolean {
       return typeof value === 'number' && Number.isFinite(value)
     case 'reason':
       return stopReasons.has(value)
+    case 'array':
+      return Array.isArray(value)
     case 'any':
     case 'any?':
       return true
@@ -71,6 +74,7 @@ const expected: Record<Field, string> = {
   id: 'a non-negative integer',
   time: 'a finite number',
   reason: `one of ${[...stopReasons].join(', ')}`,
+  array: 'an array',
   any: 'a value',
   'any?': 'a value',
 }

@@ -25,14 +25,28 @@ export interface AskEnvelope {
   message: unknown
 }
 
-/** The answer to the ask `id`: what the receiver gave `ctx.reply`. */
+/**
+ * Runs the function `name` that the module `module` exposes on the receiving node, as the actor
+ * at `actor` (`currentActor()` names it), or as no actor when `actor` is `''`. Answered by a
+ * `reply` with the function's result or an `error` with what it threw.
+ */
+export interface CallEnvelope {
+  kind: 'call'
+  id: number
+  actor: string
+  module: string
+  name: string
+  args: unknown[]
+}
+
+/** The answer to the ask or call `id`: what the receiver gave `ctx.reply`, or the function returned. */
 export interface ReplyEnvelope {
   kind: 'reply'
   id: number
   message: unknown
 }
 
-/** The ask `id` failed: the receiver's error, or why it could not be delivered. */
+/** The ask or call `id` failed: the receiver's error, or why it could not be delivered. */
 export interface ErrorEnvelope {
   kind: 'error'
   id: number
@@ -103,6 +117,7 @@ export interface HeartbeatEnvelope {
 export type Envelope =
   | TellEnvelope
   | AskEnvelope
+  | CallEnvelope
   | ReplyEnvelope
   | ErrorEnvelope
   | WatchEnvelope

@@ -1,0 +1,97 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { InvalidOptionError } from '../core/errors.ts'
+import type { Ref } from '../core/ref.ts'
+import { NotExposedError } from './remote-actor-error.ts'
+
+/** A function a module may expose to other nodes: any arguments and result the codec can carry. */
+export type ExposableFunction = (...args: never[]) => unknown
+
+declare const functionType: unique symbol
+
+/**
+ * A reference to an exposed function: its module URL and name, which is all that crosses the
+ * wire, and (for the type checker only) the function's type.
+ */
+export interface FunctionRef<F extends ExposableFunction = ExposableFunction> {
+  readonly module: string
+  readonly name: string
+  /** Never present: carries the function's type. */
+  readonly [functionType]?: F
+}
+
+/** What {@link expose} returns: a {@link FunctionRef} for each function, under the same name. */
+export type Exposed<T extends Record<string, ExposableFunction>> = {
+  readonly [K in keyof T & string]: FunctionRef<T[K]>
+}
+
+/** The exposed functions of this process (or thread), by module URL, then by name. */
+const table = new Map<string, Map<string, ExposableFunction>>()
+const exposedFunctions = new WeakSet<object>()
+
+/**
+ * Exposes `functions` of the module `moduleUrl` (its `import.meta.url`) to other nodes and returns
+ * references to them for `portal.run`. Every node that loads the module (a child node given it
+ * among its `modules`) registers the same functions, since it runs the same call: only functions
+ * exposed so can be run by another node.
+ *
+ * @example
+ * ```ts
+ * export const lines = expose(import.meta.url, { hi, sayHello })
+ * await portal.run(lines.sayHello, 'gretchen')
+ * ```
+ */
+export function expose<T extends Record<string, ExposableFunction>>(
+  moduleUrl: string,
+  functions: T,
+): Exposed<T> {
+  if (typeof moduleUrl !== 'string' || moduleUrl === '')
+    throw new InvalidOptionError('moduleUrl', 'expected the module URL (import.meta.url)')
+  if (typeof functions !== 'object' || functions === null)
+    throw new InvalidOptionError('functions', 'expected an object of functions')
+  let exposed = table.get(moduleUrl)
+  if (exposed === undefined) {
+    exposed = new Map()
+    table.set(moduleUrl, exposed)
+  }
+  const refs: Record<string, FunctionRef> = {}
+  for (const [name, fn] of Object.entries(functions)) {
+    if (typeof fn !== 'function')
+      throw new InvalidOptionError(`functions.${name}`, `expected a function, got ${typeof fn}`)
+    exposed.set(name, fn)
+    exposedFunctions.add(fn)
+    refs[name] = Object.freeze({ module: moduleUrl, name })
+  }
+  return Object.freeze(refs) as Exposed<T>
+}
+
+/** Whether `value` is a function some module exposed with {@link expose}. */
+export function isExposedFunction(value: unknown): boolean {
+  return typeof value === 'function' && exposedFunctions.has(value)
+}
+
+/** The exposed function `name` of `module`; throws `NotExposedError` (naming `node`) if there is none. */
+export function exposedFunction(module: string, name: string, node: string): ExposableFunction {
+  const functions = table.get(module)
+  const fn = functions?.get(name)
+  if (fn === undefined) throw new NotExposedError(module, name, node, functions !== undefined)
+  return fn
+}
+
+const current = new AsyncLocalStorage<Ref | undefined>()
+
+/**
+ * The actor the current function runs in, when it was run through a portal (`portal.run`):
+ * its ref, with its `name` and `address`. `undefined` elsewhere.
+ */
+export function currentActor(): Ref | undefined {
+  return current.getStore()
+}
+
+/** @internal Runs `fn(...args)` as `actor` (see {@link currentActor}), settling with its result. */
+export function runExposed(
+  fn: ExposableFunction,
+  args: readonly unknown[],
+  actor: Ref | undefined,
+): Promise<unknown> {
+  return current.run(actor, async () => (fn as (...args: unknown[]) => unknown)(...args))
+}

@@ -1,0 +1,143 @@
+import { InvalidOptionError } from '../core/errors.ts'
+import type { StopReason } from '../core/inspection.ts'
+import { type AskOptions, type LocalActorHandle, type Ref, RefBase } from '../core/ref.ts'
+import type { ActorSystem } from '../core/system.ts'
+import { type ExposableFunction, exposedFunction, type FunctionRef, runExposed } from './exposed-functions.ts'
+import { RemoteRef } from './remote-ref.ts'
+import { remoteOf } from './start-node.ts'
+
+/** Options of {@link portalOf}. */
+export interface PortalOptions {
+  /**
+   * How long `run` waits for a remote function's result before it rejects with `AskTimeoutError`.
+   * @default the system's ask timeout
+   */
+  timeout?: number
+  /** Aborting it rejects pending `run`s with its reason (the ambient cancel scope otherwise). */
+  signal?: AbortSignal
+}
+
+/** What a portal's `run` resolves with: the function's result, awaited. */
+export type RunResult<F extends ExposableFunction> = Awaited<ReturnType<F>>
+
+/**
+ * A ref to an actor, possibly on another node, that can also `run` the functions the actor's node
+ * exposes (see `expose`), with `currentActor()` naming the actor while they run. Tell, ask, watch
+ * and link go to the actor as through its ref.
+ */
+export class Portal<M = unknown> extends RefBase<M> {
+  constructor(
+    private readonly system: ActorSystem,
+    /** The ref the portal stands for. */
+    readonly ref: Ref<M>,
+    private readonly options: PortalOptions = {},
+  ) {
+    super()
+  }
+
+  get address(): string {
+    return this.ref.address
+  }
+
+  get path(): string {
+    return this.ref.path
+  }
+
+  get name(): string {
+    return this.ref.name
+  }
+
+  tell(message: M, sender?: Ref): void {
+    this.ref.tell(message, sender)
+  }
+
+  ask<R = unknown>(message: M, options?: AskOptions): Promise<R> {
+    return this.ref.ask<R>(message, options)
+  }
+
+  send(message: M, options?: { signal?: AbortSignal }): Promise<void> {
+    return this.ref.send(message, options)
+  }
+
+  override addWatcher(watcher: LocalActorHandle): void {
+    this.inner().addWatcher(watcher)
+  }
+
+  override removeWatcher(watcher: LocalActorHandle): void {
+    this.inner().removeWatcher(watcher)
+  }
+
+  override addLink(actor: LocalActorHandle): void {
+    this.inner().addLink(actor)
+  }
+
+  override removeLink(actor: LocalActorHandle, exit?: { reason: StopReason; error: unknown }): void {
+    this.inner().removeLink(actor, exit)
+  }
+
+  /**
+   * Runs the exposed function `fn` with `args` on the actor's node, as the actor, and resolves
+   * with its result. What it throws on another node rejects as `RemoteActorError` (its `cause` the
+   * original error); a function that node does not expose rejects as a `RemoteActorError` whose
+   * cause is a `NotExposedError`. A lost node rejects with `NodeDownError`, a slow one with
+   * `AskTimeoutError`. On this node, the function runs here and its own error rejects.
+   *
+   * @example
+   * ```ts
+   * const greeting = await portal.run(lines.sayHello, 'gretchen')
+   * ```
+   */
+  run<F extends ExposableFunction>(fn: FunctionRef<F>, ...args: Parameters<F>): Promise<RunResult<F>> {
+    if (typeof fn !== 'object' || fn === null || typeof fn.module !== 'string' || typeof fn.name !== 'string')
+      return Promise.reject(
+        new InvalidOptionError('fn', 'expected a reference returned by expose(import.meta.url, { … })'),
+      )
+    const ref = this.ref
+    if (ref instanceof RemoteRef && ref.node !== this.system.node) {
+      const remote = remoteOf(this.system)
+      if (remote === undefined)
+        return Promise.reject(
+          new InvalidOptionError(
+            'ref',
+            `${ref.address} is on another node, and this system is not networked`,
+          ),
+        )
+      return remote.call<RunResult<F>>(ref, fn.module, fn.name, args, this.options)
+    }
+    try {
+      const local = exposedFunction(fn.module, fn.name, this.system.node)
+      return runExposed(local, args, ref) as Promise<RunResult<F>>
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  private inner(): RefBase<M> {
+    if (this.ref instanceof RefBase) return this.ref as RefBase<M>
+    throw new TypeError(`${this.address} cannot be watched or linked through a portal`)
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `Portal(${this.address})`
+  }
+}
+
+/**
+ * A portal to the actor `ref` (or the address of one): a ref that can also `run` the functions
+ * its node exposes.
+ *
+ * @example
+ * ```ts
+ * const frank = portalOf(system, system.spawn(Worker, { on: child.node }))
+ * await frank.run(lines.hi)
+ * ```
+ */
+export function portalOf<M = unknown>(
+  system: ActorSystem,
+  ref: Ref<M> | string,
+  options: PortalOptions = {},
+): Portal<M> {
+  const target = typeof ref === 'string' ? system.refOf<M>(ref) : ref
+  if (target instanceof Portal) return new Portal(system, target.ref as Ref<M>, options)
+  return new Portal(system, target, options)
+}

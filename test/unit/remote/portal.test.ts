@@ -1,0 +1,136 @@
+import {
+  type ActorSystem,
+  currentActor,
+  type FunctionRef,
+  InProcessNetwork,
+  NotExposedError,
+  portalOf,
+  RemoteActorError,
+  start,
+} from 'troupe'
+import { afterEach, describe, expect, it } from 'vitest'
+import { Host, lines } from '../../fixtures/portal-functions.ts'
+
+const fixture = new URL('../../fixtures/portal-functions.ts', import.meta.url).href
+const systems: ActorSystem[] = []
+
+async function node(network: InProcessNetwork, name: string): Promise<ActorSystem> {
+  const system = await start({
+    node: `${name}@127.0.0.1:1`,
+    network,
+    logLevel: 'silent',
+    heartbeatIntervalMs: 20,
+    heartbeatTimeoutMs: 200,
+  })
+  system.expose({ Host })
+  systems.push(system)
+  return system
+}
+
+afterEach(async () => {
+  await Promise.all(systems.splice(0).map((s) => s.shutdown()))
+})
+
+async function pair() {
+  const net = new InProcessNetwork()
+  const a = await node(net, 'a')
+  const b = await node(net, 'b')
+  const host = a.spawn(Host, { on: b.node, name: 'host' })
+  expect(await host.ask({ type: 'ping' })).toBe('pong')
+  return { a, b, portal: portalOf(a, host) }
+}
+
+describe('portals over the in-process network', () => {
+  it('runs an exposed function on the actor node and resolves with its result', async () => {
+    const { portal } = await pair()
+    expect(portal.address).toBe('troupe://b@127.0.0.1:1/user/host')
+    expect(await portal.run(lines.divide, 6, 3)).toBe(2)
+    expect(await portal.ask({ type: 'ping' })).toBe('pong')
+  })
+
+  it('awaits async functions', async () => {
+    const { portal } = await pair()
+    const results = await Promise.all(['a', 'b', 'c'].map((name) => portal.run(lines.sayHello, name)))
+    expect(results).toEqual(['Hello, a!', 'Hello, b!', 'Hello, c!'])
+  })
+
+  it('names the actor with currentActor() while the function runs', async () => {
+    const { portal } = await pair()
+    const where = await portal.run(lines.hi)
+    expect(where.actor).toBe('troupe://b@127.0.0.1:1/user/host')
+    expect(where.name).toBe('host')
+    expect(currentActor()).toBeUndefined()
+  })
+
+  it('rejects with RemoteActorError whose cause is the original error rebuilt', async () => {
+    const { portal } = await pair()
+    const error = await portal.run(lines.divide, 1, 0).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(RemoteActorError)
+    const remote = error as RemoteActorError
+    expect(remote.cause).toBeInstanceOf(RangeError)
+    expect((remote.cause as Error).message).toBe('division by zero')
+    expect(remote.remoteName).toBe('RangeError')
+    expect(remote.remoteMessage).toBe('division by zero')
+    expect(remote.remoteStack).toContain('divide')
+    expect(remote.actor).toBe('troupe://b@127.0.0.1:1/user/host')
+    expect(remote.message).toContain('RangeError: division by zero')
+
+    const late = await portal.run(lines.failLater).catch((e: unknown) => e)
+    expect(late).toBeInstanceOf(RemoteActorError)
+    expect((late as RemoteActorError).cause).toBeInstanceOf(RangeError)
+  })
+
+  it('leaves the arguments to the function: wrong ones give a TypeError cause', async () => {
+    const { portal } = await pair()
+    const error = await portal
+      .run(lines.divide, ...(['six', 3] as unknown as [number, number]))
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(RemoteActorError)
+    expect((error as RemoteActorError).cause).toBeInstanceOf(TypeError)
+  })
+
+  it('refuses functions that are not exposed, naming the module and the function', async () => {
+    const { portal } = await pair()
+    const secret = { module: fixture, name: 'secret' } as FunctionRef<() => string>
+    const error = await portal.run(secret).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(RemoteActorError)
+    const cause = (error as RemoteActorError).cause
+    expect(cause).toBeInstanceOf(NotExposedError)
+    expect((cause as Error).message).toContain("does not expose 'secret'")
+    expect((cause as Error).message).toContain(fixture)
+
+    const elsewhere = { module: 'file:///nowhere.ts', name: 'hi' } as FunctionRef<() => void>
+    const unknown = await portal.run(elsewhere).catch((e: unknown) => e)
+    expect(((unknown as RemoteActorError).cause as Error).message).toContain(
+      'exposes no functions of file:///nowhere.ts',
+    )
+  })
+
+  it('rejects a call to an actor that is gone', async () => {
+    const { a, b } = await pair()
+    const portal = portalOf(a, 'troupe://b@127.0.0.1:1/user/nobody')
+    const error = await portal.run(lines.hi).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(RemoteActorError)
+    expect(((error as RemoteActorError).cause as Error).name).toBe('ActorStoppedError')
+    expect(b.actorAt('/user/nobody')).toBeUndefined()
+  })
+
+  it('runs on a local actor in this node, with its own errors', async () => {
+    const { a } = await pair()
+    const local = portalOf(a, a.spawn(Host, { name: 'here' }))
+    const where = await local.run(lines.hi)
+    expect(where.actor).toBe(local.address)
+    await expect(local.run(lines.divide, 1, 0)).rejects.toBeInstanceOf(RangeError)
+  })
+})
+
+describe('the call envelope', () => {
+  it('is checked field by field', async () => {
+    const { checkEnvelope } = await import('../../../src/wire/check-envelope.ts')
+    const call = { kind: 'call', id: 1, actor: '', module: fixture, name: 'hi', args: [] }
+    expect(checkEnvelope(call)).toBe(call)
+    expect(() => checkEnvelope({ ...call, args: 'x' })).toThrow("envelope 'call' needs 'args' to be an array")
+    expect(() => checkEnvelope({ ...call, module: undefined })).toThrow("envelope 'call' lacks 'module'")
+    expect(() => checkEnvelope({ ...call, id: -1 })).toThrow("envelope 'call' needs 'id'")
+  })
+})
