@@ -4,13 +4,18 @@
 // node name the parent chose, connects to the parent and takes the connection into its remote
 // layer. When the connection closes, it shuts the system down and exits.
 import { isMainThread, workerData } from 'node:worker_threads'
-import type { AnyBehavior } from '../core/behavior.ts'
-import { type ActorSystem, start } from '../core/system.ts'
+import { start } from '../core/system.ts'
 import { connectParent as connectProcessParent } from '../transport/process/index.ts'
 import { connectParent as connectThreadParent } from '../transport/thread/index.ts'
 import type { Connection } from '../transport/transport.ts'
-import { type ChildBoot, setChildData, type ThreadChildData } from './child-node.ts'
-import { isExposedFunction } from './exposed-functions.ts'
+import {
+  type ChildBoot,
+  exposeModules,
+  MODULE_LOADER,
+  ModuleLoader,
+  setChildData,
+  type ThreadChildData,
+} from './child-node.ts'
 import { attachRemoteNode } from './start-node.ts'
 
 const levels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -20,29 +25,13 @@ function bootOf(): ChildBoot {
   return JSON.parse(process.argv[2] ?? '{}') as ChildBoot
 }
 
-function isDefinition(value: unknown): value is AnyBehavior {
-  // A function the module exposes with expose(import.meta.url, …) is run by portals, not spawned.
-  if (isExposedFunction(value)) return false
-  if (typeof value === 'function') return value.constructor?.name === 'AsyncFunction'
-  if (typeof value !== 'object' || value === null) return false
-  const kind = (value as { kind?: unknown }).kind
-  return kind === 'handler' || kind === 'process'
-}
-
-async function exposeModules(system: ActorSystem, modules: readonly string[]): Promise<void> {
-  for (const url of modules) {
-    const exports = (await import(url)) as Record<string, unknown>
-    const definitions: Record<string, AnyBehavior> = {}
-    for (const [name, value] of Object.entries(exports)) if (isDefinition(value)) definitions[name] = value
-    system.expose(definitions)
-  }
-}
-
 const boot = bootOf()
 const logLevel = levels.has(boot.logLevel ?? '') ? (boot.logLevel as 'info') : undefined
 const system = await start({ node: boot.node, ...(logLevel === undefined ? {} : { logLevel }) })
 // A module that fails to load ends the child before it says hello: the parent's start rejects.
 await exposeModules(system, boot.modules)
+// A pooled child starts with no modules: its parent has it load them when it is taken.
+system.expose({ [MODULE_LOADER]: ModuleLoader })
 
 let connection: Connection
 if (isMainThread) {
