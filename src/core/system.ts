@@ -211,6 +211,9 @@ export class ActorSystem {
 
   /** The live actor of this node at `path` (such as `/user/orders/o-17`), if any. */
   actorAt(path: string): Ref | undefined {
+    // A named actor is found by its name at once; others by walking the tree.
+    const named = this.runtime.names.find(path.slice(path.lastIndexOf('/') + 1))
+    if (named !== undefined && named.path === path) return named
     const segments = path.split('/')
     if (segments[0] !== '' || segments[1] !== this.guardian.name) return undefined
     let cell: Cell | undefined = this.guardian
