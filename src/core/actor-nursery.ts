@@ -3,7 +3,9 @@ import { CancelledError } from '../concurrency/errors.ts'
 import { type Nursery, openNursery } from '../concurrency/nursery.ts'
 import { type Behavior, defineActor, type SpawnOptions } from './behavior.ts'
 import type { Cell } from './cell.ts'
+import { InvalidOptionError } from './errors.ts'
 import type { Ref } from './ref.ts'
+import type { ModuleFunction } from './runtime.ts'
 import type { ActorSystem } from './system.ts'
 
 /** An actor started with `runInActor`: its ref and the value its function returns. */
@@ -32,6 +34,19 @@ export interface ActorNursery {
     name: string,
     fn: (...args: A) => R | Promise<R>,
     args: A,
+    options?: { in?: 'local' },
+  ): RunningActor<R>
+  /**
+   * Runs an exposed function (`expose(import.meta.url, { fn })`) in a new actor on a new child
+   * node in a worker thread or a child process, which loads the function's module; the node
+   * stops when the function returns. A throw arrives as `RemoteActorError`; cancelling the
+   * nursery stops the child (gracefully, then by force).
+   */
+  runInActor<R = unknown>(
+    name: string,
+    fn: ModuleFunction,
+    args: readonly unknown[],
+    options: { in: 'thread' | 'process' },
   ): RunningActor<R>
   /** Stops every actor of the nursery; the nursery then rejects with the cancellation. */
   cancel(reason?: unknown): void
@@ -87,10 +102,66 @@ class NurseryHandle implements ActorNursery {
     return ref
   }
 
-  runInActor<A extends unknown[], R>(
+  runInActor<R>(
     name: string,
-    fn: (...args: A) => R | Promise<R>,
-    args: A,
+    fn: ((...args: never[]) => unknown) | ModuleFunction,
+    args: readonly unknown[],
+    options: { in?: 'local' | 'thread' | 'process' } = {},
+  ): RunningActor<R> {
+    const where = options.in ?? 'local'
+    if (where !== 'local') return this.runInChild<R>(name, fn as ModuleFunction, args, where)
+    if (typeof fn !== 'function') {
+      throw new InvalidOptionError(
+        'fn',
+        "a function to run here; run an exposed function with { in: 'thread' } or 'process'",
+      )
+    }
+    return this.runHere<R>(name, fn as (...args: unknown[]) => R | Promise<R>, args as unknown[])
+  }
+
+  private runInChild<R>(
+    name: string,
+    fn: ModuleFunction,
+    args: readonly unknown[],
+    where: 'thread' | 'process',
+  ): RunningActor<R> {
+    const runner = this.scope.runtime.childRunner
+    if (runner === null) throw new InvalidOptionError('in', 'this system cannot start child nodes')
+    if (
+      typeof fn !== 'object' ||
+      fn === null ||
+      typeof fn.module !== 'string' ||
+      typeof fn.name !== 'string'
+    ) {
+      throw new InvalidOptionError('fn', 'expected an exposed function: expose(import.meta.url, { fn }).fn')
+    }
+    const run = runner({ name, fn, args, in: where })
+    const result = run.result as Promise<R>
+    result.catch(() => {})
+    this.runs.push(result)
+    let cancelled = false
+    const cancelActor = () => {
+      cancelled = true
+      return run.cancel()
+    }
+    this.tasks.startSoon(async (signal) => {
+      signal.addEventListener('abort', cancelActor, { once: true })
+      try {
+        await result
+      } catch (error) {
+        // A run this nursery (or cancelActor) called off is not a failure.
+        if (!signal.aborted && !cancelled) throw error
+      } finally {
+        signal.removeEventListener('abort', cancelActor)
+      }
+    })
+    return { ref: run.ref, result: () => result, cancelActor }
+  }
+
+  private runHere<R>(
+    name: string,
+    fn: (...args: unknown[]) => R | Promise<R>,
+    args: unknown[],
   ): RunningActor<R> {
     let settle!: { resolve: (value: R) => void; reject: (error: unknown) => void }
     const result = new Promise<R>((resolve, reject) => {

@@ -27,6 +27,31 @@ export interface RemoteHooks {
   close(): Promise<void>
 }
 
+/** A function of a module another node loads, named as `expose` names it. */
+export interface ModuleFunction {
+  readonly module: string
+  readonly name: string
+}
+
+/** What a nursery asks of the layer that starts child nodes (threads and processes). */
+export interface ChildRunRequest {
+  /** The actor's name, also the first part of its child node's name. */
+  name: string
+  fn: ModuleFunction
+  args: readonly unknown[]
+  in: 'thread' | 'process'
+}
+
+/** A function running in an actor of a child node. */
+export interface ChildRun {
+  /** The actor, usable at once (its node is being started). */
+  readonly ref: Ref
+  /** Settles with the function's outcome; its node has stopped by then. */
+  readonly result: Promise<unknown>
+  /** Stops the child node (gracefully, then by force); resolves once it has exited. */
+  cancel(): Promise<void>
+}
+
 /** Receives every inspection event of a system. */
 export type InspectionListener = (event: InspectionEvent) => void
 
@@ -43,6 +68,8 @@ export class Runtime {
   /** Definitions this node lets other nodes spawn, by name, and the names by definition. */
   readonly exposed = new Map<string, AnyBehavior>()
   readonly exposedNames = new Map<AnyBehavior, string>()
+  /** Runs functions in child nodes, once the layer that starts them plugs in. */
+  childRunner: ((request: ChildRunRequest) => ChildRun) | null = null
   /** The node-to-node layer, once the node is networked. */
   remote: RemoteHooks | null = null
   /** The public face of this runtime; set by the system that owns it. */

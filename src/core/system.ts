@@ -9,7 +9,13 @@ import { defaultIsolation, type IsolationMode, isolator } from './isolation.ts'
 import { checkName } from './names.ts'
 import { ProcessCell } from './process-cell.ts'
 import { isRef, type LocalActorHandle, type Ref, RefBase } from './ref.ts'
-import { type InspectionListener, type RemoteHooks, Runtime } from './runtime.ts'
+import {
+  type ChildRun,
+  type ChildRunRequest,
+  type InspectionListener,
+  type RemoteHooks,
+  Runtime,
+} from './runtime.ts'
 import type { SchedulerOptions } from './scheduler.ts'
 import { Terminated } from './signals.ts'
 import { resolveSupervision, type SupervisionOptions } from './supervision.ts'
@@ -312,6 +318,11 @@ export class ActorSystem {
       this.shuttingDown = this.guardian.whenStopped().then(() => this.runtime.remote?.close())
     }
     return this.shuttingDown
+  }
+
+  /** @internal the layer that starts child nodes plugs in here, for nurseries. */
+  attachChildRunner(runner: (request: ChildRunRequest) => ChildRun): void {
+    this.runtime.childRunner = runner
   }
 
   /** @internal the node-to-node layer plugs in here. */

@@ -2,6 +2,7 @@ import { ActorStoppedError, InvalidOptionError } from '../core/errors.ts'
 import type { Ref } from '../core/ref.ts'
 import type { ActorSystem } from '../core/system.ts'
 import { endpointOf } from '../remote/address.ts'
+import { runInChildNode } from '../remote/child-run.ts'
 import type { RemoteNode } from '../remote/remote-node.ts'
 import { type NodeOptions, remoteOf, start as startNode } from '../remote/start-node.ts'
 import { RegistryUnavailableError } from './errors.ts'
@@ -59,7 +60,7 @@ export async function start(options: ClusterOptions = {}): Promise<ActorSystem> 
   if (typeof options !== 'object' || options === null)
     throw new InvalidOptionError('options', 'expected an object')
   const { registry, ...nodeOptions } = options
-  if (registry === undefined) return startNode(nodeOptions)
+  if (registry === undefined) return withChildNodes(await startNode(nodeOptions))
   const target = registryTarget(registry, options)
   const node = options.node ?? (registry === true ? DEFAULT_ROOT_NODE : undefined)
   const endpoint = node === undefined ? undefined : endpointOf(node)
@@ -98,7 +99,7 @@ export async function start(options: ClusterOptions = {}): Promise<ActorSystem> 
     await system.shutdown()
     throw error
   }
-  return system
+  return withChildNodes(system)
 }
 
 interface RegistryTarget {
@@ -152,6 +153,12 @@ function contactRegistry(
       throw new RegistryUnavailableError(where, error)
     }
   }
+}
+
+/** Lets the system's nurseries run functions in child nodes (`runInActor(…, { in: 'process' })`). */
+function withChildNodes(system: ActorSystem): ActorSystem {
+  system.attachChildRunner((request) => runInChildNode(system, request))
+  return system
 }
 
 /** The name of the node listening at `host:port`, learnt from the handshake of a connection kept for use. */

@@ -11,6 +11,8 @@ import type { Connection } from '../transport/transport.ts'
 import {
   type ChildBoot,
   exposeModules,
+  FUNCTION_HOST,
+  FunctionHost,
   MODULE_LOADER,
   ModuleLoader,
   setChildData,
@@ -31,7 +33,7 @@ const system = await start({ node: boot.node, ...(logLevel === undefined ? {} : 
 // A module that fails to load ends the child before it says hello: the parent's start rejects.
 await exposeModules(system, boot.modules)
 // A pooled child starts with no modules: its parent has it load them when it is taken.
-system.expose({ [MODULE_LOADER]: ModuleLoader })
+system.expose({ [MODULE_LOADER]: ModuleLoader, [FUNCTION_HOST]: FunctionHost })
 
 let connection: Connection
 if (isMainThread) {

@@ -27,6 +27,8 @@ export interface ChildNodeOptions {
    * @default []
    */
   modules?: readonly (string | URL)[]
+  /** @internal The exact node name (the nursery picks it to know the actor's ref at once). */
+  node?: string
   /** Data the child gets (structured clone); its modules read it with {@link childData}. */
   data?: unknown
   /**
@@ -108,6 +110,21 @@ export async function exposeModules(system: ActorSystem, modules: readonly strin
   }
 }
 
+/** @internal A unique child node name from a prefix: never an endpoint (`name@host:port`). */
+export function childNodeName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`
+}
+
+/** @internal The name both sides expose the function host under. */
+export const FUNCTION_HOST = 'troupe.function-host'
+
+/** @internal The actor a nursery's `runInActor` runs a function in, on a child node. */
+export const FunctionHost = defineActor<never>({
+  receive(_state, _message, ctx) {
+    ctx.unhandled()
+  },
+})
+
 /** @internal The name both sides expose the module loader under. */
 export const MODULE_LOADER = 'troupe.module-loader'
 
@@ -159,9 +176,9 @@ export async function startChildNode(system: ActorSystem, options: ChildNodeOpti
   if (!Number.isInteger(graceMs) || graceMs < 1)
     throw new InvalidOptionError('graceMs', `expected a positive integer, got ${String(graceMs)}`)
   const modules = (options.modules ?? []).map(moduleUrl)
-  const node = `${prefix}-${randomUUID().slice(0, 8)}`
+  const node = options.node ?? childNodeName(prefix)
   const remote = attachRemoteNode(system)
-  system.expose({ [MODULE_LOADER]: ModuleLoader })
+  system.expose({ [MODULE_LOADER]: ModuleLoader, [FUNCTION_HOST]: FunctionHost })
   const boot: ChildBoot = { node, logLevel: system.logger.level, modules }
   const common = { entry: childMain, node: system.node, incarnation: remote.incarnation, childNode: node }
 

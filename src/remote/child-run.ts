@@ -1,0 +1,45 @@
+import { CancelledError } from '../concurrency/errors.ts'
+import type { ChildRun, ChildRunRequest } from '../core/runtime.ts'
+import type { ActorSystem } from '../core/system.ts'
+import { type ChildNode, childNodeName, FunctionHost, startChildNode } from './child-node.ts'
+import type { FunctionRef } from './exposed-functions.ts'
+import { portalOf } from './portal.ts'
+import { attachRemoteNode } from './start-node.ts'
+
+/** The longest a function may run in a child (setTimeout's limit; the deadline is re-armed past it). */
+const NO_DEADLINE_MS = 2 ** 31 - 1
+
+/**
+ * Runs an exposed function in an actor named like the request on a new child node (which loads the
+ * function's module), then stops the node. What a nursery's `runInActor(…, { in })` does.
+ */
+export function runInChildNode(system: ActorSystem, request: ChildRunRequest): ChildRun {
+  const node = childNodeName(request.name)
+  const ref = attachRemoteNode(system).refOf(node, `/user/${request.name}`)
+  let child: ChildNode | undefined
+  let cancelled = false
+  const starting = startChildNode(system, { in: request.in, node, modules: [request.fn.module] })
+  const result = (async () => {
+    child = await starting
+    if (cancelled) throw new CancelledError(`${request.name} was cancelled before it started`)
+    try {
+      const host = system.spawn(FunctionHost, { on: node, name: request.name })
+      const portal = portalOf(system, host, { timeout: NO_DEADLINE_MS })
+      return await portal.run(request.fn as FunctionRef, ...(request.args as never[]))
+    } catch (error) {
+      if (cancelled) throw new CancelledError(`${request.name} was cancelled`, { cause: error })
+      throw error
+    } finally {
+      await child.stop()
+    }
+  })()
+  return {
+    ref,
+    result,
+    async cancel() {
+      cancelled = true
+      const started = await starting.catch(() => undefined)
+      await started?.stop()
+    },
+  }
+}
