@@ -77,14 +77,50 @@ export function exposedFunction(module: string, name: string, node: string): Exp
   return fn
 }
 
-const current = new AsyncLocalStorage<Ref | undefined>()
+/** What a function run through a portal sees of its call: the actor, and the call's signal. */
+interface CallContext {
+  actor: Ref | undefined
+  signal: AbortSignal | undefined
+}
+
+const current = new AsyncLocalStorage<CallContext>()
 
 /**
  * The actor the current function runs in, when it was run through a portal (`portal.run`):
  * its ref, with its `name` and `address`. `undefined` elsewhere.
  */
 export function currentActor(): Ref | undefined {
-  return current.getStore()
+  return current.getStore()?.actor
+}
+
+/**
+ * The signal of the portal call (`portal.run` or `portal.stream`) the current function serves:
+ * it aborts when the caller cancels the call (its `signal` option, its ambient cancel scope, a
+ * `break` out of a stream's loop) or its node goes down. The same signal is the function's
+ * ambient `currentSignal()` while it runs. `undefined` outside of a portal call.
+ *
+ * @example
+ * ```ts
+ * async function* ticks() {
+ *   while (true) yield await sleep(100, { signal: currentCallSignal() })
+ * }
+ * ```
+ */
+export function currentCallSignal(): AbortSignal | undefined {
+  return current.getStore()?.signal
+}
+
+/**
+ * @internal Runs `fn()` in the context of a portal call: `currentActor()` is `actor` and
+ * `currentCallSignal()` is `signal` (so is `currentSignal()` when `scope` runs it in a cancel scope).
+ */
+export function inCall<T>(
+  actor: Ref | undefined,
+  signal: AbortSignal | undefined,
+  fn: () => T,
+  scope?: (fn: () => T) => T,
+): T {
+  return current.run({ actor, signal }, scope === undefined ? fn : () => scope(fn))
 }
 
 /** @internal Runs `fn(...args)` as `actor` (see {@link currentActor}), settling with its result. */
@@ -92,6 +128,13 @@ export function runExposed(
   fn: ExposableFunction,
   args: readonly unknown[],
   actor: Ref | undefined,
+  signal?: AbortSignal,
+  scope?: <T>(fn: () => T) => T,
 ): Promise<unknown> {
-  return current.run(actor, async () => (fn as (...args: unknown[]) => unknown)(...args))
+  return inCall<Promise<unknown>>(
+    actor,
+    signal,
+    async () => (fn as (...args: unknown[]) => unknown)(...args),
+    scope,
+  )
 }

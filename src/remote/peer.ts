@@ -1,4 +1,6 @@
 import type { Logger } from 'pino'
+import { createCancelScope } from '../concurrency/cancel-scope.ts'
+import { CancelledError } from '../concurrency/errors.ts'
 import type { AskRef } from '../core/ask.ts'
 import type { Behavior } from '../core/behavior.ts'
 import { Cell, STOPPED } from '../core/cell.ts'
@@ -11,6 +13,7 @@ import type { ActorSystem } from '../core/system.ts'
 import type { Envelope, WireStopReason } from '../wire/envelope.ts'
 import { NodeDownError, RemoteSpawnError } from './errors.ts'
 import { exposedFunction, runExposed } from './exposed-functions.ts'
+import { type StreamConsumer, StreamProducer } from './portal-stream.ts'
 import { RemoteActorError } from './remote-actor-error.ts'
 import { RemoteRef } from './remote-ref.ts'
 
@@ -89,6 +92,10 @@ export class Peer {
   private readonly asks = new Map<number, AskRef>()
   /** The asks that are calls of exposed functions, with the address of the actor they run in. */
   private readonly calls = new Map<number, string>()
+  /** Streams this node consumes from the peer, by id, with the address of the actor they run in. */
+  private readonly streams = new Map<number, { consumer: StreamConsumer<unknown>; actor: string }>()
+  /** Calls and streams of this node's functions the peer is running, by the peer's id: how to cancel each. */
+  private readonly running = new Map<number, { cancel(reason?: unknown): void; producer?: StreamProducer }>()
   /** Local watchers of this node's actors, by the id this node gave them. */
   private readonly watchers = new Map<number, { watcher: LocalActorHandle; target: RemoteRef }>()
   private readonly watcherIds = new Map<LocalActorHandle, Map<string, number>>()
@@ -135,6 +142,16 @@ export class Peer {
       case 'ask':
       case 'call':
         this.asks.get(envelope.id)?.fail(error)
+        return
+      case 'stream': {
+        const stream = this.streams.get(envelope.id)
+        this.streams.delete(envelope.id)
+        stream?.consumer.fail(error)
+        return
+      }
+      case 'stream-item':
+        this.running.get(envelope.id)?.cancel(error)
+        this.send({ kind: 'error', id: envelope.id, error })
         return
       case 'reply':
         this.send({ kind: 'error', id: envelope.id, error })
@@ -196,6 +213,7 @@ export class Peer {
       ask.fail(new NodeDownError(this.node, this.downReason))
       return
     }
+    if (ask.settled) return
     const id = this.nextId++
     this.asks.set(id, ask)
     this.calls.set(id, target.address)
@@ -203,8 +221,38 @@ export class Peer {
       this.asks.delete(id)
       this.calls.delete(id)
     }
-    ask.promise.then(forget, forget)
+    ask.promise.then(forget, () => {
+      // Still listed: no answer came, so the caller gave up (its signal, its timeout).
+      if (this.asks.has(id)) this.send({ kind: 'cancel', id })
+      forget()
+    })
     this.send({ kind: 'call', id, actor: target.path, module, name, args })
+  }
+
+  /** Opens a stream of the exposed generator function `module`#`name` on the peer's node, as `target`. */
+  stream(
+    consumer: StreamConsumer<unknown>,
+    target: RemoteRef,
+    module: string,
+    name: string,
+    args: unknown[],
+  ): void {
+    if (consumer.done) return
+    if (this.isDown) {
+      consumer.fail(new NodeDownError(this.node, this.downReason))
+      return
+    }
+    const id = this.nextId++
+    this.streams.set(id, { consumer, actor: target.address })
+    consumer.attach({
+      credit: (n) => {
+        if (this.streams.has(id)) this.send({ kind: 'stream-credit', id, n })
+      },
+      cancel: () => {
+        if (this.streams.delete(id)) this.send({ kind: 'cancel', id })
+      },
+    })
+    this.send({ kind: 'stream', id, actor: target.path, module, name, args, window: consumer.window })
   }
 
   watch(target: RemoteRef, watcher: LocalActorHandle): void {
@@ -303,9 +351,30 @@ export class Peer {
       case 'call':
         this.onCall(envelope.id, envelope.actor, envelope.module, envelope.name, envelope.args)
         return
-      case 'reply':
-        this.asks.get(envelope.id)?.tell(envelope.message)
+      case 'stream':
+        this.onStream(envelope)
         return
+      case 'stream-item':
+        this.streams.get(envelope.id)?.consumer.item(envelope.value)
+        return
+      case 'stream-credit':
+        this.running.get(envelope.id)?.producer?.grant(envelope.n)
+        return
+      case 'stream-end': {
+        const stream = this.streams.get(envelope.id)
+        this.streams.delete(envelope.id)
+        stream?.consumer.end()
+        return
+      }
+      case 'cancel':
+        this.running.get(envelope.id)?.cancel()
+        return
+      case 'reply': {
+        const ask = this.asks.get(envelope.id)
+        this.asks.delete(envelope.id)
+        ask?.tell(envelope.message)
+        return
+      }
       case 'error':
         this.onError(envelope.id, envelope.error)
         return
@@ -370,9 +439,17 @@ export class Peer {
     this.isDown = true
     this.downReason = reason
     const error = new NodeDownError(this.node, reason)
-    for (const ask of this.asks.values()) ask.fail(error)
+    const asks = [...this.asks.values()]
     this.asks.clear()
+    for (const ask of asks) ask.fail(error)
     this.calls.clear()
+    const streams = [...this.streams.values()]
+    this.streams.clear()
+    for (const { consumer } of streams) consumer.fail(error)
+    const running = [...this.running.values()]
+    this.running.clear()
+    for (const call of running)
+      call.cancel(new CancelledError(`the calling node ${this.node} is down`, { cause: error }))
     for (const { watcher, target } of this.watchers.values()) watcher.terminated(target, 'node-down')
     this.watchers.clear()
     this.watcherIds.clear()
@@ -416,8 +493,15 @@ export class Peer {
   }
 
   private onError(id: number, error: unknown): void {
+    const stream = this.streams.get(id)
+    if (stream !== undefined) {
+      this.streams.delete(id)
+      stream.consumer.fail(new RemoteActorError(error, stream.actor))
+      return
+    }
     const ask = this.asks.get(id)
     if (ask !== undefined) {
+      this.asks.delete(id)
       const actor = this.calls.get(id)
       ask.fail(actor === undefined ? error : new RemoteActorError(error, actor))
       return
@@ -463,28 +547,78 @@ export class Peer {
     cell.acceptLink(remote)
   }
 
-  private onCall(id: number, actorPath: string, module: string, name: string, args: unknown[]): void {
+  /** The actor and function a call or stream names, or `undefined` once an `error` has answered `id`. */
+  private callee(
+    id: number,
+    actorPath: string,
+    module: string,
+    name: string,
+  ): { actor: Ref | undefined; fn: ReturnType<typeof exposedFunction> } | undefined {
     const node = this.host.system.node
     let actor: Ref | undefined
     if (actorPath !== '') {
       actor = this.host.system.actorAt(actorPath)
       if (actor === undefined) {
         this.send({ kind: 'error', id, error: new ActorStoppedError(`troupe://${node}${actorPath}`) })
-        return
+        return undefined
       }
     }
-    let fn: ReturnType<typeof exposedFunction>
     try {
-      fn = exposedFunction(module, name, node)
+      return { actor, fn: exposedFunction(module, name, node) }
     } catch (error) {
       this.host.logger.warn(`refused to run '${name}' of ${module} for ${this.node}: ${describe(error)}`)
       this.send({ kind: 'error', id, error })
-      return
+      return undefined
     }
-    runExposed(fn, args, actor).then(
-      (result) => this.send({ kind: 'reply', id, message: result }),
-      (error: unknown) => this.send({ kind: 'error', id, error }),
+  }
+
+  private onCall(id: number, actorPath: string, module: string, name: string, args: unknown[]): void {
+    const callee = this.callee(id, actorPath, module, name)
+    if (callee === undefined) return
+    const controller = new AbortController()
+    const scope = createCancelScope([controller.signal])
+    const entry = { cancel: (reason?: unknown) => controller.abort(reason ?? cancelledByCaller()) }
+    this.running.set(id, entry)
+    runExposed(callee.fn, args, callee.actor, controller.signal, scope.run)
+      .then(
+        (result) => {
+          if (!controller.signal.aborted) this.send({ kind: 'reply', id, message: result })
+        },
+        (error: unknown) => {
+          if (!controller.signal.aborted) this.send({ kind: 'error', id, error })
+        },
+      )
+      .finally(() => {
+        scope.close()
+        if (this.running.get(id) === entry) this.running.delete(id)
+      })
+  }
+
+  private onStream(envelope: Extract<Envelope, { kind: 'stream' }>): void {
+    const { id } = envelope
+    const callee = this.callee(id, envelope.actor, envelope.module, envelope.name)
+    if (callee === undefined) return
+    const producer = new StreamProducer(
+      callee.fn,
+      envelope.args,
+      callee.actor,
+      envelope.window,
+      {
+        item: (value) => this.send({ kind: 'stream-item', id, value }),
+        end: () => this.send({ kind: 'stream-end', id }),
+        fail: (error) => this.send({ kind: 'error', id, error }),
+      },
+      () => {
+        if (this.running.get(id)?.producer === producer) this.running.delete(id)
+      },
+      (error) =>
+        this.host.logger.warn(
+          { err: error },
+          `the stream '${envelope.name}' of ${envelope.module} threw while cancelled: ${describe(error)}`,
+        ),
     )
+    this.running.set(id, { cancel: (reason) => producer.cancel(reason ?? cancelledByCaller()), producer })
+    void producer.run()
   }
 
   private onSpawn(id: number, behaviorName: string, name: string | undefined, props: unknown): void {
@@ -510,6 +644,10 @@ export class Peer {
       this.send({ kind: 'error', id, error })
     }
   }
+}
+
+function cancelledByCaller(): CancelledError {
+  return new CancelledError('the call was cancelled by its caller')
 }
 
 function stopReason(reason: WireStopReason): StopReason {

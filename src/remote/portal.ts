@@ -1,8 +1,10 @@
+import { currentSignal } from '../concurrency/cancel-scope.ts'
 import { InvalidOptionError } from '../core/errors.ts'
 import type { StopReason } from '../core/inspection.ts'
 import { type AskOptions, type LocalActorHandle, type Ref, RefBase } from '../core/ref.ts'
 import type { ActorSystem } from '../core/system.ts'
 import { type ExposableFunction, exposedFunction, type FunctionRef, runExposed } from './exposed-functions.ts'
+import { DEFAULT_STREAM_WINDOW, LocalStream, type StreamItem } from './portal-stream.ts'
 import { RemoteRef } from './remote-ref.ts'
 import { remoteOf } from './start-node.ts'
 
@@ -13,9 +15,23 @@ export interface PortalOptions {
    * @default the system's ask timeout
    */
   timeout?: number
-  /** Aborting it rejects pending `run`s with its reason (the ambient cancel scope otherwise). */
+  /**
+   * Aborting it cancels pending `run`s and open `stream`s: they reject with its reason, and the
+   * remote function's signal (`currentCallSignal()`, its ambient `currentSignal()`) aborts. Without
+   * it, the ambient cancel scope at the time of the call does (`moveOnAfter`, a nursery, …).
+   */
   signal?: AbortSignal
+  /**
+   * How many items of a `stream` the remote generator may run ahead of the loop that consumes
+   * them: it is pulled only while it has credit, and the caller grants credit back every half
+   * window consumed. Per call: `portalOf(system, portal, { window: 8 }).stream(…)`.
+   * @default 64
+   */
+  window?: number
 }
+
+/** A function a portal can `stream`: an async generator function (or any returning an async iterable). */
+export type StreamableFunction = (...args: never[]) => AsyncIterable<unknown> | Iterable<unknown>
 
 /** What a portal's `run` resolves with: the function's result, awaited. */
 export type RunResult<F extends ExposableFunction> = Awaited<ReturnType<F>>
@@ -106,10 +122,51 @@ export class Portal<M = unknown> extends RefBase<M> {
     }
     try {
       const local = exposedFunction(fn.module, fn.name, this.system.node)
-      return runExposed(local, args, ref) as Promise<RunResult<F>>
+      return runExposed(local, args, ref, this.options.signal ?? currentSignal()) as Promise<RunResult<F>>
     } catch (error) {
       return Promise.reject(error)
     }
+  }
+
+  /**
+   * Streams what the exposed async generator function `fn` yields when run with `args` on the
+   * actor's node, as the actor: consume it with `for await`. The generator runs at most `window`
+   * items (see {@link PortalOptions.window}) ahead of the loop. Leaving the loop early (`break`,
+   * `return`, a throw) cancels it: its `finally` blocks run and its call signal aborts. What it
+   * throws ends the loop with `RemoteActorError` (its `cause` the original error); a lost node
+   * ends it with `NodeDownError`. The portal's `signal`, or else the ambient cancel scope when
+   * `stream` is called (`moveOnAfter`, …), cancels it too: the loop throws the signal's reason.
+   * A stream has no timeout. On this node, the generator runs directly.
+   *
+   * @example
+   * ```ts
+   * for await (const line of portal.stream(files.lines, '/var/log/syslog')) {
+   *   if (line.includes('panic')) break // cancels the generator on the other node
+   * }
+   * ```
+   */
+  stream<F extends StreamableFunction>(
+    fn: FunctionRef<F>,
+    ...args: Parameters<F>
+  ): AsyncIterableIterator<StreamItem<F>> {
+    if (typeof fn !== 'object' || fn === null || typeof fn.module !== 'string' || typeof fn.name !== 'string')
+      throw new InvalidOptionError('fn', 'expected a reference returned by expose(import.meta.url, { … })')
+    const window = this.options.window ?? DEFAULT_STREAM_WINDOW
+    if (!Number.isSafeInteger(window) || window < 1)
+      throw new InvalidOptionError('window', `expected a positive integer, got ${String(window)}`)
+    const signal = this.options.signal ?? currentSignal()
+    const ref = this.ref
+    if (ref instanceof RemoteRef && ref.node !== this.system.node) {
+      const remote = remoteOf(this.system)
+      if (remote === undefined)
+        throw new InvalidOptionError(
+          'ref',
+          `${ref.address} is on another node, and this system is not networked`,
+        )
+      return remote.stream<StreamItem<F>>(ref, fn.module, fn.name, args, window, signal)
+    }
+    const local = exposedFunction(fn.module, fn.name, this.system.node)
+    return new LocalStream<StreamItem<F>>(local, args, ref, signal)
   }
 
   private inner(): RefBase<M> {
@@ -123,8 +180,9 @@ export class Portal<M = unknown> extends RefBase<M> {
 }
 
 /**
- * A portal to the actor `ref` (or the address of one): a ref that can also `run` the functions
- * its node exposes.
+ * A portal to the actor `ref` (or the address of one): a ref that can also `run` and `stream` the
+ * functions its node exposes. Given a portal, makes another to the same actor with other
+ * `options` (a call's own `signal` or `window`).
  *
  * @example
  * ```ts

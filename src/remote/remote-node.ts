@@ -13,6 +13,7 @@ import { endpointOf, type NodeEndpoint, parseAddress } from './address.ts'
 import { DeadRef } from './dead-ref.ts'
 import { NodeDownError } from './errors.ts'
 import { Peer, type PeerHost } from './peer.ts'
+import { StreamConsumer } from './portal-stream.ts'
 import { type PeerRouter, RemoteRef } from './remote-ref.ts'
 
 /** A connection to another node after its handshake: the part of a transport's `Connection` the remote layer uses. */
@@ -210,6 +211,24 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
       else ask.fail(new NodeDownError(target.node, 'the node restarted since this ref was made'))
     })
     return ask.promise as Promise<R>
+  }
+
+  /** Opens a stream of the exposed generator function `module`#`name` on `target`'s node: see `Portal.stream`. */
+  stream<T>(
+    target: RemoteRef,
+    module: string,
+    name: string,
+    args: unknown[],
+    window: number,
+    signal: AbortSignal | undefined,
+  ): StreamConsumer<T> {
+    const consumer = new StreamConsumer<T>(window, signal)
+    this.withPeer(target.node, (peer) => {
+      if (peer.down || target.pin(peer.incarnation))
+        peer.stream(consumer as StreamConsumer<unknown>, target, module, name, args)
+      else consumer.fail(new NodeDownError(target.node, 'the node restarted since this ref was made'))
+    })
+    return consumer
   }
 
   watch(target: RemoteRef, watcher: LocalActorHandle): void {

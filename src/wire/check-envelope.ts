@@ -2,12 +2,17 @@ import type { Envelope, EnvelopeKind, WireStopReason } from './envelope.ts'
 import { ProtocolError } from './errors.ts'
 
 /** What a field of an envelope holds; `?` marks a field that may be absent (or `undefined`). */
-type Field = 'path' | 'path?' | 'id' | 'time' | 'reason' | 'array' | 'any' | 'any?'
+type Field = 'path' | 'path?' | 'id' | 'count' | 'time' | 'reason' | 'array' | 'any' | 'any?'
 
 const fieldsByKind: Record<EnvelopeKind, Readonly<Record<string, Field>>> = {
   tell: { to: 'path', from: 'path?', message: 'any' },
   ask: { to: 'path', id: 'id', message: 'any' },
   call: { id: 'id', actor: 'path', module: 'path', name: 'path', args: 'array' },
+  stream: { id: 'id', actor: 'path', module: 'path', name: 'path', args: 'array', window: 'count' },
+  'stream-item': { id: 'id', value: 'any?' },
+  'stream-credit': { id: 'id', n: 'count' },
+  'stream-end': { id: 'id' },
+  cancel: { id: 'id' },
   reply: { id: 'id', message: 'any' },
   error: { id: 'id', error: 'any' },
   watch: { watcher: 'path', target: 'path' },
@@ -56,6 +61,8 @@ function fits(field: Field, value: unknown): boolean {
       return typeof value === 'string'
     case 'id':
       return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+    case 'count':
+      return typeof value === 'number' && Number.isSafeInteger(value) && value > 0
     case 'time':
       return typeof value === 'number' && Number.isFinite(value)
     case 'reason':
@@ -72,6 +79,7 @@ const expected: Record<Field, string> = {
   path: 'a string',
   'path?': 'a string',
   id: 'a non-negative integer',
+  count: 'a positive integer',
   time: 'a finite number',
   reason: `one of ${[...stopReasons].join(', ')}`,
   array: 'an array',

@@ -39,6 +39,51 @@ export interface CallEnvelope {
   args: unknown[]
 }
 
+/**
+ * Opens a stream of the async generator function `name` that the module `module` exposes on the
+ * receiving node, run as the actor at `actor` (or as no actor when `actor` is `''`). The receiver
+ * pulls at most `window` items before it waits for `stream-credit`; it sends each as a
+ * `stream-item`, then `stream-end`, or an `error` with what the generator threw.
+ */
+export interface StreamEnvelope {
+  kind: 'stream'
+  id: number
+  actor: string
+  module: string
+  name: string
+  args: unknown[]
+  window: number
+}
+
+/** One item of the stream `id`, spending one credit. */
+export interface StreamItemEnvelope {
+  kind: 'stream-item'
+  id: number
+  value?: unknown
+}
+
+/** The caller of the stream `id` consumed `n` more items: the sender may pull `n` more. */
+export interface StreamCreditEnvelope {
+  kind: 'stream-credit'
+  id: number
+  n: number
+}
+
+/** The generator of the stream `id` returned: no more items. */
+export interface StreamEndEnvelope {
+  kind: 'stream-end'
+  id: number
+}
+
+/**
+ * The caller gave up the call or stream `id` (it left its loop, or its signal aborted): the
+ * receiver aborts the call's signal and, for a stream, returns its generator. Nothing answers it.
+ */
+export interface CancelEnvelope {
+  kind: 'cancel'
+  id: number
+}
+
 /** The answer to the ask or call `id`: what the receiver gave `ctx.reply`, or the function returned. */
 export interface ReplyEnvelope {
   kind: 'reply'
@@ -46,7 +91,7 @@ export interface ReplyEnvelope {
   message: unknown
 }
 
-/** The ask or call `id` failed: the receiver's error, or why it could not be delivered. */
+/** The ask, call or stream `id` failed: the receiver's error, or why it could not be delivered. */
 export interface ErrorEnvelope {
   kind: 'error'
   id: number
@@ -118,6 +163,11 @@ export type Envelope =
   | TellEnvelope
   | AskEnvelope
   | CallEnvelope
+  | StreamEnvelope
+  | StreamItemEnvelope
+  | StreamCreditEnvelope
+  | StreamEndEnvelope
+  | CancelEnvelope
   | ReplyEnvelope
   | ErrorEnvelope
   | WatchEnvelope

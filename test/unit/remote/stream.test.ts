@@ -1,0 +1,229 @@
+import { once } from 'node:events'
+import {
+  type ActorSystem,
+  CancelledError,
+  InProcessNetwork,
+  moveOnAfter,
+  NodeDownError,
+  openCancelScope,
+  portalOf,
+  RemoteActorError,
+  start,
+} from 'troupe'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { Host } from '../../fixtures/portal-functions.ts'
+import { probe, streams } from '../../fixtures/stream-functions.ts'
+
+const systems: ActorSystem[] = []
+
+async function node(network: InProcessNetwork, name: string): Promise<ActorSystem> {
+  const system = await start({
+    node: `${name}@127.0.0.1:1`,
+    network,
+    logLevel: 'silent',
+    heartbeatIntervalMs: 20,
+    heartbeatTimeoutMs: 200,
+  })
+  system.expose({ Host })
+  systems.push(system)
+  return system
+}
+
+/** Resolves when `event` is emitted, or rejects after `ms`. */
+function event(name: 'finally' | 'started' | 'aborted', ms = 2_000): Promise<unknown> {
+  return once(probe.events, name, { signal: AbortSignal.timeout(ms) })
+}
+
+beforeEach(() => probe.reset())
+
+afterEach(async () => {
+  await Promise.all(systems.splice(0).map((s) => s.shutdown()))
+})
+
+async function pair() {
+  const net = new InProcessNetwork()
+  const a = await node(net, 'a')
+  const b = await node(net, 'b')
+  const host = a.spawn(Host, { on: b.node, name: 'host' })
+  expect(await host.ask({ type: 'ping' })).toBe('pong')
+  return { net, a, b, portal: portalOf(a, host) }
+}
+
+describe('portal streams over the in-process network', () => {
+  it('streams 1000 items in order', async () => {
+    const { portal } = await pair()
+    const items: number[] = []
+    for await (const i of portal.stream(streams.numbers, 1000)) items.push(i)
+    expect(items).toEqual(Array.from({ length: 1000 }, (_, i) => i))
+    expect(probe.finallies).toBe(1)
+  })
+
+  it('never lets the generator run more than a window ahead of a slow consumer', async () => {
+    const { a, portal } = await pair()
+    const window = 8
+    const narrow = portalOf(a, portal, { window })
+    let consumed = 0
+    let furthestAhead = 0
+    for await (const i of narrow.stream(streams.numbers, 200)) {
+      consumed++
+      expect(i).toBe(consumed - 1)
+      furthestAhead = Math.max(furthestAhead, probe.yielded - consumed)
+      expect(probe.yielded).toBeLessThanOrEqual(consumed + window)
+      // A slow consumer: the producer gets many turns of the event loop to run ahead, if it could.
+      if (consumed % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 2))
+      else await new Promise((resolve) => setImmediate(resolve))
+    }
+    expect(consumed).toBe(200)
+    // It did run ahead, up to the window: credit flowed.
+    expect(furthestAhead).toBeGreaterThan(window / 2)
+  })
+
+  it('cancels the remote generator on break: its finally runs and it yields no more', async () => {
+    const { portal } = await pair()
+    const finished = event('finally')
+    const items: number[] = []
+    for await (const i of portal.stream(streams.numbers, Number.POSITIVE_INFINITY)) {
+      items.push(i)
+      if (items.length === 3) break
+    }
+    expect(items).toEqual([0, 1, 2])
+    await finished
+    expect(probe.finallies).toBe(1)
+    const yielded = probe.yielded
+    expect(yielded).toBeLessThanOrEqual(3 + 64)
+    // Another round trip on the same connection: anything in flight has landed.
+    expect(await portal.ask({ type: 'ping' })).toBe('pong')
+    expect(probe.yielded).toBe(yielded)
+  })
+
+  it('ends the loop with RemoteActorError when the generator throws', async () => {
+    const { portal } = await pair()
+    const items: number[] = []
+    const error = await (async () => {
+      for await (const i of portal.stream(streams.breaksAfter, 5)) items.push(i)
+    })().catch((e: unknown) => e)
+    expect(items).toEqual([0, 1, 2, 3, 4])
+    expect(error).toBeInstanceOf(RemoteActorError)
+    expect((error as RemoteActorError).cause).toBeInstanceOf(RangeError)
+    expect((error as RemoteActorError).remoteMessage).toBe('the stream broke after 5 items')
+    expect((error as RemoteActorError).actor).toBe(portal.address)
+  })
+
+  it('refuses to stream a function that returns no async iterable', async () => {
+    const { portal } = await pair()
+    const error = await (async () => {
+      for await (const _ of portal.stream(streams.notAStream as never)) expect.fail('no items')
+    })().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(RemoteActorError)
+    expect((error as RemoteActorError).cause).toBeInstanceOf(TypeError)
+  })
+
+  it('is cancelled by the ambient scope: moveOnAfter over an infinite stream', async () => {
+    const { portal } = await pair()
+    const finished = event('finally')
+    const began = Date.now()
+    let count = 0
+    const result = await moveOnAfter(200, async () => {
+      for await (const item of portal.stream(streams.forever)) {
+        count++
+        expect(item.actor).toBe(portal.address)
+      }
+      return 'never'
+    })
+    expect(result).toBeUndefined()
+    expect(Date.now() - began).toBeLessThan(1_200)
+    expect(count).toBeGreaterThan(0)
+    await finished
+  })
+
+  it('is cancelled by an explicit signal, rejecting with its reason', async () => {
+    const { a, portal } = await pair()
+    const controller = new AbortController()
+    const finished = event('finally')
+    const error = await (async () => {
+      for await (const item of portalOf(a, portal, { signal: controller.signal }).stream(streams.forever)) {
+        if (item.i === 2) controller.abort(new Error('enough'))
+      }
+    })().catch((e: unknown) => e)
+    expect((error as Error).message).toBe('enough')
+    await finished
+  })
+
+  it('ends the loop with NodeDownError when the node is cut off mid-stream', async () => {
+    const { net, b, portal } = await pair()
+    let count = 0
+    const error = await (async () => {
+      for await (const _ of portal.stream(streams.forever)) {
+        if (++count === 3) net.partition(b.node)
+      }
+    })().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(NodeDownError)
+    expect(count).toBeGreaterThanOrEqual(3)
+  })
+
+  it('streams from a local actor by running the generator here', async () => {
+    const { a } = await pair()
+    const local = portalOf(a, a.spawn(Host, { name: 'here' }))
+    const items: number[] = []
+    for await (const i of local.stream(streams.numbers, 10)) items.push(i)
+    expect(items).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+
+    const finished = event('finally')
+    for await (const i of local.stream(streams.numbers, Number.POSITIVE_INFINITY)) if (i === 2) break
+    await finished
+
+    const forever = event('finally')
+    expect(
+      await moveOnAfter(50, async () => {
+        for await (const item of local.stream(streams.forever)) expect(item.actor).toBe(local.address)
+      }),
+    ).toBeUndefined()
+    await forever
+  })
+})
+
+describe('cancelling a remote run', () => {
+  it('aborts the remote call signal, which is also its ambient signal', async () => {
+    const { portal } = await pair()
+    const started = event('started')
+    const aborted = event('aborted')
+    const result = openCancelScope(async (scope) => {
+      const call = portal.run(streams.awaitCancel)
+      await started
+      scope.cancel('changed my mind')
+      return call
+    })
+    await expect(result).rejects.toBeInstanceOf(CancelledError)
+    await aborted
+    expect(probe.aborts).toHaveLength(1)
+    expect(probe.aborts[0]!.reason).toBeInstanceOf(CancelledError)
+    expect(probe.aborts[0]!.ambientAborted).toBe(true)
+  })
+
+  it('is cancelled by an explicit signal option', async () => {
+    const { a, portal } = await pair()
+    const controller = new AbortController()
+    const started = event('started')
+    const aborted = event('aborted')
+    const call = portalOf(a, portal, { signal: controller.signal }).run(streams.awaitCancel)
+    await started
+    controller.abort(new Error('stop'))
+    await expect(call).rejects.toThrow('stop')
+    await aborted
+  })
+})
+
+describe('the stream envelopes', () => {
+  it('are checked field by field', async () => {
+    const { checkEnvelope } = await import('../../../src/wire/check-envelope.ts')
+    const stream = { kind: 'stream', id: 1, actor: '', module: 'm', name: 'n', args: [], window: 4 }
+    expect(checkEnvelope(stream)).toBe(stream)
+    expect(() => checkEnvelope({ ...stream, window: 0 })).toThrow(
+      "envelope 'stream' needs 'window' to be a positive integer",
+    )
+    expect(checkEnvelope({ kind: 'stream-item', id: 1, value: undefined }).kind).toBe('stream-item')
+    expect(() => checkEnvelope({ kind: 'stream-credit', id: 1, n: -1 })).toThrow("needs 'n'")
+    expect(() => checkEnvelope({ kind: 'stream-end' })).toThrow("envelope 'stream-end' lacks 'id'")
+    expect(() => checkEnvelope({ kind: 'cancel', id: 'x' })).toThrow("envelope 'cancel' needs 'id'")
+  })
+})
