@@ -4,8 +4,9 @@ import { type Nursery, openNursery } from '../concurrency/nursery.ts'
 import { type Behavior, defineActor, type SpawnOptions } from './behavior.ts'
 import type { Cell } from './cell.ts'
 import { InvalidOptionError } from './errors.ts'
+import type { ExposableFunction, FunctionRef, RunResult } from './function-ref.ts'
 import type { Ref } from './ref.ts'
-import type { ModuleFunction } from './runtime.ts'
+import type { ChildPortal, ChildRunner } from './runtime.ts'
 import type { ActorSystem } from './system.ts'
 
 /** An actor started with `runInActor`: its ref and the value its function returns. */
@@ -42,12 +43,25 @@ export interface ActorNursery {
    * stops when the function returns. A throw arrives as `RemoteActorError`; cancelling the
    * nursery stops the child (gracefully, then by force).
    */
-  runInActor<R = unknown>(
+  runInActor<F extends ExposableFunction>(
     name: string,
-    fn: ModuleFunction,
-    args: readonly unknown[],
+    fn: FunctionRef<F>,
+    args: Parameters<F>,
     options: { in: 'thread' | 'process' },
-  ): RunningActor<R>
+  ): RunningActor<RunResult<F>>
+  /**
+   * Starts a daemon actor named `name` on a new child node (tractor's `start_actor`) that loads the
+   * modules of `expose` (what `expose(import.meta.url, …)` returned); the portal runs and streams
+   * their functions. It lives until `cancelActor()` or the end of the nursery.
+   */
+  startActor(
+    name: string,
+    options: {
+      expose: readonly Readonly<Record<string, FunctionRef>>[]
+      in: 'thread' | 'process'
+      data?: unknown
+    },
+  ): Promise<ChildPortal>
   /** Stops every actor of the nursery; the nursery then rejects with the cancellation. */
   cancel(reason?: unknown): void
 }
@@ -84,6 +98,7 @@ export async function openActorNursery<T>(
 class NurseryHandle implements ActorNursery {
   private readonly runs: Promise<unknown>[] = []
   private readonly daemons: Cell[] = []
+  private readonly childDaemons: ChildPortal[] = []
 
   constructor(
     private readonly scope: Cell,
@@ -104,12 +119,12 @@ class NurseryHandle implements ActorNursery {
 
   runInActor<R>(
     name: string,
-    fn: ((...args: never[]) => unknown) | ModuleFunction,
+    fn: ((...args: never[]) => unknown) | FunctionRef,
     args: readonly unknown[],
     options: { in?: 'local' | 'thread' | 'process' } = {},
   ): RunningActor<R> {
     const where = options.in ?? 'local'
-    if (where !== 'local') return this.runInChild<R>(name, fn as ModuleFunction, args, where)
+    if (where !== 'local') return this.runInChild<R>(name, fn as FunctionRef, args, where)
     if (typeof fn !== 'function') {
       throw new InvalidOptionError(
         'fn',
@@ -119,9 +134,42 @@ class NurseryHandle implements ActorNursery {
     return this.runHere<R>(name, fn as (...args: unknown[]) => R | Promise<R>, args as unknown[])
   }
 
+  async startActor(
+    name: string,
+    options: {
+      expose: readonly Readonly<Record<string, FunctionRef>>[]
+      in: 'thread' | 'process'
+      data?: unknown
+    },
+  ): Promise<ChildPortal> {
+    const modules = [
+      ...new Set(options.expose.flatMap((exposed) => Object.values(exposed).map((fn) => fn.module))),
+    ]
+    const portal = await this.runner().start({ name, modules, in: options.in, data: options.data })
+    this.childDaemons.push(portal)
+    this.tasks.startSoon(async (signal) => {
+      const stop = () => void portal.cancelActor()
+      signal.addEventListener('abort', stop, { once: true })
+      try {
+        const t = await this.scope.system.watch(portal)
+        // Its node ends when the daemon is cancelled or the nursery closes: that is no failure.
+        if (t.reason === 'failed') throw t.error
+      } finally {
+        signal.removeEventListener('abort', stop)
+      }
+    })
+    return portal
+  }
+
+  private runner(): ChildRunner {
+    const runner = this.scope.runtime.childRunner
+    if (runner === null) throw new InvalidOptionError('in', 'this system cannot start child nodes')
+    return runner
+  }
+
   private runInChild<R>(
     name: string,
-    fn: ModuleFunction,
+    fn: FunctionRef,
     args: readonly unknown[],
     where: 'thread' | 'process',
   ): RunningActor<R> {
@@ -135,7 +183,7 @@ class NurseryHandle implements ActorNursery {
     ) {
       throw new InvalidOptionError('fn', 'expected an exposed function: expose(import.meta.url, { fn }).fn')
     }
-    const run = runner({ name, fn, args, in: where })
+    const run = runner.run({ name, fn, args, in: where })
     const result = run.result as Promise<R>
     result.catch(() => {})
     this.runs.push(result)
@@ -199,6 +247,7 @@ class NurseryHandle implements ActorNursery {
 
   stopDaemons(): void {
     for (const cell of this.daemons) cell.stopWith('stopped')
+    for (const portal of this.childDaemons) void portal.cancelActor()
   }
 
   /** One nursery task per actor: it fails when the actor fails, and stops the actor when cancelled. */

@@ -25,6 +25,13 @@ export {
   UnhandledMessageError,
 } from './errors.ts'
 export type {
+  ExposableFunction,
+  FunctionRef,
+  RunResult,
+  StreamableFunction,
+  StreamItem,
+} from './function-ref.ts'
+export type {
   DeadLetterReason,
   Directive,
   HookName,
@@ -36,7 +43,14 @@ export type { IsolationMode } from './isolation.ts'
 export type { MailboxOptions, OverflowPolicy } from './mailbox.ts'
 export type { AskOptions, Ref } from './ref.ts'
 export { isRef } from './ref.ts'
-export type { InspectionListener } from './runtime.ts'
+export type {
+  ChildPortal,
+  ChildRun,
+  ChildRunner,
+  ChildRunRequest,
+  ChildStartRequest,
+  InspectionListener,
+} from './runtime.ts'
 export type { SchedulerOptions } from './scheduler.ts'
 export type { Signal } from './signals.ts'
 export { Exit, Terminated } from './signals.ts'

@@ -3,6 +3,13 @@ import { AskTimeouts } from './ask.ts'
 import type { AnyBehavior, Behavior, SpawnOptions } from './behavior.ts'
 import type { Cell } from './cell.ts'
 import { ActorStoppedError, MailboxFullError, UnhandledMessageError } from './errors.ts'
+import type {
+  ExposableFunction,
+  FunctionRef,
+  RunResult,
+  StreamableFunction,
+  StreamItem,
+} from './function-ref.ts'
 import type { DeadLetterReason, HookName, InspectionEvent, InspectOptions } from './inspection.ts'
 import { Names } from './names.ts'
 import { isRef, type Ref, RefBase } from './ref.ts'
@@ -27,19 +34,42 @@ export interface RemoteHooks {
   close(): Promise<void>
 }
 
-/** A function of a module another node loads, named as `expose` names it. */
-export interface ModuleFunction {
-  readonly module: string
-  readonly name: string
-}
-
 /** What a nursery asks of the layer that starts child nodes (threads and processes). */
 export interface ChildRunRequest {
   /** The actor's name, also the first part of its child node's name. */
   name: string
-  fn: ModuleFunction
+  fn: FunctionRef
   args: readonly unknown[]
   in: 'thread' | 'process'
+}
+
+/** A daemon actor a nursery starts on a child node. */
+export interface ChildStartRequest {
+  name: string
+  /** Module URLs the child loads (it exposes their functions and actor definitions). */
+  modules: readonly string[]
+  in: 'thread' | 'process'
+  data?: unknown
+}
+
+/**
+ * A daemon actor on a child node (tractor's `start_actor`): a ref that can also `run` and
+ * `stream` the functions its node exposes, and `cancelActor()` to stop it with its node.
+ */
+export interface ChildPortal extends Ref {
+  run<F extends ExposableFunction>(fn: FunctionRef<F>, ...args: Parameters<F>): Promise<RunResult<F>>
+  stream<F extends StreamableFunction>(
+    fn: FunctionRef<F>,
+    ...args: Parameters<F>
+  ): AsyncIterableIterator<StreamItem<F>>
+  /** Stops the actor and its child node (gracefully, then by force); resolves once it has exited. */
+  cancelActor(): Promise<void>
+}
+
+/** What the core asks of the layer that starts child nodes. */
+export interface ChildRunner {
+  run(request: ChildRunRequest): ChildRun
+  start(request: ChildStartRequest): Promise<ChildPortal>
 }
 
 /** A function running in an actor of a child node. */
@@ -69,7 +99,7 @@ export class Runtime {
   readonly exposed = new Map<string, AnyBehavior>()
   readonly exposedNames = new Map<AnyBehavior, string>()
   /** Runs functions in child nodes, once the layer that starts them plugs in. */
-  childRunner: ((request: ChildRunRequest) => ChildRun) | null = null
+  childRunner: ChildRunner | null = null
   /** The node-to-node layer, once the node is networked. */
   remote: RemoteHooks | null = null
   /** The public face of this runtime; set by the system that owns it. */

@@ -9,13 +9,7 @@ import { defaultIsolation, type IsolationMode, isolator } from './isolation.ts'
 import { checkName } from './names.ts'
 import { ProcessCell } from './process-cell.ts'
 import { isRef, type LocalActorHandle, type Ref, RefBase } from './ref.ts'
-import {
-  type ChildRun,
-  type ChildRunRequest,
-  type InspectionListener,
-  type RemoteHooks,
-  Runtime,
-} from './runtime.ts'
+import { type ChildRunner, type InspectionListener, type RemoteHooks, Runtime } from './runtime.ts'
 import type { SchedulerOptions } from './scheduler.ts'
 import { Terminated } from './signals.ts'
 import { resolveSupervision, type SupervisionOptions } from './supervision.ts'
@@ -321,7 +315,7 @@ export class ActorSystem {
   }
 
   /** @internal the layer that starts child nodes plugs in here, for nurseries. */
-  attachChildRunner(runner: (request: ChildRunRequest) => ChildRun): void {
+  attachChildRunner(runner: ChildRunner): void {
     this.runtime.childRunner = runner
   }
 

@@ -2,7 +2,7 @@ import { ActorStoppedError, InvalidOptionError } from '../core/errors.ts'
 import type { Ref } from '../core/ref.ts'
 import type { ActorSystem } from '../core/system.ts'
 import { endpointOf } from '../remote/address.ts'
-import { runInChildNode } from '../remote/child-run.ts'
+import { childRunnerOf } from '../remote/child-run.ts'
 import type { RemoteNode } from '../remote/remote-node.ts'
 import { type NodeOptions, remoteOf, start as startNode } from '../remote/start-node.ts'
 import { RegistryUnavailableError } from './errors.ts'
@@ -157,7 +157,7 @@ function contactRegistry(
 
 /** Lets the system's nurseries run functions in child nodes (`runInActor(…, { in: 'process' })`). */
 function withChildNodes(system: ActorSystem): ActorSystem {
-  system.attachChildRunner((request) => runInChildNode(system, request))
+  system.attachChildRunner(childRunnerOf(system))
   return system
 }
 

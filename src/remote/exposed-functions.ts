@@ -1,23 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { InvalidOptionError } from '../core/errors.ts'
+import type { ExposableFunction, FunctionRef } from '../core/function-ref.ts'
 import type { Ref } from '../core/ref.ts'
 import { NotExposedError } from './remote-actor-error.ts'
 
-/** A function a module may expose to other nodes: any arguments and result the codec can carry. */
-export type ExposableFunction = (...args: never[]) => unknown
-
-declare const functionType: unique symbol
-
-/**
- * A reference to an exposed function: its module URL and name, which is all that crosses the
- * wire, and (for the type checker only) the function's type.
- */
-export interface FunctionRef<F extends ExposableFunction = ExposableFunction> {
-  readonly module: string
-  readonly name: string
-  /** Never present: carries the function's type. */
-  readonly [functionType]?: F
-}
+export type { ExposableFunction, FunctionRef }
 
 /** What {@link expose} returns: a {@link FunctionRef} for each function, under the same name. */
 export type Exposed<T extends Record<string, ExposableFunction>> = {

@@ -6,9 +6,7 @@ import { type ExposableFunction, inCall } from './exposed-functions.ts'
 /** How many items a stream lets the remote generator run ahead of its consumer by default. */
 export const DEFAULT_STREAM_WINDOW = 64
 
-/** The items of what an exposed (async) generator function yields. */
-export type StreamItem<F extends ExposableFunction> =
-  ReturnType<F> extends AsyncIterable<infer T> ? T : ReturnType<F> extends Iterable<infer T> ? T : never
+export type { StreamItem } from '../core/function-ref.ts'
 
 /** What the consumer of a remote stream tells the node that runs it (a `Peer` provides it). */
 export interface StreamLink {

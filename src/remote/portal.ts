@@ -1,5 +1,6 @@
 import { currentSignal } from '../concurrency/cancel-scope.ts'
 import { InvalidOptionError } from '../core/errors.ts'
+import type { RunResult, StreamableFunction } from '../core/function-ref.ts'
 import type { StopReason } from '../core/inspection.ts'
 import { type AskOptions, type LocalActorHandle, type Ref, RefBase } from '../core/ref.ts'
 import type { ActorSystem } from '../core/system.ts'
@@ -30,11 +31,7 @@ export interface PortalOptions {
   window?: number
 }
 
-/** A function a portal can `stream`: an async generator function (or any returning an async iterable). */
-export type StreamableFunction = (...args: never[]) => AsyncIterable<unknown> | Iterable<unknown>
-
-/** What a portal's `run` resolves with: the function's result, awaited. */
-export type RunResult<F extends ExposableFunction> = Awaited<ReturnType<F>>
+export type { RunResult, StreamableFunction }
 
 /**
  * A ref to an actor, possibly on another node, that can also `run` the functions the actor's node

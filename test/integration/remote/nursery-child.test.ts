@@ -1,5 +1,5 @@
 import { threadId } from 'node:worker_threads'
-import { type ActorSystem, RemoteActorError, start } from 'troupe'
+import { type ActorSystem, type ChildPortal, RemoteActorError, start } from 'troupe'
 import { afterEach, describe, expect, it } from 'vitest'
 import { lines } from '../../fixtures/portal-functions.ts'
 
@@ -18,15 +18,8 @@ describe.each(['thread', 'process'] as const)('a nursery running functions in ch
   it('runInActor runs an exposed function in a child node and returns its result', async () => {
     const s = await system()
     const [where, hello] = await s.nursery(async (n) => {
-      const donny = n.runInActor<{ pid: number; threadId: number; name: string | undefined }>(
-        'donny',
-        lines.hi,
-        [],
-        {
-          in: kind,
-        },
-      )
-      const gretchen = n.runInActor<string>('gretchen', lines.sayHello, ['gretchen'], { in: kind })
+      const donny = n.runInActor('donny', lines.hi, [], { in: kind })
+      const gretchen = n.runInActor('gretchen', lines.sayHello, ['gretchen'], { in: kind })
       expect(donny.ref.name).toBe('donny')
       return Promise.all([donny.result(), gretchen.result()])
     })
@@ -45,6 +38,29 @@ describe.each(['thread', 'process'] as const)('a nursery running functions in ch
       })
       .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(RemoteActorError)
+  })
+
+  it('startActor starts a daemon whose portal runs functions until it is cancelled', async () => {
+    const s = await system()
+    await s.nursery(async (n) => {
+      const frank = await n.startActor('frank', { expose: [lines], in: kind })
+      expect(frank.name).toBe('frank')
+      expect(await frank.run(lines.sayHello, 'frank')).toMatch(/frank/)
+      const where = await frank.run(lines.hi)
+      expect(where.name).toBe('frank')
+      await frank.cancelActor()
+      expect((await s.watch(frank)).reason).toBe('node-down')
+    })
+  })
+
+  it('a daemon still running when the nursery body returns is stopped with it', async () => {
+    const s = await system()
+    let daemon: ChildPortal | undefined
+    await s.nursery(async (n) => {
+      daemon = await n.startActor('idle', { expose: [lines], in: kind })
+    })
+    // the nursery returned, so its daemon's node is gone: a watch reports it at once
+    expect((await s.watch(daemon!)).reason).toBe('node-down')
   })
 
   it('cancelActor stops the child; the nursery does not count it as a failure', async () => {
