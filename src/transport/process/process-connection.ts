@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import { ProtocolError } from '../../wire/errors.ts'
 import { FrameDecoder } from '../../wire/frames.ts'
+import { DrainSignal } from '../drain-signal.ts'
 import { asError, ConnectionLostError } from '../errors.ts'
 import { FrameInbox } from '../frame-inbox.ts'
 import { FrameWriter } from '../frame-writer.ts'
@@ -48,7 +49,7 @@ export class ProcessConnection implements Connection {
     (error) => this.abort(error, 'the frame handler threw: '),
   )
   private needDrain = false
-  private drain: { promise: Promise<void>; resolve: () => void } | undefined
+  private readonly drain = new DrainSignal()
   private closeError: Error | undefined
   private linger: NodeJS.Timeout | undefined
   private readonly whenClosed: Promise<Error | undefined>
@@ -86,15 +87,7 @@ export class ProcessConnection implements Connection {
   }
 
   drained(): Promise<void> {
-    if (!this.writableNeedDrain) return Promise.resolve()
-    if (this.drain === undefined) {
-      let resolve!: () => void
-      const promise = new Promise<void>((r) => {
-        resolve = r
-      })
-      this.drain = { promise, resolve }
-    }
-    return this.drain.promise
+    return this.writableNeedDrain ? this.drain.wait() : Promise.resolve()
   }
 
   close(error?: Error): void {
@@ -228,9 +221,7 @@ export class ProcessConnection implements Connection {
   }
 
   private onDrain(): void {
-    const drain = this.drain
-    this.drain = undefined
-    drain?.resolve()
+    this.drain.release()
   }
 }
 

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net'
 import type { Logger } from 'pino'
 import { ProtocolError } from '../../wire/errors.ts'
 import { encodeFrame, FrameDecoder } from '../../wire/frames.ts'
+import { DrainSignal } from '../drain-signal.ts'
 import { asError, ConnectionLostError, describeSystemError, HandshakeError } from '../errors.ts'
 import { FrameInbox } from '../frame-inbox.ts'
 import { FrameWriter } from '../frame-writer.ts'
@@ -39,7 +40,7 @@ export class SocketConnection implements Connection {
   private readonly log: Logger
   private readonly whenClosed: Promise<Error | undefined>
   private resolveClosed!: (error: Error | undefined) => void
-  private drain: { promise: Promise<void>; resolve: () => void } | undefined
+  private readonly drain = new DrainSignal()
   private opened:
     | { resolve: (connection: SocketConnection) => void; reject: (error: Error) => void }
     | undefined
@@ -117,15 +118,7 @@ export class SocketConnection implements Connection {
   }
 
   drained(): Promise<void> {
-    if (!this.writableNeedDrain) return Promise.resolve()
-    if (this.drain === undefined) {
-      let resolve!: () => void
-      const promise = new Promise<void>((r) => {
-        resolve = r
-      })
-      this.drain = { promise, resolve }
-    }
-    return this.drain.promise
+    return this.writableNeedDrain ? this.drain.wait() : Promise.resolve()
   }
 
   close(error?: Error): void {
@@ -309,9 +302,7 @@ export class SocketConnection implements Connection {
   }
 
   private onDrain(): void {
-    const drain = this.drain
-    this.drain = undefined
-    drain?.resolve()
+    this.drain.release()
   }
 
   private onClose(): void {
