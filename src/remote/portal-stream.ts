@@ -4,7 +4,7 @@ import type { Ref } from '../core/ref.ts'
 import { type ExposableFunction, inCall } from './exposed-functions.ts'
 
 /** How many items a stream lets the remote generator run ahead of its consumer by default. */
-export const DEFAULT_STREAM_WINDOW = 64
+export const DEFAULT_STREAM_WINDOW = 1024
 
 export type { StreamItem } from '../core/function-ref.ts'
 

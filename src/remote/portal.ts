@@ -26,7 +26,7 @@ export interface PortalOptions {
    * How many items of a `stream` the remote generator may run ahead of the loop that consumes
    * them: it is pulled only while it has credit, and the caller grants credit back every half
    * window consumed. Per call: `portalOf(system, portal, { window: 8 }).stream(…)`.
-   * @default 64
+   * @default 1024
    */
   window?: number
 }

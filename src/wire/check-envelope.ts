@@ -9,7 +9,7 @@ const fieldsByKind: Record<EnvelopeKind, Readonly<Record<string, Field>>> = {
   ask: { to: 'path', id: 'id', message: 'any' },
   call: { id: 'id', actor: 'path', module: 'path', name: 'path', args: 'array' },
   stream: { id: 'id', actor: 'path', module: 'path', name: 'path', args: 'array', window: 'count' },
-  'stream-item': { id: 'id', value: 'any?' },
+  'stream-items': { id: 'id', values: 'array' },
   'stream-credit': { id: 'id', n: 'count' },
   'stream-end': { id: 'id' },
   cancel: { id: 'id' },

@@ -55,11 +55,14 @@ export interface StreamEnvelope {
   window: number
 }
 
-/** One item of the stream `id`, spending one credit. */
-export interface StreamItemEnvelope {
-  kind: 'stream-item'
+/**
+ * Items of the stream `id`, each spending one credit. The producer sends what its generator
+ * yielded in one turn of the event loop together, so a fast stream costs one envelope per batch.
+ */
+export interface StreamItemsEnvelope {
+  kind: 'stream-items'
   id: number
-  value?: unknown
+  values: unknown[]
 }
 
 /** The caller of the stream `id` consumed `n` more items: the sender may pull `n` more. */
@@ -164,7 +167,7 @@ export type Envelope =
   | AskEnvelope
   | CallEnvelope
   | StreamEnvelope
-  | StreamItemEnvelope
+  | StreamItemsEnvelope
   | StreamCreditEnvelope
   | StreamEndEnvelope
   | CancelEnvelope

@@ -81,6 +81,31 @@ const expected: Record<string, { stdout: string[]; stderr?: string[] }> = {
       'in a child thread: 5050 counted by',
     ],
   },
+  'tractor-frank.ts': {
+    stdout: ['started frank in a worker thread', 'frank: in your head, is Donnie Darko coming back?'],
+  },
+  'tractor-stream-forever.ts': {
+    stdout: [
+      'parent: got 0',
+      'parent: got 5',
+      'cancelled after 1 s',
+      'streamForever was cancelled after',
+      'parent: the child says streamForever ended after',
+    ],
+  },
+  'tractor-aggregator.ts': {
+    stdout: ['received 200 values, 150 unique: 0..149', 'both streamers cancelled'],
+  },
+  'tractor-remote-error.ts': {
+    stdout: [
+      'the nursery threw RemoteActorError',
+      'the remote error: AssertionError: one plus one is not three',
+      'error.cause instanceof AssertionError: true',
+    ],
+  },
+  'tractor-statespace.ts': {
+    stdout: ['child statespace (in another process) read the statespace {"doggy":10,"kitty":"4"}'],
+  },
   'tour.ts': {
     stdout: [
       '=== 1. Parent and child',

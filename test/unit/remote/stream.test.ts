@@ -11,6 +11,7 @@ import {
   start,
 } from 'troupe'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { DEFAULT_STREAM_WINDOW } from '../../../src/remote/portal-stream.ts'
 import { Host } from '../../fixtures/portal-functions.ts'
 import { probe, streams } from '../../fixtures/stream-functions.ts'
 
@@ -90,7 +91,7 @@ describe('portal streams over the in-process network', () => {
     await finished
     expect(probe.finallies).toBe(1)
     const yielded = probe.yielded
-    expect(yielded).toBeLessThanOrEqual(3 + 64)
+    expect(yielded).toBeLessThanOrEqual(3 + DEFAULT_STREAM_WINDOW)
     // Another round trip on the same connection: anything in flight has landed.
     expect(await portal.ask({ type: 'ping' })).toBe('pong')
     expect(probe.yielded).toBe(yielded)
@@ -221,7 +222,7 @@ describe('the stream envelopes', () => {
     expect(() => checkEnvelope({ ...stream, window: 0 })).toThrow(
       "envelope 'stream' needs 'window' to be a positive integer",
     )
-    expect(checkEnvelope({ kind: 'stream-item', id: 1, value: undefined }).kind).toBe('stream-item')
+    expect(checkEnvelope({ kind: 'stream-items', id: 1, values: [undefined, 2] }).kind).toBe('stream-items')
     expect(() => checkEnvelope({ kind: 'stream-credit', id: 1, n: -1 })).toThrow("needs 'n'")
     expect(() => checkEnvelope({ kind: 'stream-end' })).toThrow("envelope 'stream-end' lacks 'id'")
     expect(() => checkEnvelope({ kind: 'cancel', id: 'x' })).toThrow("envelope 'cancel' needs 'id'")
