@@ -35,6 +35,8 @@ export interface NodeOptions extends SystemOptions, LivenessOptions {
 }
 
 const remoteNodes = new WeakMap<ActorSystem, RemoteNode>()
+/** The options a local system was started with, for the node-to-node layer it may get later. */
+const laterSetups = new WeakMap<ActorSystem, RemoteNodeSetup>()
 
 /** @internal The node-to-node layer of a system started networked, for the layers above (the registry). */
 export function remoteOf(system: ActorSystem): RemoteNode | undefined {
@@ -52,9 +54,10 @@ export interface RemoteNodeSetup extends LivenessOptions {
  * connections), without a transport: connections reach it by `remote.adopt` (child nodes), or the
  * caller sets `remote.transport`. Returns the layer the system already has, if it has one.
  */
-export function attachRemoteNode(system: ActorSystem, setup: RemoteNodeSetup = {}): RemoteNode {
+export function attachRemoteNode(system: ActorSystem, given?: RemoteNodeSetup): RemoteNode {
   const existing = remoteNodes.get(system)
   if (existing !== undefined) return existing
+  const setup = given ?? laterSetups.get(system) ?? {}
   const remote = new RemoteNode(system, {
     heartbeatIntervalMs: setup.heartbeatIntervalMs ?? 1000,
     heartbeatTimeoutMs: setup.heartbeatTimeoutMs ?? 3000,
@@ -102,7 +105,10 @@ export async function start(options: NodeOptions = {}): Promise<ActorSystem> {
   if (endpoint === undefined) {
     if (options.network !== undefined)
       throw new InvalidOptionError('node', 'a networked node needs a name@host:port')
-    return startSystem(options)
+    const system = await startSystem(options)
+    // It gets its node-to-node layer only if it starts child nodes: with these settings then.
+    laterSetups.set(system, options)
+    return system
   }
   const system = await startSystem(options)
   const remote = attachRemoteNode(system, options)
