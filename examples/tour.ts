@@ -12,6 +12,9 @@ import { main as pingPong } from './ping-pong.ts'
 import { main as spinoffExample1 } from './spinoff-example1.ts'
 import { main as supervisionTree } from './supervision-tree.ts'
 import { readableLogger } from './support/readable-log.ts'
+import { main as tractorFrank } from './tractor-frank.ts'
+import { main as tractorRemoteError } from './tractor-remote-error.ts'
+import { main as tractorStreamForever } from './tractor-stream-forever.ts'
 
 function heading(title: string, ...lines: string[]): void {
   console.log(`\n=== ${title} ===`)
@@ -103,6 +106,15 @@ export async function main(): Promise<void> {
     "there, and when a node goes away its actors' watchers get Terminated with reason node-down.",
   )
   await nodes()
+
+  heading(
+    "7. tractor's examples: functions in actors in threads and processes",
+    'expose(import.meta.url, { fn }) names what children may run; a nursery starts them with',
+    'runInActor and startActor; portals run and stream; errors come back as RemoteActorError.',
+  )
+  await tractorFrank()
+  await tractorStreamForever()
+  await tractorRemoteError()
 
   console.log('\nEnd of the tour.')
 }

@@ -123,6 +123,8 @@ const expected: Record<string, { stdout: string[]; stderr?: string[] }> = {
       'is the durian actor still alive? false',
       '=== 6. Nodes',
       'in a child thread: 5050 counted by',
+      "=== 7. tractor's examples",
+      'error.cause instanceof AssertionError: true',
       'End of the tour.',
     ],
     stderr: ['restarted after failure'],
