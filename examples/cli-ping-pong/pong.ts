@@ -24,7 +24,7 @@ export type Ping = { type: 'ping'; n: number }
 /** The answer to a {@link Ping}. */
 export type Pong = { type: 'pong'; n: number }
 
-/** Whether a message (it may come from `troupe send`, as any JSON) is a ping. */
+/** Whether a message (it may come from `troupe send`, as arbitrary JSON) is a ping. */
 export function isPing(message: unknown): message is Ping {
   const candidate = message as Partial<Ping> | null
   return typeof candidate === 'object' && candidate?.type === 'ping' && typeof candidate.n === 'number'
