@@ -197,8 +197,10 @@ class NurseryHandle implements ActorNursery {
       try {
         await result
       } catch (error) {
-        // A run this nursery (or cancelActor) called off is not a failure.
-        if (!signal.aborted && !cancelled) throw error
+        // A run this nursery (or cancelActor) called off is not a failure; a failure that lands
+        // while the nursery is cancelling still is.
+        if ((signal.aborted || cancelled) && error instanceof CancelledError) return
+        throw error
       } finally {
         signal.removeEventListener('abort', cancelActor)
       }

@@ -10,6 +10,7 @@ import type { ActorSystem } from '../core/system.ts'
 import { type ChildNode, childNodeName, FunctionHost, startChildNode } from './child-node.ts'
 import type { FunctionRef } from './exposed-functions.ts'
 import { Portal, portalOf } from './portal.ts'
+import { RemoteActorError } from './remote-actor-error.ts'
 import { attachRemoteNode } from './start-node.ts'
 
 /** The longest a function may run in a child (setTimeout's limit; the deadline is re-armed past it). */
@@ -33,7 +34,10 @@ export function runInChildNode(system: ActorSystem, request: ChildRunRequest): C
       const portal = portalOf(system, host, { timeout: NO_DEADLINE_MS })
       return await portal.run(request.fn as FunctionRef, ...(request.args as never[]))
     } catch (error) {
-      if (cancelled) throw new CancelledError(`${request.name} was cancelled`, { cause: error })
+      // The function's own failure stays a failure, even if it lands as the run is called off.
+      if (cancelled && !(error instanceof RemoteActorError)) {
+        throw new CancelledError(`${request.name} was cancelled`, { cause: error })
+      }
       throw error
     } finally {
       await child.stop()
