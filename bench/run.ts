@@ -2,11 +2,15 @@
  * `npm run bench`: every workload on the floor, on Troupe and on the nact peer, each subject's
  * workload in a fresh child process, one line per figure with its ratio to the floor measured
  * in the same run. The remote figures run between two fresh processes per subject (the worker
- * and a far side, `remote-far.ts`); their floor is raw `node:net` and they have no peer.
+ * and a far side, `remote-far.ts`); their floor is raw `node:net` and they have no peer. The
+ * child-node figures run in one fresh process per subject (`child-worker.ts`), which starts its
+ * children; their floor is the raw channel (a bare Worker or fork) and they have no peer either.
  *
  *   --size tiny|full   full (default) or about 1/1000 of it, to prove the benchmarks still work
  *   --only <figure>    one figure (or several, comma-separated): skynet, ring, ping-pong, burst,
- *                      ask, spawn, spawn-heap, remote-ping-pong, remote-tells, remote-ask
+ *                      ask, spawn, spawn-heap, remote-ping-pong, remote-tells, remote-ask,
+ *                      thread-run, process-run, thread-stream, process-stream, spawn-thread,
+ *                      spawn-process, fanout
  *   --peers, --no-peers  run nact too (default) or not
  *
  * Exits non-zero when any workload throws, gives a wrong result or does not finish.
@@ -16,6 +20,14 @@ import { availableParallelism, cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import {
+  type ChildJob,
+  type ChildSubjectName,
+  type ChildWorkloadName,
+  childParamsFor,
+  childWorkloadNames,
+  isChildWorkload,
+} from './child-nodes.ts'
 import {
   type FarReady,
   isRemoteWorkload,
@@ -48,7 +60,7 @@ interface Target {
 }
 
 type Run = RemoteRun
-type AnyWorkload = WorkloadName | RemoteWorkloadName
+type AnyWorkload = WorkloadName | RemoteWorkloadName | ChildWorkloadName
 
 interface Figure {
   name: string
@@ -59,7 +71,7 @@ interface Figure {
   format(value: number): string
   target: Target
   /** Appended to the size field: what else the Troupe runs measured. */
-  note?(troupe: Outcome | undefined): string
+  note?(troupe: Outcome | undefined, floor: Outcome | undefined): string
 }
 
 const seconds = (run: Run): number => run.ms / 1_000
@@ -154,6 +166,55 @@ const figures: Figure[] = [
       return `; local ask ${significant(localUs)} us in the same worker, remote ${ratio(remoteUs / localUs)} local`
     },
   },
+  ...(['thread', 'process'] as const).map(
+    (kind): Figure => ({
+      name: `${kind}-run`,
+      workload: `${kind}-run`,
+      better: 'lower',
+      value: (run, params) => (run.ms * 1_000) / params.count,
+      format: (us) => `${significant(us)} us`,
+      target: { text: '<= 1.3x floor', met: (_v, ratio) => ratio <= 1.3 },
+    }),
+  ),
+  ...(['thread', 'process'] as const).map(
+    (kind): Figure => ({
+      name: `${kind}-stream`,
+      workload: `${kind}-stream`,
+      better: 'higher',
+      value: (run, params) => perSecond(params.count, run),
+      format: (perSec) => rate(perSec).replace('msg/s', 'items/s'),
+      target: { text: '>= 1M items/s', met: (v) => v >= 1e6 },
+    }),
+  ),
+  ...(
+    [
+      ['thread', 15],
+      ['process', 50],
+    ] as const
+  ).map(
+    ([kind, ms]): Figure => ({
+      name: `spawn-${kind}`,
+      workload: `spawn-${kind}`,
+      better: 'lower',
+      value: (run, params) => run.ms / params.count,
+      format: (v) => `${significant(v)} ms`,
+      target: { text: `<= ${ms} ms`, met: (v) => v <= ms },
+    }),
+  ),
+  {
+    name: 'fanout',
+    workload: 'fanout',
+    better: 'lower',
+    value: (run) => run.ms,
+    format: (ms) => `${significant(ms)} ms`,
+    // The floor is the same work in one process: a speed-up of 1.7x or more is a ratio of 1/1.7 or less.
+    target: { text: '>= 1.7x speed-up on 2 cores', met: (_v, ratio) => ratio <= 1 / 1.7 },
+    note(troupe, floor) {
+      if (!troupe?.ok || !floor?.ok) return ''
+      const fastest = (outcome: Outcome & { ok: true }) => Math.min(...outcome.runs.map((run) => run.ms))
+      return `; speed-up ${ratio(fastest(floor) / fastest(troupe))} over 1 process`
+    },
+  },
 ]
 
 /**
@@ -201,6 +262,17 @@ function describe(workload: AnyWorkload, params: Params): string {
       return `${count(params.count)} sequential asks`
     case 'spawn':
       return `${count(params.count)} idle actors`
+    case 'thread-run':
+    case 'process-run':
+      return `${count(params.count)} sequential portal.run of a child ${workload.split('-')[0]}`
+    case 'thread-stream':
+    case 'process-stream':
+      return `${count(params.count)} items streamed from a child ${workload.split('-')[0]}`
+    case 'spawn-thread':
+    case 'spawn-process':
+      return `${count(params.count)} spawns on a warm pooled child ${workload.split('-')[1]}`
+    case 'fanout':
+      return `primes below ${count(params.count)} over 2 child processes vs 1 process`
   }
 }
 
@@ -233,6 +305,7 @@ function parseOptions(argv: string[]): Options {
 }
 
 function paramsOf(workload: AnyWorkload, size: SizeName): Params {
+  if (isChildWorkload(workload)) return childParamsFor(workload, size)
   return isRemoteWorkload(workload) ? remoteParamsFor(workload, size) : paramsFor(workload, size)
 }
 
@@ -260,7 +333,7 @@ function forkChild(script: string, args: string[]): ChildProcess {
   return child
 }
 
-function runWorker(job: Job | RemoteJob, script = 'worker.ts'): Promise<WorkerReport> {
+function runWorker(job: Job | RemoteJob | ChildJob, script = 'worker.ts'): Promise<WorkerReport> {
   return new Promise((resolve) => {
     const child = forkChild(script, [JSON.stringify(job)])
     let report: WorkerReport | undefined
@@ -335,7 +408,35 @@ async function measureRemote(
   }
 }
 
+/**
+ * A child-node figure on one subject: one fresh process, which starts (and kills) the children.
+ * The spawn figures start a child per spawn, so a tiny run skips their warm-up and repeats.
+ */
+async function measureChild(
+  subject: ChildSubjectName,
+  workload: ChildWorkloadName,
+  size: SizeName,
+): Promise<Outcome> {
+  const params = childParamsFor(workload, size)
+  const job: ChildJob = {
+    subject,
+    workload,
+    params,
+    warmup: size === 'full' ? { count: Math.max(1, Math.round(params.count / 10)) } : null,
+    repeatBelowMs: 2_000,
+    maxRuns: size === 'full' ? 3 : 1,
+    timeoutMs: size === 'full' ? 300_000 : 60_000,
+  }
+  const report = await runWorker(job, 'child-worker.ts')
+  if (!report.ok) return report
+  return { ok: true, runs: report.runs, params, scale: 1 }
+}
+
 async function measure(subject: SubjectName, workload: AnyWorkload, size: SizeName): Promise<Outcome> {
+  if (isChildWorkload(workload)) {
+    if (subject === 'nact') throw new Error('the child-node figures have no peer')
+    return measureChild(subject, workload, size)
+  }
   if (isRemoteWorkload(workload)) {
     if (subject === 'nact') throw new Error('the remote figures have no peer')
     return measureRemote(subject, workload, size)
@@ -397,7 +498,9 @@ function line(
     size === 'tiny' ? 'not judged at tiny size' : met === undefined ? 'not judged' : met ? 'met' : 'missed'
   parts.push(`target ${figure.target.text} (${verdict})`)
   parts.push(peerPart(figure, outcomes.nact, peers, troupeValue, floorValue))
-  parts.push(describe(figure.workload, paramsOf(figure.workload, size)) + (figure.note?.(troupe) ?? ''))
+  parts.push(
+    describe(figure.workload, paramsOf(figure.workload, size)) + (figure.note?.(troupe, floor) ?? ''),
+  )
   return parts.join(' | ')
 }
 
@@ -443,9 +546,9 @@ async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2))
   const selected = figures.filter((f) => options.only === null || options.only.has(f.name))
   const peerSubjects: SubjectName[] = options.peers ? ['floor', 'troupe', 'nact'] : ['floor', 'troupe']
-  // The remote figures have no peer: nact does not talk between processes.
+  // The remote and child-node figures have no peer: nact does not talk between processes.
   const subjectsOf = (workload: AnyWorkload): SubjectName[] =>
-    isRemoteWorkload(workload) ? ['floor', 'troupe'] : peerSubjects
+    isRemoteWorkload(workload) || isChildWorkload(workload) ? ['floor', 'troupe'] : peerSubjects
   console.log(
     `# troupe bench: size ${options.size}, node ${process.version}, ${cpus().length} cpus, ` +
       `peers ${options.peers ? 'nact' : 'off'}; value | floor | ratio to floor | target | peer | size`,
@@ -453,7 +556,7 @@ async function main(): Promise<number> {
   // Timing needs the machine to itself; a tiny run only proves correctness, so it may run in parallel.
   const queue = limit(options.size === 'tiny' ? availableParallelism() : 1)
   const pending = new Map<string, Promise<Outcome>>()
-  const workloads: AnyWorkload[] = [...workloadNames, ...remoteWorkloadNames]
+  const workloads: AnyWorkload[] = [...workloadNames, ...remoteWorkloadNames, ...childWorkloadNames]
   for (const workload of workloads) {
     if (!selected.some((f) => f.workload === workload)) continue
     for (const subject of subjectsOf(workload)) {

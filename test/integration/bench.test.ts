@@ -2,8 +2,22 @@ import { describe, expect, it } from 'vitest'
 import { runTypeScript } from '../support/run-node.ts'
 
 const figures = ['skynet', 'ring', 'ping-pong', 'burst', 'ask', 'spawn', 'spawn-heap']
-/** Measured between two processes against raw node:net (the floor column); nact has no remote peer. */
-const remoteFigures = ['remote-ping-pong', 'remote-tells', 'remote-ask']
+/**
+ * Measured against a raw channel in the same run (the floor column: raw node:net between two
+ * processes, a bare Worker or fork for the child-node figures, one process for fanout); no nact peer.
+ */
+const remoteFigures = [
+  'remote-ping-pong',
+  'remote-tells',
+  'remote-ask',
+  'thread-run',
+  'process-run',
+  'thread-stream',
+  'process-stream',
+  'spawn-thread',
+  'spawn-process',
+  'fanout',
+]
 
 describe('bench --size tiny', () => {
   it('runs every workload on the floor, Troupe and nact and prints one line per figure', async () => {
