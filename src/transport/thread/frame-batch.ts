@@ -1,8 +1,8 @@
 import { FrameTooLargeError, ProtocolError } from '../../wire/errors.ts'
 import { FRAME_HEADER_BYTES } from '../../wire/frames.ts'
 
-/** Smallest batch buffer; a larger body gets a buffer of its own size. */
-const BATCH_BYTES = 64 * 1024
+/** The scratch buffer's first size; it grows for a larger turn's worth of frames. */
+const SCRATCH_BYTES = 64 * 1024
 
 /**
  * Coalesces the frames of one turn of the event loop into one buffer of length-prefixed bodies,
@@ -12,7 +12,8 @@ const BATCH_BYTES = 64 * 1024
  * one transferred batch buffer 6M/s.
  */
 export class FrameBatcher {
-  private batch: Buffer | undefined
+  /** Where frames gather until the flush: reused, never transferred. */
+  private scratch: Buffer = Buffer.allocUnsafe(SCRATCH_BYTES)
   private end = 0
   private scheduled: NodeJS.Immediate | undefined
   private readonly flushSoon = (): void => {
@@ -26,40 +27,38 @@ export class FrameBatcher {
   /** Queues a copy of `body`. */
   write(body: Uint8Array): void {
     const needed = FRAME_HEADER_BYTES + body.length
-    let batch = this.batch
-    if (batch === undefined || batch.length - this.end < needed) {
-      this.flush()
-      // allocUnsafeSlow: never a slice of the shared pool, so the whole buffer can be transferred.
-      batch = this.batch = Buffer.allocUnsafeSlow(Math.max(BATCH_BYTES, needed))
-      this.end = 0
-    }
-    batch.writeUInt32BE(body.length, this.end)
-    batch.set(body, this.end + FRAME_HEADER_BYTES)
+    if (this.scratch.length - this.end < needed) this.grow(needed)
+    this.scratch.writeUInt32BE(body.length, this.end)
+    this.scratch.set(body, this.end + FRAME_HEADER_BYTES)
     this.end += needed
     if (this.scheduled === undefined) this.scheduled = setImmediate(this.flushSoon)
   }
 
-  /** Posts what is queued now. */
+  /** Posts what is queued now, in a buffer of exactly its size (a fresh 64 KiB one per message cost more than the copy). */
   flush(): void {
     if (this.scheduled !== undefined) {
       clearImmediate(this.scheduled)
       this.scheduled = undefined
     }
-    const batch = this.batch
-    if (batch === undefined || this.end === 0) return
-    this.batch = undefined
-    const used = batch.subarray(0, this.end)
+    if (this.end === 0) return
+    // allocUnsafeSlow: never a slice of the shared pool, so the whole buffer can be transferred.
+    const batch = Buffer.allocUnsafeSlow(this.end)
+    this.scratch.copy(batch, 0, 0, this.end)
     this.end = 0
-    // allocUnsafeSlow never gives a SharedArrayBuffer.
-    this.post(used, batch.buffer as ArrayBuffer)
+    this.post(batch, batch.buffer as ArrayBuffer)
   }
 
   /** Drops what is queued (the connection was cut). */
   discard(): void {
     if (this.scheduled !== undefined) clearImmediate(this.scheduled)
     this.scheduled = undefined
-    this.batch = undefined
     this.end = 0
+  }
+
+  private grow(needed: number): void {
+    const next = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, this.end + needed))
+    this.scratch.copy(next, 0, 0, this.end)
+    this.scratch = next
   }
 }
 
