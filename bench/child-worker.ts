@@ -20,7 +20,8 @@ import {
 } from 'troupe'
 import { benchFunctions, countPrimes, Host } from './child-functions.ts'
 import { type ChildJob, type ChildWorkloadName, childExpected, childKind } from './child-nodes.ts'
-import type { Run, WorkerReport } from './worker.ts'
+import { runJob } from './job-runner.ts'
+import type { Run } from './worker.ts'
 import type { Params, Trial } from './workloads.ts'
 
 const functionsModule = new URL('./child-functions.ts', import.meta.url).href
@@ -347,42 +348,5 @@ async function main(job: ChildJob): Promise<Run[]> {
   }
 }
 
-function report(message: WorkerReport, code: number): void {
-  killAllNow()
-  if (!process.send) {
-    console.log(JSON.stringify(message))
-    process.exit(code)
-  }
-  process.send(message, () => process.exit(code))
-}
-
 process.on('exit', killAllNow)
-// Never outlive run.ts, even if it is killed before it can kill this process.
-process.on('disconnect', () => process.exit(1))
-process.on('uncaughtException', (error) => {
-  report({ ok: false, error: `${error.name}: ${error.message}`, detail: error.stack ?? '' }, 1)
-})
-
-const job = JSON.parse(process.argv[2] ?? 'null') as ChildJob | null
-if (!job) {
-  report({ ok: false, error: 'usage: child-worker.ts <job as JSON>' }, 2)
-} else {
-  const watchdog = setTimeout(
-    () => report({ ok: false, error: `no result after ${job.timeoutMs} ms` }, 3),
-    job.timeoutMs,
-  )
-  main(job).then(
-    (runs) => {
-      clearTimeout(watchdog)
-      report({ ok: true, runs }, 0)
-    },
-    (error: unknown) => {
-      clearTimeout(watchdog)
-      const failure: WorkerReport =
-        error instanceof Error
-          ? { ok: false, error: `${error.name}: ${error.message}`, detail: error.stack ?? '' }
-          : { ok: false, error: String(error) }
-      report(failure, 1)
-    },
-  )
-}
+runJob<ChildJob, Run>('child-worker.ts', main, killAllNow)

@@ -8,6 +8,7 @@
 import { connect, type Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { type ActorSystem, type Ref, start } from 'troupe'
+import { runJob } from './job-runner.ts'
 import {
   freePort,
   nodeOptions,
@@ -29,7 +30,7 @@ import {
   Sink,
   type SinkMsg,
 } from './remote-actors.ts'
-import type { Run, WorkerReport } from './worker.ts'
+import type { Run } from './worker.ts'
 import type { Params, Trial } from './workloads.ts'
 
 /** A remote run; `localMs` is the same number of local asks in the same worker (remote-ask on Troupe). */
@@ -264,41 +265,4 @@ async function main(job: RemoteJob): Promise<RemoteRun[]> {
   }
 }
 
-function report(message: WorkerReport & { runs?: RemoteRun[] }, code: number): void {
-  if (!process.send) {
-    console.log(JSON.stringify(message))
-    process.exit(code)
-  }
-  process.send(message, () => process.exit(code))
-}
-
-// Never outlive run.ts, even if it is killed before it can kill this process.
-process.on('disconnect', () => process.exit(1))
-// A socket handler that throws (an unexpected frame) fails the job rather than hanging it.
-process.on('uncaughtException', (error) => {
-  report({ ok: false, error: `${error.name}: ${error.message}`, detail: error.stack ?? '' }, 1)
-})
-
-const job = JSON.parse(process.argv[2] ?? 'null') as RemoteJob | null
-if (!job) {
-  report({ ok: false, error: 'usage: remote-worker.ts <job as JSON>' }, 2)
-} else {
-  const watchdog = setTimeout(
-    () => report({ ok: false, error: `no result after ${job.timeoutMs} ms` }, 3),
-    job.timeoutMs,
-  )
-  main(job).then(
-    (runs) => {
-      clearTimeout(watchdog)
-      report({ ok: true, runs }, 0)
-    },
-    (error: unknown) => {
-      clearTimeout(watchdog)
-      const failure: WorkerReport =
-        error instanceof Error
-          ? { ok: false, error: `${error.name}: ${error.message}`, detail: error.stack ?? '' }
-          : { ok: false, error: String(error) }
-      report(failure, 1)
-    },
-  )
-}
+runJob<RemoteJob, RemoteRun>('remote-worker.ts', main)

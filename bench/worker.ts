@@ -4,6 +4,7 @@
  * `WorkerReport` over IPC and exits.
  */
 import { performance } from 'node:perf_hooks'
+import { type JobReport, runJob } from './job-runner.ts'
 import {
   expected,
   type Params,
@@ -32,7 +33,7 @@ export interface Run {
   heapBytesPerActor?: number
 }
 
-export type WorkerReport = { ok: true; runs: Run[] } | { ok: false; error: string; detail?: string }
+export type WorkerReport = JobReport<Run>
 
 async function load(name: SubjectName): Promise<Subject> {
   switch (name) {
@@ -99,34 +100,4 @@ async function main(job: Job): Promise<Run[]> {
   return runs
 }
 
-function report(message: WorkerReport, code: number): void {
-  if (!process.send) {
-    console.log(JSON.stringify(message))
-    process.exit(code)
-  }
-  process.send(message, () => process.exit(code))
-}
-
-const job = JSON.parse(process.argv[2] ?? 'null') as Job | null
-if (!job) {
-  report({ ok: false, error: 'usage: worker.ts <job as JSON>' }, 2)
-} else {
-  const watchdog = setTimeout(
-    () => report({ ok: false, error: `no result after ${job.timeoutMs} ms` }, 3),
-    job.timeoutMs,
-  )
-  main(job).then(
-    (runs) => {
-      clearTimeout(watchdog)
-      report({ ok: true, runs }, 0)
-    },
-    (error: unknown) => {
-      clearTimeout(watchdog)
-      const failure: WorkerReport =
-        error instanceof Error
-          ? { ok: false, error: `${error.name}: ${error.message}`, detail: error.stack ?? '' }
-          : { ok: false, error: String(error) }
-      report(failure, 1)
-    },
-  )
-}
+runJob<Job, Run>('worker.ts', main)

@@ -1,0 +1,60 @@
+/**
+ * The frame every bench worker process shares: read the job from argv, run it under a watchdog,
+ * answer run.ts with one report over IPC (or on stdout when run by hand) and exit.
+ */
+
+/** What a worker answers: the timed runs, or why there are none. */
+export type JobReport<R> = { ok: true; runs: R[] } | { ok: false; error: string; detail?: string }
+
+/** Sends the report and exits with `code`; `beforeExit` runs first (children to kill). */
+export function reportAndExit<R>(
+  message: JobReport<R>,
+  code: number,
+  beforeExit: () => void = () => {},
+): void {
+  beforeExit()
+  if (!process.send) {
+    console.log(JSON.stringify(message))
+    process.exit(code)
+  }
+  process.send(message, () => process.exit(code))
+}
+
+/** A thrown value as a failed report. */
+export function failureOf(error: unknown): JobReport<never> {
+  return error instanceof Error
+    ? { ok: false, error: `${error.name}: ${error.message}`, detail: error.stack ?? '' }
+    : { ok: false, error: String(error) }
+}
+
+/**
+ * Runs `main` on the job in argv[2] (JSON) and reports; `script` names the worker in the usage
+ * error. The worker never outlives run.ts, and an uncaught exception fails the job.
+ */
+export function runJob<J extends { timeoutMs: number }, R>(
+  script: string,
+  main: (job: J) => Promise<R[]>,
+  beforeExit: () => void = () => {},
+): void {
+  process.on('disconnect', () => process.exit(1))
+  process.on('uncaughtException', (error) => reportAndExit(failureOf(error), 1, beforeExit))
+  const job = JSON.parse(process.argv[2] ?? 'null') as J | null
+  if (!job) {
+    reportAndExit({ ok: false, error: `usage: ${script} <job as JSON>` }, 2, beforeExit)
+    return
+  }
+  const watchdog = setTimeout(
+    () => reportAndExit({ ok: false, error: `no result after ${job.timeoutMs} ms` }, 3, beforeExit),
+    job.timeoutMs,
+  )
+  main(job).then(
+    (runs) => {
+      clearTimeout(watchdog)
+      reportAndExit({ ok: true, runs }, 0, beforeExit)
+    },
+    (error: unknown) => {
+      clearTimeout(watchdog)
+      reportAndExit(failureOf(error), 1, beforeExit)
+    },
+  )
+}
