@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs'
 import { type ActorSystem, RemoteActorError, start } from 'troupe'
 import { afterEach, describe, expect, it } from 'vitest'
 import { tree } from '../../fixtures/tree-functions.ts'
+import { processGone, stillRunning } from '../../support/processes.ts'
 import { within } from '../transport/support.ts'
 
 const systems: ActorSystem[] = []
@@ -20,27 +20,6 @@ async function system(): Promise<ActorSystem> {
   const s = await start({ logLevel: 'silent' })
   systems.push(s)
   return s
-}
-
-/** Whether `pid` has exited (no such process, or a zombie waiting to be reaped). */
-function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH'
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')
-  } catch {
-    return true
-  }
-}
-
-async function goneWithin(pid: number, ms: number): Promise<boolean> {
-  const deadline = performance.now() + ms
-  while (!processGone(pid) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 25))
-  return processGone(pid)
 }
 
 describe('a tree of nurseries and child nodes', () => {
@@ -104,3 +83,8 @@ describe('a tree of nurseries and child nodes', () => {
     })
   }, 40_000)
 })
+
+/** Whether `pid` is gone within `ms`. */
+async function goneWithin(pid: number, ms: number): Promise<boolean> {
+  return (await stillRunning([pid], ms)).length === 0
+}

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type NodeProcess, startProcess } from '../../support/node-process.ts'
+import { processGone, stillRunning } from '../../support/processes.ts'
 
 const roots: NodeProcess[] = []
 const strayPids: number[] = []
@@ -14,28 +14,7 @@ afterEach(async () => {
   await Promise.all(roots.splice(0).map((root) => root.kill()))
 })
 
-/** Whether `pid` has exited (no such process, or a zombie waiting to be reaped). */
-function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH'
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')
-  } catch {
-    return true
-  }
-}
-
 /** Polls until every pid has exited or `ms` have passed; returns those still running. */
-async function stillRunning(pids: number[], ms: number): Promise<number[]> {
-  const deadline = performance.now() + ms
-  while (pids.some((pid) => !processGone(pid)) && performance.now() < deadline)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  return pids.filter((pid) => !processGone(pid))
-}
 
 interface Tree {
   root: NodeProcess

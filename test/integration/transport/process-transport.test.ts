@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ConnectionLostError, HandshakeError } from '../../../src/transport/index.ts'
 import {
@@ -11,6 +10,7 @@ import {
 } from '../../../src/transport/process/index.ts'
 import type { Connection } from '../../../src/transport/transport.ts'
 import { FrameTooLargeError } from '../../../src/wire/errors.ts'
+import { processGone } from '../../support/processes.ts'
 import { root } from '../../support/run-node.ts'
 import { within } from './support.ts'
 
@@ -82,21 +82,6 @@ function exitOf(child: ChildProcess, ms = 5_000): Promise<{ code: number | null;
     ms,
     'the child to exit',
   )
-}
-
-/** The process no longer runs (gone, or a zombie nobody has reaped yet). */
-function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH'
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')
-  } catch {
-    return true
-  }
 }
 
 const text = (body: Uint8Array) => Buffer.from(body).toString('utf8')
