@@ -5,11 +5,11 @@ import {
   LinkedActorFailedError,
   NodeDownError,
   type Ref,
-  start,
   type Terminated,
 } from 'troupe'
 import { createTestProbe, nextEvent } from 'troupe/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
+import { startInProcessNode } from '../../support/in-process-node.ts'
 
 type CounterMsg =
   | { type: 'inc'; by: number }
@@ -42,14 +42,11 @@ async function node(
   name: string,
   options: { stopOnFailure?: boolean } = {},
 ): Promise<ActorSystem> {
-  const system = await start({
-    node: `${name}@127.0.0.1:1`,
+  const system = await startInProcessNode(
     network,
-    ...(options.stopOnFailure ? { supervision: { decide: () => 'stop' as const } } : {}),
-    logLevel: 'silent',
-    heartbeatIntervalMs: 20,
-    heartbeatTimeoutMs: 200,
-  })
+    name,
+    options.stopOnFailure ? { supervision: { decide: () => 'stop' } } : {},
+  )
   system.expose({ counter: Counter })
   systems.push(system)
   return system

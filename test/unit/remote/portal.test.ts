@@ -6,22 +6,16 @@ import {
   NotExposedError,
   portalOf,
   RemoteActorError,
-  start,
 } from 'troupe'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Host, lines } from '../../fixtures/portal-functions.ts'
+import { startInProcessNode } from '../../support/in-process-node.ts'
 
 const fixture = new URL('../../fixtures/portal-functions.ts', import.meta.url).href
 const systems: ActorSystem[] = []
 
 async function node(network: InProcessNetwork, name: string): Promise<ActorSystem> {
-  const system = await start({
-    node: `${name}@127.0.0.1:1`,
-    network,
-    logLevel: 'silent',
-    heartbeatIntervalMs: 20,
-    heartbeatTimeoutMs: 200,
-  })
+  const system = await startInProcessNode(network, name)
   system.expose({ Host })
   systems.push(system)
   return system

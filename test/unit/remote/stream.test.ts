@@ -8,23 +8,17 @@ import {
   openCancelScope,
   portalOf,
   RemoteActorError,
-  start,
 } from 'troupe'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_STREAM_WINDOW } from '../../../src/remote/portal-stream.ts'
 import { Host } from '../../fixtures/portal-functions.ts'
 import { probe, streams } from '../../fixtures/stream-functions.ts'
+import { startInProcessNode } from '../../support/in-process-node.ts'
 
 const systems: ActorSystem[] = []
 
 async function node(network: InProcessNetwork, name: string): Promise<ActorSystem> {
-  const system = await start({
-    node: `${name}@127.0.0.1:1`,
-    network,
-    logLevel: 'silent',
-    heartbeatIntervalMs: 20,
-    heartbeatTimeoutMs: 200,
-  })
+  const system = await startInProcessNode(network, name)
   system.expose({ Host })
   systems.push(system)
   return system

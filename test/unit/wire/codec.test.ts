@@ -5,7 +5,7 @@ import { withTestSystem } from 'troupe/testkit'
 import { describe, expect, it } from 'vitest'
 import { CancelledError, TimeoutError, TroupeError } from '../../../src/concurrency/errors.ts'
 import { ActorStoppedError, AskTimeoutError, ReceiveTimeoutError } from '../../../src/core/errors.ts'
-import { isRef, type Ref, RefBase } from '../../../src/core/ref.ts'
+import { isRef, type Ref } from '../../../src/core/ref.ts'
 import {
   type Codec,
   createCodec,
@@ -15,24 +15,7 @@ import {
   ExtensionType,
   ProtocolError,
 } from '../../../src/wire/index.ts'
-
-/** A ref of another node, as the remote layer would make one: enough to travel and compare. */
-class FakeRef extends RefBase {
-  readonly path: string
-  readonly name: string
-  constructor(readonly address: string) {
-    super()
-    this.path = address.replace(/^troupe:\/\/[^/]+/, '')
-    this.name = this.path.split('/').pop() ?? ''
-  }
-  tell(): void {}
-  ask<R>(): Promise<R> {
-    return Promise.reject(new Error('not connected'))
-  }
-  send(): Promise<void> {
-    return Promise.resolve()
-  }
-}
+import { FakeRef } from '../../support/fake-ref.ts'
 
 class InsufficientFundsError extends TroupeError {
   constructor(

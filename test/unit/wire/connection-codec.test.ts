@@ -1,6 +1,5 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { RefBase } from '../../../src/core/ref.ts'
 import {
   type ConnectionCodecOptions,
   createCodec,
@@ -12,23 +11,7 @@ import {
   MAX_STRUCTURES_LIMIT,
   ProtocolError,
 } from '../../../src/wire/index.ts'
-
-class FakeRef extends RefBase {
-  readonly path: string
-  readonly name: string
-  constructor(readonly address: string) {
-    super()
-    this.path = address.replace(/^troupe:\/\/[^/]+/, '')
-    this.name = this.path.split('/').pop() ?? ''
-  }
-  tell(): void {}
-  ask<R>(): Promise<R> {
-    return Promise.reject(new Error('not connected'))
-  }
-  send(): Promise<void> {
-    return Promise.resolve()
-  }
-}
+import { FakeRef } from '../../support/fake-ref.ts'
 
 const resolveRef = (address: string) => new FakeRef(address)
 const pair = (options: Partial<ConnectionCodecOptions> = {}) =>
