@@ -25,8 +25,13 @@ export {
   UnhandledMessageError,
 } from './errors.ts'
 export type {
+  ContextArgs,
+  ContextChannel,
+  ContextFunction,
+  ContextOf,
   ExposableFunction,
   FunctionRef,
+  PortalContext,
   RunResult,
   StreamableFunction,
   StreamItem,

@@ -12,3 +12,9 @@ export class NodeDownError extends TroupeError {
 
 /** A node refused to spawn an actor for another (not exposed, bad options, or it failed at start). */
 export class RemoteSpawnError extends TroupeError {}
+
+/**
+ * A context opened with `portal.open` can send no more: its caller closed its side, or the callee
+ * returned. Not a failure of the other side: a `send` that came too late.
+ */
+export class ContextClosedError extends TroupeError {}

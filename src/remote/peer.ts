@@ -13,6 +13,7 @@ import type { ActorSystem } from '../core/system.ts'
 import type { Envelope, WireStopReason } from '../wire/envelope.ts'
 import { NodeDownError, RemoteSpawnError } from './errors.ts'
 import { exposedFunction, runExposed } from './exposed-functions.ts'
+import { ContextCallee, type ContextCaller } from './portal-context.ts'
 import { type StreamConsumer, StreamProducer, type StreamSink } from './portal-stream.ts'
 import { RemoteActorError } from './remote-actor-error.ts'
 import { RemoteRef } from './remote-ref.ts'
@@ -94,8 +95,13 @@ export class Peer {
   private readonly calls = new Map<number, string>()
   /** Streams this node consumes from the peer, by id, with the address of the actor they run in. */
   private readonly streams = new Map<number, { consumer: StreamConsumer<unknown>; actor: string }>()
-  /** Calls and streams of this node's functions the peer is running, by the peer's id: how to cancel each. */
-  private readonly running = new Map<number, { cancel(reason?: unknown): void; producer?: StreamProducer }>()
+  /** Contexts this node opened on the peer, by id, with the address of the actor they run in. */
+  private readonly contexts = new Map<number, { context: ContextCaller; actor: string }>()
+  /** Calls, streams and contexts of this node's functions the peer is running, by the peer's id: how to cancel each. */
+  private readonly running = new Map<
+    number,
+    { cancel(reason?: unknown): void; producer?: StreamProducer; context?: ContextCallee }
+  >()
   /** Local watchers of this node's actors, by the id this node gave them. */
   private readonly watchers = new Map<number, { watcher: LocalActorHandle; target: RemoteRef }>()
   private readonly watcherIds = new Map<LocalActorHandle, Map<string, number>>()
@@ -149,7 +155,23 @@ export class Peer {
         stream?.consumer.fail(error)
         return
       }
+      case 'open': {
+        const opened = this.contexts.get(envelope.id)
+        this.contexts.delete(envelope.id)
+        opened?.context.fail(error)
+        return
+      }
+      case 'context-items': {
+        // The caller's own value cannot cross: its context fails with why, and the callee is cancelled.
+        const opened = this.contexts.get(envelope.id)
+        if (opened === undefined) return
+        this.contexts.delete(envelope.id)
+        this.send({ kind: 'cancel', id: envelope.id })
+        opened.context.fail(error)
+        return
+      }
       case 'stream-items':
+      case 'context-started':
         this.running.get(envelope.id)?.cancel(error)
         this.send({ kind: 'error', id: envelope.id, error })
         return
@@ -255,6 +277,35 @@ export class Peer {
     this.send({ kind: 'stream', id, actor: target.path, module, name, args, window: consumer.window })
   }
 
+  /** Opens a context with the exposed function `module`#`name` on the peer's node, as `target`. */
+  open(context: ContextCaller, target: RemoteRef, module: string, name: string, args: unknown[]): void {
+    if (context.over) return
+    if (this.isDown) {
+      context.fail(new NodeDownError(this.node, this.downReason))
+      return
+    }
+    const id = this.nextId++
+    this.contexts.set(id, { context, actor: target.address })
+    const items = this.batch((values) => this.send({ kind: 'context-items', id, values }))
+    context.attach({
+      item: (value) => {
+        if (this.contexts.has(id)) items.push(value)
+      },
+      credit: (n) => {
+        if (this.contexts.has(id)) this.send({ kind: 'stream-credit', id, n })
+      },
+      end: () => {
+        if (!this.contexts.has(id)) return
+        items.flush()
+        this.send({ kind: 'context-end', id })
+      },
+      cancel: () => {
+        if (this.contexts.delete(id)) this.send({ kind: 'cancel', id })
+      },
+    })
+    this.send({ kind: 'open', id, actor: target.path, module, name, args, window: context.window })
+  }
+
   watch(target: RemoteRef, watcher: LocalActorHandle): void {
     if (this.isDown) {
       watcher.terminated(target, 'node-down')
@@ -355,12 +406,32 @@ export class Peer {
         this.onStream(envelope)
         return
       case 'stream-items': {
-        const consumer = this.streams.get(envelope.id)?.consumer
+        const consumer = this.streams.get(envelope.id)?.consumer ?? this.contexts.get(envelope.id)?.context
         if (consumer !== undefined) for (const value of envelope.values) consumer.item(value)
         return
       }
-      case 'stream-credit':
-        this.running.get(envelope.id)?.producer?.grant(envelope.n)
+      case 'stream-credit': {
+        const running = this.running.get(envelope.id)
+        running?.producer?.grant(envelope.n)
+        running?.context?.grant(envelope.n)
+        return
+      }
+      case 'open':
+        this.onOpen(envelope)
+        return
+      case 'context-started':
+        this.contexts.get(envelope.id)?.context.started(envelope.first)
+        return
+      case 'context-items': {
+        const context = this.running.get(envelope.id)?.context
+        if (context !== undefined) for (const value of envelope.values) context.item(value)
+        return
+      }
+      case 'context-credit':
+        this.contexts.get(envelope.id)?.context.credit(envelope.n)
+        return
+      case 'context-end':
+        this.running.get(envelope.id)?.context?.end()
         return
       case 'stream-end': {
         const stream = this.streams.get(envelope.id)
@@ -372,6 +443,12 @@ export class Peer {
         this.running.get(envelope.id)?.cancel()
         return
       case 'reply': {
+        const opened = this.contexts.get(envelope.id)
+        if (opened !== undefined) {
+          this.contexts.delete(envelope.id)
+          opened.context.returned(envelope.message)
+          return
+        }
         const ask = this.asks.get(envelope.id)
         this.asks.delete(envelope.id)
         ask?.tell(envelope.message)
@@ -448,6 +525,9 @@ export class Peer {
     const streams = [...this.streams.values()]
     this.streams.clear()
     for (const { consumer } of streams) consumer.fail(error)
+    const contexts = [...this.contexts.values()]
+    this.contexts.clear()
+    for (const { context } of contexts) context.fail(error)
     const running = [...this.running.values()]
     this.running.clear()
     for (const call of running)
@@ -495,6 +575,12 @@ export class Peer {
   }
 
   private onError(id: number, error: unknown): void {
+    const opened = this.contexts.get(id)
+    if (opened !== undefined) {
+      this.contexts.delete(id)
+      opened.context.fail(new RemoteActorError(error, opened.actor))
+      return
+    }
     const stream = this.streams.get(id)
     if (stream !== undefined) {
       this.streams.delete(id)
@@ -601,6 +687,22 @@ export class Peer {
    * envelope (one envelope per item cost ten times as much), the end or an error after them.
    */
   private batchingSink(id: number): StreamSink {
+    const items = this.batch((values) => this.send({ kind: 'stream-items', id, values }))
+    return {
+      item: items.push,
+      end: () => {
+        items.flush()
+        this.send({ kind: 'stream-end', id })
+      },
+      fail: (error) => {
+        items.flush()
+        this.send({ kind: 'error', id, error })
+      },
+    }
+  }
+
+  /** Values gathered for one turn of the event loop, then sent together; `flush` sends them now. */
+  private batch(send: (values: unknown[]) => void): { push(value: unknown): void; flush(): void } {
     let batch: unknown[] = []
     let scheduled = false
     const flush = () => {
@@ -608,25 +710,43 @@ export class Peer {
       if (batch.length === 0) return
       const values = batch
       batch = []
-      this.send({ kind: 'stream-items', id, values })
+      send(values)
     }
     return {
-      item: (value) => {
+      push: (value) => {
         batch.push(value)
         if (!scheduled) {
           scheduled = true
           setImmediate(flush)
         }
       },
-      end: () => {
-        flush()
-        this.send({ kind: 'stream-end', id })
+      flush,
+    }
+  }
+
+  private onOpen(envelope: Extract<Envelope, { kind: 'open' }>): void {
+    const { id } = envelope
+    const callee = this.callee(id, envelope.actor, envelope.module, envelope.name)
+    if (callee === undefined) return
+    const items = this.batch((values) => this.send({ kind: 'stream-items', id, values }))
+    const context = new ContextCallee(callee.fn, envelope.args, callee.actor, envelope.window, {
+      started: (first) => this.send({ kind: 'context-started', id, first }),
+      item: items.push,
+      credit: (n) => this.send({ kind: 'context-credit', id, n }),
+      returned: (result) => {
+        items.flush()
+        this.send({ kind: 'reply', id, message: result })
       },
-      fail: (error) => {
-        flush()
+      failed: (error) => {
+        items.flush()
         this.send({ kind: 'error', id, error })
       },
-    }
+    })
+    const entry = { cancel: (reason?: unknown) => context.cancel(reason ?? cancelledByCaller()), context }
+    this.running.set(id, entry)
+    void context.run().then(() => {
+      if (this.running.get(id) === entry) this.running.delete(id)
+    })
   }
 
   private onStream(envelope: Extract<Envelope, { kind: 'stream' }>): void {

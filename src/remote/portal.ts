@@ -1,10 +1,17 @@
 import { currentSignal } from '../concurrency/cancel-scope.ts'
 import { InvalidOptionError } from '../core/errors.ts'
-import type { RunResult, StreamableFunction } from '../core/function-ref.ts'
+import type {
+  ContextArgs,
+  ContextFunction,
+  ContextOf,
+  RunResult,
+  StreamableFunction,
+} from '../core/function-ref.ts'
 import type { StopReason } from '../core/inspection.ts'
 import { type AskOptions, type LocalActorHandle, type Ref, RefBase } from '../core/ref.ts'
 import type { ActorSystem } from '../core/system.ts'
 import { type ExposableFunction, exposedFunction, type FunctionRef, runExposed } from './exposed-functions.ts'
+import { openLocalContext } from './portal-context.ts'
 import { DEFAULT_STREAM_WINDOW, LocalStream, type StreamItem } from './portal-stream.ts'
 import { RemoteRef } from './remote-ref.ts'
 import { remoteOf } from './start-node.ts'
@@ -17,26 +24,28 @@ export interface PortalOptions {
    */
   timeout?: number
   /**
-   * Aborting it cancels pending `run`s and open `stream`s: they reject with its reason, and the
-   * remote function's signal (`currentCallSignal()`, its ambient `currentSignal()`) aborts. Without
-   * it, the ambient cancel scope at the time of the call does (`moveOnAfter`, a nursery, …).
+   * Aborting it cancels pending `run`s, open `stream`s and contexts (`open`): they reject with its
+   * reason, and the remote function's signal (`currentCallSignal()`, its ambient `currentSignal()`)
+   * aborts. Without it, the ambient cancel scope at the time of the call does (`moveOnAfter`, a
+   * nursery, …).
    */
   signal?: AbortSignal
   /**
    * How many items of a `stream` the remote generator may run ahead of the loop that consumes
    * them: it is pulled only while it has credit, and the caller grants credit back every half
-   * window consumed. Per call: `portalOf(system, portal, { window: 8 }).stream(…)`.
+   * window consumed. Per call: `portalOf(system, portal, { window: 8 }).stream(…)`. A context
+   * (`open`) has this window each way: a side sends at most this many values the other has not read.
    * @default 1024
    */
   window?: number
 }
 
-export type { RunResult, StreamableFunction }
+export type { ContextArgs, ContextFunction, ContextOf, RunResult, StreamableFunction }
 
 /**
- * A ref to an actor, possibly on another node, that can also `run` the functions the actor's node
- * exposes (see `expose`), with `currentActor()` naming the actor while they run. Tell, ask, watch
- * and link go to the actor as through its ref.
+ * A ref to an actor, possibly on another node, that can also `run`, `stream` and `open` the
+ * functions the actor's node exposes (see `expose`), with `currentActor()` naming the actor while
+ * they run. Tell, ask, watch and link go to the actor as through its ref.
  */
 export class Portal<M = unknown> extends RefBase<M> {
   constructor(
@@ -166,6 +175,75 @@ export class Portal<M = unknown> extends RefBase<M> {
     return new LocalStream<StreamItem<F>>(local, args, ref, signal)
   }
 
+  /**
+   * Opens a context with the exposed function `fn` on the actor's node, run as the actor with a
+   * `ContextChannel` and `args` (tractor's `open_context` with its stream): resolves once
+   * the function called `channel.started(first)`. Then both sides send (`send`, which waits while
+   * the other side has not read a window of values) and receive (`for await`) until the caller
+   * `close`s its side or the callee returns: `result()` resolves with what it returned.
+   *
+   * Leaving a `for await` loop early only stops reading; the context ends when the callee returns
+   * or fails, or is cancelled: by `ctx.cancel()`, the portal's `signal` or else the ambient cancel
+   * scope when `open` is called (`moveOnAfter`, …). The callee's signal then aborts and its loop
+   * and `send` throw, so its `finally` blocks run. What the callee throws rejects `open` (before
+   * `started`), ends the caller's loop and rejects `result()` as `RemoteActorError` (its `cause`
+   * the original error); a function its node does not expose rejects `open` with a
+   * `RemoteActorError` whose cause is a `NotExposedError`; a lost node with `NodeDownError`. On
+   * this node, the function runs here, and its own errors reject as they are.
+   *
+   * @example
+   * ```ts
+   * // exposed on the actor's node: expose(import.meta.url, { echo })
+   * async function echo(channel: ContextChannel<string, string, 'ready'>, prefix: string) {
+   *   channel.started('ready')
+   *   for await (const message of channel) await channel.send(prefix + message)
+   *   return 'done'
+   * }
+   *
+   * await using ctx = await portal.open(fns.echo, 'echo: ') // closed, and its result awaited, at the end
+   * console.log(ctx.first) // 'ready'
+   * await ctx.send('hello')
+   * for await (const reply of ctx) {
+   *   console.log(reply) // 'echo: hello'
+   *   break // stops reading; the context stays open
+   * }
+   * await ctx.close() // the callee's loop ends
+   * console.log(await ctx.result()) // 'done'
+   * ```
+   */
+  open<F extends ContextFunction>(fn: FunctionRef<F>, ...args: ContextArgs<F>): Promise<ContextOf<F>> {
+    if (typeof fn !== 'object' || fn === null || typeof fn.module !== 'string' || typeof fn.name !== 'string')
+      return Promise.reject(
+        new InvalidOptionError('fn', 'expected a reference returned by expose(import.meta.url, { … })'),
+      )
+    const window = this.options.window ?? DEFAULT_STREAM_WINDOW
+    if (!Number.isSafeInteger(window) || window < 1)
+      return Promise.reject(
+        new InvalidOptionError('window', `expected a positive integer, got ${String(window)}`),
+      )
+    const signal = this.options.signal ?? currentSignal()
+    const ref = this.ref
+    if (ref instanceof RemoteRef && ref.node !== this.system.node) {
+      const remote = remoteOf(this.system)
+      if (remote === undefined)
+        return Promise.reject(
+          new InvalidOptionError(
+            'ref',
+            `${ref.address} is on another node, and this system is not networked`,
+          ),
+        )
+      const opened: Promise<unknown> = remote.open(ref, fn.module, fn.name, args, window, signal).opened
+      return opened as Promise<ContextOf<F>>
+    }
+    try {
+      const local = exposedFunction(fn.module, fn.name, this.system.node)
+      const opened: Promise<unknown> = openLocalContext(local, args, ref, window, signal)
+      return opened as Promise<ContextOf<F>>
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
   private inner(): RefBase<M> {
     if (this.ref instanceof RefBase) return this.ref as RefBase<M>
     throw new TypeError(`${this.address} cannot be watched or linked through a portal`)
@@ -177,9 +255,9 @@ export class Portal<M = unknown> extends RefBase<M> {
 }
 
 /**
- * A portal to the actor `ref` (or the address of one): a ref that can also `run` and `stream` the
- * functions its node exposes. Given a portal, makes another to the same actor with other
- * `options` (a call's own `signal` or `window`).
+ * A portal to the actor `ref` (or the address of one): a ref that can also `run`, `stream` and
+ * `open` the functions its node exposes. Given a portal, makes another to the same actor with
+ * other `options` (a call's own `signal` or `window`).
  *
  * @example
  * ```ts

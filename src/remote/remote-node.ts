@@ -13,6 +13,7 @@ import { endpointOf, type NodeEndpoint, parseAddress } from './address.ts'
 import { DeadRef } from './dead-ref.ts'
 import { NodeDownError } from './errors.ts'
 import { Peer, type PeerHost } from './peer.ts'
+import { ContextCaller } from './portal-context.ts'
 import { StreamConsumer } from './portal-stream.ts'
 import { type PeerRouter, RemoteRef } from './remote-ref.ts'
 
@@ -229,6 +230,23 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
       else consumer.fail(new NodeDownError(target.node, 'the node restarted since this ref was made'))
     })
     return consumer
+  }
+
+  /** Opens a context with the exposed function `module`#`name` on `target`'s node: see `Portal.open`. */
+  open(
+    target: RemoteRef,
+    module: string,
+    name: string,
+    args: unknown[],
+    window: number,
+    signal: AbortSignal | undefined,
+  ): ContextCaller {
+    const context = new ContextCaller(window, signal)
+    this.withPeer(target.node, (peer) => {
+      if (peer.down || target.pin(peer.incarnation)) peer.open(context, target, module, name, args)
+      else context.fail(new NodeDownError(target.node, 'the node restarted since this ref was made'))
+    })
+    return context
   }
 
   watch(target: RemoteRef, watcher: LocalActorHandle): void {

@@ -56,8 +56,9 @@ export interface StreamEnvelope {
 }
 
 /**
- * Items of the stream `id`, each spending one credit. The producer sends what its generator
- * yielded in one turn of the event loop together, so a fast stream costs one envelope per batch.
+ * Items of the stream `id` (or values the function of the context `id` sent), each spending one
+ * credit. The producer sends what its generator yielded in one turn of the event loop together, so
+ * a fast stream costs one envelope per batch.
  */
 export interface StreamItemsEnvelope {
   kind: 'stream-items'
@@ -65,7 +66,7 @@ export interface StreamItemsEnvelope {
   values: unknown[]
 }
 
-/** The caller of the stream `id` consumed `n` more items: the sender may pull `n` more. */
+/** The caller of the stream or context `id` consumed `n` more items: the sender may pull (or send) `n` more. */
 export interface StreamCreditEnvelope {
   kind: 'stream-credit'
   id: number
@@ -79,22 +80,71 @@ export interface StreamEndEnvelope {
 }
 
 /**
- * The caller gave up the call or stream `id` (it left its loop, or its signal aborted): the
- * receiver aborts the call's signal and, for a stream, returns its generator. Nothing answers it.
+ * Opens a context with the function `name` that the module `module` exposes on the receiving
+ * node, run as the actor at `actor` (or as no actor when `actor` is `''`) with a channel as its
+ * first argument and `args` after it. A context is a call with a stream each way, each side
+ * sending at most `window` values the other has not read:
+ * - the callee answers `context-started` once its function called `started`, sends its values
+ *   as a stream's `stream-items` (credited by the caller's `stream-credit`), and ends with a
+ *   `reply` with what the function returned or an `error` with what it threw;
+ * - the caller sends its values as `context-items` (credited by the callee's `context-credit`),
+ *   ends its side with `context-end`, and may `cancel`.
+ */
+export interface OpenEnvelope {
+  kind: 'open'
+  id: number
+  actor: string
+  module: string
+  name: string
+  args: unknown[]
+  window: number
+}
+
+/** The function of the context `id` called `started(first)`: the context is open. */
+export interface ContextStartedEnvelope {
+  kind: 'context-started'
+  id: number
+  first: unknown
+}
+
+/** Values the caller of the context `id` sent, each spending one of its credits. */
+export interface ContextItemsEnvelope {
+  kind: 'context-items'
+  id: number
+  values: unknown[]
+}
+
+/** The function of the context `id` read `n` more of its caller's values: the caller may send `n` more. */
+export interface ContextCreditEnvelope {
+  kind: 'context-credit'
+  id: number
+  n: number
+}
+
+/** The caller of the context `id` closed its side: the function's loop over its channel ends. */
+export interface ContextEndEnvelope {
+  kind: 'context-end'
+  id: number
+}
+
+/**
+ * The caller gave up the call, stream or context `id` (it left a stream's loop, cancelled the
+ * context, or its signal aborted): the receiver aborts the call's signal and, for a stream,
+ * returns its generator. Nothing answers it.
  */
 export interface CancelEnvelope {
   kind: 'cancel'
   id: number
 }
 
-/** The answer to the ask or call `id`: what the receiver gave `ctx.reply`, or the function returned. */
+/** The answer to the ask, call or context `id`: what the receiver gave `ctx.reply`, or the function returned. */
 export interface ReplyEnvelope {
   kind: 'reply'
   id: number
   message: unknown
 }
 
-/** The ask, call or stream `id` failed: the receiver's error, or why it could not be delivered. */
+/** The ask, call, stream or context `id` failed: the receiver's error, or why it could not be delivered. */
 export interface ErrorEnvelope {
   kind: 'error'
   id: number
@@ -170,6 +220,11 @@ export type Envelope =
   | StreamItemsEnvelope
   | StreamCreditEnvelope
   | StreamEndEnvelope
+  | OpenEnvelope
+  | ContextStartedEnvelope
+  | ContextItemsEnvelope
+  | ContextCreditEnvelope
+  | ContextEndEnvelope
   | CancelEnvelope
   | ReplyEnvelope
   | ErrorEnvelope
