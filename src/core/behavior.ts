@@ -80,6 +80,34 @@ export interface SpawnOptions<P = undefined> {
    * (`system.expose`); the returned ref is usable at once. Defaults to this node.
    */
   on?: string
+  /**
+   * Runs the actor in a new worker thread or child process, supervised here like a local child.
+   * A local stand-in holds the name and the ref and forwards every message (an ask's reply goes
+   * straight back to the asker). When the actor throws or its thread or process dies, the
+   * stand-in fails with `RemoteActorError` or `NodeDownError`, and its supervisor's strategy,
+   * decider, intensity and backoff apply as to a local actor: a restart starts a new child node
+   * and the actor again. Messages sent during the restart wait and are delivered after it; those
+   * that reached the old actor after it failed, before the stand-in heard of it, are lost (as
+   * between any two nodes). The ref stays valid across restarts, unlike Akka's remote
+   * deployment, where the ref dies with the remote actor. Stopping the actor stops its child node.
+   * Needs `modules`; not with `on`. On the child node the actor is named `<name>.actor`, under
+   * `<name>.host`, so that a cluster registry keeps `<name>` for the stand-in.
+   * @default the actor runs in this thread
+   *
+   * @example
+   * ```ts
+   * export const Worker = defineActor<WorkerMsg, State>({ ... })
+   * const worker = system.spawn(Worker, { name: 'worker', in: 'process', modules: [import.meta.url] })
+   * ```
+   */
+  in?: 'thread' | 'process'
+  /**
+   * With `in`: the modules the child node loads, as file URLs (`import.meta.url`); one of them
+   * must export the definition, which the child finds by its export name. This node learns that
+   * name by importing the modules, or from `system.expose({ Worker })`, which a module that
+   * spawns during its own top-level code (`await main()`) needs, since it cannot be imported yet.
+   */
+  modules?: readonly (string | URL)[]
 }
 
 /**

@@ -452,7 +452,8 @@ export abstract class Cell extends RefBase<unknown> implements ActorContext<unkn
     if (this.status >= STOPPING) throw new ActorStoppedError(this.ref.address)
     if (typeof options !== 'object' || options === null)
       throw new TypeError('spawn options must be an object')
-    if (options.on !== undefined && options.on !== this.runtime.node) {
+    if (options.in !== undefined) behavior = this.standInFor(behavior, options)
+    else if (options.on !== undefined && options.on !== this.runtime.node) {
       throw new InvalidOptionError(
         'on',
         "a child starts on its parent's node; use system.spawn(definition, { on }) to start an actor on another node",
@@ -473,6 +474,30 @@ export abstract class Cell extends RefBase<unknown> implements ActorContext<unkn
     if (this.runtime.inspecting) this.runtime.emit({ type: 'spawned', ref: child.ref, parent: this.ref })
     child.begin()
     return child.ref
+  }
+
+  /** The local stand-in of an actor that runs on a new child node (`spawn(def, { in })`). */
+  private standInFor(
+    behavior: Behavior<unknown, unknown>,
+    options: SpawnOptions<unknown>,
+  ): Behavior<unknown, unknown> {
+    const where = options.in
+    if (where !== 'thread' && where !== 'process')
+      throw new InvalidOptionError('in', `expected 'thread' or 'process', got ${String(where)}`)
+    if (options.on !== undefined) {
+      throw new InvalidOptionError(
+        'in',
+        "'in' starts the actor on a new child node and 'on' on an existing node: give only one of them",
+      )
+    }
+    const hooks = this.runtime.childActors
+    if (hooks === null) {
+      throw new InvalidOptionError(
+        'in',
+        `this system (${this.runtime.node}) cannot start child nodes: start it with start() from 'troupe'`,
+      )
+    }
+    return hooks.standIn({ behavior, in: where, modules: options.modules ?? [], props: options.props })
   }
 
   /** The live child with this name, if any. */

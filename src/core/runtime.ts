@@ -72,6 +72,23 @@ export interface ChildRunner {
   start(request: ChildStartRequest): Promise<ChildPortal>
 }
 
+/** An actor that `spawn(definition, { in })` runs on a new child node. */
+export interface ChildActorRequest {
+  behavior: Behavior<unknown, unknown>
+  in: 'thread' | 'process'
+  modules: readonly (string | URL)[]
+  props: unknown
+}
+
+/** What the core asks of the layer that starts child nodes for supervised actors. */
+export interface ChildActorHooks {
+  /**
+   * The behavior of the local stand-in that the core spawns and supervises in the actor's place:
+   * it runs the actor on a child node, forwards messages to it, and fails when it fails.
+   */
+  standIn(request: ChildActorRequest): Behavior<unknown, unknown>
+}
+
 /** A function running in an actor of a child node. */
 export interface ChildRun {
   /** The actor, usable at once (its node is being started). */
@@ -100,6 +117,8 @@ export class Runtime {
   readonly exposedNames = new Map<AnyBehavior, string>()
   /** Runs functions in child nodes, once the layer that starts them plugs in. */
   childRunner: ChildRunner | null = null
+  /** Runs supervised actors in child nodes (`spawn(def, { in })`), once that layer plugs in. */
+  childActors: ChildActorHooks | null = null
   /** The node-to-node layer, once the node is networked. */
   remote: RemoteHooks | null = null
   /** The public face of this runtime; set by the system that owns it. */

@@ -22,6 +22,13 @@ export interface ChildSpec {
   /** @default 'permanent' */
   restart?: RestartType
   mailbox?: MailboxOptions
+  /**
+   * Runs the child in a new worker thread or child process (see `SpawnOptions.in`): restarted,
+   * in a new one, under the same strategy and intensity as a local child.
+   */
+  in?: 'thread' | 'process'
+  /** With `in`: the modules the child node loads; one of them exports `behavior`. */
+  modules?: readonly (string | URL)[]
 }
 
 /** An Erlang-style supervisor: a strategy, an intensity and child specs started in order. */
@@ -65,6 +72,7 @@ interface State {
  *   children: [
  *     { name: 'db', behavior: Db },
  *     { name: 'cache', behavior: Cache, restart: 'transient' },
+ *     { name: 'worker', behavior: Worker, in: 'process', modules: [import.meta.url] },
  *   ],
  * }), { name: 'app' })
  * ```
@@ -83,6 +91,7 @@ export function supervisor(spec: SupervisorSpec): HandlerBehavior<SupervisorMess
       name: child.name,
       props: child.props,
       ...(child.mailbox === undefined ? {} : { mailbox: child.mailbox }),
+      ...(child.in === undefined ? {} : { in: child.in, modules: child.modules ?? [] }),
     })
     state.children.set(child.name, { spec: child, ref })
     restartTypes.set(child.name, child.restart ?? 'permanent')

@@ -9,7 +9,13 @@ import { defaultIsolation, type IsolationMode, isolator } from './isolation.ts'
 import { checkName } from './names.ts'
 import { ProcessCell } from './process-cell.ts'
 import { isRef, type LocalActorHandle, type Ref, RefBase } from './ref.ts'
-import { type ChildRunner, type InspectionListener, type RemoteHooks, Runtime } from './runtime.ts'
+import {
+  type ChildActorHooks,
+  type ChildRunner,
+  type InspectionListener,
+  type RemoteHooks,
+  Runtime,
+} from './runtime.ts'
 import type { SchedulerOptions } from './scheduler.ts'
 import { Terminated } from './signals.ts'
 import { resolveSupervision, type SupervisionOptions } from './supervision.ts'
@@ -123,11 +129,14 @@ export class ActorSystem {
    * ```ts
    * const counter = system.spawn(Counter, { name: 'counter' })
    * const echo = system.spawn(async (self) => { for (;;) self.reply(await self.receive()) })
+   * // in a child process, restarted (in a new process) when it fails or its process dies
+   * const worker = system.spawn(Worker, { name: 'worker', in: 'process', modules: [import.meta.url] })
    * ```
    */
   spawn<M, P = undefined>(behavior: Behavior<M, P>, options?: SpawnOptions<P>): Ref<M> {
     const on = options?.on
-    if (on !== undefined && on !== this.node) {
+    // With `in` too, the guardian's spawn refuses the pair.
+    if (on !== undefined && on !== this.node && options?.in === undefined) {
       const remote = this.runtime.remote
       if (remote === null)
         throw new InvalidOptionError(
@@ -317,6 +326,11 @@ export class ActorSystem {
   /** @internal the layer that starts child nodes plugs in here, for nurseries. */
   attachChildRunner(runner: ChildRunner): void {
     this.runtime.childRunner = runner
+  }
+
+  /** @internal the layer that starts child nodes plugs in here, for `spawn(def, { in })`. */
+  attachChildActors(hooks: ChildActorHooks): void {
+    this.runtime.childActors = hooks
   }
 
   /** @internal the node-to-node layer plugs in here. */

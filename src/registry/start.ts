@@ -2,6 +2,7 @@ import { ActorStoppedError, InvalidOptionError } from '../core/errors.ts'
 import type { Ref } from '../core/ref.ts'
 import type { ActorSystem } from '../core/system.ts'
 import { endpointOf } from '../remote/address.ts'
+import { childActorsOf } from '../remote/child-actor.ts'
 import { childRunnerOf } from '../remote/child-run.ts'
 import type { RemoteNode } from '../remote/remote-node.ts'
 import { type NodeOptions, remoteOf, start as startNode } from '../remote/start-node.ts'
@@ -155,9 +156,10 @@ function contactRegistry(
   }
 }
 
-/** Lets the system's nurseries run functions in child nodes (`runInActor(…, { in: 'process' })`). */
+/** Lets nurseries run functions in child nodes (`runInActor(…, { in })`) and `spawn(def, { in })` run actors there. */
 function withChildNodes(system: ActorSystem): ActorSystem {
   system.attachChildRunner(childRunnerOf(system))
+  system.attachChildActors(childActorsOf(system))
   return system
 }
 

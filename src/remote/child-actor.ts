@@ -1,0 +1,220 @@
+import { AskRef } from '../core/ask.ts'
+import { type AnyBehavior, type Behavior, defineActor } from '../core/behavior.ts'
+import { Cell } from '../core/cell.ts'
+import { ActorStoppedError, InvalidOptionError } from '../core/errors.ts'
+import type { Ref } from '../core/ref.ts'
+import { RefBase } from '../core/ref.ts'
+import type { ChildActorHooks, ChildActorRequest } from '../core/runtime.ts'
+import { Terminated } from '../core/signals.ts'
+import type { ActorSystem } from '../core/system.ts'
+import { type ChildActorHostProps, type ChildActorReady, TroupeChildActorHost } from './child-actor-host.ts'
+import { type ChildExit, type ChildNode, startChildNode } from './child-node.ts'
+import { NodeDownError } from './errors.ts'
+import { RemoteActorError } from './remote-actor-error.ts'
+import { RemoteRef } from './remote-ref.ts'
+import { attachRemoteNode } from './start-node.ts'
+
+const HOST = 'TroupeChildActorHost'
+const hostModule = new URL(
+  import.meta.url.endsWith('.ts') ? './child-actor-host.ts' : './child-actor-host.js',
+  import.meta.url,
+).href
+
+/** How long a starting child node has to answer that its actor runs. */
+const READY_TIMEOUT_MS = 30_000
+/** The deadline of an ask forwarded for an asker that has none of its own (a remote asker). */
+const RELAY_TIMEOUT_MS = 60_000
+/** How long finding a definition's export name may wait for its modules to load. */
+const IMPORT_WAIT_MS = 3_000
+/** How long a node-down failure waits for the child's exit status, to say how it ended. */
+const EXIT_WAIT_MS = 250
+
+interface StandInState {
+  /** The child node once started; `starting` while it starts. */
+  child: ChildNode | undefined
+  starting: Promise<ChildNode> | undefined
+  exit: ChildExit | undefined
+  /** The actor on the child node, once it runs. */
+  actor: Ref | undefined
+  /** Set when this incarnation ends (restart or stop): a start still under way gives up. */
+  ended: boolean
+}
+
+/** Export names of definitions, found by importing their modules (the same objects here). */
+const exportNames = new WeakMap<object, string>()
+
+/** Lets `spawn(def, { in })` run actors on new child nodes of `system`. */
+export function childActorsOf(system: ActorSystem): ChildActorHooks {
+  return { standIn: (request) => standIn(system, request) }
+}
+
+function moduleHref(module: unknown): string {
+  let url: URL
+  try {
+    url = module instanceof URL ? module : new URL(String(module))
+  } catch {
+    throw new InvalidOptionError('modules', `expected file URLs (import.meta.url), got ${String(module)}`)
+  }
+  if (url.protocol !== 'file:')
+    throw new InvalidOptionError('modules', `expected file URLs (import.meta.url), got ${url.href}`)
+  return url.href
+}
+
+/**
+ * The stand-in of an actor that runs on a child node: it holds the actor's name and ref here
+ * and is what the local supervisor supervises. Each incarnation starts a child node, starts the
+ * actor there and watches it; messages wait in the stand-in's mailbox until it runs, then go
+ * straight through (an ask's reply goes straight back to the asker). When the actor fails or its
+ * node dies, the stand-in fails with a `RemoteActorError` or a `NodeDownError`, so the
+ * supervisor's strategy, intensity and backoff apply as to a local actor; a restart starts a new
+ * node. Ending an incarnation stops its node, gracefully, then by force.
+ */
+function standIn(system: ActorSystem, request: ChildActorRequest): Behavior<unknown, unknown> {
+  if (!Array.isArray(request.modules) || request.modules.length === 0) {
+    throw new InvalidOptionError(
+      'modules',
+      `to run an actor in a ${request.in}, give the modules its child node loads, one of which exports the definition: { in: '${request.in}', modules: [import.meta.url] }`,
+    )
+  }
+  const modules = request.modules.map(moduleHref)
+  system.expose({ [HOST]: TroupeChildActorHost })
+  return defineActor<unknown, StandInState, unknown>({
+    init: () => ({ child: undefined, starting: undefined, exit: undefined, actor: undefined, ended: false }),
+    async started(state, ctx) {
+      const definition = await exportNameOf(system, request.behavior, modules)
+      if (state.ended) return
+      const base = ctx.self.name.startsWith('$') ? `actor-${ctx.self.name.slice(1)}` : ctx.self.name
+      state.starting = startChildNode(system, {
+        in: request.in,
+        name: base.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 60),
+        modules: [...modules, hostModule],
+      })
+      const child = await state.starting
+      state.child = child
+      void child.exited.then((exit) => {
+        state.exit = exit
+      })
+      if (state.ended) return
+      // Derived names: with a cluster registry, the user's name belongs to the stand-in.
+      const props: ChildActorHostProps = { definition, name: `${base}.actor`, props: request.props }
+      const host = system.spawn(TroupeChildActorHost, { on: child.node, name: `${base}.host`, props })
+      const ready = await host.ask<ChildActorReady>({ type: 'ready' }, { timeout: READY_TIMEOUT_MS })
+      if (state.ended) return
+      if ('error' in ready) throw new RemoteActorError(ready.error, `${host.address}/${base}.actor`)
+      state.actor = ready.actor
+      ctx.watch(ready.actor)
+    },
+    receive(state, message, ctx) {
+      const actor = state.actor
+      // Never undefined here: `started` holds the mailbox until the actor runs.
+      if (actor === undefined) throw new ActorStoppedError(ctx.self.address)
+      const sender = ctx.sender
+      if (sender === undefined || sender instanceof Cell || sender instanceof RemoteRef)
+        actor.tell(message, sender)
+      else relayAsk(actor, message, sender, ctx.self)
+      return state
+    },
+    async signal(state, signal, ctx) {
+      if (!(signal instanceof Terminated) || state.actor === undefined || !signal.ref.equals(state.actor))
+        return state
+      switch (signal.reason) {
+        case 'normal':
+          ctx.stop()
+          return state
+        case 'failed':
+          throw new RemoteActorError(signal.error, signal.ref.address)
+        case 'node-down': {
+          const child = state.child!
+          const exit = state.exit ?? (await exitWithin(child, EXIT_WAIT_MS))
+          throw new NodeDownError(child.node, describeExit(child, exit))
+        }
+        default:
+          throw new ActorStoppedError(signal.ref.address)
+      }
+    },
+    async stopped(state, ctx) {
+      state.ended = true
+      if (state.actor !== undefined) ctx.unwatch(state.actor)
+      const child = state.child ?? (await state.starting?.catch(() => undefined))
+      await child?.stop()
+    },
+  })
+}
+
+/** Forwards an ask; the reply (or the error) goes to the asker without passing the stand-in's mailbox. */
+function relayAsk(actor: Ref, message: unknown, asker: Ref, self: Ref): void {
+  const timeout = asker instanceof AskRef ? Math.max(1, asker.deadline - Date.now()) : RELAY_TIMEOUT_MS
+  actor.ask(message, { timeout }).then(
+    (reply) => asker.tell(reply, self),
+    (error: unknown) => {
+      if (asker instanceof RefBase) asker.failReply(error)
+    },
+  )
+}
+
+/**
+ * The definition's export name in `modules`: the name this system exposes it under, else found by
+ * importing the modules (the same module objects as here).
+ */
+async function exportNameOf(
+  system: ActorSystem,
+  behavior: object,
+  modules: readonly string[],
+): Promise<string> {
+  const known =
+    attachRemoteNode(system).runtime.exposedNames.get(behavior as AnyBehavior) ?? exportNames.get(behavior)
+  if (known !== undefined) return known
+  // A module still running its top-level code (one that awaits main(), say) cannot be imported
+  // until it finishes: it would wait for the very actor that imports it.
+  let timer: NodeJS.Timeout | undefined
+  const stuck = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new InvalidOptionError(
+            'modules',
+            `importing ${modules.join(', ')} took over ${IMPORT_WAIT_MS} ms, probably because one is still running its top-level code: expose the definition on this system under its export name instead (system.expose({ Worker }))`,
+          ),
+        ),
+      IMPORT_WAIT_MS,
+    )
+  })
+  const lookups = modules.map(async (module) => {
+    const exports = (await import(module)) as Record<string, unknown>
+    const found = Object.entries(exports).find(([, value]) => value === behavior)?.[0]
+    if (found === undefined) throw new Error(`${module} does not export it`)
+    return found
+  })
+  try {
+    const name = await Promise.race([Promise.any(lookups), stuck])
+    exportNames.set(behavior, name)
+    return name
+  } catch (error) {
+    if (error instanceof InvalidOptionError) throw error
+    throw new InvalidOptionError(
+      'modules',
+      `none of ${modules.join(', ')} exports the definition: a child node finds it by its export name, so export it (export const Worker = defineActor(…)) from one of them`,
+    )
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function exitWithin(child: ChildNode, ms: number): Promise<ChildExit | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms)
+  })
+  try {
+    return await Promise.race([child.exited, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+function describeExit(child: ChildNode, exit: ChildExit | undefined): string {
+  const what = child.in === 'process' ? `child process ${child.id}` : `worker thread ${child.id}`
+  if (exit === undefined) return `the connection to its ${what} was lost`
+  if (exit.signal !== null) return `its ${what} was killed by ${exit.signal}`
+  return `its ${what} exited with code ${exit.code}`
+}

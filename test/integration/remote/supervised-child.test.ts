@@ -1,0 +1,221 @@
+import {
+  type ActorSystem,
+  defineActor,
+  InvalidOptionError,
+  NodeDownError,
+  type Ref,
+  RemoteActorError,
+  RestartIntensityError,
+  start,
+  supervisor,
+} from 'troupe'
+import { nextEvent } from 'troupe/testkit'
+import { afterEach, describe, expect, it } from 'vitest'
+import { start as startLocal } from '../../../src/core/system.ts'
+import { type Where, Worker, type WorkerMsg } from '../../fixtures/supervised-actors.ts'
+import { processGone, stillRunning } from '../../support/processes.ts'
+
+const actors = new URL('../../fixtures/supervised-actors.ts', import.meta.url).href
+const systems: ActorSystem[] = []
+/** Every child process a test saw, killed at the end if a failed test left it running. */
+const pids = new Set<number>()
+const ASK = { timeout: 15_000 }
+const EVENT = { timeout: 15_000 }
+
+afterEach(async () => {
+  await Promise.all(systems.splice(0).map((system) => system.shutdown()))
+  for (const pid of pids) if (pid !== process.pid && !processGone(pid)) process.kill(pid, 'SIGKILL')
+  pids.clear()
+})
+
+async function parent(options: Parameters<typeof start>[0] = {}): Promise<ActorSystem> {
+  const system = await start({ logLevel: 'silent', ...options })
+  systems.push(system)
+  return system
+}
+
+async function where(worker: Ref<WorkerMsg>): Promise<Where> {
+  const answer = await worker.ask<Where>({ type: 'where' }, ASK)
+  pids.add(answer.pid)
+  return answer
+}
+
+describe('an actor spawned in a child node, supervised here', () => {
+  it('in a thread: restarted on a new thread with fresh state after a crash, same name and ref', async () => {
+    const system = await parent()
+    const worker = system.spawn(Worker, { name: 'worker', in: 'thread', modules: [actors] })
+    worker.tell({ type: 'add', n: 1 })
+    const first = await where(worker)
+    expect(first.pid).toBe(process.pid)
+    expect(first.thread).not.toBe(0)
+    expect(await worker.ask({ type: 'seen' }, ASK)).toEqual([1])
+
+    const failed = nextEvent(system, 'failed', (e) => e.ref === worker, EVENT)
+    const restarted = nextEvent(system, 'restarted', (e) => e.ref === worker, EVENT)
+    worker.tell({ type: 'crash' })
+    const failure = (await failed).error
+    expect(failure).toBeInstanceOf(RemoteActorError)
+    expect((failure as RemoteActorError).cause).toBeInstanceOf(RangeError)
+    await restarted
+
+    const second = await where(worker)
+    expect(second.thread).not.toBe(first.thread)
+    expect(second.node).not.toBe(first.node)
+    expect(second.name).toBe(first.name)
+    expect(await worker.ask({ type: 'seen' }, ASK)).toEqual([])
+    expect(system.localActor('worker')).toBe(worker)
+    expect(worker.address).toBe(`troupe://${system.node}/user/worker`)
+  })
+
+  it('in a process killed with SIGKILL: fails with NodeDownError and runs again in a new process', async () => {
+    const system = await parent()
+    const worker = system.spawn(Worker, { name: 'worker', in: 'process', modules: [actors] })
+    const first = await where(worker)
+    expect(first.pid).not.toBe(process.pid)
+
+    const failed = nextEvent(system, 'failed', (e) => e.ref === worker, EVENT)
+    process.kill(first.pid, 'SIGKILL')
+    const failure = (await failed).error
+    expect(failure).toBeInstanceOf(NodeDownError)
+    expect((failure as Error).message).toMatch(/killed by SIGKILL|connection .* was lost/)
+
+    const second = await where(worker)
+    expect(second.pid).not.toBe(first.pid)
+    expect(processGone(first.pid)).toBe(true)
+    expect(await worker.ask({ type: 'seen' }, ASK)).toEqual([])
+  })
+
+  it('keeps the messages told during a restart and delivers them, in order, after it', async () => {
+    const system = await parent()
+    const worker = system.spawn(Worker, { name: 'worker', in: 'thread', modules: [actors] })
+    await where(worker)
+    const failed = nextEvent(system, 'failed', (e) => e.ref === worker, EVENT)
+    worker.tell({ type: 'crash' })
+    await failed
+    // The stand-in is restarting now: these wait in its mailbox for the new child node.
+    for (let n = 1; n <= 50; n++) worker.tell({ type: 'add', n })
+    const answer = worker.ask({ type: 'seen' }, ASK)
+    expect(await answer).toEqual(Array.from({ length: 50 }, (_, i) => i + 1))
+  })
+
+  it('counts restarts against the intensity: past it, its parent fails as it would for a local child', async () => {
+    // The system stops a failed top-level actor rather than restarting it.
+    const system = await parent({ supervision: { decide: () => 'stop' } })
+    const Boss = defineActor<never>({
+      init: (_props, ctx) => {
+        ctx.spawn(Worker, { name: 'worker', in: 'process', modules: [actors] })
+      },
+      receive: (_state, _message, ctx) => ctx.unhandled(),
+      supervision: { maxRestarts: 1, withinMs: 60_000 },
+    })
+    const boss = system.spawn(Boss, { name: 'boss' })
+    const worker = system.localActor<WorkerMsg>('worker')!
+    const first = await where(worker)
+
+    const restarted = nextEvent(system, 'restarted', (e) => e.ref === worker, EVENT)
+    worker.tell({ type: 'crash' })
+    await restarted
+    const second = await where(worker)
+    expect(second.pid).not.toBe(first.pid)
+
+    const exceeded = nextEvent(system, 'intensity-exceeded', (e) => e.child === worker, EVENT)
+    const bossDown = system.watch(boss)
+    worker.tell({ type: 'crash' })
+    expect((await exceeded).supervisor).toBe(boss)
+    const terminated = await bossDown
+    expect(terminated.reason).toBe('failed')
+    expect(terminated.error).toBeInstanceOf(RestartIntensityError)
+    expect(system.isAlive(worker)).toBe(false)
+    expect(await stillRunning([first.pid, second.pid], 5_000)).toEqual([])
+  })
+
+  it('one-for-all: a crash of the process child restarts the local child too', async () => {
+    const system = await parent()
+    const Local = defineActor<'inc' | 'get', number>({
+      init: () => 0,
+      receive(n, msg, ctx) {
+        if (msg === 'inc') return n + 1
+        ctx.reply(n)
+        return n
+      },
+    })
+    system.spawn(
+      supervisor({
+        strategy: 'one-for-all',
+        children: [
+          { name: 'local', behavior: Local },
+          { name: 'remote', behavior: Worker, in: 'process', modules: [actors] },
+        ],
+      }),
+      { name: 'app' },
+    )
+    const local = system.localActor<'inc' | 'get'>('local')!
+    const remote = system.localActor<WorkerMsg>('remote')!
+    local.tell('inc')
+    remote.tell({ type: 'add', n: 7 })
+    const first = await where(remote)
+    expect(await local.ask('get', ASK)).toBe(1)
+
+    const localRestarted = nextEvent(system, 'restarted', (e) => e.ref === local, EVENT)
+    const remoteRestarted = nextEvent(system, 'restarted', (e) => e.ref === remote, EVENT)
+    remote.tell({ type: 'crash' })
+    await Promise.all([localRestarted, remoteRestarted])
+    expect(await local.ask('get', ASK)).toBe(0)
+    const second = await where(remote)
+    expect(second.pid).not.toBe(first.pid)
+    expect(await remote.ask({ type: 'seen' }, ASK)).toEqual([])
+    expect(system.localActor('remote')).toBe(remote)
+  })
+
+  it('leaves no child process once its parent has stopped', async () => {
+    const system = await parent()
+    const Boss = defineActor<never>({
+      init: (_props, ctx) => {
+        ctx.spawn(Worker, { name: 'worker', in: 'process', modules: [actors] })
+      },
+      receive: (_state, _message, ctx) => ctx.unhandled(),
+    })
+    const boss = system.spawn(Boss, { name: 'boss' })
+    const { pid } = await where(system.localActor<WorkerMsg>('worker')!)
+    await system.stop(boss)
+    expect(await stillRunning([pid], 5_000)).toEqual([])
+  })
+})
+
+describe('spawn with `in` refuses', () => {
+  it('a system without the child-node layer', async () => {
+    const system = await startLocal({ logLevel: 'silent' })
+    try {
+      expect(() => system.spawn(Worker, { in: 'thread', modules: [actors] })).toThrow(InvalidOptionError)
+      expect(() => system.spawn(Worker, { in: 'thread', modules: [actors] })).toThrow(
+        /cannot start child nodes/,
+      )
+    } finally {
+      await system.shutdown()
+    }
+  })
+
+  it("'in' with 'on', no modules, a bad kind", async () => {
+    const system = await parent()
+    expect(() => system.spawn(Worker, { in: 'thread', on: 'other', modules: [actors] })).toThrow(
+      /give only one of them/,
+    )
+    expect(() => system.spawn(Worker, { in: 'process' })).toThrow(InvalidOptionError)
+    expect(() => system.spawn(Worker, { in: 'process', modules: ['./relative.ts'] })).toThrow(
+      /expected file URLs/,
+    )
+    expect(() => system.spawn(Worker, { in: 'fiber' as 'thread', modules: [actors] })).toThrow(
+      /expected 'thread' or 'process'/,
+    )
+  })
+
+  it('a definition none of the modules exports, with an error that says so', async () => {
+    const system = await parent({ supervision: { decide: () => 'stop' } })
+    const Hidden = defineActor<never>({ receive: () => {} })
+    const failed = nextEvent(system, 'failed', () => true, EVENT)
+    system.spawn(Hidden, { in: 'thread', modules: [actors] })
+    const error = (await failed).error
+    expect(error).toBeInstanceOf(InvalidOptionError)
+    expect((error as Error).message).toMatch(/exports the definition/)
+  })
+})
