@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { Socket } from 'node:net'
 import { type Logger, pino } from 'pino'
 import { DEFAULT_MAX_FRAME_BYTES } from '../../wire/frames.ts'
 import { ConnectError, ConnectionLostError, HandshakeError } from '../errors.ts'
@@ -160,7 +161,8 @@ export function connectParent(options: ConnectParentOptions = {}): Promise<Paren
       controlTag(message) !== 'parent-hello' ||
       nameProblem(hello.node) !== undefined ||
       nameProblem(hello.incarnation) !== undefined ||
-      nameProblem(hello.childNode) !== undefined
+      nameProblem(hello.childNode) !== undefined ||
+      (hello.framesFd !== undefined && !Number.isInteger(hello.framesFd))
     ) {
       fail(
         new HandshakeError('malformed', 'local', 'the parent did not send a hello', {
@@ -171,7 +173,27 @@ export function connectParent(options: ConnectParentOptions = {}): Promise<Paren
     }
     clearTimeout(timer)
     const local = { node: options.node ?? hello.childNode, incarnation: options.incarnation ?? randomUUID() }
+    let pipe: Socket | undefined
+    if (hello.framesFd !== undefined) {
+      try {
+        pipe = new Socket({ fd: hello.framesFd, readable: true, writable: true })
+      } catch (error) {
+        fail(
+          new HandshakeError(
+            'malformed',
+            'local',
+            `cannot open the frames pipe: ${(error as Error).message}`,
+            {
+              remote: remoteAddress,
+              cause: error,
+            },
+          ),
+        )
+        return
+      }
+    }
     connection = new ProcessConnection({
+      pipe,
       channel: {
         send: (body, callback) => send!(body as Buffer, undefined, undefined, callback),
         disconnect: () => process.disconnect(),

@@ -1,7 +1,7 @@
 /**
  * The process transport: a parent and the child processes it forks, connected by the IPC channel
- * of `child_process` (binary with `serialization: 'advanced'`), with the same `Connection` as
- * every other transport. The parent calls {@link spawnProcess}, the child {@link connectParent}.
+ * of `child_process` (`serialization: 'advanced'`) for the hellos and the close, and a socket pair
+ * beside it for the frames, with the same `Connection` as every other transport. The parent calls {@link spawnProcess}, the child {@link connectParent}.
  *
  * @packageDocumentation
  */

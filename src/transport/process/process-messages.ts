@@ -1,6 +1,10 @@
-// The control messages of the process transport. Frame bodies travel as binary IPC messages (a
-// Buffer holding one or more frames, each a 4-byte length and a body); everything else on the
-// channel is one of these objects, told apart by their `troupe` tag.
+// The control messages of the process transport, on the IPC channel. Frames (each a 4-byte length
+// and a body) travel on a socket pair beside it (see `ParentHelloMessage.framesFd`), or where there
+// is none as binary IPC messages of one or more frames; everything else on the channel is one of
+// these objects, told apart by their `troupe` tag.
+
+/** The child's file descriptor of the socket pair that carries the frames (after stdin, stdout, stderr and IPC). */
+export const FRAMES_FD = 4
 
 /** The child is listening on the channel: the parent may send its hello. */
 export interface ReadyMessage {
@@ -15,6 +19,8 @@ export interface ParentHelloMessage {
   readonly childNode: string
   readonly data: unknown
   readonly logLevel: string | undefined
+  /** The child's file descriptor of the socket pair that carries the frames; without it, they go over IPC. */
+  readonly framesFd?: number
 }
 
 /** The child's answer: its node name and incarnation. Frames may follow at once. */

@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process'
+import type { Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { type Logger, pino } from 'pino'
 import { InvalidOptionError } from '../../core/errors.ts'
@@ -8,7 +9,7 @@ import { nameProblem } from '../handshake.ts'
 import type { Connection } from '../transport.ts'
 import { ProcessConnection } from './process-connection.ts'
 import { ProcessExitError } from './process-exit-error.ts'
-import { type ChildHelloMessage, controlTag, type ParentHelloMessage } from './process-messages.ts'
+import { type ChildHelloMessage, controlTag, FRAMES_FD, type ParentHelloMessage } from './process-messages.ts'
 
 /** Options of {@link spawnProcess}. */
 export interface SpawnProcessOptions {
@@ -125,13 +126,16 @@ export function spawnProcess(options: SpawnProcessOptions): Promise<SpawnedProce
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000
   const closeTimeoutMs = options.closeTimeoutMs ?? 2_000
+  const framesPipe = process.platform !== 'win32'
   const child = fork(entry, [...(options.args ?? [])], {
     execArgv: [
       ...(isTypeScript(entry) ? ['--conditions=source', '--import', 'tsx'] : []),
       ...(options.execArgv ?? []),
     ],
     serialization: 'advanced',
-    stdio: ['ignore', options.stdout ?? 'inherit', 'pipe', 'ipc'],
+    // fd 4: a socket pair for the frames (see ProcessConnection); not on Windows, whose pipes a
+    // child cannot open by number.
+    stdio: ['ignore', options.stdout ?? 'inherit', 'pipe', 'ipc', ...(framesPipe ? ['pipe' as const] : [])],
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   })
@@ -174,6 +178,7 @@ export function spawnProcess(options: SpawnProcessOptions): Promise<SpawnedProce
       clearTimeout(timer)
       logger.warn({ err: error, pid: child.pid }, `cannot start child process ${entry}: ${error.message}`)
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      child.stdio[FRAMES_FD]?.destroy()
       reject(error)
     }
     const timer = setTimeout(() => {
@@ -232,6 +237,7 @@ export function spawnProcess(options: SpawnProcessOptions): Promise<SpawnedProce
           childNode: options.childNode,
           data: options.data,
           logLevel: options.logLevel,
+          ...(framesPipe ? { framesFd: FRAMES_FD } : {}),
         }
         child.send(hello, (error) => {
           if (error !== null) fail(error)
@@ -261,6 +267,7 @@ export function spawnProcess(options: SpawnProcessOptions): Promise<SpawnedProce
             return child.connected
           },
         },
+        pipe: framesPipe ? (child.stdio[FRAMES_FD] as Socket) : undefined,
         local: { node: options.node, incarnation: options.incarnation },
         peer: { node: hello.node, incarnation: hello.incarnation },
         remoteAddress,

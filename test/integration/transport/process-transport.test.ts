@@ -157,6 +157,19 @@ describe('process transport', () => {
     expect(await exitOf(child)).toEqual({ code: 0, signal: null })
   })
 
+  it('delivers every frame the child sent before its clean close', async () => {
+    const { connection } = await spawnChild('echo')
+    const frames = new Frames(connection)
+    await frames.first(1)
+    const count = 50_000
+    connection.send(Buffer.from(`flood ${count}`))
+    connection.send(Buffer.from('close'))
+    expect(await within(connection.closed(), 10_000, 'closed')).toBeUndefined()
+    const flooded = frames.bodies.slice(1)
+    expect(flooded.length).toBe(count)
+    expect(flooded.every((body, n) => body.readUInt32BE(0) === n)).toBe(true)
+  })
+
   it('rejects with the exit code and stderr of a child that dies before hello', async () => {
     const error = await spawnChild('crash-before-hello').catch((thrown: unknown) => thrown)
     expect(error).toBeInstanceOf(ProcessExitError)
