@@ -663,17 +663,18 @@ export class Peer {
   private onCall(id: number, actorPath: string, module: string, name: string, args: unknown[]): void {
     const callee = this.callee(id, actorPath, module, name)
     if (callee === undefined) return
-    const controller = new AbortController()
-    const scope = createCancelScope([controller.signal])
-    const entry = { cancel: (reason?: unknown) => controller.abort(reason ?? cancelledByCaller()) }
+    // The call's signal is its scope's: a second AbortController per call cost a tenth of a round trip.
+    const scope = createCancelScope([])
+    const signal = scope.scope.signal
+    const entry = { cancel: (reason?: unknown) => scope.scope.cancel(reason ?? cancelledByCaller()) }
     this.running.set(id, entry)
-    runExposed(callee.fn, args, callee.actor, controller.signal, scope.run)
+    runExposed(callee.fn, args, callee.actor, signal, scope.run)
       .then(
         (result) => {
-          if (!controller.signal.aborted) this.send({ kind: 'reply', id, message: result })
+          if (!signal.aborted) this.send({ kind: 'reply', id, message: result })
         },
         (error: unknown) => {
-          if (!controller.signal.aborted) this.send({ kind: 'error', id, error })
+          if (!signal.aborted) this.send({ kind: 'error', id, error })
         },
       )
       .finally(() => {
