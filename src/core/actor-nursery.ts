@@ -148,14 +148,13 @@ class NurseryHandle implements ActorNursery {
     const portal = await this.runner().start({ name, modules, in: options.in, data: options.data })
     this.childDaemons.push(portal)
     this.tasks.startSoon(async (signal) => {
-      const stop = () => void portal.cancelActor()
-      signal.addEventListener('abort', stop, { once: true })
+      const forget = whenAborted(signal, () => void portal.cancelActor())
       try {
         const t = await this.scope.system.watch(portal)
         // Its node ends when the daemon is cancelled or the nursery closes: that is no failure.
         if (t.reason === 'failed') throw t.error
       } finally {
-        signal.removeEventListener('abort', stop)
+        forget()
       }
     })
     return portal
@@ -184,25 +183,31 @@ class NurseryHandle implements ActorNursery {
       throw new InvalidOptionError('fn', 'expected an exposed function: expose(import.meta.url, { fn }).fn')
     }
     const run = runner.run({ name, fn, args, in: where })
-    const result = run.result as Promise<R>
+    let stoppedByUser = false
+    // After cancelActor the run ends as cancelled, whatever its function does next (as a local run).
+    const result = run.result.catch((error: unknown) => {
+      if (stoppedByUser && !(error instanceof CancelledError)) {
+        throw new CancelledError(`${name} was cancelled`, { cause: error })
+      }
+      throw error
+    }) as Promise<R>
     result.catch(() => {})
     this.runs.push(result)
-    let cancelled = false
     const cancelActor = () => {
-      cancelled = true
+      stoppedByUser = true
       return run.cancel()
     }
     this.tasks.startSoon(async (signal) => {
-      signal.addEventListener('abort', cancelActor, { once: true })
+      const forget = whenAborted(signal, () => void run.cancel())
       try {
         await result
       } catch (error) {
         // A run this nursery (or cancelActor) called off is not a failure; a failure that lands
         // while the nursery is cancelling still is.
-        if ((signal.aborted || cancelled) && error instanceof CancelledError) return
+        if ((signal.aborted || stoppedByUser) && error instanceof CancelledError) return
         throw error
       } finally {
-        signal.removeEventListener('abort', cancelActor)
+        forget()
       }
     })
     return { ref: run.ref, result: () => result, cancelActor }
@@ -257,14 +262,26 @@ class NurseryHandle implements ActorNursery {
     this.tasks.startSoon(
       (signal) =>
         new Promise<void>((resolve, reject) => {
-          const stop = () => cell.stopWith('stopped')
-          signal.addEventListener('abort', stop, { once: true })
+          const forget = whenAborted(signal, () => cell.stopWith('stopped'))
           cell.onTerminated((t) => {
-            signal.removeEventListener('abort', stop)
+            forget()
             if (t.reason === 'failed') reject(t.error)
             else resolve()
           })
         }),
     )
   }
+}
+
+/**
+ * Runs `fn` when `signal` aborts, or now if it has: a task started after its nursery was cancelled
+ * starts with an aborted signal. Returns what stops listening.
+ */
+function whenAborted(signal: AbortSignal, fn: () => void): () => void {
+  if (signal.aborted) {
+    fn()
+    return () => {}
+  }
+  signal.addEventListener('abort', fn, { once: true })
+  return () => signal.removeEventListener('abort', fn)
 }

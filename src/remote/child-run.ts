@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { CancelledError } from '../concurrency/errors.ts'
 import type {
   ChildPortal,
@@ -7,35 +8,78 @@ import type {
   ChildStartRequest,
 } from '../core/runtime.ts'
 import type { ActorSystem } from '../core/system.ts'
-import { type ChildNode, childNodeName, FunctionHost, startChildNode } from './child-node.ts'
-import type { FunctionRef } from './exposed-functions.ts'
+import {
+  type ChildNode,
+  type ChildNodeOptions,
+  childNodeName,
+  FunctionHost,
+  startChildNode,
+} from './child-node.ts'
 import { Portal, portalOf } from './portal.ts'
 import { RemoteActorError } from './remote-actor-error.ts'
+import { RemoteRef } from './remote-ref.ts'
 import { attachRemoteNode } from './start-node.ts'
 
 /** The longest a function may run in a child (setTimeout's limit; the deadline is re-armed past it). */
 const NO_DEADLINE_MS = 2 ** 31 - 1
 
+/** How long a cancelled run's function has to answer before its node is stopped (a child's grace). */
+const ANSWER_GRACE_MS = 1_500
+
+/** How many child nodes of one system start at once: more only slow every start down (and starve heartbeats). */
+const STARTS_AT_ONCE = Math.max(2, availableParallelism())
+
+/** Per system: how many of its child nodes are starting, and the starts waiting for their turn. */
+const startQueues = new WeakMap<ActorSystem, { starting: number; waiting: (() => void)[] }>()
+
+/** Starts a child node once fewer than {@link STARTS_AT_ONCE} of the system's are starting. */
+async function startInTurn(system: ActorSystem, options: ChildNodeOptions): Promise<ChildNode> {
+  let queue = startQueues.get(system)
+  if (queue === undefined) {
+    queue = { starting: 0, waiting: [] }
+    startQueues.set(system, queue)
+  }
+  if (queue.starting >= STARTS_AT_ONCE) await new Promise<void>((resolve) => queue.waiting.push(resolve))
+  else queue.starting++
+  try {
+    return await startChildNode(system, options)
+  } finally {
+    // The slot passes to the next start, if one waits.
+    const next = queue.waiting.shift()
+    if (next === undefined) queue.starting--
+    else next()
+  }
+}
+
 /**
  * Runs an exposed function in an actor named like the request on a new child node (which loads the
  * function's module), then stops the node. What a nursery's `runInActor(…, { in })` does.
+ *
+ * Cancelling it lets a starting node finish starting and still sends the call, then its cancel
+ * (tractor's way): the function may fail before it sees the cancel, and that failure is kept. The
+ * run waits up to the grace period for the function's answer before it stops the node; a
+ * function that ended with its cancellation, or gave no answer, ends the run as `CancelledError`.
  */
 export function runInChildNode(system: ActorSystem, request: ChildRunRequest): ChildRun {
   const node = childNodeName(request.name)
-  const ref = attachRemoteNode(system).refOf(node, `/user/${request.name}`)
-  let child: ChildNode | undefined
-  let cancelled = false
-  const starting = startChildNode(system, { in: request.in, node, modules: [request.fn.module] })
+  const remote = attachRemoteNode(system)
+  const ref = remote.refOf(node, `/user/${request.name}`)
+  const cancelling = new AbortController()
+  const starting = startInTurn(system, { in: request.in, node, modules: [request.fn.module] })
   const result = (async () => {
-    child = await starting
-    if (cancelled) throw new CancelledError(`${request.name} was cancelled before it started`)
+    const child = await starting
     try {
       const host = system.spawn(FunctionHost, { on: node, name: request.name })
-      const portal = portalOf(system, host, { timeout: NO_DEADLINE_MS })
-      return await portal.run(request.fn as FunctionRef, ...(request.args as never[]))
+      if (!(host instanceof RemoteRef)) throw new TypeError(`${host.address} is not on a child node`)
+      const answer = remote.call(host, request.fn.module, request.fn.name, [...request.args], {
+        timeout: NO_DEADLINE_MS,
+        // Not the ambient scope's signal: a cancel must not stop the wait for the answer.
+        signal: new AbortController().signal,
+        cancelOn: cancelling.signal,
+      })
+      return await answerWithin(answer, cancelling.signal, ANSWER_GRACE_MS, request.name)
     } catch (error) {
-      // The function's own failure stays a failure, even if it lands as the run is called off.
-      if (cancelled && !(error instanceof RemoteActorError)) {
+      if (cancelling.signal.aborted && !isFailure(error)) {
         throw new CancelledError(`${request.name} was cancelled`, { cause: error })
       }
       throw error
@@ -47,11 +91,44 @@ export function runInChildNode(system: ActorSystem, request: ChildRunRequest): C
     ref,
     result,
     async cancel() {
-      cancelled = true
-      const started = await starting.catch(() => undefined)
-      await started?.stop()
+      cancelling.abort()
+      await result.then(
+        () => {},
+        () => {},
+      )
     },
   }
+}
+
+/** A failure of the function itself: it threw, and not its own cancellation. */
+function isFailure(error: unknown): boolean {
+  return error instanceof RemoteActorError && !(error.cause instanceof CancelledError)
+}
+
+/** Settles as `answer`, or rejects with a `CancelledError` once `cancelled` has been aborted for `graceMs`. */
+function answerWithin<T>(
+  answer: Promise<T>,
+  cancelled: AbortSignal,
+  graceMs: number,
+  name: string,
+): Promise<T> {
+  let giveUp!: (error: CancelledError) => void
+  const gaveUp = new Promise<never>((_, reject) => {
+    giveUp = reject
+  })
+  let timer: NodeJS.Timeout | undefined
+  const startGrace = () => {
+    timer = setTimeout(
+      () => giveUp(new CancelledError(`${name} did not answer its cancel within ${graceMs} ms`)),
+      graceMs,
+    )
+  }
+  if (cancelled.aborted) startGrace()
+  else cancelled.addEventListener('abort', startGrace, { once: true })
+  return Promise.race([answer, gaveUp]).finally(() => {
+    clearTimeout(timer)
+    cancelled.removeEventListener('abort', startGrace)
+  })
 }
 
 /** A daemon's portal: a portal to its actor, which also stops the actor's child node. */
@@ -78,7 +155,7 @@ export async function startInChildNode(
   request: ChildStartRequest,
 ): Promise<ChildPortal> {
   const node = childNodeName(request.name)
-  const child = await startChildNode(system, {
+  const child = await startInTurn(system, {
     in: request.in,
     node,
     modules: request.modules,

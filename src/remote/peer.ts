@@ -229,8 +229,18 @@ export class Peer {
     this.send({ kind: 'ask', to: target.path, id, message })
   }
 
-  /** Runs the exposed function `module`#`name` on the peer's node, as the actor `target`. */
-  call(ask: AskRef, target: RemoteRef, module: string, name: string, args: unknown[]): void {
+  /**
+   * Runs the exposed function `module`#`name` on the peer's node, as the actor `target`. Aborting
+   * `cancelOn` cancels the function there and leaves `ask` waiting for its answer.
+   */
+  call(
+    ask: AskRef,
+    target: RemoteRef,
+    module: string,
+    name: string,
+    args: unknown[],
+    cancelOn?: AbortSignal,
+  ): void {
     if (this.isDown) {
       ask.fail(new NodeDownError(this.node, this.downReason))
       return
@@ -249,6 +259,21 @@ export class Peer {
       forget()
     })
     this.send({ kind: 'call', id, actor: target.path, module, name, args })
+    if (cancelOn !== undefined) this.cancelWhenAborted(cancelOn, id, ask)
+  }
+
+  /** Sends the cancel of call `id` once `signal` aborts (now if it has), unless it was answered. */
+  private cancelWhenAborted(signal: AbortSignal, id: number, ask: AskRef): void {
+    const cancel = () => {
+      if (this.asks.has(id)) this.send({ kind: 'cancel', id })
+    }
+    if (signal.aborted) {
+      cancel()
+      return
+    }
+    signal.addEventListener('abort', cancel, { once: true })
+    const forget = () => signal.removeEventListener('abort', cancel)
+    ask.promise.then(forget, forget)
   }
 
   /** Opens a stream of the exposed generator function `module`#`name` on the peer's node, as `target`. */
@@ -668,14 +693,11 @@ export class Peer {
     const signal = scope.scope.signal
     const entry = { cancel: (reason?: unknown) => scope.scope.cancel(reason ?? cancelledByCaller()) }
     this.running.set(id, entry)
+    // Answered even once cancelled: a caller that waits gets the failure or the cancellation.
     runExposed(callee.fn, args, callee.actor, signal, scope.run)
       .then(
-        (result) => {
-          if (!signal.aborted) this.send({ kind: 'reply', id, message: result })
-        },
-        (error: unknown) => {
-          if (!signal.aborted) this.send({ kind: 'error', id, error })
-        },
+        (result) => this.send({ kind: 'reply', id, message: result }),
+        (error: unknown) => this.send({ kind: 'error', id, error }),
       )
       .finally(() => {
         scope.close()

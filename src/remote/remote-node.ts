@@ -20,6 +20,15 @@ import { type PeerRouter, RemoteRef } from './remote-ref.ts'
 /** A connection to another node after its handshake: the part of a transport's `Connection` the remote layer uses. */
 export type NodeConnection = Pick<Connection, 'peer' | 'send' | 'onFrame' | 'close' | 'closed'>
 
+/** Options of {@link RemoteNode.call}: an ask's, and a cancellation that still awaits the answer. */
+export interface CallOptions extends AskOptions {
+  /**
+   * Aborting it cancels the remote function, but unlike `signal` the call goes on waiting for its
+   * answer: its result, its error, or the `CancelledError` it ended with (as a `RemoteActorError`).
+   */
+  cancelOn?: AbortSignal
+}
+
 /** How the remote layer reaches other nodes: any transport behind one small interface. */
 export interface NodeTransport {
   connect(endpoint: NodeEndpoint, node: string): Promise<NodeConnection>
@@ -204,11 +213,12 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
     module: string,
     name: string,
     args: unknown[],
-    options: AskOptions | undefined,
+    options: CallOptions | undefined,
   ): Promise<R> {
     const ask = this.runtime.asks.open(target, options)
     this.withPeer(target.node, (peer) => {
-      if (peer.down || target.pin(peer.incarnation)) peer.call(ask, target, module, name, args)
+      if (peer.down || target.pin(peer.incarnation))
+        peer.call(ask, target, module, name, args, options?.cancelOn)
       else ask.fail(new NodeDownError(target.node, 'the node restarted since this ref was made'))
     })
     return ask.promise as Promise<R>
