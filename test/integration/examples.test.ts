@@ -93,6 +93,18 @@ const expected: Record<string, { stdout: string[]; stderr?: string[] }> = {
       'parent: the child says streamForever ended after',
     ],
   },
+  'tractor-context.ts': {
+    stdout: [
+      'parent: the context is open: ponger is ready in process',
+      'child: got ping 1',
+      'parent: got pong 3',
+      'child: the parent closed its side after 3 pings',
+      'parent: the ponger returned 3',
+      'parent: moveOnAfter cancelled the ticker after',
+      'child: ticker was cancelled after',
+      'parent: the child says the ticker ended after',
+    ],
+  },
   'tractor-aggregator.ts': {
     stdout: ['received 200 values, 150 unique: 0..149', 'both streamers cancelled'],
   },
