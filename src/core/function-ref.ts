@@ -97,7 +97,8 @@ export interface PortalContext<In = unknown, Out = unknown, First = unknown, Res
   close(): Promise<void>
   /**
    * Cancels the context: the callee's signal aborts (its loop and `send` throw, its `finally`
-   * blocks run); `send`, `next` and `result` reject with `reason` (a `CancelledError` by default).
+   * blocks run); `send`, `next` and `result` reject with a `CancelledError` (its `reason` the one
+   * given). Cancelling a context on purpose is no error for `await using`.
    */
   cancel(reason?: unknown): void
   /** Resolves with what the callee returned; rejects with what it threw (or why the context ended). */

@@ -262,6 +262,21 @@ describe.each(['remote', 'local'] as const)('portal.open (%s)', (where) => {
     expect(await finished).toBe(1)
   })
 
+  it('takes a cancel of its own as no error when disposed, with the reason given', async () => {
+    const { portal } = await setUp(where)
+    const finished = event('finally')
+    let result: Promise<unknown> | undefined
+    {
+      await using ctx = await portal.open(contexts.neverReads)
+      result = ctx.result()
+      ctx.cancel('changed my mind')
+    }
+    const error = await result.catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(CancelledError)
+    expect((error as CancelledError).reason).toBe('changed my mind')
+    await finished
+  })
+
   it('refuses a function that is not exposed', async () => {
     const { portal } = await setUp(where)
     const fake = { module: contexts.echo.module, name: 'hidden' }
