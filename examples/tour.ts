@@ -12,6 +12,7 @@ import { main as pingPong } from './ping-pong.ts'
 import { main as spinoffExample1 } from './spinoff-example1.ts'
 import { main as supervisionTree } from './supervision-tree.ts'
 import { readableLogger } from './support/readable-log.ts'
+import { main as tractorFirstScene } from './tractor-first-scene.ts'
 import { main as tractorFrank } from './tractor-frank.ts'
 import { main as tractorRemoteError } from './tractor-remote-error.ts'
 import { main as tractorStreamForever } from './tractor-stream-forever.ts'
@@ -111,7 +112,9 @@ export async function main(): Promise<void> {
     "7. tractor's examples: functions in actors in threads and processes",
     'expose(import.meta.url, { fn }) names what children may run; a nursery starts them with',
     'runInActor and startActor; portals run and stream; errors come back as RemoteActorError.',
+    'Children of a cluster node join its registry: donny and gretchen find each other.',
   )
+  await tractorFirstScene()
   await tractorFrank()
   await tractorStreamForever()
   await tractorRemoteError()

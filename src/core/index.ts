@@ -1,4 +1,5 @@
 export type { ActorNursery, RunningActor } from './actor-nursery.ts'
+export type { ActorPortal } from './actor-portal.ts'
 export type {
   ActorDefinition,
   AnyBehavior,

@@ -1,15 +1,10 @@
 import type { Logger } from 'pino'
+import type { ActorPortal } from './actor-portal.ts'
 import { AskTimeouts } from './ask.ts'
 import type { AnyBehavior, Behavior, SpawnOptions } from './behavior.ts'
 import type { Cell } from './cell.ts'
 import { ActorStoppedError, MailboxFullError, UnhandledMessageError } from './errors.ts'
-import type {
-  ExposableFunction,
-  FunctionRef,
-  RunResult,
-  StreamableFunction,
-  StreamItem,
-} from './function-ref.ts'
+import type { FunctionRef } from './function-ref.ts'
 import type { DeadLetterReason, HookName, InspectionEvent, InspectOptions } from './inspection.ts'
 import { Names } from './names.ts'
 import { isRef, type Ref, RefBase } from './ref.ts'
@@ -56,12 +51,7 @@ export interface ChildStartRequest {
  * A daemon actor on a child node (tractor's `start_actor`): a ref that can also `run` and
  * `stream` the functions its node exposes, and `cancelActor()` to stop it with its node.
  */
-export interface ChildPortal extends Ref {
-  run<F extends ExposableFunction>(fn: FunctionRef<F>, ...args: Parameters<F>): Promise<RunResult<F>>
-  stream<F extends StreamableFunction>(
-    fn: FunctionRef<F>,
-    ...args: Parameters<F>
-  ): AsyncIterableIterator<StreamItem<F>>
+export interface ChildPortal extends ActorPortal {
   /** Stops the actor and its child node (gracefully, then by force); resolves once it has exited. */
   cancelActor(): Promise<void>
 }

@@ -1,5 +1,6 @@
 import { type Level, type Logger, pino } from 'pino'
 import { type ActorNursery, openActorNursery } from './actor-nursery.ts'
+import type { ActorPortal, PortalMaker } from './actor-portal.ts'
 import type { AnyBehavior, Behavior, SpawnOptions } from './behavior.ts'
 import { Cell, STOPPED } from './cell.ts'
 import { InvalidOptionError } from './errors.ts'
@@ -241,23 +242,37 @@ export class ActorSystem {
   }
 
   /**
-   * The actor registered under `name` on this node or, when the node joined a cluster registry,
-   * on any node of the cluster; `undefined` when no actor has the name.
+   * A portal to the actor registered under `name` on this node or, when the node joined a cluster
+   * registry, on any node of the cluster; `undefined` when no actor has the name. The portal is a
+   * ref that can also `run` and `stream` the functions the actor's node exposes.
+   *
+   * @example
+   * ```ts
+   * const gretchen = await system.findActor('gretchen')
+   * if (gretchen !== undefined) console.log(await gretchen.run(lines.hi))
+   * ```
    */
-  async findActor<M = unknown>(name: string): Promise<Ref<M> | undefined> {
+  async findActor<M = unknown>(name: string): Promise<ActorPortal<M> | undefined> {
     const local = this.runtime.names.find(name)
-    if (local !== undefined || this.runtime.remote === null) return local as Ref<M> | undefined
-    return (await this.runtime.remote.findActor(name)) as Ref<M> | undefined
+    if (local !== undefined || this.runtime.remote === null)
+      return local === undefined ? undefined : this.portalOf(local as Ref<M>)
+    const found = await this.runtime.remote.findActor(name)
+    return found === undefined ? undefined : this.portalOf(found as Ref<M>)
   }
 
   /**
    * Waits for an actor named `name` on this node or, with a cluster registry, anywhere in the
-   * cluster; rejects with `ActorNotFoundError` naming it at the timeout.
+   * cluster, and resolves with its portal (see {@link findActor}); rejects with
+   * `ActorNotFoundError` naming it at the timeout.
    */
-  waitForActor<M = unknown>(
+  async waitForActor<M = unknown>(
     name: string,
     options: { timeout?: number; signal?: AbortSignal } = {},
-  ): Promise<Ref<M>> {
+  ): Promise<ActorPortal<M>> {
+    return this.portalOf(await this.waitForRef<M>(name, options))
+  }
+
+  private waitForRef<M>(name: string, options: { timeout?: number; signal?: AbortSignal }): Promise<Ref<M>> {
     const timeout = options.timeout ?? 5000
     const remote = this.runtime.remote
     if (remote === null || this.runtime.names.find(name) !== undefined) {
@@ -326,6 +341,19 @@ export class ActorSystem {
   /** @internal the layer that starts child nodes plugs in here, for nurseries. */
   attachChildRunner(runner: ChildRunner): void {
     this.runtime.childRunner = runner
+  }
+
+  /** @internal the layer that runs exposed functions plugs in here, for `findActor`'s portals. */
+  attachPortals(maker: PortalMaker): void {
+    this.portalMaker = maker
+  }
+
+  private portalMaker: PortalMaker | undefined
+
+  private portalOf<M>(ref: Ref<M>): ActorPortal<M> {
+    if (this.portalMaker === undefined)
+      throw new TypeError('this system was started without portals: start it with `start` from troupe')
+    return this.portalMaker(ref)
   }
 
   /** @internal the layer that starts child nodes plugs in here, for `spawn(def, { in })`. */

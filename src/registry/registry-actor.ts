@@ -1,12 +1,18 @@
 import { defineActor } from '../core/behavior.ts'
 import type { Ref } from '../core/ref.ts'
 import { Terminated } from '../core/signals.ts'
+import type { NodeEndpoint } from '../remote/address.ts'
 import { RemoteRef } from '../remote/remote-ref.ts'
 
 /** What the cluster registry answers to; every message but `unregister` is asked. */
 export type RegistryMessage =
-  /** A node joins the cluster (answer: `true`). */
-  | { type: 'join'; node: string }
+  /**
+   * A node joins the cluster (answer: `true`). A node whose name carries no endpoint (a child
+   * node) says where it listens, so that other nodes can `locate` it.
+   */
+  | { type: 'join'; node: string; endpoint?: NodeEndpoint }
+  /** Where a node that joined with an endpoint listens (answer: {@link NodeEndpoint} or `null`). */
+  | { type: 'locate'; node: string }
   /** Claims a name for an actor (answer: {@link RegisterReply}). */
   | { type: 'register'; name: string; ref: Ref }
   /** Frees a name, if `ref` holds it. */
@@ -36,6 +42,8 @@ interface Waiter {
 interface State {
   entries: Map<string, Ref>
   waiting: Map<string, Waiter[]>
+  /** Where the nodes that joined with an endpoint listen (Erlang's port mapper). */
+  endpoints: Map<string, NodeEndpoint>
 }
 
 /** The name the registry actor has on its node. */
@@ -51,12 +59,19 @@ export const REGISTRY_PATH = `/user/${REGISTRY_NAME}`
  * disappear by themselves.
  */
 export const Registry = defineActor<RegistryMessage, State>({
-  init: () => ({ entries: new Map(), waiting: new Map() }),
+  init: () => ({ entries: new Map(), waiting: new Map(), endpoints: new Map() }),
   receive(state, message, ctx) {
     switch (message.type) {
       case 'join':
         ctx.log.info({ joined: message.node }, `node ${message.node} joined the cluster registry`)
+        if (isEndpoint(message.endpoint)) {
+          const { host, port } = message.endpoint
+          state.endpoints.set(message.node, { name: message.node, host, port })
+        }
         ctx.reply(true)
+        break
+      case 'locate':
+        ctx.reply(state.endpoints.get(message.node) ?? null)
         break
       case 'register': {
         const { name, ref } = message
@@ -121,6 +136,8 @@ export const Registry = defineActor<RegistryMessage, State>({
   },
   signal(state, signal, ctx) {
     if (!(signal instanceof Terminated)) return state
+    if (signal.reason === 'node-down' && signal.ref instanceof RemoteRef)
+      state.endpoints.delete(signal.ref.node)
     for (const [name, ref] of state.entries) {
       if (ref !== signal.ref && !sameActor(ref, signal.ref)) continue
       state.entries.delete(name)
@@ -137,6 +154,14 @@ function sameActor(a: Ref, b: Ref): boolean {
   if (!a.equals(b)) return false
   if (!(a instanceof RemoteRef) || !(b instanceof RemoteRef)) return true
   return a.incarnation === undefined || b.incarnation === undefined || a.incarnation === b.incarnation
+}
+
+function isEndpoint(value: unknown): value is NodeEndpoint {
+  if (typeof value !== 'object' || value === null) return false
+  const { host, port } = value as { host?: unknown; port?: unknown }
+  return (
+    typeof host === 'string' && Number.isInteger(port) && (port as number) > 0 && (port as number) < 65536
+  )
 }
 
 function forgetExpired(waiting: Map<string, Waiter[]>): void {

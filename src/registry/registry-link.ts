@@ -5,6 +5,7 @@ import { ActorNotFoundError, ActorStoppedError, AskTimeoutError } from '../core/
 import type { NameListener, Names } from '../core/names.ts'
 import type { Ref } from '../core/ref.ts'
 import type { ActorSystem } from '../core/system.ts'
+import { type NodeEndpoint, parseAddress } from '../remote/address.ts'
 import { NodeDownError } from '../remote/errors.ts'
 import type { RegistryClient } from '../remote/remote-node.ts'
 import { RegistryUnavailableError } from './errors.ts'
@@ -113,6 +114,16 @@ export class RegistryLink implements RegistryClient, NameListener {
         if (!this.lostWith(registry, error)) throw error
       }
     }
+  }
+
+  async locate(node: string): Promise<NodeEndpoint | undefined> {
+    const found = await this.ask<NodeEndpoint | null>({ type: 'locate', node })
+    return found ?? undefined
+  }
+
+  /** The root node, which hosts the registry. */
+  get root(): string | undefined {
+    return this.current === null ? undefined : parseAddress(this.current.address).node
   }
 
   /** Every entry of the registry, sorted by name. */

@@ -1,9 +1,11 @@
 import { ActorStoppedError, InvalidOptionError } from '../core/errors.ts'
 import type { Ref } from '../core/ref.ts'
 import type { ActorSystem } from '../core/system.ts'
-import { endpointOf } from '../remote/address.ts'
+import { endpointOf, type NodeEndpoint } from '../remote/address.ts'
 import { childActorsOf } from '../remote/child-actor.ts'
+import { childNetworkOf } from '../remote/child-network.ts'
 import { childRunnerOf } from '../remote/child-run.ts'
+import { portalOf } from '../remote/portal.ts'
 import type { RemoteNode } from '../remote/remote-node.ts'
 import { type NodeOptions, remoteOf, start as startNode } from '../remote/start-node.ts'
 import { RegistryUnavailableError } from './errors.ts'
@@ -77,22 +79,12 @@ export async function start(options: ClusterOptions = {}): Promise<ActorSystem> 
       ? target.host === endpoint.host && target.port === endpoint.port
       : target.node === node)
   const system = await startNode({ ...nodeOptions, node })
-  const where = registry === true ? node : registry
-  const askTimeoutMs = options.askTimeoutMs ?? 5000
   try {
-    const remote = remoteOf(system)
-    if (remote === undefined) throw new Error(`${node} started without its node-to-node layer`)
-    let contact: ContactRegistry
-    if (hosts) {
-      const own = system.spawn(Registry, { name: REGISTRY_NAME })
-      contact = async () => own
-    } else {
-      contact = contactRegistry(remote, where, target, askTimeoutMs)
-    }
-    remote.registry = await RegistryLink.open(system, remote.runtime.names, contact, {
-      registry: where,
-      rejoins: !hosts,
-      askTimeoutMs,
+    await linkRegistry(system, {
+      hosts,
+      where: registry === true ? node : registry,
+      target,
+      askTimeoutMs: options.askTimeoutMs ?? 5000,
       retryMinMs: options.reconnectMinMs ?? 100,
       retryMaxMs: options.reconnectMaxMs ?? 5000,
     })
@@ -101,6 +93,95 @@ export async function start(options: ClusterOptions = {}): Promise<ActorSystem> 
     throw error
   }
   return withChildNodes(system)
+}
+
+/** How a node reaches its cluster registry. */
+interface RegistrySetup {
+  /** This node hosts it. */
+  hosts: boolean
+  /** Where it is, as the node was given it. */
+  where: string
+  target: RegistryTarget | undefined
+  askTimeoutMs: number
+  retryMinMs: number
+  retryMaxMs: number
+  /** Where this node listens, when its name does not say (a child node). */
+  endpoint?: NodeEndpoint
+  /** Join again when the registry is lost. @default true unless this node hosts it */
+  rejoins?: boolean
+}
+
+/**
+ * Links `system` to its cluster registry (hosting it, or joining the root node), and lets its child
+ * nodes join it too.
+ */
+async function linkRegistry(system: ActorSystem, setup: RegistrySetup): Promise<void> {
+  const remote = remoteOf(system)
+  if (remote === undefined) throw new Error(`${system.node} started without its node-to-node layer`)
+  let contact: ContactRegistry
+  if (setup.hosts || setup.target === undefined) {
+    const own = system.spawn(Registry, { name: REGISTRY_NAME })
+    contact = async () => own
+  } else {
+    contact = contactRegistry(remote, setup.where, setup.target, setup.askTimeoutMs, setup.endpoint)
+  }
+  const opening = RegistryLink.open(system, remote.runtime.names, contact, {
+    registry: setup.where,
+    rejoins: setup.rejoins ?? !setup.hosts,
+    askTimeoutMs: setup.askTimeoutMs,
+    retryMinMs: setup.retryMinMs,
+    retryMaxMs: setup.retryMaxMs,
+  })
+  // Finds and waits made while the node joins (a child node runs functions at once) wait for it.
+  remote.registry = {
+    find: async (name) => (await opening).find(name),
+    wait: async (name, timeoutMs, signal) => (await opening).wait(name, timeoutMs, signal),
+    locate: async (node) => (await opening).locate(node),
+  }
+  let link: RegistryLink
+  try {
+    link = await opening
+  } catch (error) {
+    remote.registry = null
+    throw error
+  }
+  remote.registry = link
+  const network = childNetworkOf(system)
+  const root = link.root
+  if (network !== undefined && root !== undefined) network.registry = { root, module: CHILD_JOIN_MODULE }
+}
+
+/** What a child node of a cluster member loads to join the registry (see `joinRegistry`). */
+const CHILD_JOIN_MODULE = new URL(
+  import.meta.url.endsWith('.ts') ? './child-join.ts' : './child-join.js',
+  import.meta.url,
+).href
+
+/**
+ * @internal A child node joins the registry of its parent's cluster, saying where it listens
+ * (its name carries no endpoint). It does not join again when the registry's node is its parent:
+ * it ends with its parent.
+ */
+export async function joinRegistry(
+  system: ActorSystem,
+  root: string,
+  endpoint: NodeEndpoint,
+  parent: string,
+): Promise<void> {
+  const at = endpointOf(root)
+  if (at === undefined) throw new InvalidOptionError('registry', `expected name@host:port, got ${root}`)
+  const remote = remoteOf(system)
+  const liveness = remote?.liveness
+  await linkRegistry(system, {
+    hosts: false,
+    where: root,
+    target: { node: root, host: at.host, port: at.port },
+    askTimeoutMs: remote?.runtime.asks.defaultTimeoutMs ?? 5000,
+    retryMinMs: liveness?.reconnectMinMs ?? 100,
+    retryMaxMs: liveness?.reconnectMaxMs ?? 5000,
+    endpoint,
+    rejoins: root !== parent,
+  })
 }
 
 interface RegistryTarget {
@@ -137,12 +218,17 @@ function contactRegistry(
   where: string,
   target: RegistryTarget,
   timeoutMs: number,
+  endpoint: NodeEndpoint | undefined,
 ): ContactRegistry {
   return async (signal) => {
     try {
       const root = target.node ?? (await nodeAt(remote, target))
       const registry = remote.refOf(root, REGISTRY_PATH) as Ref<RegistryMessage>
-      await registry.ask({ type: 'join', node: remote.system.node }, { timeout: timeoutMs, signal })
+      const join: RegistryMessage =
+        endpoint === undefined
+          ? { type: 'join', node: remote.system.node }
+          : { type: 'join', node: remote.system.node, endpoint }
+      await registry.ask(join, { timeout: timeoutMs, signal })
       return registry
     } catch (error) {
       if (error instanceof ActorStoppedError) {
@@ -160,6 +246,7 @@ function contactRegistry(
 function withChildNodes(system: ActorSystem): ActorSystem {
   system.attachChildRunner(childRunnerOf(system))
   system.attachChildActors(childActorsOf(system))
+  system.attachPortals((ref) => portalOf(system, ref))
   return system
 }
 

@@ -4,10 +4,12 @@
 // node name the parent chose, connects to the parent and takes the connection into its remote
 // layer. When the connection closes, it shuts the system down and exits.
 import { isMainThread, workerData } from 'node:worker_threads'
-import { start } from '../core/system.ts'
+import { type ActorSystem, start } from '../core/system.ts'
 import { connectParent as connectProcessParent } from '../transport/process/index.ts'
 import { connectParent as connectThreadParent } from '../transport/thread/index.ts'
 import type { Connection } from '../transport/transport.ts'
+import type { NodeEndpoint } from './address.ts'
+import { setChildNetwork } from './child-network.ts'
 import {
   type ChildBoot,
   exposeModules,
@@ -18,7 +20,19 @@ import {
   setChildData,
   type ThreadChildData,
 } from './child-node.ts'
+import { childRunnerOf } from './child-run.ts'
+import { resolveCookie } from './cookie.ts'
+import { setParentNode } from './exposed-functions.ts'
+import { portalOf } from './portal.ts'
 import { attachRemoteNode } from './start-node.ts'
+import { openTcpTransport } from './tcp-node-transport.ts'
+
+type JoinRegistry = (
+  system: ActorSystem,
+  root: string,
+  endpoint: NodeEndpoint,
+  parent: string,
+) => Promise<void>
 
 const levels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 
@@ -30,10 +44,38 @@ function bootOf(): ChildBoot {
 const boot = bootOf()
 const logLevel = levels.has(boot.logLevel ?? '') ? (boot.logLevel as 'info') : undefined
 const system = await start({ node: boot.node, ...(logLevel === undefined ? {} : { logLevel }) })
+const remote = attachRemoteNode(system, boot.liveness)
+const network = boot.network
+if (network !== undefined) {
+  // The child of a networked node listens on a port of its own, so that other nodes of the
+  // cluster reach it (they learn the port from the registry), and can reach them.
+  const cookie = isMainThread
+    ? process.env.TROUPE_COOKIE
+    : (workerData as { data: ThreadChildData }).data.cookie
+  const settings = {
+    cookie: resolveCookie(cookie),
+    ...(network.maxFrameBytes === undefined ? {} : { maxFrameBytes: network.maxFrameBytes }),
+    ...(network.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: network.handshakeTimeoutMs }),
+  }
+  remote.transport = await openTcpTransport(
+    boot.node,
+    { name: boot.node, host: network.host, port: 0 },
+    (connection) => void remote.adopt(connection, false),
+    { ...settings, incarnation: remote.incarnation, logger: system.logger },
+  )
+  // Its own children join the same cluster.
+  setChildNetwork(system, { ...network, ...settings, liveness: remote.liveness })
+}
 // A module that fails to load ends the child before it says hello: the parent's start rejects.
 await exposeModules(system, boot.modules)
 // A pooled child starts with no modules: its parent has it load them when it is taken.
 system.expose({ [MODULE_LOADER]: ModuleLoader, [FUNCTION_HOST]: FunctionHost })
+
+// Loaded now and called as soon as the parent's connection is taken: the parent may run a function
+// at once, which may look for actors in the registry.
+const registry = network?.registry
+const joining =
+  registry === undefined ? undefined : ((await import(registry.module)) as { joinRegistry: JoinRegistry })
 
 let connection: Connection
 if (isMainThread) {
@@ -45,10 +87,25 @@ if (isMainThread) {
   connection = link.connection
   setChildData((link.data as ThreadChildData).data)
 }
-const remote = attachRemoteNode(system)
 remote.adopt(connection, false)
+setParentNode(connection.peer.node)
+system.attachPortals((ref) => portalOf(system, ref))
+system.attachChildRunner(childRunnerOf(system))
+const listening = remote.transport?.listening
+if (registry !== undefined && joining !== undefined && listening !== undefined) {
+  joining
+    .joinRegistry(system, registry.root, { name: boot.node, ...listening }, connection.peer.node)
+    .catch((error: unknown) => {
+      system.logger.warn(
+        { err: error },
+        `cannot join the cluster registry of ${registry.root}: ${String(error)}`,
+      )
+    })
+}
 const why = await connection.closed()
 if (why !== undefined)
   system.logger.debug({ err: why }, `the connection to the parent closed: ${why.message}`)
+// Cut from the other nodes first: actors stopping now must not reconnect to the parent by TCP.
+await remote.close()
 await system.shutdown()
 process.exit(0)

@@ -7,7 +7,9 @@ import type { ActorSystem } from '../core/system.ts'
 import { spawnProcess, terminateProcess } from '../transport/process/index.ts'
 import { spawnThread, terminateThread } from '../transport/thread/index.ts'
 import type { Connection } from '../transport/transport.ts'
+import { type ChildNetwork, childNetworkOf } from './child-network.ts'
 import { isExposedFunction } from './exposed-functions.ts'
+import type { LivenessOptions } from './remote-node.ts'
 import { attachRemoteNode } from './start-node.ts'
 
 /** Options of {@link startChildNode}. */
@@ -49,7 +51,12 @@ export interface ChildExit {
 
 /** A node running in a worker thread or child process, connected to this one. */
 export interface ChildNode {
-  /** The child's node name: `spawn(def, { on: child.node })`. It is reachable only from its parent. */
+  /**
+   * The child's node name: `spawn(def, { on: child.node })`. The child of a node with a TCP port
+   * listens on a port of its own and joins its parent's cluster registry, if it has one: other
+   * nodes of the cluster reach it through the registry (its name carries no endpoint). The child
+   * of a node without a port is reachable only from its parent.
+   */
   readonly node: string
   /** Where it runs. */
   readonly in: 'thread' | 'process'
@@ -62,21 +69,34 @@ export interface ChildNode {
    * terminates it if it has not exited within `graceMs`. Resolves once it has exited.
    */
   stop(): Promise<void>
+  /**
+   * Ends the child now, without a grace period: `terminate()` for a thread, SIGTERM for a process
+   * (then SIGKILL after `graceMs`). For a child that did not answer in time. Resolves once it has
+   * exited.
+   */
+  terminate(): Promise<void>
   /** @internal the underlying worker or child process, for tests. */
   readonly handle: Worker | ChildProcess
 }
 
-/** @internal What child-main gets before it connects: its node name, log level and modules. */
+/**
+ * @internal What child-main gets before it connects: its node name, log level, modules, liveness
+ * settings and, for the child of a networked node, how to join its cluster (the cookie apart:
+ * it never goes on a command line).
+ */
 export interface ChildBoot {
   readonly node: string
   readonly logLevel: string | undefined
   readonly modules: readonly string[]
+  readonly liveness: Required<LivenessOptions>
+  readonly network: Omit<ChildNetwork, 'cookie' | 'liveness'> | undefined
 }
 
 /** @internal What a thread child gets as its data. */
 export interface ThreadChildData {
   readonly boot: ChildBoot
   readonly data: unknown
+  readonly cookie: string | undefined
 }
 
 let dataOfThisChild: unknown
@@ -179,16 +199,24 @@ export async function startChildNode(system: ActorSystem, options: ChildNodeOpti
   const node = options.node ?? childNodeName(prefix)
   const remote = attachRemoteNode(system)
   system.expose({ [MODULE_LOADER]: ModuleLoader, [FUNCTION_HOST]: FunctionHost })
-  const boot: ChildBoot = { node, logLevel: system.logger.level, modules }
+  const network = childNetworkOf(system)
+  const boot: ChildBoot = {
+    node,
+    logLevel: system.logger.level,
+    modules,
+    liveness: remote.liveness,
+    network: network === undefined ? undefined : bootNetwork(network),
+  }
   const common = { entry: childMain, node: system.node, incarnation: remote.incarnation, childNode: node }
 
   let connection: Connection
   let exited: Promise<ChildExit>
   let stop: () => Promise<void>
+  let terminate: () => Promise<void>
   let handle: Worker | ChildProcess
   let id: number
   if (options.in === 'thread') {
-    const data: ThreadChildData = { boot, data: options.data }
+    const data: ThreadChildData = { boot, data: options.data, cookie: network?.cookie }
     const spawned = await spawnThread({ ...common, data, logger: system.logger })
     const worker = spawned.worker
     connection = spawned.connection
@@ -198,11 +226,15 @@ export async function startChildNode(system: ActorSystem, options: ChildNodeOpti
     stop = async () => {
       await terminateThread(worker, graceMs)
     }
+    terminate = async () => {
+      await worker.terminate()
+    }
   } else {
     const spawned = await spawnProcess({
       ...common,
       args: [JSON.stringify(boot)],
       data: options.data,
+      ...(network === undefined ? {} : { env: { ...process.env, TROUPE_COOKIE: network.cookie } }),
       logger: system.logger,
     })
     const child = spawned.child
@@ -226,9 +258,17 @@ export async function startChildNode(system: ActorSystem, options: ChildNodeOpti
         clearTimeout(timer)
       }
     }
+    terminate = async () => {
+      await terminateProcess(child, graceMs)
+      await exited
+    }
   }
   remote.adopt(connection, true)
-  return { node, in: options.in, id, exited, stop, handle }
+  return { node, in: options.in, id, exited, stop, terminate, handle }
+}
+
+function bootNetwork({ cookie: _cookie, liveness: _liveness, ...rest }: ChildNetwork): ChildBoot['network'] {
+  return rest
 }
 
 /** Options of {@link createChildPool}. */

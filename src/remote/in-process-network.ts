@@ -44,6 +44,10 @@ class InProcessConnection implements NodeConnection {
     return this.whenClosed
   }
 
+  get open(): boolean {
+    return !this.isClosed
+  }
+
   /** Set while the network holds this connection's frames back, as a stopped process would. */
   frozen = false
 
@@ -83,6 +87,9 @@ export class InProcessNetwork {
         theirs.other = mine
         entry.connections.add(mine)
         other.connections.add(theirs)
+        // The other node takes the connection a turn later, as its handshake ends: two nodes may
+        // connect to each other at once, as over sockets.
+        await Promise.resolve()
         other.adopt(theirs)
         return mine
       },
@@ -108,6 +115,11 @@ export class InProcessNetwork {
    */
   freeze(node: string): void {
     for (const connection of this.nodes.get(node)?.connections ?? []) connection.frozen = true
+  }
+
+  /** The connections `node` opened or accepted, open or closed since (for tests). */
+  connectionsOf(node: string): readonly (NodeConnection & { readonly open: boolean })[] {
+    return [...(this.nodes.get(node)?.connections ?? [])]
   }
 
   /** Lets `node` be reached again. */

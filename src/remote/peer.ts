@@ -118,11 +118,19 @@ export class Peer {
     private readonly host: PeerHost,
     readonly node: string,
     readonly incarnation: string,
-    private readonly channel: Channel,
+    private channel: Channel,
   ) {}
 
   get down(): boolean {
     return this.isDown
+  }
+
+  /**
+   * Sends over another connection to the same life of the node from now on (of two simultaneous
+   * connections, the one both nodes keep), keeping every pending ask, call, stream and watch.
+   */
+  switchChannel(channel: Channel): void {
+    this.channel = channel
   }
 
   /**

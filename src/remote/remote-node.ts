@@ -33,12 +33,16 @@ export interface CallOptions extends AskOptions {
 export interface NodeTransport {
   connect(endpoint: NodeEndpoint, node: string): Promise<NodeConnection>
   close(): Promise<void>
+  /** Where the node listens, if it does. */
+  readonly listening?: { host: string; port: number }
 }
 
 /** How a node reaches the cluster registry (the registry layer provides it). */
 export interface RegistryClient {
   find(name: string): Promise<Ref | undefined>
   wait(name: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<Ref>
+  /** Where a node whose name carries no endpoint (a child node) listens, if it joined the registry. */
+  locate(node: string): Promise<NodeEndpoint | undefined>
 }
 
 /**
@@ -77,6 +81,9 @@ export interface LivenessOptions {
 
 interface Slot {
   peer: Peer | null
+  /** The connection the peer sends on, and whether this node opened it. */
+  connection: NodeConnection | null
+  initiated: boolean
   /** What waits for the connection being made, in the order it was asked. */
   waiting: ((peer: Peer) => void)[]
   connecting: boolean
@@ -105,7 +112,7 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
 
   constructor(
     readonly system: ActorSystem,
-    private readonly liveness: Required<LivenessOptions>,
+    readonly liveness: Required<LivenessOptions>,
   ) {
     this.logger = system.logger
     this.runtime = system.attachRemote(this)
@@ -133,21 +140,9 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
     const node = connection.peer.node
     const slot = this.slotOf(node)
     const current = slot.peer
-    if (current !== null && !current.down) {
-      if (current.incarnation !== connection.peer.incarnation) {
-        current.markDown('it restarted (a new incarnation)')
-      } else if (!this.keepsNew(node, initiated)) {
-        // Both nodes connected at once: both keep the connection opened by the smaller name.
-        connection.close()
-        return undefined
-      } else {
-        current.markDown('replaced by a simultaneous connection')
-      }
-    }
     const codec = this.codecFor()
-    const logger = this.logger
-    const peer = new Peer(this, node, connection.peer.incarnation, {
-      send: (envelope) => {
+    const channel = {
+      send: (envelope: Envelope) => {
         const body = codec.encode(envelope)
         try {
           connection.send(body)
@@ -157,10 +152,62 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
           throw error
         }
       },
-      close: (error) => connection.close(error),
-    })
+      close: (error?: Error) => connection.close(error),
+    }
+    if (current !== null && !current.down && current.incarnation === connection.peer.incarnation) {
+      this.merge(slot, current, connection, channel, codec, initiated)
+      return current
+    }
+    if (current !== null && !current.down) current.markDown('it restarted (a new incarnation)')
+    const peer = new Peer(this, node, connection.peer.incarnation, channel)
     slot.peer = peer
+    slot.connection = connection
+    slot.initiated = initiated
     slot.failures = 0
+    this.receiveFrom(connection, codec, peer, slot)
+    const waiting = slot.waiting
+    slot.waiting = []
+    for (const action of waiting) action(peer)
+    return peer
+  }
+
+  /**
+   * Both nodes connected at once: both send on the connection the smaller name opened, and read
+   * both, so that nothing sent on either is lost. The node that opened the other one closes it
+   * once the frames sent on it before both switched have surely arrived.
+   */
+  private merge(
+    slot: Slot,
+    peer: Peer,
+    connection: NodeConnection,
+    channel: { send(envelope: Envelope): void; close(error?: Error): void },
+    codec: EnvelopeCodec,
+    initiated: boolean,
+  ): void {
+    let loser: NodeConnection
+    let loserInitiated: boolean
+    if (this.keepsNew(peer.node, initiated)) {
+      loser = slot.connection!
+      loserInitiated = slot.initiated
+      peer.switchChannel(channel)
+      slot.connection = connection
+      slot.initiated = initiated
+    } else {
+      loser = connection
+      loserInitiated = initiated
+    }
+    this.receiveFrom(connection, codec, peer, slot)
+    if (loserInitiated) {
+      const retire = setTimeout(() => loser.close(), this.liveness.heartbeatIntervalMs)
+      retire.unref()
+      void loser.closed().then(() => clearTimeout(retire))
+    }
+  }
+
+  /** Delivers the frames of `connection` to `peer`; the peer is down when its connection closes. */
+  private receiveFrom(connection: NodeConnection, codec: EnvelopeCodec, peer: Peer, slot: Slot): void {
+    const node = peer.node
+    const logger = this.logger
     connection.onFrame((body) => {
       let envelope: Envelope
       try {
@@ -175,13 +222,11 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
       peer.receive(envelope)
     })
     void connection.closed().then((error) => {
+      // A connection retired after a simultaneous connect leaves the peer on the other one.
+      if (slot.peer === peer && slot.connection !== connection) return
       if (slot.peer === peer) slot.peer = null
       peer.markDown(error === undefined ? 'the connection closed' : error.message)
     })
-    const waiting = slot.waiting
-    slot.waiting = []
-    for (const action of waiting) action(peer)
-    return peer
   }
 
   // ---- PeerRouter ----
@@ -351,11 +396,14 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
   }
 
   private async connect(node: string, slot: Slot): Promise<void> {
-    const endpoint = endpointOf(node)
     slot.connecting = true
     try {
+      const endpoint = endpointOf(node) ?? (await this.registry?.locate(node))
       if (endpoint === undefined)
-        throw new InvalidOptionError('node', `'${node}' names no host and port (name@host:port)`)
+        throw new InvalidOptionError(
+          'node',
+          `'${node}' names no host and port (name@host:port), and no cluster registry knows where it listens`,
+        )
       if (this.transport === undefined) throw new InvalidOptionError('node', 'this node has no transport')
       const connection = await this.transport.connect(endpoint, node)
       if (connection.peer.node !== node) {
@@ -397,7 +445,16 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
   private slotOf(node: string): Slot {
     let slot = this.slots.get(node)
     if (slot === undefined) {
-      slot = { peer: null, waiting: [], connecting: false, failures: 0, retryAt: 0, lastError: '' }
+      slot = {
+        peer: null,
+        connection: null,
+        initiated: false,
+        waiting: [],
+        connecting: false,
+        failures: 0,
+        retryAt: 0,
+        lastError: '',
+      }
       this.slots.set(node, slot)
     }
     return slot

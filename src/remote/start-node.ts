@@ -3,6 +3,8 @@ import { type ActorSystem, type SystemOptions, start as startSystem } from '../c
 import { createConnectionCodec } from '../wire/codec.ts'
 import type { ErrorClass } from '../wire/wire-error.ts'
 import { endpointOf } from './address.ts'
+import { setChildNetwork } from './child-network.ts'
+import { resolveCookie } from './cookie.ts'
 import { NodeDownError, RemoteSpawnError } from './errors.ts'
 import type { InProcessNetwork } from './in-process-network.ts'
 import { NotExposedError, RemoteActorError } from './remote-actor-error.ts'
@@ -117,11 +119,25 @@ export async function start(options: NodeOptions = {}): Promise<ActorSystem> {
     if (options.network !== undefined) {
       remote.transport = options.network.join(system.node, adopt)
     } else {
+      const cookie = resolveCookie(options.cookie)
       remote.transport = await openTcpTransport(system.node, endpoint, adopt, {
         ...options,
+        cookie,
         incarnation: remote.incarnation,
         logger: system.logger,
       })
+      // Children of a TLS node reach only their parent: they have no certificate of their own.
+      if (options.tls === undefined) {
+        setChildNetwork(system, {
+          host: endpoint.host,
+          cookie,
+          liveness: remote.liveness,
+          ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
+          ...(options.handshakeTimeoutMs === undefined
+            ? {}
+            : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
+        })
+      }
     }
   } catch (error) {
     await system.shutdown()

@@ -38,7 +38,9 @@ export async function openTcpTransport(
   const listener = await listenTcp({ ...common, host: endpoint.host, port: endpoint.port })
   listener.onConnection(adopt)
   const outgoing = new Set<Connection>()
+  const bound = listener.address
   return {
+    listening: 'port' in bound ? { host: bound.host, port: bound.port } : undefined,
     async connect(target: NodeEndpoint): Promise<NodeConnection> {
       const connection = await connectTcp({ ...common, host: target.host, port: target.port })
       outgoing.add(connection)

@@ -81,6 +81,14 @@ const expected: Record<string, { stdout: string[]; stderr?: string[] }> = {
       'in a child thread: 5050 counted by',
     ],
   },
+  'tractor-first-scene.ts': {
+    stdout: [
+      'Alright... Action!',
+      'Hi my name is donny',
+      'Hi my name is gretchen',
+      "CUTTTT CUUTT CUT!!?! Donny!! You're supposed to say...",
+    ],
+  },
   'tractor-frank.ts': {
     stdout: ['started frank in a worker thread', 'frank: in your head, is Donnie Darko coming back?'],
   },

@@ -1,0 +1,108 @@
+import type { ChildProcess } from 'node:child_process'
+import type { Worker } from 'node:worker_threads'
+import {
+  type ActorSystem,
+  type ChildNode,
+  findActor,
+  InvalidOptionError,
+  start,
+  startChildNode,
+  waitForActor,
+} from 'troupe'
+import { freePort } from 'troupe/testkit'
+import { afterEach, describe, expect, it } from 'vitest'
+import { fns, Host } from '../../fixtures/cluster-functions.ts'
+import { within } from '../transport/support.ts'
+
+const fixture = new URL('../../fixtures/cluster-functions.ts', import.meta.url).href
+const systems: ActorSystem[] = []
+const children: ChildNode[] = []
+
+afterEach(async () => {
+  await Promise.all(
+    children.splice(0).map(async (child) => {
+      if (child.in === 'process') {
+        const handle = child.handle as ChildProcess
+        if (handle.exitCode === null && handle.signalCode === null) handle.kill('SIGKILL')
+      } else {
+        void (child.handle as Worker).terminate()
+      }
+      await within(child.exited, 10_000, `child ${child.node} to exit`)
+    }),
+  )
+  await Promise.all(systems.splice(0).map((system) => system.shutdown()))
+})
+
+async function root(): Promise<ActorSystem> {
+  const system = await start({
+    node: `root@127.0.0.1:${await freePort()}`,
+    registry: true,
+    logLevel: 'silent',
+  })
+  systems.push(system)
+  system.expose({ Host })
+  return system
+}
+
+async function child(system: ActorSystem, kind: 'thread' | 'process', name: string): Promise<ChildNode> {
+  const node = await within(
+    startChildNode(system, { in: kind, modules: [fixture] }),
+    20_000,
+    `a child ${kind}`,
+  )
+  children.push(node)
+  system.spawn(Host, { on: node.node, name })
+  return node
+}
+
+describe.each(['thread', 'process'] as const)('a child %s of a cluster node', (kind) => {
+  it('joins the registry: findActor anywhere gives a portal that runs its functions as the actor', async () => {
+    const system = await root()
+    const host = await child(system, kind, 'host')
+    const portal = await within(system.waitForActor('host', { timeout: 10_000 }), 15_000, 'host')
+    const me = await portal.run(fns.whoAmI)
+    expect(me).toMatchObject({ name: 'host', node: host.node, parent: system.node })
+    expect(me?.uid).toMatch(/^[0-9a-f-]{36}$/)
+    await expect(system.findActor('host')).resolves.toBeDefined()
+  })
+
+  it('is reached by a third node, which learns its port from the registry', async () => {
+    const system = await root()
+    const host = await child(system, kind, 'host')
+    const other = await start({
+      node: `other@127.0.0.1:${await freePort()}`,
+      registry: system.node,
+      logLevel: 'silent',
+    })
+    systems.push(other)
+    const portal = await within(other.waitForActor('host', { timeout: 10_000 }), 15_000, 'host')
+    await expect(portal.run(fns.whoAmI)).resolves.toMatchObject({ name: 'host', node: host.node })
+  })
+})
+
+describe('two children of a cluster node', () => {
+  it('find each other and call each other at the same time (tractor first scene)', async () => {
+    const system = await root()
+    await Promise.all([child(system, 'process', 'donny'), child(system, 'thread', 'gretchen')])
+    const [donny, gretchen] = await Promise.all([
+      system.waitForActor('donny', { timeout: 10_000 }),
+      system.waitForActor('gretchen', { timeout: 10_000 }),
+    ])
+    // Each waits for the other and connects to it: both connections open at once.
+    const [fromDonny, fromGretchen] = await within(
+      Promise.all([donny.run(fns.askPeer, 'gretchen'), gretchen.run(fns.askPeer, 'donny')]),
+      15_000,
+      'both calls',
+    )
+    expect(fromDonny?.name).toBe('gretchen')
+    expect(fromGretchen?.name).toBe('donny')
+    expect(fromDonny?.uid).not.toBe(fromGretchen?.uid)
+  })
+})
+
+describe('findActor and waitForActor outside a function run as an actor', () => {
+  it('reject with a clear error', async () => {
+    await expect(findActor('anyone')).rejects.toThrow(InvalidOptionError)
+    await expect(waitForActor('anyone')).rejects.toThrow(/outside of a function run as an actor/)
+  })
+})
