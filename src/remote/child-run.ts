@@ -66,6 +66,7 @@ export function runInChildNode(system: ActorSystem, request: ChildRunRequest): C
   const ref = remote.refOf(node, `/user/${request.name}`)
   const cancelling = new AbortController()
   const starting = startInTurn(system, { in: request.in, node, modules: [request.fn.module] })
+  let stuck = false
   const result = (async () => {
     const child = await starting
     try {
@@ -79,12 +80,17 @@ export function runInChildNode(system: ActorSystem, request: ChildRunRequest): C
       })
       return await answerWithin(answer, cancelling.signal, ANSWER_GRACE_MS, request.name)
     } catch (error) {
+      if (error instanceof Unanswered) {
+        // Its grace is spent: a child stuck in a synchronous loop gets no second one.
+        stuck = true
+        throw new CancelledError(error.message, { cause: error })
+      }
       if (cancelling.signal.aborted && !isFailure(error)) {
         throw new CancelledError(`${request.name} was cancelled`, { cause: error })
       }
       throw error
     } finally {
-      await child.stop()
+      await (stuck ? child.terminate() : child.stop())
     }
   })()
   return {
@@ -105,21 +111,24 @@ function isFailure(error: unknown): boolean {
   return error instanceof RemoteActorError && !(error.cause instanceof CancelledError)
 }
 
-/** Settles as `answer`, or rejects with a `CancelledError` once `cancelled` has been aborted for `graceMs`. */
+/** A cancelled function that did not answer within the grace period. */
+class Unanswered extends Error {}
+
+/** Settles as `answer`, or rejects with {@link Unanswered} once `cancelled` has been aborted for `graceMs`. */
 function answerWithin<T>(
   answer: Promise<T>,
   cancelled: AbortSignal,
   graceMs: number,
   name: string,
 ): Promise<T> {
-  let giveUp!: (error: CancelledError) => void
+  let giveUp!: (error: Unanswered) => void
   const gaveUp = new Promise<never>((_, reject) => {
     giveUp = reject
   })
   let timer: NodeJS.Timeout | undefined
   const startGrace = () => {
     timer = setTimeout(
-      () => giveUp(new CancelledError(`${name} did not answer its cancel within ${graceMs} ms`)),
+      () => giveUp(new Unanswered(`${name} did not answer its cancel within ${graceMs} ms`)),
       graceMs,
     )
   }
