@@ -15,21 +15,20 @@ export interface NodeRun {
 }
 
 /**
- * Runs `node --import tsx --conditions=source ...args` from the project root and resolves when it
- * exits. It is killed with SIGKILL at the deadline, so a test never leaves it behind.
+ * Runs `node --import tsx --conditions=source ...args` from the project root (plain `node ...args`
+ * with `plain`) and resolves when it exits. It is killed with SIGKILL at the deadline, so a test
+ * never leaves it behind.
  */
 export function runTypeScript(
   args: string[],
-  options: { timeoutMs: number; nodeFlags?: string[] },
+  options: { timeoutMs: number; nodeFlags?: string[]; plain?: boolean; env?: NodeJS.ProcessEnv },
 ): Promise<NodeRun> {
-  const child = spawn(
-    process.execPath,
-    [...(options.nodeFlags ?? []), '--import', 'tsx', '--conditions=source', ...args],
-    {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
+  const loader = options.plain === true ? [] : ['--import', 'tsx', '--conditions=source']
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...loader, ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.env === undefined ? {} : { env: options.env }),
+  })
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
