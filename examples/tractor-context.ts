@@ -7,7 +7,7 @@
  * Run: npx tsx --conditions=source examples/tractor-context.ts
  */
 import { pathToFileURL } from 'node:url'
-import { moveOnAfter, portalOf, start } from 'troupe'
+import { moveOnAfter, start } from 'troupe'
 import { readableLogger } from './support/readable-log.ts'
 import { game } from './tractor/ping-pong-context.ts'
 
@@ -15,8 +15,7 @@ export async function main(): Promise<void> {
   const system = await start({ logger: readableLogger() })
   try {
     await system.nursery(async (n) => {
-      const daemon = await n.startActor('ponger', { expose: [game], in: 'process' })
-      const child = portalOf(system, daemon)
+      const child = await n.startActor('ponger', { expose: [game], in: 'process' })
 
       const ctx = await child.open(game.ponger, 'ponger')
       console.log(`parent: the context is open: ${ctx.first}`)
@@ -35,7 +34,7 @@ export async function main(): Promise<void> {
       })
       console.log(`parent: moveOnAfter cancelled the ticker after ${ticks} ticks`)
       console.log(`parent: the child says the ticker ended after ${await child.run(game.tickerEnded)} ticks`)
-      await daemon.cancelActor()
+      await child.cancelActor()
     })
   } finally {
     await system.shutdown()
