@@ -1,8 +1,8 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
 import { setMaxListeners } from 'node:events'
+import { ambientStorage } from './ambient-storage.ts'
 import { TimeoutError, toCancelReason } from './errors.ts'
 
-const ambient = new AsyncLocalStorage<AbortSignal>()
+const ambient = ambientStorage<AbortSignal>()
 
 // setTimeout fires at once (with a warning) past this many milliseconds.
 const MAX_TIMER_MS = 2 ** 31 - 1

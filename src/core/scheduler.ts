@@ -1,3 +1,4 @@
+import { outsideAmbient } from '../concurrency/ambient-storage.ts'
 /** Scheduler settings of a system. */
 export interface SchedulerOptions {
   /**
@@ -56,14 +57,19 @@ export class Scheduler {
     this.size++
     if (!this.drainPending) {
       this.drainPending = true
-      if (!this.yielded) resolved.then(this.drain)
+      if (!this.yielded) resolved.then(this.drainInRoot)
     }
   }
+
+  // Actors run outside the ambient context of whoever scheduled the turn: the cancel scope of a
+  // sender must not become the actor's.
+  private readonly drainInRoot = (): void => outsideAmbient(this.drain)
+  private readonly endSliceInRoot = (): void => outsideAmbient(this.endSlice)
 
   private readonly drain = (): void => {
     if (this.sliceStart < 0) {
       this.sliceStart = performance.now()
-      setImmediate(this.endSlice)
+      setImmediate(this.endSliceInRoot)
     }
     const batch = this.batch
     while (this.size > 0) {

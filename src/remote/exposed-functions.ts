@@ -1,5 +1,5 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomUUID } from 'node:crypto'
+import { ambientStorage } from '../concurrency/ambient-storage.ts'
 import type { ActorPortal } from '../core/actor-portal.ts'
 import { InvalidOptionError } from '../core/errors.ts'
 import type { ExposableFunction, FunctionRef } from '../core/function-ref.ts'
@@ -73,7 +73,7 @@ interface CallContext {
   signal: AbortSignal | undefined
 }
 
-const current = new AsyncLocalStorage<CallContext>()
+const current = ambientStorage<CallContext>()
 
 /** The actor a function runs as (tractor's `current_actor()`): see {@link currentActor}. */
 export interface CurrentActor {

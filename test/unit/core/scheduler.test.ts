@@ -1,6 +1,15 @@
 import { once } from 'node:events'
 import { type AddressInfo, createConnection, createServer, type Socket } from 'node:net'
-import { type ActorSystem, defineActor, InvalidOptionError, type Ref, start } from 'troupe'
+import {
+  type ActorSystem,
+  currentSignal,
+  defineActor,
+  InvalidOptionError,
+  moveOnAfter,
+  type Ref,
+  sleep,
+  start,
+} from 'troupe'
 import { deferred, type EventOf, recordEvents, withTestSystem } from 'troupe/testkit'
 import { describe, expect, it } from 'vitest'
 
@@ -382,5 +391,34 @@ describe('scheduler options', () => {
     expect(error).toBeInstanceOf(InvalidOptionError)
     expect((error as InvalidOptionError).option).toBe(option)
     expect((error as Error).message).toContain(option)
+  })
+})
+
+describe('the ambient context of a sender', () => {
+  it('does not become the actor’s: a cancel scope that tells an actor does not cancel its work', async () => {
+    await withTestSystem(async (system) => {
+      const seen = deferred<{ ambient: boolean; slept: boolean }>()
+      const Sleeper = defineActor<'go'>({
+        async receive() {
+          const ambient = currentSignal() !== undefined
+          try {
+            // Cancelled, wrongly, if the teller's scope (which times out first) were ambient here.
+            await sleep(50)
+            seen.resolve({ ambient, slept: true })
+          } catch {
+            seen.resolve({ ambient, slept: false })
+          }
+        },
+      })
+      const sleeper = system.spawn(Sleeper)
+      await moveOnAfter(5, async () => {
+        sleeper.tell('go')
+        await sleep(1_000)
+      })
+      await expect(within(2_000, seen.promise, 'the handler')).resolves.toEqual({
+        ambient: false,
+        slept: true,
+      })
+    })
   })
 })
