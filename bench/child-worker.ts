@@ -130,8 +130,7 @@ async function rawTrial(workload: ChildWorkloadName, params: Params): Promise<Tr
     case 'process-run':
     case 'thread-stream':
     case 'process-stream': {
-      const child = rawChild(kind)
-      await child.ready
+      const child = await warmRaw(kind)
       if (workload.endsWith('-run')) {
         return {
           async run() {
@@ -144,7 +143,7 @@ async function rawTrial(workload: ChildWorkloadName, params: Params): Promise<Tr
             }
             return sum
           },
-          close: () => child.kill(),
+          close: idle,
         }
       }
       return {
@@ -161,7 +160,7 @@ async function rawTrial(workload: ChildWorkloadName, params: Params): Promise<Tr
           child.send({ stream: params.count, batch: rawBatch })
           return promise
         },
-        close: () => child.kill(),
+        close: idle,
       }
     }
     case 'spawn-thread':
@@ -208,6 +207,33 @@ async function hostOn(system: ActorSystem, child: ChildNode): Promise<Portal> {
   return host
 }
 
+/**
+ * The round-trip and stream figures keep one child per job, started before the warm-up and used
+ * by every run after it, on both subjects: a fresh child per run would time its JIT warming up
+ * (the first few thousand calls of a new child node took 2-5x as long as the rest).
+ */
+const warmHosts = new Map<'thread' | 'process', Promise<Portal>>()
+const warmRaws = new Map<'thread' | 'process', Promise<RawChild>>()
+
+function warmHost(system: ActorSystem, kind: 'thread' | 'process'): Promise<Portal> {
+  let host = warmHosts.get(kind)
+  if (host === undefined) {
+    host = startChild(system, kind).then((child) => hostOn(system, child))
+    warmHosts.set(kind, host)
+  }
+  return host
+}
+
+function warmRaw(kind: 'thread' | 'process'): Promise<RawChild> {
+  let raw = warmRaws.get(kind)
+  if (raw === undefined) {
+    const child = rawChild(kind)
+    raw = child.ready.then(() => child)
+    warmRaws.set(kind, raw)
+  }
+  return raw
+}
+
 async function startChild(system: ActorSystem, kind: 'thread' | 'process'): Promise<ChildNode> {
   const child = await startChildNode(system, { in: kind, modules: [functionsModule], graceMs: 1_000 })
   childNodes.add(child)
@@ -219,21 +245,19 @@ async function troupeTrial(system: ActorSystem, workload: ChildWorkloadName, par
   switch (workload) {
     case 'thread-run':
     case 'process-run': {
-      const child = await startChild(system, kind)
-      const host = await hostOn(system, child)
+      const host = await warmHost(system, kind)
       return {
         async run() {
           let sum = 0
           for (let i = 0; i < params.count; i++) sum += await host.run(benchFunctions.echo, i)
           return sum
         },
-        close: () => killNode(child),
+        close: idle,
       }
     }
     case 'thread-stream':
     case 'process-stream': {
-      const child = await startChild(system, kind)
-      const host = await hostOn(system, child)
+      const host = await warmHost(system, kind)
       return {
         async run() {
           let next = 0
@@ -243,7 +267,7 @@ async function troupeTrial(system: ActorSystem, workload: ChildWorkloadName, par
           }
           return next
         },
-        close: () => killNode(child),
+        close: idle,
       }
     }
     case 'spawn-thread':
