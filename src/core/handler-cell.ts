@@ -2,6 +2,7 @@ import type { ActorDefinition } from './behavior.ts'
 import { Cell, RUNNING, STOP_PENDING } from './cell.ts'
 import type { StopReason } from './inspection.ts'
 import type { Ref } from './ref.ts'
+import { isAsyncFunction, runAsActor } from './running-actor.ts'
 import { SIGNAL_SENDER, type Signal } from './signals.ts'
 
 type Definition = ActorDefinition<unknown, unknown, unknown>
@@ -59,7 +60,9 @@ export class HandlerCell extends Cell {
           this.current = message
           if (runtime.traceMessages)
             runtime.emit({ type: 'message', ref: this.ref, message, sender: this.sender })
-          next = def.receive(this.state, message, this)
+          next = isAsyncFunction(def.receive)
+            ? runAsActor(this, () => def.receive(this.state, message, this))
+            : def.receive(this.state, message, this)
         }
       } catch (error) {
         if (incarnation === this.incarnation) this.fail(error)

@@ -5,6 +5,7 @@ import { Cell, RUNNING, STOP_PENDING, STOPPING } from './cell.ts'
 import type { ProcessContext, ReceiveOptions } from './context.ts'
 import { ActorStoppedError, ReceiveTimeoutError } from './errors.ts'
 import type { Ref } from './ref.ts'
+import { runAsActor } from './running-actor.ts'
 import { SIGNAL_SENDER } from './signals.ts'
 import type { ActorSystem } from './system.ts'
 
@@ -27,7 +28,8 @@ export class ProcessCell extends Cell {
     const self = new ProcessSelf(this, incarnation)
     let result: Promise<unknown>
     try {
-      result = (this.template as { run: ProcessFunction<unknown, unknown> }).run(self, this.props)
+      const run = (this.template as { run: ProcessFunction<unknown, unknown> }).run
+      result = runAsActor(this, () => run(self, this.props))
     } catch (error) {
       this.fail(error)
       return

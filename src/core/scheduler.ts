@@ -1,4 +1,5 @@
 import { outsideAmbient } from '../concurrency/ambient-storage.ts'
+import { setRunningActor } from './running-actor.ts'
 /** Scheduler settings of a system. */
 export interface SchedulerOptions {
   /**
@@ -89,7 +90,9 @@ export class Scheduler {
       this.head = (this.head + 1) & mask
       this.size--
       actor.scheduled = false
+      setRunningActor(actor)
       this.handled += actor.run(batch)
+      setRunningActor(undefined)
     }
     this.drainPending = false
   }

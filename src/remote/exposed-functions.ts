@@ -4,6 +4,7 @@ import type { ActorPortal } from '../core/actor-portal.ts'
 import { InvalidOptionError } from '../core/errors.ts'
 import type { ExposableFunction, FunctionRef } from '../core/function-ref.ts'
 import type { Ref } from '../core/ref.ts'
+import { runningActor } from '../core/running-actor.ts'
 import type { ActorSystem } from '../core/system.ts'
 import { NotExposedError } from './remote-actor-error.ts'
 
@@ -114,9 +115,10 @@ function uidOf(ref: Ref): string {
 }
 
 /**
- * The actor the current function runs as, when it was run through a portal (`portal.run`,
- * `portal.stream`, a nursery's `runInActor` on a child node): its name, address, uid, node, parent
- * node, ref and system. `undefined` elsewhere (an actor's handler has its `ctx` instead).
+ * The actor the current code runs as: a function run through a portal (`portal.run`, `stream`,
+ * `open`, a nursery's `runInActor`), an actor's handler (across the awaits of an `async` one), or
+ * a process-style actor. Its name, address, uid, node, parent node, ref and system; `undefined`
+ * outside of actors.
  *
  * @example
  * ```ts
@@ -126,7 +128,7 @@ function uidOf(ref: Ref): string {
  * ```
  */
 export function currentActor(): CurrentActor | undefined {
-  const actor = current.getStore()?.actor
+  const actor = current.getStore()?.actor ?? runningActor()
   if (actor === undefined) return undefined
   return {
     name: actor.name,
