@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events'
 import { ambientStorage } from './ambient-storage.ts'
 import { TimeoutError, toCancelReason } from './errors.ts'
 
-const ambient = ambientStorage<AbortSignal>()
+const ambient = ambientStorage<CancelScope>()
 
 // setTimeout fires at once (with a warning) past this many milliseconds.
 const MAX_TIMER_MS = 2 ** 31 - 1
@@ -68,7 +68,7 @@ export interface ScopeHandle {
  * ```
  */
 export function currentSignal(): AbortSignal | undefined {
-  return ambient.getStore()
+  return ambient.getStore()?.signal
 }
 
 /**
@@ -110,55 +110,74 @@ export function createCancelScope(
   deadlineMs = Number.POSITIVE_INFINITY,
 ): ScopeHandle {
   if (Number.isNaN(deadlineMs)) throw new RangeError('deadlineMs must be a number of milliseconds, not NaN')
-  const controller = new AbortController()
-  const signal = controller.signal
-  // A scope signal has one listener per live child scope or task: many is normal, not a leak.
-  setMaxListeners(0, signal)
-  const cleanups: (() => void)[] = []
-  let cancelledBy: CancelledBy | undefined
-
-  const close = (): void => {
-    for (const cleanup of cleanups.splice(0)) cleanup()
-  }
-  const abort = (reason: unknown, by: CancelledBy): void => {
-    if (signal.aborted) return
-    cancelledBy = by
-    close()
-    controller.abort(toCancelReason(reason))
-  }
-
+  const scope = new LazyScope(deadlineMs)
   for (const parent of parents) {
     if (parent === undefined) continue
     if (parent.aborted) {
-      abort(parent.reason, 'parent')
+      scope.abort(parent.reason, 'parent')
       break
     }
-    const onAbort = (): void => abort(parent.reason, 'parent')
+    const onAbort = (): void => scope.abort(parent.reason, 'parent')
     parent.addEventListener('abort', onAbort, { once: true })
-    cleanups.push(() => parent.removeEventListener('abort', onAbort))
+    scope.cleanups.push(() => parent.removeEventListener('abort', onAbort))
   }
-
-  const deadline = Number.isFinite(deadlineMs) ? Date.now() + deadlineMs : deadlineMs
-  if (!signal.aborted && deadline !== Number.POSITIVE_INFINITY) {
-    const onDeadline = (): void => abort(new TimeoutError(deadlineMs), 'deadline')
+  if (!scope.cancelled && scope.deadline !== Number.POSITIVE_INFINITY) {
+    const onDeadline = (): void => scope.abort(new TimeoutError(deadlineMs), 'deadline')
     if (deadlineMs <= 0) onDeadline()
-    else cleanups.push(armTimer(deadlineMs, onDeadline))
+    else scope.cleanups.push(armTimer(deadlineMs, onDeadline))
+  }
+  return { scope, run: (fn) => ambient.run(scope, fn), close: () => scope.close() }
+}
+
+/**
+ * A scope whose signal is made on first use: most scopes (one per portal call) are never asked
+ * for it, and an AbortController with its listener bookkeeping is most of a scope's cost.
+ */
+class LazyScope implements CancelScope {
+  readonly deadline: number
+  readonly cleanups: (() => void)[] = []
+  private controller: AbortController | undefined
+  private cancelReason: { reason: unknown } | undefined
+  private by: CancelledBy | undefined
+
+  constructor(deadlineMs: number) {
+    this.deadline = Number.isFinite(deadlineMs) ? Date.now() + deadlineMs : deadlineMs
   }
 
-  const scope: CancelScope = {
-    signal,
-    deadline,
-    get cancelled() {
-      return signal.aborted
-    },
-    get cancelledBy() {
-      return cancelledBy
-    },
-    cancel(reason?: unknown) {
-      abort(reason, 'cancel')
-    },
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController()
+      // A scope signal has one listener per live child scope or task: many is normal, not a leak.
+      setMaxListeners(0, this.controller.signal)
+      if (this.cancelReason !== undefined) this.controller.abort(this.cancelReason.reason)
+    }
+    return this.controller.signal
   }
-  return { scope, run: (fn) => ambient.run(signal, fn), close }
+
+  get cancelled(): boolean {
+    return this.cancelReason !== undefined
+  }
+
+  get cancelledBy(): CancelledBy | undefined {
+    return this.by
+  }
+
+  cancel(reason?: unknown): void {
+    this.abort(reason, 'cancel')
+  }
+
+  abort(reason: unknown, by: CancelledBy): void {
+    if (this.cancelReason !== undefined) return
+    this.by = by
+    this.close()
+    const cause = toCancelReason(reason)
+    this.cancelReason = { reason: cause }
+    this.controller?.abort(cause)
+  }
+
+  close(): void {
+    for (const cleanup of this.cleanups.splice(0)) cleanup()
+  }
 }
 
 /**

@@ -71,8 +71,12 @@ export function exposedFunction(module: string, name: string, node: string): Exp
 /** What a function run through a portal sees of its call: the actor, and the call's signal. */
 interface CallContext {
   actor: Ref | undefined
-  signal: AbortSignal | undefined
+  /** The call's signal, or what makes it on first use (a cancel scope makes its signal lazily). */
+  signal: CallSignal | undefined
 }
+
+/** @internal A call's signal, or a holder (a cancel scope) that makes it when first asked. */
+export type CallSignal = AbortSignal | { readonly signal: AbortSignal }
 
 const current = ambientStorage<CallContext>()
 
@@ -206,7 +210,8 @@ export function waitForActor<M = unknown>(
  * ```
  */
 export function currentCallSignal(): AbortSignal | undefined {
-  return current.getStore()?.signal
+  const signal = current.getStore()?.signal
+  return signal === undefined || signal instanceof AbortSignal ? signal : signal.signal
 }
 
 /**
@@ -215,7 +220,7 @@ export function currentCallSignal(): AbortSignal | undefined {
  */
 export function inCall<T>(
   actor: Ref | undefined,
-  signal: AbortSignal | undefined,
+  signal: CallSignal | undefined,
   fn: () => T,
   scope?: (fn: () => T) => T,
 ): T {
@@ -227,7 +232,7 @@ export function runExposed(
   fn: ExposableFunction,
   args: readonly unknown[],
   actor: Ref | undefined,
-  signal?: AbortSignal,
+  signal?: CallSignal,
   scope?: <T>(fn: () => T) => T,
 ): Promise<unknown> {
   return inCall<Promise<unknown>>(

@@ -696,13 +696,12 @@ export class Peer {
   private onCall(id: number, actorPath: string, module: string, name: string, args: unknown[]): void {
     const callee = this.callee(id, actorPath, module, name)
     if (callee === undefined) return
-    // The call's signal is its scope's: a second AbortController per call cost a tenth of a round trip.
+    // The call's signal is its scope's, made only if the function asks for it (most never do).
     const scope = createCancelScope([])
-    const signal = scope.scope.signal
     const entry = { cancel: (reason?: unknown) => scope.scope.cancel(reason ?? cancelledByCaller()) }
     this.running.set(id, entry)
     // Answered even once cancelled: a caller that waits gets the failure or the cancellation.
-    runExposed(callee.fn, args, callee.actor, signal, scope.run)
+    runExposed(callee.fn, args, callee.actor, scope.scope, scope.run)
       .then(
         (result) => this.send({ kind: 'reply', id, message: result }),
         (error: unknown) => this.send({ kind: 'error', id, error }),
