@@ -109,7 +109,8 @@ export function setParentNode(node: string): void {
   parentNode = node
 }
 
-function uidOf(ref: Ref): string {
+/** @internal The uid of an actor of this node (see {@link CurrentActor.uid}). */
+export function uidOf(ref: Ref): string {
   let uid = uids.get(ref)
   if (uid === undefined) {
     uid = randomUUID()

@@ -12,7 +12,7 @@ import type { Runtime } from '../core/runtime.ts'
 import type { ActorSystem } from '../core/system.ts'
 import type { Envelope, WireStopReason } from '../wire/envelope.ts'
 import { NodeDownError, RemoteSpawnError } from './errors.ts'
-import { exposedFunction, runExposed } from './exposed-functions.ts'
+import { exposedFunction, runExposed, uidOf } from './exposed-functions.ts'
 import { ContextCallee, type ContextCaller } from './portal-context.ts'
 import { type StreamConsumer, StreamProducer, type StreamSink } from './portal-stream.ts'
 import { RemoteActorError } from './remote-actor-error.ts'
@@ -488,7 +488,7 @@ export class Peer {
         return
       }
       case 'error':
-        this.onError(envelope.id, envelope.error)
+        this.onError(envelope.id, envelope.error, envelope.uid)
         return
       case 'watch':
         this.onWatch(envelope.watcher, envelope.target)
@@ -607,24 +607,24 @@ export class Peer {
     return this.host.refOf(this.node, address.slice(slash))
   }
 
-  private onError(id: number, error: unknown): void {
+  private onError(id: number, error: unknown, uid: string | undefined): void {
     const opened = this.contexts.get(id)
     if (opened !== undefined) {
       this.contexts.delete(id)
-      opened.context.fail(new RemoteActorError(error, opened.actor))
+      opened.context.fail(new RemoteActorError(error, opened.actor, uid))
       return
     }
     const stream = this.streams.get(id)
     if (stream !== undefined) {
       this.streams.delete(id)
-      stream.consumer.fail(new RemoteActorError(error, stream.actor))
+      stream.consumer.fail(new RemoteActorError(error, stream.actor, uid))
       return
     }
     const ask = this.asks.get(id)
     if (ask !== undefined) {
       this.asks.delete(id)
       const actor = this.calls.get(id)
-      ask.fail(actor === undefined ? error : new RemoteActorError(error, actor))
+      ask.fail(actor === undefined ? error : new RemoteActorError(error, actor, uid))
       return
     }
     const spawn = this.spawns.get(id)
@@ -704,7 +704,7 @@ export class Peer {
     runExposed(callee.fn, args, callee.actor, scope.scope, scope.run)
       .then(
         (result) => this.send({ kind: 'reply', id, message: result }),
-        (error: unknown) => this.send({ kind: 'error', id, error }),
+        (error: unknown) => this.send(errorOf(id, error, callee.actor)),
       )
       .finally(() => {
         scope.close()
@@ -716,7 +716,7 @@ export class Peer {
    * Where a producer's items go: gathered for one turn of the event loop and sent as one
    * envelope (one envelope per item cost ten times as much), the end or an error after them.
    */
-  private batchingSink(id: number): StreamSink {
+  private batchingSink(id: number, actor: Ref | undefined): StreamSink {
     const items = this.batch((values) => this.send({ kind: 'stream-items', id, values }))
     return {
       item: items.push,
@@ -726,7 +726,7 @@ export class Peer {
       },
       fail: (error) => {
         items.flush()
-        this.send({ kind: 'error', id, error })
+        this.send(errorOf(id, error, actor))
       },
     }
   }
@@ -769,7 +769,7 @@ export class Peer {
       },
       failed: (error) => {
         items.flush()
-        this.send({ kind: 'error', id, error })
+        this.send(errorOf(id, error, callee.actor))
       },
     })
     const entry = { cancel: (reason?: unknown) => context.cancel(reason ?? cancelledByCaller()), context }
@@ -788,7 +788,7 @@ export class Peer {
       envelope.args,
       callee.actor,
       envelope.window,
-      this.batchingSink(id),
+      this.batchingSink(id, callee.actor),
       () => {
         if (this.running.get(id)?.producer === producer) this.running.delete(id)
       },
@@ -825,6 +825,11 @@ export class Peer {
       this.send({ kind: 'error', id, error })
     }
   }
+}
+
+/** The error of a call, stream or context, with the uid of the actor it ran as. */
+function errorOf(id: number, error: unknown, actor: Ref | undefined): Envelope {
+  return actor === undefined ? { kind: 'error', id, error } : { kind: 'error', id, error, uid: uidOf(actor) }
 }
 
 function cancelledByCaller(): CancelledError {

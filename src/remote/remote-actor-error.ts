@@ -24,14 +24,17 @@ export class RemoteActorError extends TroupeError {
   readonly remoteStack: string | undefined
   /** The address of the actor the function ran in (`troupe://node/path`), or of its node. */
   readonly actor: string
+  /** The uid of the actor the function ran as (its `currentActor().uid`), when the node said. */
+  readonly uid: string | undefined
 
-  constructor(error: unknown, actor: string) {
+  constructor(error: unknown, actor: string, uid?: string) {
     const { name, message } = describe(error)
     super(`${actor} raised ${name}: ${message}`, { cause: error })
     this.remoteName = name
     this.remoteMessage = message
     this.remoteStack = error instanceof Error && typeof error.stack === 'string' ? error.stack : undefined
     this.actor = actor
+    this.uid = uid
   }
 }
 

@@ -19,7 +19,7 @@ const fieldsByKind: Record<EnvelopeKind, Readonly<Record<string, Field>>> = {
   'context-end': { id: 'id' },
   cancel: { id: 'id' },
   reply: { id: 'id', message: 'any' },
-  error: { id: 'id', error: 'any' },
+  error: { id: 'id', error: 'any', uid: 'path?' },
   watch: { watcher: 'path', target: 'path' },
   unwatch: { watcher: 'path', target: 'path' },
   terminated: { watcher: 'path', target: 'path', reason: 'reason', error: 'any?' },

@@ -149,6 +149,8 @@ export interface ErrorEnvelope {
   kind: 'error'
   id: number
   error: unknown
+  /** The uid of the actor a failed call, stream or context ran as (`currentActor().uid`). */
+  uid?: string
 }
 
 /** `watcher` (on the sending node) watches `target` (on the receiving node). */

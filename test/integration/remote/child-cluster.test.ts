@@ -5,6 +5,7 @@ import {
   type ChildNode,
   findActor,
   InvalidOptionError,
+  RemoteActorError,
   start,
   startChildNode,
   waitForActor,
@@ -64,6 +65,10 @@ describe.each(['thread', 'process'] as const)('a child %s of a cluster node', (k
     expect(me).toMatchObject({ name: 'host', node: host.node, parent: system.node })
     expect(me?.uid).toMatch(/^[0-9a-f-]{36}$/)
     await expect(system.findActor('host')).resolves.toBeDefined()
+    const failure = await portal.run(fns.fail).catch((e: unknown) => e)
+    expect(failure).toBeInstanceOf(RemoteActorError)
+    expect((failure as RemoteActorError).uid).toBe(me?.uid)
+    expect((failure as RemoteActorError).actor).toBe(portal.address)
   })
 
   it('is reached by a third node, which learns its port from the registry', async () => {
