@@ -1,6 +1,7 @@
 import { openCancelScope } from '../concurrency/cancel-scope.ts'
 import { CancelledError } from '../concurrency/errors.ts'
 import { type Nursery, openNursery } from '../concurrency/nursery.ts'
+import type { ActorPortal } from './actor-portal.ts'
 import { type Behavior, defineActor, type SpawnOptions } from './behavior.ts'
 import type { Cell } from './cell.ts'
 import { InvalidOptionError } from './errors.ts'
@@ -9,8 +10,12 @@ import type { Ref } from './ref.ts'
 import type { ChildPortal, ChildRunner } from './runtime.ts'
 import type { ActorSystem } from './system.ts'
 
-/** An actor started with `runInActor`: its ref and the value its function returns. */
-export interface RunningActor<R> {
+/**
+ * An actor started with `runInActor` (tractor's `run_in_actor` portal): a portal to the actor
+ * (tell, ask, and `run`, `stream`, `open` of the functions its node exposes), with the value its
+ * function returns.
+ */
+export interface RunningActor<R> extends ActorPortal {
   readonly ref: Ref
   /** Resolves with the function's return value; rejects with its error or the cancellation. */
   result(): Promise<R>
@@ -210,7 +215,7 @@ class NurseryHandle implements ActorNursery {
         forget()
       }
     })
-    return { ref: run.ref, result: () => result, cancelActor }
+    return this.running(run.ref, result, cancelActor)
   }
 
   private runHere<R>(
@@ -234,18 +239,18 @@ class NurseryHandle implements ActorNursery {
     })
     this.runs.push(result)
     this.track(cell)
-    return {
-      ref,
-      result: () => result,
-      cancelActor: () => {
-        cell.stopWith('stopped')
-        return cell.whenStopped()
-      },
-    }
+    return this.running(ref, result, () => {
+      cell.stopWith('stopped')
+      return cell.whenStopped()
+    })
   }
 
   cancel(reason?: unknown): void {
     this.tasks.cancel(reason)
+  }
+
+  private running<R>(ref: Ref, result: Promise<R>, cancelActor: () => Promise<void>): RunningActor<R> {
+    return Object.assign(this.scope.system.portalFor(ref), { ref, result: () => result, cancelActor })
   }
 
   async finishRuns(): Promise<void> {

@@ -255,9 +255,9 @@ export class ActorSystem {
   async findActor<M = unknown>(name: string): Promise<ActorPortal<M> | undefined> {
     const local = this.runtime.names.find(name)
     if (local !== undefined || this.runtime.remote === null)
-      return local === undefined ? undefined : this.portalOf(local as Ref<M>)
+      return local === undefined ? undefined : this.portalFor(local as Ref<M>)
     const found = await this.runtime.remote.findActor(name)
-    return found === undefined ? undefined : this.portalOf(found as Ref<M>)
+    return found === undefined ? undefined : this.portalFor(found as Ref<M>)
   }
 
   /**
@@ -269,7 +269,7 @@ export class ActorSystem {
     name: string,
     options: { timeout?: number; signal?: AbortSignal } = {},
   ): Promise<ActorPortal<M>> {
-    return this.portalOf(await this.waitForRef<M>(name, options))
+    return this.portalFor(await this.waitForRef<M>(name, options))
   }
 
   private waitForRef<M>(name: string, options: { timeout?: number; signal?: AbortSignal }): Promise<Ref<M>> {
@@ -350,7 +350,8 @@ export class ActorSystem {
 
   private portalMaker: PortalMaker | undefined
 
-  private portalOf<M>(ref: Ref<M>): ActorPortal<M> {
+  /** @internal A portal to `ref` (for `findActor` and a nursery's `runInActor`). */
+  portalFor<M>(ref: Ref<M>): ActorPortal<M> {
     if (this.portalMaker === undefined)
       throw new TypeError('this system was started without portals: start it with `start` from troupe')
     return this.portalMaker(ref)

@@ -209,62 +209,67 @@ export async function startChildNode(system: ActorSystem, options: ChildNodeOpti
   }
   const common = { entry: childMain, node: system.node, incarnation: remote.incarnation, childNode: node }
 
-  let connection: Connection
-  let exited: Promise<ChildExit>
-  let stop: () => Promise<void>
-  let terminate: () => Promise<void>
-  let handle: Worker | ChildProcess
-  let id: number
-  if (options.in === 'thread') {
-    const data: ThreadChildData = { boot, data: options.data, cookie: network?.cookie }
-    const spawned = await spawnThread({ ...common, data, logger: system.logger })
-    const worker = spawned.worker
-    connection = spawned.connection
-    handle = worker
-    id = worker.threadId
-    exited = new Promise((resolve) => worker.once('exit', (code) => resolve({ code, signal: null })))
-    stop = async () => {
-      await terminateThread(worker, graceMs)
-    }
-    terminate = async () => {
-      await worker.terminate()
-    }
-  } else {
-    const spawned = await spawnProcess({
-      ...common,
-      args: [JSON.stringify(boot)],
-      data: options.data,
-      ...(network === undefined ? {} : { env: { ...process.env, TROUPE_COOKIE: network.cookie } }),
-      logger: system.logger,
-    })
-    const child = spawned.child
-    connection = spawned.connection
-    handle = child
-    id = child.pid ?? -1
-    exited =
-      child.exitCode !== null || child.signalCode !== null
-        ? Promise.resolve({ code: child.exitCode, signal: child.signalCode })
-        : new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
-    stop = async () => {
-      connection.close()
-      let timer: NodeJS.Timeout | undefined
-      const grace = new Promise<'grace'>((resolve) => {
-        timer = setTimeout(() => resolve('grace'), graceMs)
+  // What is sent to the child while it starts waits for its connection instead of failing.
+  const started = (async (): Promise<ChildNode> => {
+    let connection: Connection
+    let exited: Promise<ChildExit>
+    let stop: () => Promise<void>
+    let terminate: () => Promise<void>
+    let handle: Worker | ChildProcess
+    let id: number
+    if (options.in === 'thread') {
+      const data: ThreadChildData = { boot, data: options.data, cookie: network?.cookie }
+      const spawned = await spawnThread({ ...common, data, logger: system.logger })
+      const worker = spawned.worker
+      connection = spawned.connection
+      handle = worker
+      id = worker.threadId
+      exited = new Promise((resolve) => worker.once('exit', (code) => resolve({ code, signal: null })))
+      stop = async () => {
+        await terminateThread(worker, graceMs)
+      }
+      terminate = async () => {
+        await worker.terminate()
+      }
+    } else {
+      const spawned = await spawnProcess({
+        ...common,
+        args: [JSON.stringify(boot)],
+        data: options.data,
+        ...(network === undefined ? {} : { env: { ...process.env, TROUPE_COOKIE: network.cookie } }),
+        logger: system.logger,
       })
-      try {
-        if ((await Promise.race([exited, grace])) === 'grace') await terminateProcess(child, graceMs)
+      const child = spawned.child
+      connection = spawned.connection
+      handle = child
+      id = child.pid ?? -1
+      exited =
+        child.exitCode !== null || child.signalCode !== null
+          ? Promise.resolve({ code: child.exitCode, signal: child.signalCode })
+          : new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+      stop = async () => {
+        connection.close()
+        let timer: NodeJS.Timeout | undefined
+        const grace = new Promise<'grace'>((resolve) => {
+          timer = setTimeout(() => resolve('grace'), graceMs)
+        })
+        try {
+          if ((await Promise.race([exited, grace])) === 'grace') await terminateProcess(child, graceMs)
+          await exited
+        } finally {
+          clearTimeout(timer)
+        }
+      }
+      terminate = async () => {
+        await terminateProcess(child, graceMs)
         await exited
-      } finally {
-        clearTimeout(timer)
       }
     }
-    terminate = async () => {
-      await terminateProcess(child, graceMs)
-      await exited
-    }
-  }
-  remote.adopt(connection, true)
-  return { node, in: options.in, id, exited, stop, terminate, handle }
+    remote.adopt(connection, true)
+    return { node, in: options.in, id, exited, stop, terminate, handle }
+  })()
+  remote.awaitConnection(node, started)
+  return await started
 }
 
 function bootNetwork({ cookie: _cookie, liveness: _liveness, ...rest }: ChildNetwork): ChildBoot['network'] {

@@ -66,11 +66,14 @@ export function runInChildNode(system: ActorSystem, request: ChildRunRequest): C
   const ref = remote.refOf(node, `/user/${request.name}`)
   const cancelling = new AbortController()
   const starting = startInTurn(system, { in: request.in, node, modules: [request.fn.module] })
+  // The actor is spawned first thing once its node connects, so that what is sent to its ref (the
+  // nursery's portal) meanwhile waits and then reaches it.
+  remote.awaitConnection(node, starting)
+  const host = system.spawn(FunctionHost, { on: node, name: request.name })
   let stuck = false
   const result = (async () => {
     const child = await starting
     try {
-      const host = system.spawn(FunctionHost, { on: node, name: request.name })
       if (!(host instanceof RemoteRef)) throw new TypeError(`${host.address} is not on a child node`)
       const answer = remote.call(host, request.fn.module, request.fn.name, [...request.args], {
         timeout: NO_DEADLINE_MS,

@@ -229,6 +229,31 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
     })
   }
 
+  /**
+   * Makes what is sent to `node` wait for the connection `connecting` brings (a child node being
+   * started: it connects to this node, not this node to it), and fail as a lost node if it fails.
+   */
+  awaitConnection(node: string, connecting: Promise<unknown>): void {
+    const slot = this.slotOf(node)
+    if (slot.peer !== null && !slot.peer.down) return
+    slot.connecting = true
+    connecting.then(
+      () => {
+        slot.connecting = false
+      },
+      (error: unknown) => {
+        slot.connecting = false
+        const waiting = slot.waiting
+        slot.waiting = []
+        const down = this.downPeer(
+          node,
+          `it did not start: ${error instanceof Error ? error.message : String(error)}`,
+        )
+        for (const action of waiting) action(down)
+      },
+    )
+  }
+
   // ---- PeerRouter ----
 
   tell(target: RemoteRef, message: unknown, sender: Ref | undefined): void {

@@ -105,6 +105,18 @@ describe('two children of a cluster node', () => {
   })
 })
 
+describe('runInActor in a child thread', () => {
+  it('returns a portal to the running actor: run its functions while it works, then its result', async () => {
+    const system = await root()
+    await system.nursery(async (n) => {
+      const sleeper = n.runInActor('sleeper', fns.sleepFor, [1_500], { in: 'thread' })
+      const me = await within(sleeper.run(fns.whoAmI), 15_000, 'a run beside the function')
+      expect(me).toMatchObject({ name: 'sleeper', parent: system.node })
+      await expect(sleeper.result()).resolves.toBe('done')
+    })
+  })
+})
+
 describe('findActor and waitForActor outside a function run as an actor', () => {
   it('reject with a clear error', async () => {
     await expect(findActor('anyone')).rejects.toThrow(InvalidOptionError)
