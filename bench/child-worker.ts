@@ -19,9 +19,19 @@ import {
   startChildNode,
 } from 'troupe'
 import { benchFunctions, countPrimes, Host } from './child-functions.ts'
-import { type ChildJob, type ChildWorkloadName, childExpected, childKind } from './child-nodes.ts'
+import {
+  type ChildJob,
+  type ChildRun,
+  type ChildWorkloadName,
+  childExpected,
+  childKind,
+  type StreamHeap,
+  slowConsumerUs,
+  streamHeapProbes,
+  streamHeapScale,
+  streamHeapWarmup,
+} from './child-nodes.ts'
 import { runJob } from './job-runner.ts'
-import type { Run } from './worker.ts'
 import type { Params, Trial } from './workloads.ts'
 
 const functionsModule = new URL('./child-functions.ts', import.meta.url).href
@@ -31,6 +41,8 @@ const callTimeout = 600_000
 const chunks = 24
 /** Items per message of the raw stream floor. */
 const rawBatch = 1_024
+/** The stream-heap figures' loop asks how far the generator ran ahead every this many items. */
+const aheadEvery = 64
 
 // ---- every child this process starts, killed at the end whatever happens ----
 
@@ -179,6 +191,9 @@ async function rawTrial(workload: ChildWorkloadName, params: Params): Promise<Tr
         },
         close: idle,
       }
+    case 'thread-stream-heap':
+    case 'process-stream-heap':
+      throw new Error(`${workload} has no floor: a bare Worker or fork has no flow control to compare`)
     case 'fanout':
       // The same work in one process: this one.
       return {
@@ -270,6 +285,29 @@ async function troupeTrial(system: ActorSystem, workload: ChildWorkloadName, par
         close: idle,
       }
     }
+    case 'thread-stream-heap':
+    case 'process-stream-heap': {
+      const host = await warmHost(system, kind)
+      await warmStream(host, params.count * streamHeapWarmup)
+      // A fast stream leaves larger transport buffers behind than a slow one holds: a short slow
+      // stream first, so that the memory before the measured one is a slow stream's.
+      await slowStream(host, Math.ceil(params.count / 10))
+      return {
+        async run() {
+          const small = await slowStream(host, params.count)
+          const large = await slowStream(host, params.count * streamHeapScale)
+          streamHeap = {
+            items: [small.items, large.items],
+            parent: [small.parent, large.parent],
+            child: [small.child, large.child],
+            ahead: Math.max(small.ahead, large.ahead),
+            consumingMs: large.consumingMs,
+          }
+          return small.items + large.items
+        },
+        close: idle,
+      }
+    }
     case 'spawn-thread':
     case 'spawn-process': {
       const pool = createChildPool(system, { in: kind, size: 1, modules: [functionsModule], graceMs: 1_000 })
@@ -330,6 +368,79 @@ async function troupeTrial(system: ActorSystem, workload: ChildWorkloadName, par
 /** The spawn figures time only take + spawn + ask, not the pool refilling between spawns. */
 let spawnMs: number | undefined
 
+/** What the stream-heap figures measured in their last run. */
+let streamHeap: StreamHeap | undefined
+
+/** Busy for `us` microseconds: the slow consumer's work on an item, the same on every machine. */
+function busy(us: number): void {
+  const until = performance.now() + us / 1_000
+  while (performance.now() < until) {
+    // the item's work
+  }
+}
+
+/** This process's live memory: `heapUsed` + `arrayBuffers` after full collections. */
+function liveMemory(): number {
+  collect()
+  const { heapUsed, arrayBuffers } = process.memoryUsage()
+  return heapUsed + arrayBuffers
+}
+
+/**
+ * Before a stream-heap trial, untimed: `items` at full speed and a probe's `portal.run` per 100 of
+ * them, so that the JIT has settled on both sides; without it the first slow streams read
+ * 100-300 KB of growth that the next ones do not (code and feedback, not items).
+ */
+async function warmStream(host: Portal, items: number): Promise<void> {
+  let next = 0
+  for await (const item of host.stream(benchFunctions.countedNumbers, items)) {
+    if (item !== next) throw new Error(`item ${item} came where ${next} was due`)
+    next++
+    if (next % 100 === 0) await host.run(benchFunctions.yielded)
+  }
+}
+
+/**
+ * Streams `count` items from the child's generator (default window) to a loop that spends
+ * `slowConsumerUs` on each. Every `aheadEvery` items the loop asks the child how many items the
+ * generator has yielded: the loop awaits the answer, so its own count does not move meanwhile and
+ * the difference is how far the generator ran ahead. That await also makes the loop a consumer
+ * that waits on I/O now and then, as real ones do: items arrive while it waits, with some still
+ * unread (a loop that never awaits reads every item that has come before the next can arrive). `streamHeapProbes` times, evenly spaced, the
+ * ask collects garbage on both sides and reads their live memory, with the stream open: the
+ * largest growth over the memory before the stream is each side's figure.
+ */
+async function slowStream(
+  host: Portal,
+  count: number,
+): Promise<{ items: number; parent: number; child: number; ahead: number; consumingMs: number }> {
+  const childBefore = (await host.run(benchFunctions.probe)).memory
+  const parentBefore = liveMemory()
+  let parent = Number.NEGATIVE_INFINITY
+  let child = Number.NEGATIVE_INFINITY
+  const every = Math.max(1, Math.floor(count / streamHeapProbes))
+  let ahead = 0
+  let probingMs = 0
+  let next = 0
+  const started = performance.now()
+  for await (const item of host.stream(benchFunctions.countedNumbers, count)) {
+    if (item !== next) throw new Error(`item ${item} came where ${next} was due`)
+    next++
+    busy(slowConsumerUs)
+    if (next % every === 0) {
+      const probeStarted = performance.now()
+      const there = await host.run(benchFunctions.probe)
+      child = Math.max(child, there.memory - childBefore)
+      parent = Math.max(parent, liveMemory() - parentBefore)
+      ahead = Math.max(ahead, there.yielded - next)
+      probingMs += performance.now() - probeStarted
+    } else if (next % aheadEvery === 0) {
+      ahead = Math.max(ahead, (await host.run(benchFunctions.yielded)) - next)
+    }
+  }
+  return { items: next, parent, child, ahead, consumingMs: performance.now() - started - probingMs }
+}
+
 // ---- timing ----
 
 function collect(): void {
@@ -338,12 +449,13 @@ function collect(): void {
   globalThis.gc()
 }
 
-async function measure(job: ChildJob, system: ActorSystem | undefined, params: Params): Promise<Run> {
+async function measure(job: ChildJob, system: ActorSystem | undefined, params: Params): Promise<ChildRun> {
   const trial = system
     ? await troupeTrial(system, job.workload, params)
     : await rawTrial(job.workload, params)
   collect()
   spawnMs = undefined
+  streamHeap = undefined
   const started = performance.now()
   let result: number
   try {
@@ -354,10 +466,10 @@ async function measure(job: ChildJob, system: ActorSystem | undefined, params: P
   const ms = spawnMs ?? performance.now() - started
   const want = childExpected(job.workload, params)
   if (result !== want) throw new Error(`${job.workload} on ${job.subject} gave ${result}, expected ${want}`)
-  return { ms }
+  return streamHeap === undefined ? { ms } : { ms, streamHeap }
 }
 
-async function main(job: ChildJob): Promise<Run[]> {
+async function main(job: ChildJob): Promise<ChildRun[]> {
   const system = job.subject === 'troupe' ? await start({ messages: 'none', logLevel: 'error' }) : undefined
   system?.expose({ Host })
   try {
@@ -373,4 +485,4 @@ async function main(job: ChildJob): Promise<Run[]> {
 }
 
 process.on('exit', killAllNow)
-runJob<ChildJob, Run>('child-worker.ts', main, killAllNow)
+runJob<ChildJob, ChildRun>('child-worker.ts', main, killAllNow)

@@ -5,12 +5,13 @@
  * and a far side, `remote-far.ts`); their floor is raw `node:net` and they have no peer. The
  * child-node figures run in one fresh process per subject (`child-worker.ts`), which starts its
  * children; their floor is the raw channel (a bare Worker or fork) and they have no peer either.
+ * The stream-heap figures have no floor: the raw channel has no flow control to compare with.
  *
  *   --size tiny|full   full (default) or about 1/1000 of it, to prove the benchmarks still work
  *   --only <figure>    one figure (or several, comma-separated): skynet, ring, ping-pong, burst,
  *                      ask, spawn, spawn-heap, remote-ping-pong, remote-tells, remote-ask,
- *                      thread-run, process-run, thread-stream, process-stream, spawn-thread,
- *                      spawn-process, fanout
+ *                      thread-run, process-run, thread-stream, process-stream,
+ *                      thread-stream-heap, process-stream-heap, spawn-thread, spawn-process, fanout
  *   --peers, --no-peers  run nact too (default) or not
  *
  * Exits non-zero when any workload throws, gives a wrong result or does not finish.
@@ -22,11 +23,16 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import {
   type ChildJob,
+  type ChildRun,
   type ChildSubjectName,
   type ChildWorkloadName,
   childParamsFor,
   childWorkloadNames,
+  defaultWindow,
   isChildWorkload,
+  type StreamHeap,
+  slowConsumerUs,
+  streamHeapScale,
 } from './child-nodes.ts'
 import {
   type FarReady,
@@ -59,7 +65,7 @@ interface Target {
   met(value: number, ratioToFloor: number): boolean | undefined
 }
 
-type Run = RemoteRun
+type Run = RemoteRun & ChildRun
 type AnyWorkload = WorkloadName | RemoteWorkloadName | ChildWorkloadName
 
 interface Figure {
@@ -70,6 +76,8 @@ interface Figure {
   value(run: Run, params: Params, scale: number): number
   format(value: number): string
   target: Target
+  /** Why the figure has no floor, printed in its place; the floor is then not run. */
+  noFloor?: string
   /** Appended to the size field: what else the Troupe runs measured. */
   note?(troupe: Outcome | undefined, floor: Outcome | undefined): string
 }
@@ -188,6 +196,35 @@ const figures: Figure[] = [
   ),
   ...(
     [
+      ['thread', 'Worker'],
+      ['process', 'fork'],
+    ] as const
+  ).map(
+    ([kind, raw]): Figure => ({
+      name: `${kind}-stream-heap`,
+      workload: `${kind}-stream-heap`,
+      better: 'lower',
+      // The memory a side holds at 10N items over that at N, the larger of the two sides: 1x is
+      // flat, a cost per item reads up to 10x. A growth below 1 KB counts as 1 KB below the line,
+      // and a shrinking as none above it, so that noise around zero reads neither negative nor flat.
+      value: (run) => {
+        const heap = run.streamHeap
+        if (heap === undefined) return Number.NaN
+        const side = ([n, tenN]: [number, number]) => Math.max(0, tenN) / Math.max(1_024, n)
+        return Math.max(side(heap.parent), side(heap.child))
+      },
+      format: (v) => `${ratio(v)} growth from N to 10N`,
+      target: { text: 'flat: <= 2x growth from N to 10N items on each side', met: (v) => v <= 2 },
+      noFloor: `n/a (a bare ${raw} has no flow control to compare)`,
+      note(troupe) {
+        if (!troupe?.ok) return ''
+        const heap = bestRun(troupe, this)?.streamHeap
+        return heap === undefined ? '' : streamHeapNote(heap)
+      },
+    }),
+  ),
+  ...(
+    [
       ['thread', 15],
       ['process', 50],
     ] as const
@@ -242,6 +279,26 @@ function ratio(value: number): string {
 
 const count = (n: number): string => n.toLocaleString('en-US')
 
+function kilobytes(bytes: number): string {
+  const kb = bytes / 1_024
+  return `${kb >= 0 ? '+' : ''}${significant(kb)} KB`
+}
+
+/** The stream-heap line's end: each side's growth at N and 10N, how far the producer ran ahead. */
+function streamHeapNote(heap: StreamHeap): string {
+  const extra = heap.items[1] - heap.items[0]
+  const side = (name: string, [n, tenN]: [number, number]): string =>
+    `${name} ${kilobytes(n)} / ${kilobytes(tenN)} (${ratio(tenN / n)}, ${significant((tenN - n) / extra)} B an extra item)`
+  const rate = rateOf(heap.items[1], heap.consumingMs).replace('msg/s', 'items/s')
+  return (
+    `; growth at ${count(heap.items[0])} / ${count(heap.items[1])} items: ` +
+    `${side('parent (consumer)', heap.parent)}, ${side('child (producer)', heap.child)}; ` +
+    `producer ahead at most ${count(heap.ahead)} items (window ${count(defaultWindow)}); consumer ${rate}`
+  )
+}
+
+const rateOf = (items: number, ms: number): string => rate((items * 1_000) / ms)
+
 function describe(workload: AnyWorkload, params: Params): string {
   switch (workload) {
     case 'remote-ping-pong':
@@ -268,6 +325,12 @@ function describe(workload: AnyWorkload, params: Params): string {
     case 'thread-stream':
     case 'process-stream':
       return `${count(params.count)} items streamed from a child ${workload.split('-')[0]}`
+    case 'thread-stream-heap':
+    case 'process-stream-heap':
+      return (
+        `${count(params.count)} then ${count(params.count * streamHeapScale)} items from a child ` +
+        `${workload.split('-')[0]} to a consumer busy ${slowConsumerUs} us an item, default window`
+      )
     case 'spawn-thread':
     case 'spawn-process':
       return `${count(params.count)} spawns on a warm pooled child ${workload.split('-')[1]}`
@@ -463,6 +526,12 @@ function best(figure: Figure, outcome: Outcome & { ok: true }): number {
   return figure.better === 'lower' ? Math.min(...values) : Math.max(...values)
 }
 
+/** The run `best` took its value from. */
+function bestRun(outcome: Outcome & { ok: true }, figure: Figure): Run | undefined {
+  const value = best(figure, outcome)
+  return outcome.runs.find((run) => figure.value(run, outcome.params, outcome.scale) === value)
+}
+
 function firstLine(error: string): string {
   const line = error.split('\n')[0] ?? error
   return line.length > 100 ? `${line.slice(0, 97)}...` : line
@@ -488,12 +557,20 @@ function line(
     `${figure.name}: ${troupe?.ok ? figure.format(troupeValue!) : `FAILED (${firstLine(troupe?.error ?? 'not run')})`}`,
   )
   parts.push(
-    `floor ${floor?.ok ? figure.format(floorValue!) : `FAILED (${firstLine(floor?.error ?? 'not run')})`}`,
+    figure.noFloor !== undefined
+      ? `floor ${figure.noFloor}`
+      : `floor ${floor?.ok ? figure.format(floorValue!) : `FAILED (${firstLine(floor?.error ?? 'not run')})`}`,
   )
   const toFloor = troupeValue !== undefined && floorValue !== undefined ? troupeValue / floorValue : undefined
   parts.push(toFloor !== undefined ? `${ratio(toFloor)} floor` : 'n/a floor')
   const met =
-    troupeValue === undefined || toFloor === undefined ? undefined : figure.target.met(troupeValue, toFloor)
+    troupeValue === undefined
+      ? undefined
+      : figure.noFloor !== undefined
+        ? figure.target.met(troupeValue, Number.NaN)
+        : toFloor === undefined
+          ? undefined
+          : figure.target.met(troupeValue, toFloor)
   const verdict =
     size === 'tiny' ? 'not judged at tiny size' : met === undefined ? 'not judged' : met ? 'met' : 'missed'
   parts.push(`target ${figure.target.text} (${verdict})`)
@@ -547,8 +624,15 @@ async function main(): Promise<number> {
   const selected = figures.filter((f) => options.only === null || options.only.has(f.name))
   const peerSubjects: SubjectName[] = options.peers ? ['floor', 'troupe', 'nact'] : ['floor', 'troupe']
   // The remote and child-node figures have no peer: nact does not talk between processes.
+  // A workload whose figures all say why they have no floor runs on Troupe alone.
+  const floorless = (workload: AnyWorkload): boolean =>
+    figures.filter((f) => f.workload === workload).every((f) => f.noFloor !== undefined)
   const subjectsOf = (workload: AnyWorkload): SubjectName[] =>
-    isRemoteWorkload(workload) || isChildWorkload(workload) ? ['floor', 'troupe'] : peerSubjects
+    isRemoteWorkload(workload) || isChildWorkload(workload)
+      ? floorless(workload)
+        ? ['troupe']
+        : ['floor', 'troupe']
+      : peerSubjects
   console.log(
     `# troupe bench: size ${options.size}, node ${process.version}, ${cpus().length} cpus, ` +
       `peers ${options.peers ? 'nact' : 'off'}; value | floor | ratio to floor | target | peer | size`,
