@@ -4,6 +4,7 @@ import type { ContextChannel, PortalContext } from '../core/function-ref.ts'
 import type { Ref } from '../core/ref.ts'
 import { ContextClosedError } from './errors.ts'
 import { type ExposableFunction, runExposed } from './exposed-functions.ts'
+import { ItemQueue } from './item-queue.ts'
 
 /** What the caller's end of a context tells the callee's (a `Peer` over the wire, or the callee itself on one node). */
 export interface CallerLink {
@@ -41,8 +42,7 @@ function doneResult(): IteratorResult<never, undefined> {
  * that leaves early leaves the rest for the next one.
  */
 class Inbox {
-  private readonly queue: unknown[] = []
-  private head = 0
+  private readonly queue = new ItemQueue<unknown>()
   private ended = false
   private failure: { error: unknown } | undefined
   private waiter: Waiter | undefined
@@ -80,20 +80,14 @@ class Inbox {
     if (this.failure !== undefined) return
     this.failure = { error }
     if (!keep) {
-      this.queue.length = 0
-      this.head = 0
+      this.queue.clear()
     }
     this.flush()
   }
 
   next(): Promise<IteratorResult<unknown, undefined>> {
-    if (this.head < this.queue.length) {
-      const value = this.queue[this.head]
-      this.queue[this.head++] = undefined
-      if (this.head === this.queue.length) {
-        this.queue.length = 0
-        this.head = 0
-      }
+    if (this.queue.length > 0) {
+      const value = this.queue.shift()
       this.consumed()
       return Promise.resolve({ value, done: false })
     }

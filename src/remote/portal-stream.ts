@@ -2,6 +2,7 @@ import { createCancelScope } from '../concurrency/cancel-scope.ts'
 import { CancelledError } from '../concurrency/errors.ts'
 import type { Ref } from '../core/ref.ts'
 import { type ExposableFunction, inCall } from './exposed-functions.ts'
+import { ItemQueue } from './item-queue.ts'
 
 /** How many items a stream lets the remote generator run ahead of its consumer by default. */
 export const DEFAULT_STREAM_WINDOW = 1024
@@ -26,8 +27,7 @@ type Waiter = { resolve: (result: IteratorResult<unknown>) => void; reject: (err
  * @internal
  */
 export class StreamConsumer<T> implements AsyncIterableIterator<T> {
-  private readonly queue: unknown[] = []
-  private head = 0
+  private readonly queue = new ItemQueue<unknown>()
   private finished = false
   private failure: { error: unknown } | undefined
   private waiter: Waiter | undefined
@@ -90,13 +90,8 @@ export class StreamConsumer<T> implements AsyncIterableIterator<T> {
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (this.head < this.queue.length) {
-      const value = this.queue[this.head]
-      this.queue[this.head++] = undefined
-      if (this.head === this.queue.length) {
-        this.queue.length = 0
-        this.head = 0
-      }
+    if (this.queue.length > 0) {
+      const value = this.queue.shift()
       this.consumed()
       return Promise.resolve({ value: value as T, done: false })
     }
@@ -116,8 +111,7 @@ export class StreamConsumer<T> implements AsyncIterableIterator<T> {
 
   return(): Promise<IteratorResult<T>> {
     this.cancel(undefined)
-    this.queue.length = 0
-    this.head = 0
+    this.queue.clear()
     this.failure = undefined
     return Promise.resolve(doneResult())
   }
@@ -131,8 +125,7 @@ export class StreamConsumer<T> implements AsyncIterableIterator<T> {
   private cancel(reason: unknown): void {
     if (this.finished) return
     this.finish()
-    this.queue.length = 0
-    this.head = 0
+    this.queue.clear()
     this.link?.cancel()
     if (reason !== undefined) this.failure = { error: reason }
     this.flush()
