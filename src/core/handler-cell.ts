@@ -10,6 +10,8 @@ type Definition = ActorDefinition<unknown, unknown, unknown>
 /** A handler-style actor: `receive(state, message, ctx)` returns the next state. */
 export class HandlerCell extends Cell {
   state: unknown = undefined
+  /** Whether `receive` is an `async function`, whose awaits must keep `currentActor()`. */
+  private asyncReceive = false
 
   private get definition(): Definition {
     return (this.template as { definition: Definition }).definition
@@ -17,6 +19,7 @@ export class HandlerCell extends Cell {
 
   begin(): void {
     const def = this.definition
+    this.asyncReceive = isAsyncFunction(def.receive)
     const incarnation = this.incarnation
     this.busy = true
     let started: void | Promise<void>
@@ -44,6 +47,7 @@ export class HandlerCell extends Cell {
     const def = this.definition
     const runtime = this.runtime
     const incarnation = this.incarnation
+    const asyncReceive = this.asyncReceive
     let handled = 0
     while (handled < batch && mb.length > 0) {
       const message = mb.peekMessage()
@@ -60,7 +64,7 @@ export class HandlerCell extends Cell {
           this.current = message
           if (runtime.traceMessages)
             runtime.emit({ type: 'message', ref: this.ref, message, sender: this.sender })
-          next = isAsyncFunction(def.receive)
+          next = asyncReceive
             ? runAsActor(this, () => def.receive(this.state, message, this))
             : def.receive(this.state, message, this)
         }

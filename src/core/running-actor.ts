@@ -1,8 +1,11 @@
 import { ambientStorage } from '../concurrency/ambient-storage.ts'
 import { isRef, type Ref } from './ref.ts'
 
-/** The actor whose turn runs now, synchronously. */
-let running: object | undefined
+/**
+ * @internal The actor whose turn the scheduler runs now, synchronously: set for each turn, cleared
+ * once the run queue is drained (a property store, so that it costs the hot loop next to nothing).
+ */
+export const running: { actor: object | undefined } = { actor: undefined }
 /** The actor an async handler or a process-style actor runs as, across its awaits. */
 const asActor = ambientStorage<Ref>()
 
@@ -11,12 +14,8 @@ const asActor = ambientStorage<Ref>()
  * `async` handler, and in a process-style actor. `undefined` outside of actors.
  */
 export function runningActor(): Ref | undefined {
-  return isRef(running) ? running : asActor.getStore()
-}
-
-/** @internal The scheduler marks the actor whose turn it runs (one write per turn, not per message). */
-export function setRunningActor(actor: object | undefined): void {
-  running = actor
+  const actor = running.actor
+  return isRef(actor) ? actor : asActor.getStore()
 }
 
 /** @internal Runs `fn` as `actor` across its awaits (async handlers, process-style actors). */

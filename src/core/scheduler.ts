@@ -1,5 +1,5 @@
 import { outsideAmbient } from '../concurrency/ambient-storage.ts'
-import { setRunningActor } from './running-actor.ts'
+import { running } from './running-actor.ts'
 /** Scheduler settings of a system. */
 export interface SchedulerOptions {
   /**
@@ -81,6 +81,7 @@ export class Scheduler {
         this.handled = 0
         if (performance.now() - this.sliceStart >= this.sliceMs) {
           this.yielded = true
+          running.actor = undefined
           return
         }
       }
@@ -90,10 +91,10 @@ export class Scheduler {
       this.head = (this.head + 1) & mask
       this.size--
       actor.scheduled = false
-      setRunningActor(actor)
+      running.actor = actor
       this.handled += actor.run(batch)
-      setRunningActor(undefined)
     }
+    running.actor = undefined
     this.drainPending = false
   }
 
