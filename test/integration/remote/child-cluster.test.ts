@@ -117,6 +117,26 @@ describe('runInActor in a child thread', () => {
   })
 })
 
+describe('a grandchild of a cluster node', () => {
+  it('joins the registry too: the root finds it and runs its functions', async () => {
+    const system = await root()
+    await system.nursery(async (n) => {
+      const middle = n.runInActor('middle', fns.nest, ['grandchild', 3_000], { in: 'process' })
+      const grandchild = await within(
+        system.waitForActor('grandchild', { timeout: 15_000 }),
+        20_000,
+        'the grandchild',
+      )
+      const me = await within(grandchild.run(fns.whoAmI), 10_000, 'a run in the grandchild')
+      const parent = await within(middle.run(fns.whoAmI), 10_000, 'a run in the middle child')
+      expect(me?.name).toBe('grandchild')
+      expect(me?.parent).toBe(parent?.node)
+      expect(parent?.parent).toBe(system.node)
+      await expect(middle.result()).resolves.toBe('done')
+    })
+  })
+})
+
 describe('findActor and waitForActor outside a function run as an actor', () => {
   it('reject with a clear error', async () => {
     await expect(findActor('anyone')).rejects.toThrow(InvalidOptionError)
