@@ -1,5 +1,3 @@
-import type { ChildProcess } from 'node:child_process'
-import type { Worker } from 'node:worker_threads'
 import {
   type ActorSystem,
   type ChildNode,
@@ -11,28 +9,13 @@ import {
   waitForActor,
 } from 'troupe'
 import { freePort } from 'troupe/testkit'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { fns, Host } from '../../fixtures/cluster-functions.ts'
+import { reapAfterEach } from '../../support/child-nodes.ts'
 import { within } from '../transport/support.ts'
 
 const fixture = new URL('../../fixtures/cluster-functions.ts', import.meta.url).href
-const systems: ActorSystem[] = []
-const children: ChildNode[] = []
-
-afterEach(async () => {
-  await Promise.all(
-    children.splice(0).map(async (child) => {
-      if (child.in === 'process') {
-        const handle = child.handle as ChildProcess
-        if (handle.exitCode === null && handle.signalCode === null) handle.kill('SIGKILL')
-      } else {
-        void (child.handle as Worker).terminate()
-      }
-      await within(child.exited, 10_000, `child ${child.node} to exit`)
-    }),
-  )
-  await Promise.all(systems.splice(0).map((system) => system.shutdown()))
-})
+const { systems, children } = reapAfterEach()
 
 async function root(): Promise<ActorSystem> {
   const system = await start({

@@ -1,30 +1,15 @@
 import type { ChildProcess } from 'node:child_process'
 import type { Worker } from 'node:worker_threads'
 import { type ActorSystem, type ChildNode, NodeDownError, start, startChildNode } from 'troupe'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { remoteOf } from '../../../src/remote/start-node.ts'
 import { Counter } from '../../fixtures/child-actors.ts'
+import { reapAfterEach } from '../../support/child-nodes.ts'
 import { within } from '../transport/support.ts'
 
 const actors = new URL('../../fixtures/child-actors.ts', import.meta.url).href
-const systems: ActorSystem[] = []
-const children: ChildNode[] = []
+const { systems, children } = reapAfterEach()
 const timings: Record<string, number[]> = { thread: [], process: [] }
-
-afterEach(async () => {
-  await Promise.all(
-    children.splice(0).map(async (child) => {
-      if (child.in === 'process') {
-        const handle = child.handle as ChildProcess
-        if (handle.exitCode === null && handle.signalCode === null) handle.kill('SIGKILL')
-      } else {
-        void (child.handle as Worker).terminate()
-      }
-      await within(child.exited, 10_000, `child ${child.node} to exit`)
-    }),
-  )
-  await Promise.all(systems.splice(0).map((system) => system.shutdown()))
-})
 
 async function parent(): Promise<ActorSystem> {
   const system = await start({ logLevel: 'silent' })

@@ -1,7 +1,5 @@
-import type { ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { EventEmitter, once } from 'node:events'
-import type { Worker } from 'node:worker_threads'
 import { threadId } from 'node:worker_threads'
 import {
   type ActorSystem,
@@ -23,6 +21,7 @@ import type { Envelope } from '../../../src/wire/envelope.ts'
 import { createCodec } from '../../../src/wire/index.ts'
 import { contexts } from '../../fixtures/context-functions.ts'
 import { Host } from '../../fixtures/portal-functions.ts'
+import { killChild, reapChildren } from '../../support/child-nodes.ts'
 import { within } from '../transport/support.ts'
 
 const modules = [
@@ -49,24 +48,10 @@ function report(
   return once(reports, type, { signal: AbortSignal.timeout(ms) }).then(([message]) => message)
 }
 
-function kill(child: ChildNode): void {
-  if (child.in === 'process') {
-    const handle = child.handle as ChildProcess
-    if (handle.exitCode === null && handle.signalCode === null) handle.kill('SIGKILL')
-  } else {
-    void (child.handle as Worker).terminate()
-  }
-}
-
 afterEach(async () => {
   reports.removeAllListeners()
   await Promise.allSettled(cleanups.splice(0).map((cleanup) => cleanup()))
-  await Promise.all(
-    children.splice(0).map(async (child) => {
-      kill(child)
-      await within(child.exited, 10_000, `child ${child.node} to exit`)
-    }),
-  )
+  await reapChildren(children)
   await Promise.all(systems.splice(0).map((system) => system.shutdown()))
 })
 
@@ -201,7 +186,7 @@ describe.each(['thread', 'process'] as const)('a context with a function in a ch
     expect(await ctx.next()).toEqual({ value: 'a', done: false })
     const reading = ctx.next()
     const killedAt = Date.now()
-    kill(child)
+    killChild(child)
     await expect(reading).rejects.toBeInstanceOf(NodeDownError)
     expect(Date.now() - killedAt).toBeLessThan(500)
     await expect(ctx.result()).rejects.toBeInstanceOf(NodeDownError)

@@ -1,29 +1,12 @@
-import type { ChildProcess } from 'node:child_process'
-import type { Worker } from 'node:worker_threads'
 import { threadId } from 'node:worker_threads'
-import { type ActorSystem, type ChildNode, portalOf, RemoteActorError, start, startChildNode } from 'troupe'
-import { afterEach, describe, expect, it } from 'vitest'
+import { portalOf, RemoteActorError, start, startChildNode } from 'troupe'
+import { describe, expect, it } from 'vitest'
 import { Host, lines } from '../../fixtures/portal-functions.ts'
+import { reapAfterEach } from '../../support/child-nodes.ts'
 import { within } from '../transport/support.ts'
 
 const fixture = new URL('../../fixtures/portal-functions.ts', import.meta.url).href
-const systems: ActorSystem[] = []
-const children: ChildNode[] = []
-
-afterEach(async () => {
-  await Promise.all(
-    children.splice(0).map(async (child) => {
-      if (child.in === 'process') {
-        const handle = child.handle as ChildProcess
-        if (handle.exitCode === null && handle.signalCode === null) handle.kill('SIGKILL')
-      } else {
-        void (child.handle as Worker).terminate()
-      }
-      await within(child.exited, 10_000, `child ${child.node} to exit`)
-    }),
-  )
-  await Promise.all(systems.splice(0).map((system) => system.shutdown()))
-})
+const { systems, children } = reapAfterEach()
 
 describe.each(['thread', 'process'] as const)('a portal to an actor of a child %s', (kind) => {
   it('runs the exposed functions in the child', async () => {

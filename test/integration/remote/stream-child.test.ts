@@ -15,6 +15,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest'
 import { Host } from '../../fixtures/portal-functions.ts'
 import { streams } from '../../fixtures/stream-functions.ts'
+import { reapChildren } from '../../support/child-nodes.ts'
 import { within } from '../transport/support.ts'
 
 const modules = [
@@ -35,13 +36,7 @@ const Reporter = defineActor<{ type: string; pid: number }>({
 
 afterEach(async () => {
   reports.removeAllListeners()
-  await Promise.all(
-    children.splice(0).map(async (child) => {
-      const handle = child.handle as ChildProcess
-      if (handle.exitCode === null && handle.signalCode === null) handle.kill('SIGKILL')
-      await within(child.exited, 10_000, `child ${child.node} to exit`)
-    }),
-  )
+  await reapChildren(children)
   await Promise.all(systems.splice(0).map((system) => system.shutdown()))
 })
 
