@@ -22,7 +22,7 @@ import {
 } from './child-node.ts'
 import { childRunnerOf } from './child-run.ts'
 import { resolveCookie } from './cookie.ts'
-import { setParentNode } from './exposed-functions.ts'
+import { setParentNode } from './current-actor.ts'
 import { portalOf } from './portal.ts'
 import { attachRemoteNode } from './start-node.ts'
 import { openTcpTransport } from './tcp-node-transport.ts'
