@@ -207,69 +207,86 @@ export async function startChildNode(system: ActorSystem, options: ChildNodeOpti
     liveness: remote.liveness,
     network: network === undefined ? undefined : bootNetwork(network),
   }
-  const common = { entry: childMain, node: system.node, incarnation: remote.incarnation, childNode: node }
-
+  const launch: Launch = {
+    system,
+    boot,
+    data: options.data,
+    cookie: network?.cookie,
+    graceMs,
+    common: { entry: childMain, node: system.node, incarnation: remote.incarnation, childNode: node },
+  }
   // What is sent to the child while it starts waits for its connection instead of failing.
-  const started = (async (): Promise<ChildNode> => {
-    let connection: Connection
-    let exited: Promise<ChildExit>
-    let stop: () => Promise<void>
-    let terminate: () => Promise<void>
-    let handle: Worker | ChildProcess
-    let id: number
-    if (options.in === 'thread') {
-      const data: ThreadChildData = { boot, data: options.data, cookie: network?.cookie }
-      const spawned = await spawnThread({ ...common, data, logger: system.logger })
-      const worker = spawned.worker
-      connection = spawned.connection
-      handle = worker
-      id = worker.threadId
-      exited = new Promise((resolve) => worker.once('exit', (code) => resolve({ code, signal: null })))
-      stop = async () => {
-        await terminateThread(worker, graceMs)
-      }
-      terminate = async () => {
-        await worker.terminate()
-      }
-    } else {
-      const spawned = await spawnProcess({
-        ...common,
-        args: [JSON.stringify(boot)],
-        data: options.data,
-        ...(network === undefined ? {} : { env: { ...process.env, TROUPE_COOKIE: network.cookie } }),
-        logger: system.logger,
-      })
-      const child = spawned.child
-      connection = spawned.connection
-      handle = child
-      id = child.pid ?? -1
-      exited =
-        child.exitCode !== null || child.signalCode !== null
-          ? Promise.resolve({ code: child.exitCode, signal: child.signalCode })
-          : new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
-      stop = async () => {
-        connection.close()
-        let timer: NodeJS.Timeout | undefined
-        const grace = new Promise<'grace'>((resolve) => {
-          timer = setTimeout(() => resolve('grace'), graceMs)
-        })
-        try {
-          if ((await Promise.race([exited, grace])) === 'grace') await terminateProcess(child, graceMs)
-          await exited
-        } finally {
-          clearTimeout(timer)
-        }
-      }
-      terminate = async () => {
-        await terminateProcess(child, graceMs)
-        await exited
-      }
-    }
-    remote.adopt(connection, true)
-    return { node, in: options.in, id, exited, stop, terminate, handle }
-  })()
+  const started = (options.in === 'thread' ? launchThread(launch) : launchProcess(launch)).then(
+    ({ connection, ...child }) => {
+      remote.adopt(connection, true)
+      return { node, in: options.in, ...child }
+    },
+  )
   remote.awaitConnection(node, started)
   return await started
+}
+
+/** What the two launchers need. */
+interface Launch {
+  system: ActorSystem
+  boot: ChildBoot
+  data: unknown
+  cookie: string | undefined
+  graceMs: number
+  common: { entry: URL; node: string; incarnation: string; childNode: string }
+}
+
+/** A started child, before its connection is taken into the remote layer. */
+type Launched = Omit<ChildNode, 'node' | 'in'> & { connection: Connection }
+
+async function launchThread({ system, boot, data, cookie, graceMs, common }: Launch): Promise<Launched> {
+  const threadData: ThreadChildData = { boot, data, cookie }
+  const { worker, connection } = await spawnThread({ ...common, data: threadData, logger: system.logger })
+  return {
+    connection,
+    handle: worker,
+    id: worker.threadId,
+    exited: new Promise((resolve) => worker.once('exit', (code) => resolve({ code, signal: null }))),
+    stop: async () => {
+      await terminateThread(worker, graceMs)
+    },
+    terminate: async () => {
+      await worker.terminate()
+    },
+  }
+}
+
+async function launchProcess({ system, boot, data, cookie, graceMs, common }: Launch): Promise<Launched> {
+  const { child, connection } = await spawnProcess({
+    ...common,
+    args: [JSON.stringify(boot)],
+    data,
+    // The cookie goes in the environment (readable by the same user only), never in the arguments.
+    ...(cookie === undefined ? {} : { env: { ...process.env, TROUPE_COOKIE: cookie } }),
+    logger: system.logger,
+  })
+  const exited: Promise<ChildExit> =
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve({ code: child.exitCode, signal: child.signalCode })
+      : new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+  const stop = async () => {
+    connection.close()
+    let timer: NodeJS.Timeout | undefined
+    const grace = new Promise<'grace'>((resolve) => {
+      timer = setTimeout(() => resolve('grace'), graceMs)
+    })
+    try {
+      if ((await Promise.race([exited, grace])) === 'grace') await terminateProcess(child, graceMs)
+      await exited
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+  const terminate = async () => {
+    await terminateProcess(child, graceMs)
+    await exited
+  }
+  return { connection, handle: child, id: child.pid ?? -1, exited, stop, terminate }
 }
 
 function bootNetwork({ cookie: _cookie, liveness: _liveness, ...rest }: ChildNetwork): ChildBoot['network'] {
