@@ -74,6 +74,18 @@ describe.each([
 /** The grace a cancelled run's function has to answer, and a child to exit, before it is stopped. */
 const GRACE_MS = 1_500
 
+/** What a cancelled nursery ended with: `'returned'` or its error, within 20 s. */
+function outcomeOf(nursery: Promise<unknown>): Promise<unknown> {
+  return within(
+    nursery.then(
+      () => 'returned',
+      (e: unknown) => e,
+    ),
+    20_000,
+    'the cancelled nursery to end',
+  )
+}
+
 /**
  * Runs `count` runs of `fn` (given a probe to tell it runs) in a nursery, cancels the nursery from
  * outside once every function runs, and returns how it ended and how long that took.
@@ -98,14 +110,7 @@ async function cancelOnceRunning(
     cancel.abort(new CancelledError('cancelled from outside'))
   }
   const before = performance.now()
-  const outcome = await within(
-    nursery.then(
-      () => 'returned',
-      (e: unknown) => e,
-    ),
-    20_000,
-    'the cancelled nursery to end',
-  )
+  const outcome = await outcomeOf(nursery)
   return { outcome, ms: performance.now() - before }
 }
 
@@ -156,14 +161,7 @@ describe('a nursery of child runs cancelled from outside', () => {
       },
       { signal: cancel.signal },
     )
-    const outcome = await within(
-      nursery.then(
-        () => 'returned',
-        (e: unknown) => e,
-      ),
-      20_000,
-      'the cancelled nursery to end',
-    )
+    const outcome = await outcomeOf(nursery)
     expect((outcome as Error).message).toBe('cancelled from outside')
   }, 40_000)
 })
