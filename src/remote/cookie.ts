@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { InvalidOptionError } from '../core/errors.ts'
@@ -20,12 +20,31 @@ export function resolveCookie(given: string | undefined): string {
   return cookie
 }
 
-/** Reads a cookie file (its first line, trimmed). */
+/**
+ * Reads a cookie file (its first line, trimmed). A file open to its group or to others gets a
+ * process warning (`process.on('warning')`, which Node prints on stderr; type `TroupeWarning`,
+ * code `TROUPE_COOKIE_READABLE`), once per file: whoever can read the cookie can join the nodes.
+ */
 export function readCookieFile(path: string): string {
   const cookie = readFileSync(path, 'utf8').split('\n')[0]?.trim() ?? ''
   if (cookie.length < 8)
     throw new InvalidOptionError('cookie', `${path} holds no cookie of at least 8 characters`)
+  warnIfReadable(path)
   return cookie
+}
+
+const warned = new Set<string>()
+
+// Windows has no such mode bits: Node reports every file there as 0o666.
+function warnIfReadable(path: string): void {
+  const mode = statSync(path).mode & 0o777
+  if ((mode & 0o077) === 0 || warned.has(path) || process.platform === 'win32') return
+  warned.add(path)
+  const octal = mode.toString(8).padStart(4, '0')
+  process.emitWarning(
+    `the cookie file ${path} is open to others than its owner (mode ${octal}): whoever can read it can join your nodes; run chmod 600 ${path}`,
+    { type: 'TroupeWarning', code: 'TROUPE_COOKIE_READABLE' },
+  )
 }
 
 function readOrCreate(path: string): string {
