@@ -48,7 +48,8 @@ type BodyOutcome<T> = { ok: true; value: T } | { ok: false }
  * every other task is cancelled and `openNursery` rejects with the failure, or with an
  * `AggregateError` holding every failure that is not a cancellation, including those
  * that land while the others are being cancelled. A task or body that rejects with its
- * own cancellation has not failed.
+ * own cancellation has not failed. One error object counts once: a body that awaits a
+ * failed task and rethrows its error makes `openNursery` reject with that error alone.
  *
  * The nursery is a cancel scope: cancelling an enclosing scope or `options.signal`
  * cancels every task, and `openNursery` then rejects with the nursery signal's reason
@@ -85,6 +86,9 @@ export async function openNursery<T>(
     markClosed()
   }
   const fail = (err: unknown): void => {
+    // One failure reaches the nursery twice when the body awaits the task that failed and
+    // rethrows its error: it counts once, as in tractor.
+    if (failures.includes(err)) return
     failures.push(err)
     if (!own.scope.cancelled) {
       own.scope.cancel(new CancelledError('cancelled because a task of the nursery failed', { cause: err }))

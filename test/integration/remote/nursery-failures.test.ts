@@ -1,5 +1,5 @@
 import { AssertionError } from 'node:assert'
-import { type ActorSystem, CancelledError, RemoteActorError, start } from 'troupe'
+import { type ActorSystem, CancelledError, failAfter, RemoteActorError, start } from 'troupe'
 import { createTestProbe } from 'troupe/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { failing } from '../../fixtures/failing-functions.ts'
@@ -164,4 +164,30 @@ describe('a nursery of child runs cancelled from outside', () => {
     const outcome = await outcomeOf(nursery)
     expect((outcome as Error).message).toBe('cancelled from outside')
   }, 40_000)
+})
+
+describe.each(['thread', 'process'] as const)('a failure in a %s child counts once', (kind) => {
+  it('a body that awaits the result of a run that fails throws its RemoteActorError alone', async () => {
+    const s = await system()
+    const error = await failAfter(20_000, () =>
+      s.nursery(async (n) => {
+        const run = n.runInActor('failer', failing.assertErr, [], { in: kind })
+        await run.result()
+      }),
+    ).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(RemoteActorError)
+    expect((error as RemoteActorError).cause).toBeInstanceOf(AssertionError)
+  }, 30_000)
+
+  it('a body whose startActor portal call fails throws its RemoteActorError alone', async () => {
+    const s = await system()
+    const error = await failAfter(20_000, () =>
+      s.nursery(async (n) => {
+        const portal = await n.startActor('caller', { expose: [failing], in: kind })
+        await portal.run(failing.assertErr)
+      }),
+    ).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(RemoteActorError)
+    expect((error as RemoteActorError).cause).toBeInstanceOf(AssertionError)
+  }, 30_000)
 })

@@ -1,6 +1,8 @@
+import { AssertionError } from 'node:assert'
 import { CancelledError, currentSignal, defineActor, moveOnAfter, type Ref } from 'troupe'
 import { withTestSystem } from 'troupe/testkit'
 import { describe, expect, it } from 'vitest'
+import { failing } from '../../fixtures/failing-functions.ts'
 
 const Idle = defineActor<string>({ receive: (_s, m, ctx) => ctx.reply(m) })
 
@@ -111,6 +113,71 @@ describe('system.nursery', () => {
         const r = n.runInActor('ambient', () => currentSignal() !== undefined, [])
         expect(await r.result()).toBe(true)
       })
+    })
+  })
+})
+
+describe('a nursery counts each failure once', () => {
+  it('a body that awaits the result of a run that fails throws that one error', async () => {
+    await withTestSystem(async (system) => {
+      const boom = new Error('the run failed')
+      const error = await system
+        .nursery(async (n) => {
+          const run = n.runInActor('failer', async () => {
+            throw boom
+          }, [])
+          await run.result()
+        })
+        .catch((e: unknown) => e)
+      expect(error).toBe(boom)
+    })
+  })
+
+  it('a body that catches the error of a run and rethrows it throws that one error', async () => {
+    await withTestSystem(async (system) => {
+      let caught: unknown
+      const error = await system
+        .nursery(async (n) => {
+          const run = n.runInActor('failer', () => Promise.reject(new RangeError('out of range')), [])
+          try {
+            await run.result()
+          } catch (e) {
+            caught = e
+            throw e
+          }
+        })
+        .catch((e: unknown) => e)
+      expect(caught).toBeInstanceOf(RangeError)
+      expect(error).toBe(caught)
+    })
+  })
+
+  it('a portal call that fails in the body is thrown once', async () => {
+    await withTestSystem(async (system) => {
+      const error = await system
+        .nursery(async (n) => {
+          n.spawn(Idle, { name: 'daemon' })
+          const portal = await system.findActor('daemon')
+          await portal!.run(failing.assertErr)
+        })
+        .catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(AssertionError)
+    })
+  })
+
+  it('a run that fails and a body that fails otherwise give an AggregateError of both', async () => {
+    await withTestSystem(async (system) => {
+      const error = await system
+        .nursery(async (n) => {
+          const run = n.runInActor('failer', () => Promise.reject(new RangeError('the run')), [])
+          await run.result().catch(() => {
+            throw new TypeError('the body')
+          })
+        })
+        .catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(AggregateError)
+      const messages = (error as AggregateError).errors.map((e: Error) => e.message).sort()
+      expect(messages).toEqual(['the body', 'the run'])
     })
   })
 })
