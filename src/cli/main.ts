@@ -73,7 +73,14 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
+    // The caller exits next: a long reply still queued for a pipe would be cut at 64 KiB.
+    await drained(process.stdout)
   }
+}
+
+/** Resolves when everything written to `stream` so far has been handed to the system. */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()))
 }
 
 /** Errors of commander (unknown option, missing argument) as one line naming the command, exit code 2. */

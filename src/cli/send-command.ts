@@ -8,7 +8,7 @@ import {
   type Ref,
 } from '../index.ts'
 import { type CliContext, whenAborted } from './cli-context.ts'
-import { CommandFailedError, describeError, UsageError } from './cli-errors.ts'
+import { CommandFailedError, describeError } from './cli-errors.ts'
 import { checkLocator, locate } from './locate.ts'
 import { startClientNode, stopNode } from './node.ts'
 import {
@@ -20,6 +20,7 @@ import {
   parseRegistry,
   withNodeOptions,
 } from './options.ts'
+import { messageSourceOf, readMessage } from './read-message.ts'
 
 /** The options of `troupe send`. */
 export interface SendOptions {
@@ -29,14 +30,17 @@ export interface SendOptions {
   timeout: number
   /** The cluster registry to find names in, `host:port`. */
   registry?: string
+  /** The file holding the message, `-` for standard input. */
+  file?: string
   /** The file holding the cookie. */
   cookieFile?: string
   logLevel?: LogLevel
 }
 
 /**
- * `troupe send <address|name> <json> [--ask]`: sends one message from a short-lived node and, with
- * `--ask`, prints the reply as JSON.
+ * `troupe send <address|name> [json] [--file path] [--ask]`: sends one message from a short-lived
+ * node and, with `--ask`, prints the reply as JSON. The message is the `json` argument, the
+ * contents of `--file`, or standard input for a `json` of `-`.
  */
 export function sendCommand(context: CliContext): Command {
   return withNodeOptions(
@@ -49,7 +53,8 @@ export function sendCommand(context: CliContext): Command {
         'a troupe://<node>/<path> address, or an actor name with --registry',
         parseLocator,
       )
-      .argument('<json>', 'the message, as JSON')
+      .argument('[json]', 'the message, as JSON; - reads it from standard input')
+      .option('--file <path>', 'read the message (JSON) from this file; - for standard input')
       .option('--ask', 'wait for the reply and print it as JSON')
       .option('--timeout <ms>', 'how long to wait for the node and the reply', parseMilliseconds, 5000)
       .option(
@@ -62,10 +67,12 @@ export function sendCommand(context: CliContext): Command {
         `
 Examples:
   $ troupe send troupe://pong@127.0.0.1:9701/user/pong '{"type":"ping","n":1}' --ask
-  $ troupe send pong '{"type":"ping","n":1}' --ask --registry 127.0.0.1:1616`,
+  $ troupe send pong '{"type":"ping","n":1}' --ask --registry 127.0.0.1:1616
+  $ troupe send pong --file order.json --registry 127.0.0.1:1616
+  $ produce-order | troupe send pong - --registry 127.0.0.1:1616`,
       ),
     'error',
-  ).action((target: ActorLocator, json: string, options: SendOptions) =>
+  ).action((target: ActorLocator, json: string | undefined, options: SendOptions) =>
     sendMessage(context, target, json, options),
   )
 }
@@ -74,16 +81,13 @@ Examples:
 export async function sendMessage(
   context: CliContext,
   target: ActorLocator,
-  json: string,
+  json: string | undefined,
   options: SendOptions,
 ): Promise<void> {
   checkLocator(target, options.registry, 'target')
-  let message: unknown
-  try {
-    message = JSON.parse(json)
-  } catch (error) {
-    throw new UsageError(`<json> is not valid JSON: ${describeError(error)}`)
-  }
+  const read = await readMessage(messageSourceOf(json, options.file), { signal: context.interrupted })
+  if (read === undefined) return
+  const { message } = read
   const system = await startClientNode('send', {
     cookieFile: options.cookieFile,
     registry: options.registry,

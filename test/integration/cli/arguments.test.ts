@@ -13,7 +13,7 @@ describe('troupe --help', () => {
     [['run'], 'Usage: troupe run [options] <module>'],
     [['registry'], 'Usage: troupe registry [options]'],
     [['ps'], 'Usage: troupe ps [options]'],
-    [['send'], 'Usage: troupe send [options] <target> <json>'],
+    [['send'], 'Usage: troupe send [options] <target> [json]'],
   ])('troupe %j --help prints the usage and exits 0', async (command, usage) => {
     const run = await troupeRun([...command, '--help'])
     expect(run.code, run.stderr).toBe(0)
@@ -24,7 +24,7 @@ describe('troupe --help', () => {
   it('works through src/cli/main.ts directly too', async () => {
     const run = await troupeRun(['send', '--help'], { direct: true })
     expect(run.code, run.stderr).toBe(0)
-    expect(run.stdout).toContain('Usage: troupe send [options] <target> <json>')
+    expect(run.stdout).toContain('Usage: troupe send [options] <target> [json]')
     expect(run.stdout).toContain('--ask')
   })
 })

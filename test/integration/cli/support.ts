@@ -25,11 +25,19 @@ export interface CliProcess {
 
 const running = new Set<CliProcess>()
 
+/** How {@link troupe} starts the command. */
+export interface TroupeOptions {
+  /** Run `src/cli/main.ts` directly instead of `bin/troupe.mjs`. */
+  direct?: boolean
+  /** Written to the command's standard input, which is then closed (by default it has none). */
+  stdin?: string
+}
+
 /**
  * Starts `node bin/troupe.mjs ...args` from the project's root, or `node --conditions=source
  * --import tsx src/cli/main.ts ...args` with `direct`.
  */
-export function troupe(args: string[], options: { direct?: boolean } = {}): CliProcess {
+export function troupe(args: string[], options: TroupeOptions = {}): CliProcess {
   const entry = options.direct
     ? ['--conditions=source', '--import', 'tsx', 'src/cli/main.ts']
     : ['bin/troupe.mjs']
@@ -40,8 +48,13 @@ export function troupe(args: string[], options: { direct?: boolean } = {}): CliP
     cwd: root,
     env,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   })
+  if (options.stdin !== undefined) {
+    // A command that exits without reading its input breaks the pipe: its exit tells the test why.
+    child.stdin?.on('error', () => {})
+    child.stdin?.end(options.stdin)
+  }
   let out = ''
   let err = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -107,7 +120,7 @@ export function troupe(args: string[], options: { direct?: boolean } = {}): CliP
 /** Runs a `troupe` command to its end. */
 export async function troupeRun(
   args: string[],
-  options: { direct?: boolean; timeoutMs?: number } = {},
+  options: TroupeOptions & { timeoutMs?: number } = {},
 ): Promise<Exit & { stdout: string; stderr: string }> {
   const cli = troupe(args, options)
   const exit = await cli.exited(options.timeoutMs)
