@@ -2,9 +2,10 @@ import { type Behavior, defineActor, type HandlerBehavior } from './behavior.ts'
 import type { ActorContext } from './context.ts'
 import { RestartIntensityError } from './errors.ts'
 import type { MailboxOptions } from './mailbox.ts'
-import type { Ref } from './ref.ts'
+import { type Ref, RefBase } from './ref.ts'
 import { Terminated } from './signals.ts'
-import { allowRestart, type Backoff, resolveSupervision, type Strategy } from './supervision.ts'
+import { allowRestart, type Backoff, type Strategy } from './supervision.ts'
+import { checkChildSpec, checkSupervisorSpec } from './supervisor-spec.ts'
 
 /**
  * When a supervisor restarts a child (Erlang's restart types): `permanent` always, even after a
@@ -65,6 +66,12 @@ interface State {
  * Defines an Erlang-style supervisor. Spawn it like any actor; it starts its children in order
  * and restarts them by its strategy. Ask it `{ type: 'which-children' }` for the live children.
  *
+ * The spec is checked here, whole: a bad field (a child's name, behavior, restart type, mailbox,
+ * `in` or modules, a duplicate name, the strategy or intensity) throws `InvalidOptionError` naming
+ * the field and the child (`children[1].mailbox.capacity`), since a supervisor started from it
+ * would only fail the same way on every restart. A `start-child` with a bad spec, or one whose
+ * child cannot start, rejects that ask with the reason and leaves the supervisor running.
+ *
  * @example
  * ```ts
  * const app = system.spawn(supervisor({
@@ -78,14 +85,10 @@ interface State {
  * ```
  */
 export function supervisor(spec: SupervisorSpec): HandlerBehavior<SupervisorMessage, State, undefined> {
+  const settings = checkSupervisorSpec(spec)
+  const children = [...spec.children]
   // Child names are unique on a node, so the decider can find a child's restart type by name.
   const restartTypes = new Map<string, RestartType>()
-  const settings = resolveSupervision({
-    strategy: spec.strategy ?? 'one-for-one',
-    maxRestarts: spec.intensity ?? 3,
-    withinMs: spec.periodMs ?? 5000,
-    ...(spec.backoff === undefined ? {} : { backoff: spec.backoff }),
-  })
   const startChild = (state: State, child: ChildSpec, ctx: ActorContext<SupervisorMessage>) => {
     const ref = ctx.spawn(child.behavior, {
       name: child.name,
@@ -100,7 +103,7 @@ export function supervisor(spec: SupervisorSpec): HandlerBehavior<SupervisorMess
   return defineActor<SupervisorMessage, State>({
     init: (_props, ctx) => {
       const state: State = { children: new Map(), respawns: [] }
-      for (const child of spec.children) startChild(state, child, ctx)
+      for (const child of children) startChild(state, child, ctx)
       return state
     },
     receive(state, message, ctx) {
@@ -115,7 +118,14 @@ export function supervisor(spec: SupervisorSpec): HandlerBehavior<SupervisorMess
           )
           break
         case 'start-child':
-          startChild(state, message.spec, ctx)
+          try {
+            checkChildSpec(message.spec)
+            startChild(state, message.spec, ctx)
+          } catch (error) {
+            // Erlang's start_child answers {error, Reason}: the supervisor itself goes on.
+            refuse(ctx, error)
+            break
+          }
           ctx.reply(state.children.get(message.spec.name)?.ref)
           break
         case 'terminate-child': {
@@ -161,4 +171,14 @@ export function supervisor(spec: SupervisorSpec): HandlerBehavior<SupervisorMess
       decide: (_error, child) => (restartTypes.get(child.name) === 'temporary' ? 'stop' : 'restart'),
     },
   })
+}
+
+/** Fails the ask being handled with `error`, or logs it when the message was told. */
+function refuse(ctx: ActorContext<SupervisorMessage>, error: unknown): void {
+  if (ctx.sender instanceof RefBase) ctx.sender.failReply(error)
+  else
+    ctx.log.warn(
+      { err: error },
+      `start-child refused: ${error instanceof Error ? error.message : String(error)}`,
+    )
 }

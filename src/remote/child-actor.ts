@@ -2,6 +2,7 @@ import { AskRef } from '../core/ask.ts'
 import { type AnyBehavior, type Behavior, defineActor } from '../core/behavior.ts'
 import { Cell } from '../core/cell.ts'
 import { ActorStoppedError, InvalidOptionError } from '../core/errors.ts'
+import { fileUrlOf } from '../core/module-url.ts'
 import type { Ref } from '../core/ref.ts'
 import { RefBase } from '../core/ref.ts'
 import type { ChildActorHooks, ChildActorRequest } from '../core/runtime.ts'
@@ -48,18 +49,6 @@ export function childActorsOf(system: ActorSystem): ChildActorHooks {
   return { standIn: (request) => standIn(system, request) }
 }
 
-function moduleHref(module: unknown): string {
-  let url: URL
-  try {
-    url = module instanceof URL ? module : new URL(String(module))
-  } catch {
-    throw new InvalidOptionError('modules', `expected file URLs (import.meta.url), got ${String(module)}`)
-  }
-  if (url.protocol !== 'file:')
-    throw new InvalidOptionError('modules', `expected file URLs (import.meta.url), got ${url.href}`)
-  return url.href
-}
-
 /**
  * The stand-in of an actor that runs on a child node: it holds the actor's name and ref here
  * and is what the local supervisor supervises. Each incarnation starts a child node, starts the
@@ -76,7 +65,7 @@ function standIn(system: ActorSystem, request: ChildActorRequest): Behavior<unkn
       `to run an actor in a ${request.in}, give the modules its child node loads, one of which exports the definition: { in: '${request.in}', modules: [import.meta.url] }`,
     )
   }
-  const modules = request.modules.map(moduleHref)
+  const modules = request.modules.map((module) => fileUrlOf(module))
   system.expose({ [HOST]: TroupeChildActorHost })
   return defineActor<unknown, StandInState, unknown>({
     init: () => ({ child: undefined, starting: undefined, exit: undefined, actor: undefined, ended: false }),

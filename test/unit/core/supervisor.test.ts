@@ -1,4 +1,14 @@
-import { type ChildInfo, defineActor, type Ref, RestartIntensityError, supervisor } from 'troupe'
+import {
+  type ChildInfo,
+  type ChildSpec,
+  defineActor,
+  InvalidOptionError,
+  NameTakenError,
+  type Ref,
+  RestartIntensityError,
+  type SupervisorSpec,
+  supervisor,
+} from 'troupe'
 import { createTestProbe, nextEvent, withTestSystem } from 'troupe/testkit'
 import { describe, expect, it } from 'vitest'
 
@@ -176,6 +186,83 @@ describe('supervisor() restart order', () => {
       releaseDb()
       await apiRestarted
       expect(log).toEqual(['stop api', 'stop cache', 'stop db', 'start db', 'start cache', 'start api'])
+    })
+  })
+})
+
+/** What `supervisor(spec)` threw, or `undefined`. */
+function refusal(spec: unknown): unknown {
+  try {
+    supervisor(spec as SupervisorSpec)
+    return undefined
+  } catch (error) {
+    return error
+  }
+}
+
+describe('supervisor() refuses a bad spec at once', () => {
+  const Idle = defineActor<never>({ receive: (_s, _m, ctx) => ctx.unhandled() })
+  const child = (fields: Record<string, unknown>) => ({ name: 'cache', behavior: Idle, ...fields })
+
+  it.each([
+    ['a name that is no actor name', child({ name: 'a b' }), 'children[1].name', /"a b"/],
+    ['no behavior', child({ behavior: undefined }), 'children[1].behavior', /child 'cache'/],
+    ['a behavior that is none', child({ behavior: {} }), 'children[1].behavior', /child 'cache'/],
+    [
+      'a behavior with a bad supervision option',
+      child({
+        behavior: defineActor({ receive: () => {}, supervision: { strategy: 'all' as 'one-for-all' } }),
+      }),
+      'children[1].behavior.supervision.strategy',
+      /child 'cache'.*got all/,
+    ],
+    [
+      'a bad restart type',
+      child({ restart: 'sometimes' }),
+      'children[1].restart',
+      /child 'cache'.*sometimes/,
+    ],
+    ['a bad mailbox', child({ mailbox: { capacity: 0 } }), 'children[1].mailbox.capacity', /child 'cache'/],
+    ['a bad kind of child node', child({ in: 'fiber' }), 'children[1].in', /child 'cache'.*fiber/],
+    ['no modules for a child node', child({ in: 'process' }), 'children[1].modules', /child 'cache'/],
+    [
+      'modules that are not file URLs',
+      child({ in: 'thread', modules: ['./cache.ts'] }),
+      'children[1].modules',
+      /child 'cache'.*\.\/cache\.ts/,
+    ],
+    ['a name two children share', child({ name: 'db' }), 'children[1].name', /two children are named 'db'/],
+  ])('%s', (_what, second, option, message) => {
+    const error = refusal({ children: [{ name: 'db', behavior: Idle }, second] })
+    expect(error).toBeInstanceOf(InvalidOptionError)
+    expect((error as InvalidOptionError).option).toBe(option)
+    expect((error as Error).message).toMatch(message)
+  })
+
+  it.each([
+    ['strategy', { strategy: 'all-for-one' }, 'strategy'],
+    ['intensity', { intensity: -1 }, 'intensity'],
+    ['period', { periodMs: 'soon' }, 'periodMs'],
+    ['backoff', { backoff: { minMs: 10, maxMs: 100, factor: 0.5 } }, 'backoff.factor'],
+    ['children', { children: 'db' }, 'children'],
+  ])('a bad %s, under the name the spec gives it', (_what, fields, option) => {
+    const error = refusal({ children: [], ...fields })
+    expect(error).toBeInstanceOf(InvalidOptionError)
+    expect((error as InvalidOptionError).option).toBe(option)
+  })
+
+  it('start-child with a bad spec, or a name in use, rejects the ask and the supervisor goes on', async () => {
+    await withTestSystem(async (system) => {
+      const failed = nextEvent(system, 'failed', () => true, { timeout: 200 })
+      const sup = system.spawn(supervisor({ children: [{ name: 'db', behavior: Idle }] }))
+      const bad = sup.ask({ type: 'start-child', spec: { name: 'cache', behavior: {} } as ChildSpec })
+      await expect(bad).rejects.toThrow(InvalidOptionError)
+      await expect(bad).rejects.toThrow(/spec\.behavior/)
+      const taken = sup.ask({ type: 'start-child', spec: { name: 'db', behavior: Idle } })
+      await expect(taken).rejects.toBeInstanceOf(NameTakenError)
+      const children = await sup.ask<ChildInfo[]>({ type: 'which-children' })
+      expect(children.map((c) => c.name)).toEqual(['db'])
+      await expect(failed).rejects.toThrow(/no 'failed' event/)
     })
   })
 })
