@@ -29,7 +29,7 @@ const running = new Set<CliProcess>()
 export interface TroupeOptions {
   /** Run `src/cli/main.ts` directly instead of `bin/troupe.mjs`. */
   direct?: boolean
-  /** Written to the command's standard input, which is then closed (by default it has none). */
+  /** Written to the command's standard input, which is then closed. @default '' */
   stdin?: string
 }
 
@@ -48,13 +48,11 @@ export function troupe(args: string[], options: TroupeOptions = {}): CliProcess 
     cwd: root,
     env,
     detached: true,
-    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   })
-  if (options.stdin !== undefined) {
-    // A command that exits without reading its input breaks the pipe: its exit tells the test why.
-    child.stdin?.on('error', () => {})
-    child.stdin?.end(options.stdin)
-  }
+  // A command that exits without reading its input breaks the pipe: its exit tells the test why.
+  child.stdin.on('error', () => {})
+  child.stdin.end(options.stdin ?? '')
   let out = ''
   let err = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
