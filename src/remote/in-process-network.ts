@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto'
+import { InvalidOptionError } from '../core/errors.ts'
 import type { PeerInfo } from '../transport/transport.ts'
+import { FrameTooLargeError } from '../wire/errors.ts'
+import { DEFAULT_MAX_FRAME_BYTES } from '../wire/frames.ts'
 import type { NodeEndpoint } from './address.ts'
 import type { NodeConnection, NodeTransport } from './remote-node.ts'
 
@@ -17,7 +20,11 @@ class InProcessConnection implements NodeConnection {
 
   readonly peer: PeerInfo
 
-  constructor(node: string, incarnation: string) {
+  constructor(
+    node: string,
+    incarnation: string,
+    readonly maxFrameBytes: number,
+  ) {
     this.peer = { node, incarnation }
   }
 
@@ -53,17 +60,40 @@ class InProcessConnection implements NodeConnection {
 
   private arrive(body: Uint8Array): void {
     if (this.isClosed || this.frozen || this.other.frozen) return
+    if (body.length > this.maxFrameBytes) {
+      // As a socket's frame decoder does: the connection that carried it closes.
+      this.close(new FrameTooLargeError(body.length, this.maxFrameBytes))
+      return
+    }
     if (this.handler === undefined) this.early.push(body)
     else this.handler(body)
   }
 }
 
+/** Options of {@link InProcessNetwork}. */
+export interface InProcessNetworkOptions {
+  /**
+   * The largest frame body a connection of the network carries, as a transport's `maxFrameBytes`.
+   * @default 1048576 (1 MiB)
+   */
+  maxFrameBytes?: number
+}
+
 /**
  * Nodes of one process connected without sockets, for tests of what crosses nodes: frames are
- * copied and delivered in order on later microtasks, and `partition` cuts a node off as a crash
- * would.
+ * copied and delivered in order on later microtasks, a frame over `maxFrameBytes` closes its
+ * connection as over a socket, and `partition` cuts a node off as a crash would.
  */
 export class InProcessNetwork {
+  private readonly maxFrameBytes: number
+
+  constructor(options: InProcessNetworkOptions = {}) {
+    const max = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES
+    if (!Number.isSafeInteger(max) || max < 1)
+      throw new InvalidOptionError('maxFrameBytes', `expected a positive integer, got ${String(max)}`)
+    this.maxFrameBytes = max
+  }
+
   private readonly nodes = new Map<
     string,
     { incarnation: string; adopt: Adopt; connections: Set<InProcessConnection> }
@@ -81,8 +111,8 @@ export class InProcessNetwork {
         const other = this.nodes.get(target)
         if (other === undefined) throw new Error(`connection refused: no node ${target}`)
         if (this.cut.has(target) || this.cut.has(node)) throw new Error(`${target} is unreachable`)
-        const mine = new InProcessConnection(target, other.incarnation)
-        const theirs = new InProcessConnection(node, incarnation)
+        const mine = new InProcessConnection(target, other.incarnation, this.maxFrameBytes)
+        const theirs = new InProcessConnection(node, incarnation, this.maxFrameBytes)
         mine.other = theirs
         theirs.other = mine
         entry.connections.add(mine)

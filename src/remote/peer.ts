@@ -7,25 +7,34 @@ import { Cell, STOPPED } from '../core/cell.ts'
 import { ActorStoppedError } from '../core/errors.ts'
 import type { StopReason } from '../core/inspection.ts'
 import type { LocalActorHandle, Ref } from '../core/ref.ts'
-import { RefBase } from '../core/ref.ts'
 import type { Runtime } from '../core/runtime.ts'
 import type { ActorSystem } from '../core/system.ts'
 import type { Envelope, WireStopReason } from '../wire/envelope.ts'
+import { DEFAULT_MAX_FRAME_BYTES } from '../wire/frames.ts'
 import { uidOf } from './current-actor.ts'
 import { NodeDownError, RemoteSpawnError } from './errors.ts'
 import { exposedFunction, runExposed } from './exposed-functions.ts'
+import { ItemBatcher, itemBudget } from './item-batcher.ts'
 import { ContextCallee, type ContextCaller } from './portal-context.ts'
 import { type StreamConsumer, StreamProducer, type StreamSink } from './portal-stream.ts'
 import { RemoteActorError } from './remote-actor-error.ts'
+import { RemoteAskerRef } from './remote-asker-ref.ts'
 import { RemoteRef } from './remote-ref.ts'
+import { halvesOf, refusalOf } from './too-large.ts'
 
 /** Most local actors a peer remembers by path (see `Peer.target`). */
 const MAX_REMEMBERED_TARGETS = 10_000
 
-/** What a peer needs of one connection to its node: bodies out, and closing. */
+/** What a peer needs of one connection to its node: envelopes out, and closing. */
 export interface Channel {
+  /** Throws if the envelope cannot be sent: `EncodeError`, `MessageTooLargeError` for a frame over the limit. */
   send(envelope: Envelope): void
   close(error?: Error): void
+  /**
+   * The largest frame body the connection carries.
+   * @default 1048576 (`DEFAULT_MAX_FRAME_BYTES`)
+   */
+  readonly maxFrameBytes?: number
 }
 
 /** The parts of its node a peer works with. */
@@ -35,48 +44,6 @@ export interface PeerHost {
   readonly logger: Logger
   /** A ref to an actor of `node` at `path`, pinned to that node's current incarnation. */
   refOf(node: string, path: string): RemoteRef
-}
-
-/** Stands for an asker on the peer's node: the reply (or why there is none) goes back over the wire. */
-class RemoteAskerRef extends RefBase {
-  private answered = false
-
-  constructor(
-    private readonly peer: Peer,
-    private readonly id: number,
-    readonly address: string,
-  ) {
-    super()
-  }
-
-  get path(): string {
-    return `${this.address}#ask`
-  }
-
-  get name(): string {
-    return 'ask'
-  }
-
-  tell(message: unknown): void {
-    if (this.answered) return
-    this.answered = true
-    this.peer.send({ kind: 'reply', id: this.id, message })
-  }
-
-  override failReply(error: unknown): void {
-    if (this.answered) return
-    this.answered = true
-    this.peer.send({ kind: 'error', id: this.id, error })
-  }
-
-  ask<R>(): Promise<R> {
-    return Promise.reject(new TypeError('an ask reply ref cannot be asked'))
-  }
-
-  send(message: unknown): Promise<void> {
-    this.tell(message)
-    return Promise.resolve()
-  }
 }
 
 /**
@@ -148,7 +115,18 @@ export class Peer {
     }
   }
 
-  private refuse(envelope: Envelope, error: unknown): void {
+  private refuse(envelope: Envelope, thrown: unknown): void {
+    const halves = halvesOf(envelope, thrown)
+    if (halves !== undefined) {
+      for (const half of halves) this.send(half)
+      return
+    }
+    const running = 'id' in envelope ? this.running.get(envelope.id) : undefined
+    const error = refusalOf(
+      envelope,
+      thrown,
+      running === undefined ? undefined : running.context ? 'context' : 'call',
+    )
     this.host.logger.warn(
       { err: error, node: this.node },
       `cannot send a '${envelope.kind}' to ${this.node}: ${describe(error)}`,
@@ -175,7 +153,7 @@ export class Peer {
         const opened = this.contexts.get(envelope.id)
         if (opened === undefined) return
         this.contexts.delete(envelope.id)
-        this.send({ kind: 'cancel', id: envelope.id })
+        this.send({ kind: 'cancel', id: envelope.id, reason: error })
         opened.context.fail(error)
         return
       }
@@ -320,7 +298,7 @@ export class Peer {
     }
     const id = this.nextId++
     this.contexts.set(id, { context, actor: target.address })
-    const items = this.batch((values) => this.send({ kind: 'context-items', id, values }))
+    const items = this.itemBatcher((values) => this.send({ kind: 'context-items', id, values }))
     context.attach({
       item: (value) => {
         if (this.contexts.has(id)) items.push(value)
@@ -430,7 +408,7 @@ export class Peer {
         this.deliver(
           envelope.to,
           envelope.message,
-          new RemoteAskerRef(this, envelope.id, `troupe://${this.node}`),
+          new RemoteAskerRef((answer) => this.send(answer), envelope.id, `troupe://${this.node}`),
         )
         return
       case 'call':
@@ -474,7 +452,7 @@ export class Peer {
         return
       }
       case 'cancel':
-        this.running.get(envelope.id)?.cancel()
+        this.running.get(envelope.id)?.cancel(cancelledFor(envelope.reason))
         return
       case 'reply': {
         const opened = this.contexts.get(envelope.id)
@@ -718,9 +696,9 @@ export class Peer {
    * envelope (one envelope per item cost ten times as much), the end or an error after them.
    */
   private batchingSink(id: number, actor: Ref | undefined): StreamSink {
-    const items = this.batch((values) => this.send({ kind: 'stream-items', id, values }))
+    const items = this.itemBatcher((values) => this.send({ kind: 'stream-items', id, values }))
     return {
-      item: items.push,
+      item: (value) => items.push(value),
       end: () => {
         items.flush()
         this.send({ kind: 'stream-end', id })
@@ -732,37 +710,19 @@ export class Peer {
     }
   }
 
-  /** Values gathered for one turn of the event loop, then sent together; `flush` sends them now. */
-  private batch(send: (values: unknown[]) => void): { push(value: unknown): void; flush(): void } {
-    let batch: unknown[] = []
-    let scheduled = false
-    const flush = () => {
-      scheduled = false
-      if (batch.length === 0) return
-      const values = batch
-      batch = []
-      send(values)
-    }
-    return {
-      push: (value) => {
-        batch.push(value)
-        if (!scheduled) {
-          scheduled = true
-          setImmediate(flush)
-        }
-      },
-      flush,
-    }
+  /** Values gathered for one turn of the event loop and sent together, in frames within the connection's limit. */
+  private itemBatcher(send: (values: unknown[]) => void): ItemBatcher {
+    return new ItemBatcher(send, () => itemBudget(this.channel.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES))
   }
 
   private onOpen(envelope: Extract<Envelope, { kind: 'open' }>): void {
     const { id } = envelope
     const callee = this.callee(id, envelope.actor, envelope.module, envelope.name)
     if (callee === undefined) return
-    const items = this.batch((values) => this.send({ kind: 'stream-items', id, values }))
+    const items = this.itemBatcher((values) => this.send({ kind: 'stream-items', id, values }))
     const context = new ContextCallee(callee.fn, envelope.args, callee.actor, envelope.window, {
       started: (first) => this.send({ kind: 'context-started', id, first }),
-      item: items.push,
+      item: (value) => items.push(value),
       credit: (n) => this.send({ kind: 'context-credit', id, n }),
       returned: (result) => {
         items.flush()
@@ -835,6 +795,12 @@ function errorOf(id: number, error: unknown, actor: Ref | undefined): Envelope {
 
 function cancelledByCaller(): CancelledError {
   return new CancelledError('the call was cancelled by its caller')
+}
+
+/** Why the caller cancelled, as its `cancel` said (a value it could not send): `undefined` if it did not say. */
+function cancelledFor(reason: unknown): CancelledError | undefined {
+  if (reason === undefined) return undefined
+  return new CancelledError(`the call was cancelled by its caller: ${describe(reason)}`, { cause: reason })
 }
 
 function stopReason(reason: WireStopReason): StopReason {

@@ -141,7 +141,7 @@ class Outbox {
     if (this.waiting.length === 0 && this.credit > 0) {
       this.credit--
       this.emit(value)
-      return Promise.resolve()
+      return this.sent()
     }
     return new Promise((resolve, reject) => this.waiting.push({ value, resolve, reject }))
   }
@@ -153,8 +153,14 @@ class Outbox {
       if (next === undefined) return
       this.credit--
       this.emit(next.value)
-      next.resolve()
+      this.sent().then(next.resolve, next.reject)
     }
+  }
+
+  /** How a value that went out fared: one too large for a frame is refused at once, which ends the context. */
+  private sent(): Promise<void> {
+    const closed = this.closed
+    return closed === undefined ? Promise.resolve() : Promise.reject(closed.error)
   }
 
   /** Sends from now on (and those still waiting for credit) reject with `error`. */

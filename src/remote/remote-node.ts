@@ -11,14 +11,18 @@ import type { Envelope } from '../wire/envelope.ts'
 import { ProtocolError } from '../wire/errors.ts'
 import { endpointOf, type NodeEndpoint, parseAddress } from './address.ts'
 import { DeadRef } from './dead-ref.ts'
+import { envelopeChannel } from './envelope-channel.ts'
 import { NodeDownError } from './errors.ts'
-import { Peer, type PeerHost } from './peer.ts'
+import { type Channel, Peer, type PeerHost } from './peer.ts'
 import { ContextCaller } from './portal-context.ts'
 import { StreamConsumer } from './portal-stream.ts'
 import { type PeerRouter, RemoteRef } from './remote-ref.ts'
 
 /** A connection to another node after its handshake: the part of a transport's `Connection` the remote layer uses. */
-export type NodeConnection = Pick<Connection, 'peer' | 'send' | 'onFrame' | 'close' | 'closed'>
+export type NodeConnection = Pick<
+  Connection,
+  'peer' | 'maxFrameBytes' | 'send' | 'onFrame' | 'close' | 'closed'
+>
 
 /** Options of {@link RemoteNode.call}: an ask's, and a cancellation that still awaits the answer. */
 export interface CallOptions extends AskOptions {
@@ -141,19 +145,7 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
     const slot = this.slotOf(node)
     const current = slot.peer
     const codec = this.codecFor()
-    const channel = {
-      send: (envelope: Envelope) => {
-        const body = codec.encode(envelope)
-        try {
-          connection.send(body)
-        } catch (error) {
-          // Never expected (send does not throw), but a frame the peer misses would desync the codec.
-          codec.reset()
-          throw error
-        }
-      },
-      close: (error?: Error) => connection.close(error),
-    }
+    const channel = envelopeChannel(connection, codec)
     if (current !== null && !current.down && current.incarnation === connection.peer.incarnation) {
       this.merge(slot, current, connection, channel, codec, initiated)
       return current
@@ -180,7 +172,7 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
     slot: Slot,
     peer: Peer,
     connection: NodeConnection,
-    channel: { send(envelope: Envelope): void; close(error?: Error): void },
+    channel: Channel,
     codec: EnvelopeCodec,
     initiated: boolean,
   ): void {

@@ -39,6 +39,11 @@ export interface Connection {
   /** The peer's address for logs and errors: `host:port`, or the socket path. */
   readonly remoteAddress: string
   /**
+   * The largest frame body this end accepts, which is also the most it should send: the nodes of
+   * one cluster share the setting (`maxFrameBytes`), so a body over it would be refused by the peer.
+   */
+  readonly maxFrameBytes: number
+  /**
    * Queues a frame body. Bodies sent in the same turn of the event loop go out in one write. The
    * body is copied at once, so the caller may reuse its buffer. Never throws for a closed
    * connection: the body is dropped and {@link Connection.closed} reports the closure. A body larger

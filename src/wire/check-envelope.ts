@@ -17,7 +17,7 @@ const fieldsByKind: Record<EnvelopeKind, Readonly<Record<string, Field>>> = {
   'context-items': { id: 'id', values: 'array' },
   'context-credit': { id: 'id', n: 'count' },
   'context-end': { id: 'id' },
-  cancel: { id: 'id' },
+  cancel: { id: 'id', reason: 'any?' },
   reply: { id: 'id', message: 'any' },
   error: { id: 'id', error: 'any', uid: 'path?' },
   watch: { watcher: 'path', target: 'path' },

@@ -129,12 +129,15 @@ export interface ContextEndEnvelope {
 
 /**
  * The caller gave up the call, stream or context `id` (it left a stream's loop, cancelled the
- * context, or its signal aborted): the receiver aborts the call's signal and, for a stream,
- * returns its generator. Nothing answers it.
+ * context, or its signal aborted, or it could not send a value of its context): the receiver
+ * aborts the call's signal (with a `CancelledError` whose cause is `reason`, if given) and, for a
+ * stream, returns its generator. Nothing answers it.
  */
 export interface CancelEnvelope {
   kind: 'cancel'
   id: number
+  /** Why, when the caller can say: a value of its context it could not send. */
+  reason?: unknown
 }
 
 /** The answer to the ask, call or context `id`: what the receiver gave `ctx.reply`, or the function returned. */

@@ -19,3 +19,23 @@ export class FrameTooLargeError extends ProtocolError {
  * affected. `cause` holds the underlying error, if any.
  */
 export class EncodeError extends TroupeError {}
+
+/**
+ * A value is too large to send: the frame that carries it would exceed the limit of the connection
+ * it goes on (`maxFrameBytes`). The fault is the sender's: only the message, call, stream or context
+ * that carried it fails, and the connection goes on.
+ */
+export class MessageTooLargeError extends EncodeError {
+  constructor(
+    /** The bytes of the frame body the value needed, its envelope included. */
+    readonly bytes: number,
+    /** The limit of the connection: the largest frame body its receiver accepts. */
+    readonly maxFrameBytes: number,
+    /** What was too large: `a stream item`, `the result of 'fn'`. */
+    what = 'a message',
+  ) {
+    super(
+      `${what} cannot be sent: its frame would be ${bytes} bytes, over the limit of ${maxFrameBytes} bytes (maxFrameBytes)`,
+    )
+  }
+}

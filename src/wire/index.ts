@@ -32,7 +32,7 @@ export type {
   WireStopReason,
 } from './envelope.ts'
 export { PROTOCOL_VERSION } from './envelope.ts'
-export { EncodeError, FrameTooLargeError, ProtocolError } from './errors.ts'
+export { EncodeError, FrameTooLargeError, MessageTooLargeError, ProtocolError } from './errors.ts'
 export { ExtensionType } from './extension-types.ts'
 export {
   DEFAULT_MAX_FRAME_BYTES,

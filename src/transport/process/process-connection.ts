@@ -50,6 +50,7 @@ export class ProcessConnection implements Connection {
   readonly local: PeerInfo
   readonly peer: PeerInfo
   readonly remoteAddress: string
+  readonly maxFrameBytes: number
   private phase: Phase = 'open'
   private readonly channel: IpcChannel
   private readonly pipe: Socket | undefined
@@ -78,6 +79,7 @@ export class ProcessConnection implements Connection {
     this.local = options.local
     this.peer = options.peer
     this.remoteAddress = options.remoteAddress
+    this.maxFrameBytes = options.maxFrameBytes
     this.log = options.logger
     this.closeTimeoutMs = options.closeTimeoutMs
     this.decoder = new FrameDecoder(options.maxFrameBytes)

@@ -73,6 +73,10 @@ export class SocketConnection implements Connection {
     socket.on('drain', () => this.onDrain())
   }
 
+  get maxFrameBytes(): number {
+    return this.options.maxFrameBytes
+  }
+
   /**
    * Runs the handshake; resolves with this connection once both sides have proved the cookie, or
    * rejects with a {@link HandshakeError} (logged) after closing the socket.

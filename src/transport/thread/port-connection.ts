@@ -47,7 +47,7 @@ export class PortConnection implements Connection {
   private closeError: Error | undefined
   private readonly batcher: FrameBatcher
   private readonly log: Logger
-  private readonly maxFrameBytes: number
+  readonly maxFrameBytes: number
   private readonly closeTimeoutMs: number
   private linger: NodeJS.Timeout | undefined
   private readonly lost: (() => Promise<Error>) | undefined

@@ -3,6 +3,7 @@ import {
   type ActorSystem,
   CancelledError,
   InProcessNetwork,
+  MessageTooLargeError,
   moveOnAfter,
   NodeDownError,
   openCancelScope,
@@ -11,6 +12,7 @@ import {
 } from 'troupe'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_STREAM_WINDOW } from '../../../src/remote/portal-stream.ts'
+import { large } from '../../fixtures/large-item-functions.ts'
 import { Host } from '../../fixtures/portal-functions.ts'
 import { probe, streams } from '../../fixtures/stream-functions.ts'
 import { startInProcessNode } from '../../support/in-process-node.ts'
@@ -220,5 +222,43 @@ describe('the stream envelopes', () => {
     expect(() => checkEnvelope({ kind: 'stream-credit', id: 1, n: -1 })).toThrow("needs 'n'")
     expect(() => checkEnvelope({ kind: 'stream-end' })).toThrow("envelope 'stream-end' lacks 'id'")
     expect(() => checkEnvelope({ kind: 'cancel', id: 'x' })).toThrow("envelope 'cancel' needs 'id'")
+  })
+})
+
+describe('portal streams within a small frame limit', () => {
+  it('cut a fast stream into frames within the limit; an item over it fails only its own stream', async () => {
+    const net = new InProcessNetwork({ maxFrameBytes: 16 * 1024 })
+    const a = await node(net, 'a')
+    const b = await node(net, 'b')
+    const portal = portalOf(a, a.spawn(Host, { on: b.node, name: 'host' }))
+    expect(await portal.ask({ type: 'ping' })).toBe('pong')
+    const lost = a.watch(portal).then(() => 'node-down')
+
+    // 300 items of 1 KiB are pulled in one turn: 19 KiB and more would not fit one frame.
+    let next = 0
+    for await (const block of portal.stream(large.blocks, 300, 1024)) {
+      if (block.i !== next || block.data.length !== 1024)
+        expect.fail(`item ${block.i} came where ${next} was due`)
+      next++
+    }
+    expect(next).toBe(300)
+
+    const reporter = a.spawn(async (self) => {
+      await self.receive(() => true)
+    })
+    const seen: number[] = []
+    const error = await (async () => {
+      for await (const block of portal.stream(large.blocksWithHuge, 20, 1024, 10, 32 * 1024, reporter))
+        seen.push(block.i)
+    })().catch((e: unknown) => e)
+    expect(seen).toEqual(Array.from({ length: 10 }, (_, i) => i))
+    expect(error).toBeInstanceOf(RemoteActorError)
+    expect((error as RemoteActorError).cause).toBeInstanceOf(MessageTooLargeError)
+    expect((error as Error).message).toMatch(
+      /a stream item cannot be sent: its frame would be \d+ bytes, over the limit of 16384 bytes/,
+    )
+
+    expect(await portal.ask({ type: 'ping' })).toBe('pong')
+    expect(await Promise.race([lost, Promise.resolve('up')])).toBe('up')
   })
 })
