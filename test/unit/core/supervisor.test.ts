@@ -201,7 +201,7 @@ function refusal(spec: unknown): unknown {
 }
 
 describe('supervisor() refuses a bad spec at once', () => {
-  const Idle = defineActor<never>({ receive: (_s, _m, ctx) => ctx.unhandled() })
+  const Idle = defineActor<string>({ receive: (_s, _m, ctx) => ctx.unhandled() })
   const child = (fields: Record<string, unknown>) => ({ name: 'cache', behavior: Idle, ...fields })
 
   it.each([
