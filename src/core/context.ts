@@ -30,9 +30,11 @@ export interface ActorContext<M = unknown> {
   stop(ref?: Ref): void
   /** Delivers `Terminated` once when `ref` stops (at once if it has already stopped). */
   watch(ref: Ref): void
+  /** Stops watching `ref`. */
   unwatch(ref: Ref): void
   /** Ties lifetimes both ways: when either fails, the other fails too, unless it traps exits. */
   link(ref: Ref): void
+  /** Unties the lifetimes that `link` tied. */
   unlink(ref: Ref): void
   /** The live children, in the order they were spawned. */
   children(): Ref[]
@@ -55,5 +57,6 @@ export interface ProcessContext<M = unknown> extends ActorContext<M> {
     match: (message: M | Signal) => message is T,
     options?: ReceiveOptions,
   ): Promise<T>
+  /** As above, with a `match` that is no type guard (or none): resolves with a message or a signal. */
   receive(match?: (message: M | Signal) => boolean, options?: ReceiveOptions): Promise<M | Signal>
 }

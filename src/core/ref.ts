@@ -96,6 +96,7 @@ export abstract class RefBase<M = unknown> implements Ref<M> {
     return this.address
   }
 
+  /** A ref in JSON is its address. */
   toJSON(): string {
     return this.address
   }
@@ -114,6 +115,7 @@ export interface LocalActorHandle {
   exited(from: Ref, reason: StopReason | 'noproc', error?: unknown): void
 }
 
+/** Whether `value` is a ref to an actor: of this node, of another node, or a portal. */
 export function isRef(value: unknown): value is Ref {
   return value instanceof RefBase
 }

@@ -58,7 +58,9 @@ export interface ChildPortal extends ActorPortal {
 
 /** What the core asks of the layer that starts child nodes. */
 export interface ChildRunner {
+  /** Runs a function in an actor on a new child node (a nursery's `runInActor`). */
   run(request: ChildRunRequest): ChildRun
+  /** Starts a daemon actor on a new child node (a nursery's `startActor`). */
   start(request: ChildStartRequest): Promise<ChildPortal>
 }
 

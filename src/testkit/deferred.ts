@@ -1,7 +1,9 @@
 /** A promise with its resolve and reject in hand: a gate a test opens when it chooses. */
 export interface Deferred<T> {
   readonly promise: Promise<T>
+  /** Fulfils `promise` with `value`. */
   resolve(value: T): void
+  /** Rejects `promise` with `error`. */
   reject(error: unknown): void
 }
 

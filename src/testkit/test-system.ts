@@ -56,7 +56,12 @@ export function nextEvent<T extends InspectionEvent['type']>(
 }
 
 /** Records every inspection event of a system until `stop()` is called. */
-export function recordEvents(system: ActorSystem): { events: InspectionEvent[]; stop: () => void } {
+export function recordEvents(system: ActorSystem): {
+  /** The events so far, oldest first. */
+  events: InspectionEvent[]
+  /** Stops recording. */
+  stop: () => void
+} {
   const events: InspectionEvent[] = []
   const stop = system.inspect((event) => events.push(event))
   return { events, stop }
