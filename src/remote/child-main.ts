@@ -5,7 +5,7 @@
 // layer. When the connection closes, it shuts the system down and exits.
 import { isMainThread, workerData } from 'node:worker_threads'
 import { type ActorSystem, start } from '../core/system.ts'
-import { connectParent as connectProcessParent } from '../transport/process/index.ts'
+import { connectParent as connectProcessParent, endChildProcesses } from '../transport/process/index.ts'
 import { connectParent as connectThreadParent } from '../transport/thread/index.ts'
 import type { Connection } from '../transport/transport.ts'
 import type { NodeEndpoint } from './address.ts'
@@ -33,6 +33,9 @@ type JoinRegistry = (
   endpoint: NodeEndpoint,
   parent: string,
 ) => Promise<void>
+
+/** How long the child processes of a child that ends have to exit by themselves before they are killed. */
+const CHILDREN_GRACE_MS = 1_000
 
 const levels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 
@@ -108,4 +111,6 @@ if (why !== undefined)
 // Cut from the other nodes first: actors stopping now must not reconnect to the parent by TCP.
 await remote.close()
 await system.shutdown()
+// No orphans: the child processes it started end with it, gracefully, then by force.
+await endChildProcesses(CHILDREN_GRACE_MS)
 process.exit(0)

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { Socket } from 'node:net'
 import { type Logger, pino } from 'pino'
 import { DEFAULT_MAX_FRAME_BYTES } from '../../wire/frames.ts'
 import { ConnectError, ConnectionLostError, HandshakeError } from '../errors.ts'
 import { nameProblem } from '../handshake.ts'
 import type { Connection } from '../transport.ts'
+import { currentParentWatch, watchParent } from './parent-watch.ts'
 import { ProcessConnection } from './process-connection.ts'
 import { type ChildHelloMessage, controlTag, type ParentHelloMessage } from './process-messages.ts'
 
@@ -22,18 +22,19 @@ export interface ConnectParentOptions {
   /** After a clean `close()`, how long to wait for the close message to be written. @default 2000 */
   closeTimeoutMs?: number
   /**
-   * Exit when the parent is gone (the channel ended, or the parent process no longer exists):
-   * the process then exits on its own as soon as nothing else keeps it alive, and at the latest
-   * `exitGraceMs` later. With `false`, only the connection closes.
+   * Exit when the parent is gone (the channel ended, or the parent watch found the parent process
+   * gone): the process then exits on its own as soon as nothing else keeps it alive, and at the
+   * latest `exitGraceMs` later (the parent watch kills it if it is stuck). With `false`, the
+   * parent watch stops and only the connection closes: the process outlives its parent.
    * @default true
    */
   exitWithParent?: boolean
   /** How long a child whose parent is gone may take to finish before it is made to exit. @default 500 */
   exitGraceMs?: number
   /**
-   * How often to check that the parent process is still there, for the case where the channel
-   * does not report its end.
-   * @default 500
+   * How often the parent watch checks the parent, when this process has none yet (a child of
+   * `spawnProcess` has one from its first instant, and keeps its settings).
+   * @default 200
    */
   parentCheckIntervalMs?: number
   /** A pino logger for the transport's log lines. @default a silent logger */
@@ -50,39 +51,15 @@ export interface ParentLink {
   readonly logLevel: string | undefined
 }
 
-/** The parent process's id as the kernel sees it now (`process.ppid` is fixed at start). */
-function currentParentPid(): number | undefined {
-  if (process.platform !== 'linux') return undefined
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8')
-    // "pid (command) state ppid ...": the command may hold spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return Number(fields[1])
-  } catch {
-    return undefined
-  }
-}
-
-function parentAlive(parentPid: number): boolean {
-  const now = currentParentPid()
-  if (now !== undefined && now !== parentPid) return false
-  try {
-    process.kill(parentPid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH'
-  }
-}
-
 /**
  * In a child started by `spawnProcess`: connects to the parent over the IPC channel. It asks for
  * the parent's hello, answers with this node's name and incarnation, and resolves with the
  * connection and the parent's `data`. Call it once, early: the parent waits for it.
  *
- * From the call on, the process exits by itself when its parent is gone (no orphans): when the
- * channel ends, and when a check every `parentCheckIntervalMs` finds the parent process gone or
- * this process adopted by another one. The connection then closes with a `ConnectionLostError`,
- * and the process exits once nothing keeps it alive, or after `exitGraceMs`.
+ * The process exits by itself when its parent is gone (no orphans): when the channel ends, and
+ * when the parent watch (see `spawnProcess`) finds the parent process gone or this process adopted
+ * by another one. The connection then closes with a `ConnectionLostError`, and the process exits
+ * once nothing keeps it alive, or after `exitGraceMs`.
  *
  * Rejects with a `ConnectError` when this process has no IPC channel (it was not forked), and a
  * `HandshakeError` when the parent's hello does not come in time or is malformed.
@@ -110,10 +87,11 @@ export function connectParent(options: ConnectParentOptions = {}): Promise<Paren
   let connection: ProcessConnection | undefined
   let parentGone = false
 
+  let stopListening: (() => void) | undefined
   const onParentGone = (why: string): void => {
     if (parentGone) return
     parentGone = true
-    clearInterval(check)
+    stopListening?.()
     process.off('message', onMessage)
     const lost = new ConnectionLostError(remoteAddress, { cause: new Error(why) })
     if (connection !== undefined) connection.channelClosed(lost)
@@ -125,10 +103,16 @@ export function connectParent(options: ConnectParentOptions = {}): Promise<Paren
       setTimeout(() => process.exit(), options.exitGraceMs ?? 500).unref()
     }
   }
-  const check = setInterval(() => {
-    if (!parentAlive(parentPid)) onParentGone(`the parent process ${parentPid} is gone`)
-  }, options.parentCheckIntervalMs ?? 500)
-  check.unref()
+  if (options.exitWithParent ?? true) {
+    watchParent({ intervalMs: options.parentCheckIntervalMs }).then(
+      (watch) => {
+        if (!parentGone) stopListening = watch.onGone(onParentGone)
+      },
+      (error: unknown) => logger.warn({ err: error }, `cannot watch the parent process: ${String(error)}`),
+    )
+  } else {
+    currentParentWatch()?.stop()
+  }
   // After a close by either side the connection ignores the error given here.
   process.once('disconnect', () => onParentGone('the IPC channel to the parent ended'))
 

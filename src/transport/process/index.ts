@@ -7,6 +7,9 @@
  */
 export type { ConnectParentOptions, ParentLink } from './connect-parent.ts'
 export { connectParent } from './connect-parent.ts'
+export { endChildProcesses } from './live-children.ts'
+export type { Ancestor, ParentWatch, ParentWatchOptions } from './parent-watch.ts'
+export { currentParentWatch, watchAncestors, watchParent } from './parent-watch.ts'
 export { ProcessExitError } from './process-exit-error.ts'
 export type { SpawnedProcess, SpawnProcessOptions } from './spawn-process.ts'
 export { spawnProcess, terminateProcess } from './spawn-process.ts'

@@ -7,6 +7,8 @@ import { DEFAULT_MAX_FRAME_BYTES } from '../../wire/frames.ts'
 import { ConnectionLostError, HandshakeError } from '../errors.ts'
 import { nameProblem } from '../handshake.ts'
 import type { Connection } from '../transport.ts'
+import { trackChild, trackClose } from './live-children.ts'
+import { childParentWatch } from './parent-watch.ts'
 import { ProcessConnection } from './process-connection.ts'
 import { ProcessExitError } from './process-exit-error.ts'
 import { type ChildHelloMessage, controlTag, FRAMES_FD, type ParentHelloMessage } from './process-messages.ts'
@@ -106,7 +108,12 @@ function check(options: SpawnProcessOptions): void {
  * it does not say hello within `handshakeTimeoutMs`.
  *
  * Once connected, `connection.closed()` resolves with a {@link ProcessExitError} if the child
- * exits without closing. The child exits by itself when this process dies.
+ * exits without closing.
+ *
+ * No orphans: the child imports a parent watch before anything else (tsx and `entry` included),
+ * and exits within about 1.2 s of this process being gone, whatever it is doing (loading its
+ * modules, handshaking, or stuck in a synchronous loop); and this thread SIGKILLs the children it
+ * still has when it exits, however it exits.
  *
  * @example
  * ```ts
@@ -127,8 +134,11 @@ export function spawnProcess(options: SpawnProcessOptions): Promise<SpawnedProce
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000
   const closeTimeoutMs = options.closeTimeoutMs ?? 2_000
   const framesPipe = process.platform !== 'win32'
+  // First of all, before tsx: the child watches this process, and exits when it is gone.
+  const watch = childParentWatch()
   const child = fork(entry, [...(options.args ?? [])], {
     execArgv: [
+      ...watch.execArgv,
       ...(isTypeScript(entry) ? ['--conditions=source', '--import', 'tsx'] : []),
       ...(options.execArgv ?? []),
     ],
@@ -136,9 +146,10 @@ export function spawnProcess(options: SpawnProcessOptions): Promise<SpawnedProce
     // fd 4: a socket pair for the frames (see ProcessConnection); not on Windows, whose pipes a
     // child cannot open by number.
     stdio: ['ignore', options.stdout ?? 'inherit', 'pipe', 'ipc', ...(framesPipe ? ['pipe' as const] : [])],
-    ...(options.env === undefined ? {} : { env: options.env }),
+    env: { ...(options.env ?? process.env), ...watch.env },
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   })
+  trackChild(child)
   const remoteAddress = `process ${child.pid ?? '(not started)'}`
 
   let stderrTail = ''
@@ -276,6 +287,8 @@ export function spawnProcess(options: SpawnProcessOptions): Promise<SpawnedProce
         logger,
       })
       connections.set(child, connection)
+      const opened = connection
+      trackClose(child, () => opened.close())
       logger.debug(
         { pid: child.pid, peer: hello.node },
         `child process ${child.pid} (node ${hello.node}) connected`,
