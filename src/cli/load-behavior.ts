@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs'
 import { basename, extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { AnyBehavior } from '../index.ts'
-import { CommandFailedError, describeError, UsageError } from './cli-errors.ts'
+import { CommandFailedError, UsageError } from './cli-errors.ts'
+import { describeLoadError } from './module-load-error.ts'
 
 /** An actor definition taken from a module by `troupe run`. */
 export interface LoadedBehavior {
@@ -20,7 +21,7 @@ export interface LoadedBehavior {
  * Imports `<module>[#export]` (a path relative to `cwd`; `.ts` files go through tsx) and takes the
  * export, the default one unless named. A missing module, a missing export or an export that is
  * not an actor definition is a {@link UsageError}; a module that throws while loading is a
- * {@link CommandFailedError}.
+ * {@link CommandFailedError}, which gives the file, line and column of a syntax error.
  *
  * @example
  * ```ts
@@ -39,7 +40,7 @@ export async function loadBehavior(spec: string, cwd = process.cwd()): Promise<L
   try {
     loaded = (await import(pathToFileURL(file).href)) as Record<string, unknown>
   } catch (error) {
-    throw new CommandFailedError(`cannot load ${modulePath}: ${describeError(error)}`, { cause: error })
+    throw new CommandFailedError(`cannot load ${modulePath}: ${describeLoadError(error)}`, { cause: error })
   }
   const value = loaded[exportName]
   if (value === undefined) {

@@ -2,6 +2,7 @@ import { Command } from 'commander'
 import { type ActorSystem, type Behavior, listActors, type Ref } from '../index.ts'
 import { type CliContext, whenAborted } from './cli-context.ts'
 import { CommandFailedError, describeError } from './cli-errors.ts'
+import { confirmReachable } from './confirm-reachable.ts'
 import { loadBehavior } from './load-behavior.ts'
 import { checkLocator, locate } from './locate.ts'
 import { startNode, stopNode } from './node.ts'
@@ -29,6 +30,12 @@ export interface RunOptions {
   using?: Using[]
   /** How long to wait for a name of `using` to be registered, in milliseconds. */
   usingTimeout: number
+  /**
+   * How long to keep trying to reach the node of each actor of `using` before exiting 1 with the
+   * reason (refused connection, cookie mismatch, no actor there), in milliseconds.
+   * @default 5000
+   */
+  connectTimeout: number
   /** The file holding the cookie. */
   cookieFile?: string
   logLevel?: LogLevel
@@ -37,7 +44,8 @@ export interface RunOptions {
 /**
  * `troupe run <module>[#export] --node name@host:port --name NAME [--using key=ADDRESS ...]`:
  * starts a node, spawns the module's actor under NAME with `{ [key]: Ref }` props, prints one line
- * when it is ready and runs until the actor stops or a signal arrives.
+ * when it is ready and runs until the actor stops or a signal arrives. The actor starts only once
+ * every `--using` actor has been reached (within `--connect-timeout`).
  */
 export function runCommand(context: CliContext): Command {
   return withNodeOptions(
@@ -71,6 +79,12 @@ export function runCommand(context: CliContext): Command {
         parseMilliseconds,
         10_000,
       )
+      .option(
+        '--connect-timeout <ms>',
+        'how long to keep trying to reach the node of each --using actor before exiting 1 with the reason',
+        parseMilliseconds,
+        5_000,
+      )
       .addHelpText(
         'after',
         `
@@ -99,13 +113,21 @@ export async function runActor(context: CliContext, module: string, options: Run
     const props: Record<string, Ref> = {}
     try {
       for (const using of options.using ?? []) {
-        props[using.key] = await locate(system, using.locator, {
+        const what = `--using ${using.key}`
+        const ref = await locate(system, using.locator, {
           registry: options.registry,
           wait: true,
           timeoutMs: options.usingTimeout,
-          what: `--using ${using.key}`,
+          what,
           signal: context.interrupted,
         })
+        // An actor given a ref it cannot reach would fail and be restarted without end.
+        await confirmReachable(system, ref, {
+          timeoutMs: options.connectTimeout,
+          what,
+          signal: context.interrupted,
+        })
+        props[using.key] = ref
       }
     } catch (error) {
       if (context.interrupted.aborted) return
