@@ -11,7 +11,6 @@
  */
 import { pathToFileURL } from 'node:url'
 import { defineActor, type InspectionEvent, start } from 'troupe'
-import { readableLogger } from './support/readable-log.ts'
 
 type Job = { type: 'job'; id: number }
 
@@ -51,7 +50,7 @@ function describe(event: InspectionEvent): string | undefined {
 
 export async function main(): Promise<void> {
   // These are the defaults, spelled out: at most 3 restarts within 5 s, then stop the actor.
-  const system = await start({ logger: readableLogger(), supervision: { maxRestarts: 3, withinMs: 5_000 } })
+  const system = await start({ logLevel: 'warn', supervision: { maxRestarts: 3, withinMs: 5_000 } })
   system.inspect((event) => {
     const line = describe(event)
     if (line !== undefined) console.log(`  [inspect] ${line}`)

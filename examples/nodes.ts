@@ -8,7 +8,6 @@
 import { pathToFileURL } from 'node:url'
 import { defineActor, start, startChildNode } from 'troupe'
 import { freePort } from 'troupe/testkit'
-import { readableLogger } from './support/readable-log.ts'
 
 type CounterMsg = { type: 'inc'; by: number } | { type: 'where' }
 
@@ -33,9 +32,8 @@ async function countTo(
 
 export async function main(): Promise<void> {
   const cookie = 'nodes-example-cookie'
-  const logger = readableLogger()
-  const a = await start({ node: `a@127.0.0.1:${await freePort()}`, cookie, logger })
-  const b = await start({ node: `b@127.0.0.1:${await freePort()}`, cookie, logger })
+  const a = await start({ node: `a@127.0.0.1:${await freePort()}`, cookie, logLevel: 'warn' })
+  const b = await start({ node: `b@127.0.0.1:${await freePort()}`, cookie, logLevel: 'warn' })
   // Both nodes expose the definition under one name: b may then start it for a.
   for (const node of [a, b]) node.expose({ Counter })
   console.log(`this program is process ${process.pid}; nodes ${a.node} and ${b.node}`)

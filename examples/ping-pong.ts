@@ -11,7 +11,6 @@
  */
 import { pathToFileURL } from 'node:url'
 import { type ProcessContext, ReceiveTimeoutError, type Ref, type Signal, start } from 'troupe'
-import { readableLogger } from './support/readable-log.ts'
 
 type Ping = { type: 'ping'; n: number; from: Ref<Pong> }
 type Pong = { type: 'pong'; n: number }
@@ -59,7 +58,7 @@ async function pinger(self: ProcessContext<Pong>, ponger: Ref<Ping | Note>): Pro
 }
 
 export async function main(): Promise<void> {
-  const system = await start({ logger: readableLogger() })
+  const system = await start({ logLevel: 'warn' })
   const pongerRef = system.spawn(ponger, { name: 'ponger' })
   const pingerRef = system.spawn(pinger, { name: 'pinger', props: pongerRef })
   await system.watch(pingerRef)

@@ -10,7 +10,6 @@
  */
 import { pathToFileURL } from 'node:url'
 import { defineActor, type ProcessContext, type Ref, start } from 'troupe'
-import { readableLogger } from './support/readable-log.ts'
 
 /** What the parent sends: a number to square, and where to send the answer. */
 type Work = { type: 'work'; n: number; replyTo: Ref<ChildSays> }
@@ -86,7 +85,7 @@ async function parent(self: ProcessContext<ChildSays>): Promise<void> {
 }
 
 export async function main(): Promise<void> {
-  const system = await start({ logger: readableLogger() })
+  const system = await start({ logLevel: 'warn' })
   let restarts = 0
   system.inspect((event) => {
     if (event.type === 'restarted') restarts++

@@ -10,10 +10,9 @@ import { pathToFileURL } from 'node:url'
 import { start } from 'troupe'
 import MainActor from './spinoff-example2/main-actor.ts'
 import Other from './spinoff-example2/other.ts'
-import { readableLogger } from './support/readable-log.ts'
 
 export async function main(): Promise<void> {
-  const system = await start({ logger: readableLogger() })
+  const system = await start({ logLevel: 'warn' })
   // spinoff: actor1 = self.spawn(ExampleActor); self.spawn(ExampleProcess.using(other_actor=actor1))
   const other = system.spawn(Other, { name: 'other' })
   const mainActor = system.spawn(MainActor, { name: 'main-actor', props: { other_actor: other } })

@@ -8,7 +8,6 @@
  */
 import { pathToFileURL } from 'node:url'
 import { type ActorSystem, defineActor, type InspectionEvent, start } from 'troupe'
-import { readableLogger } from './support/readable-log.ts'
 
 type JobMsg = { type: 'square'; n: number } | { type: 'pid' }
 
@@ -43,7 +42,7 @@ function next(system: ActorSystem, type: 'failed' | 'restarted', name: string): 
 }
 
 export async function main(): Promise<void> {
-  const system = await start({ logger: readableLogger() })
+  const system = await start({ logLevel: 'warn' })
   // This module is still running its top-level code (`await main()` below), so it cannot be
   // imported to find the definition's export name: exposing it under that name says it.
   system.expose({ Squarer })

@@ -13,7 +13,6 @@
  */
 import { pathToFileURL } from 'node:url'
 import { type ChildInfo, defineActor, type InspectionEvent, type Ref, start, supervisor } from 'troupe'
-import { readableLogger } from './support/readable-log.ts'
 
 type Stats = { type: 'stats' }
 type DbMsg = { type: 'query'; key: string } | Stats
@@ -85,7 +84,7 @@ const Api = defineActor<ApiMsg, { served: number }>({
 })
 
 export async function main(): Promise<void> {
-  const system = await start({ logger: readableLogger() })
+  const system = await start({ logLevel: 'warn' })
   const restarted: string[] = []
   system.inspect((event: InspectionEvent) => {
     if (event.type === 'restarted') restarted.push(event.ref.name)

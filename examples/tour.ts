@@ -11,7 +11,6 @@ import { main as nodes } from './nodes.ts'
 import { main as pingPong } from './ping-pong.ts'
 import { main as spinoffExample1 } from './spinoff-example1.ts'
 import { main as supervisionTree } from './supervision-tree.ts'
-import { readableLogger } from './support/readable-log.ts'
 import { main as tractorFirstScene } from './tractor-first-scene.ts'
 import { main as tractorFrank } from './tractor-frank.ts'
 import { main as tractorRemoteError } from './tractor-remote-error.ts'
@@ -36,7 +35,7 @@ async function quote(item: string, ms: number, price: number): Promise<string> {
 
 /** Structured concurrency: actors started in a nursery end before the nursery returns. */
 async function structuredConcurrency(): Promise<void> {
-  const system = await start({ logger: readableLogger() })
+  const system = await start({ logLevel: 'warn' })
 
   const prices = await system.nursery(async (n) => {
     const apples = n.runInActor('apples', quote, ['apples', 20, 120])

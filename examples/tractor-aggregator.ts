@@ -6,13 +6,12 @@
  */
 import { pathToFileURL } from 'node:url'
 import { start } from 'troupe'
-import { readableLogger } from './support/readable-log.ts'
 import { streamers } from './tractor/aggregator.ts'
 
 const COUNT = 100
 
 export async function main(): Promise<void> {
-  const system = await start({ logger: readableLogger() })
+  const system = await start({ logLevel: 'warn' })
   try {
     await system.nursery(async (n) => {
       const seeds = [0, 50]

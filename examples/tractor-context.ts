@@ -8,11 +8,10 @@
  */
 import { pathToFileURL } from 'node:url'
 import { moveOnAfter, start } from 'troupe'
-import { readableLogger } from './support/readable-log.ts'
 import { game } from './tractor/ping-pong-context.ts'
 
 export async function main(): Promise<void> {
-  const system = await start({ logger: readableLogger() })
+  const system = await start({ logLevel: 'warn' })
   try {
     await system.nursery(async (n) => {
       const child = await n.startActor('ponger', { expose: [game], in: 'process' })

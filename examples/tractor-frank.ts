@@ -7,11 +7,10 @@
  */
 import { pathToFileURL } from 'node:url'
 import { start } from 'troupe'
-import { readableLogger } from './support/readable-log.ts'
 import { lines } from './tractor/movie-theatre.ts'
 
 export async function main(): Promise<void> {
-  const system = await start({ logger: readableLogger() })
+  const system = await start({ logLevel: 'warn' })
   try {
     await system.nursery(async (n) => {
       const frank = await n.startActor('frank', { expose: [lines], in: 'thread' })

@@ -8,11 +8,10 @@
 import { AssertionError } from 'node:assert'
 import { pathToFileURL } from 'node:url'
 import { RemoteActorError, start } from 'troupe'
-import { readableLogger } from './support/readable-log.ts'
 import { faulty } from './tractor/remote-error.ts'
 
 export async function main(): Promise<void> {
-  const system = await start({ logger: readableLogger('error'), errorClasses: [AssertionError] })
+  const system = await start({ logLevel: 'error', errorClasses: [AssertionError] })
   try {
     await system.nursery(async (n) => {
       n.runInActor('errorer', faulty.assertErr, [], { in: 'process' })

@@ -6,11 +6,10 @@
  */
 import { pathToFileURL } from 'node:url'
 import { start } from 'troupe'
-import { readableLogger } from './support/readable-log.ts'
 import { type Statespace, statespace } from './tractor/statespace.ts'
 
 export async function main(): Promise<void> {
-  const system = await start({ logger: readableLogger() })
+  const system = await start({ logLevel: 'warn' })
   try {
     await system.nursery(async (n) => {
       const state: Statespace = { doggy: 10, kitty: '4' }

@@ -7,11 +7,10 @@
  */
 import { pathToFileURL } from 'node:url'
 import { moveOnAfter, start } from 'troupe'
-import { readableLogger } from './support/readable-log.ts'
 import { streams } from './tractor/stream-forever.ts'
 
 export async function main(): Promise<void> {
-  const system = await start({ logger: readableLogger() })
+  const system = await start({ logLevel: 'warn' })
   try {
     await system.nursery(async (n) => {
       const streamer = await n.startActor('streamer', { expose: [streams], in: 'process' })

@@ -7,7 +7,6 @@ import {
   start,
 } from '../index.ts'
 import { CommandFailedError, describeError, UsageError } from './cli-errors.ts'
-import { cliLogger } from './cli-logger.ts'
 import { cookieFrom, type LogLevel } from './options.ts'
 
 /** How the CLI starts a node. */
@@ -29,7 +28,7 @@ export async function startNode(settings: NodeSettings): Promise<ActorSystem> {
   const cookie = cookieFrom(settings.cookieFile)
   const options: ClusterOptions = {
     node: settings.node,
-    logger: cliLogger(settings.logLevel),
+    logLevel: settings.logLevel,
     ...(cookie === undefined ? {} : { cookie }),
     ...(settings.registry === undefined ? {} : { registry: settings.registry }),
   }

@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander'
-import { DEFAULT_REGISTRY_PORT, endpointOf, parseAddress, readCookieFile } from '../index.ts'
+import { DEFAULT_REGISTRY_PORT, endpointOf, type LogFormat, parseAddress, readCookieFile } from '../index.ts'
 import { UsageError } from './cli-errors.ts'
 
 /** The default address of the cluster registry: the root node's port on this machine. */
@@ -112,7 +112,19 @@ export function cookieFrom(file: string | undefined): string | undefined {
   }
 }
 
-/** Adds the options every command that starts a node shares: `--cookie-file` and `--log-level`. */
+const logFormats = ['pretty', 'json'] as const satisfies readonly LogFormat[]
+
+/** `--log-format`: `pretty` or `json`. */
+export function parseLogFormat(value: string): LogFormat {
+  const format = logFormats.find((known) => known === value)
+  if (format === undefined) throw new InvalidArgumentError(`expected one of ${logFormats.join(', ')}.`)
+  return format
+}
+
+/**
+ * Adds the options every command that starts a node shares: `--cookie-file`, `--log-level` and
+ * `--log-format`.
+ */
 export function withNodeOptions(command: Command, defaultLevel: LogLevel): Command {
   return command
     .option(
@@ -124,4 +136,15 @@ export function withNodeOptions(command: Command, defaultLevel: LogLevel): Comma
       `fatal, error, warn, info, debug, trace or silent (default: $TROUPE_LOG_LEVEL or ${defaultLevel})`,
       parseLogLevel,
     )
+    .option(
+      '--log-format <format>',
+      'pretty (readable lines) or json (default: $TROUPE_LOG_FORMAT, else pretty on a terminal, else json)',
+      parseLogFormat,
+    )
+    .hook('preAction', (_command, action) => {
+      // The process's TROUPE_LOG_FORMAT, so that the node the command starts and every child
+      // process that node starts write their lines alike.
+      const format = (action.opts() as { logFormat?: LogFormat }).logFormat
+      if (format !== undefined) process.env.TROUPE_LOG_FORMAT = format
+    })
 }

@@ -46,6 +46,7 @@ export type {
   StopReason,
 } from './inspection.ts'
 export type { IsolationMode } from './isolation.ts'
+export type { LogFormat } from './log-format.ts'
 export type { MailboxOptions, OverflowPolicy } from './mailbox.ts'
 export type { AskOptions, Ref } from './ref.ts'
 export { isRef } from './ref.ts'

@@ -1,12 +1,14 @@
-import { type Level, type Logger, pino } from 'pino'
+import type { Level, Logger } from 'pino'
 import { type ActorNursery, openActorNursery } from './actor-nursery.ts'
 import type { ActorPortal, PortalMaker } from './actor-portal.ts'
 import type { AnyBehavior, Behavior, SpawnOptions } from './behavior.ts'
 import { Cell, STOPPED } from './cell.ts'
+import { systemLogger } from './default-logger.ts'
 import { InvalidOptionError } from './errors.ts'
 import { HandlerCell } from './handler-cell.ts'
 import type { InspectOptions } from './inspection.ts'
 import { defaultIsolation, type IsolationMode, isolator } from './isolation.ts'
+import type { LogFormat } from './log-format.ts'
 import { checkName } from './names.ts'
 import { ProcessCell } from './process-cell.ts'
 import { isRef, type LocalActorHandle, type Ref, RefBase } from './ref.ts'
@@ -43,6 +45,12 @@ export interface SystemOptions {
    * @default process.env.TROUPE_LOG_LEVEL, else 'info'
    */
   logLevel?: Level | 'silent'
+  /**
+   * Format of the default logger's lines: `'pretty'` (one readable line per entry, stacks under
+   * errors) or `'json'` (pino's JSON lines, for log tools).
+   * @default process.env.TROUPE_LOG_FORMAT, else 'pretty' when stderr is a terminal, else 'json'
+   */
+  logFormat?: LogFormat
   scheduler?: SchedulerOptions
   /**
    * How actors spawned directly on the system are supervised.
@@ -56,8 +64,6 @@ export interface SystemOptions {
   askTimeoutMs?: number
 }
 
-const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
-
 /**
  * A running actor system: the actors of one node, their supervision tree, names and inspection.
  * Made by {@link start}; `await using system = await start()` shuts it down at the end of the block.
@@ -67,6 +73,8 @@ export class ActorSystem {
   readonly node: string
   /** The system's pino logger. */
   readonly logger: Logger
+  /** The format of the default logger's lines; `undefined` when the system was given a logger. */
+  readonly logFormat: LogFormat | undefined
   private readonly runtime: Runtime
   private readonly guardian: Cell
   private shuttingDown: Promise<void> | undefined
@@ -86,9 +94,6 @@ export class ActorSystem {
     if (typeof askTimeoutMs !== 'number' || !(askTimeoutMs > 0)) {
       throw new InvalidOptionError('askTimeoutMs', `expected a number > 0, got ${String(askTimeoutMs)}`)
     }
-    const level = options.logLevel ?? (process.env.TROUPE_LOG_LEVEL as Level | undefined) ?? 'info'
-    if (!logLevels.includes(level))
-      throw new InvalidOptionError('logLevel', `expected one of ${logLevels.join(', ')}`)
     for (const key of ['batch', 'sliceMs'] as const) {
       const value = options.scheduler?.[key]
       if (value !== undefined && !(typeof value === 'number' && value > 0)) {
@@ -96,7 +101,9 @@ export class ActorSystem {
       }
     }
     this.node = node
-    this.logger = options.logger ?? pino({ level, base: { node } }, pino.destination({ dest: 2, sync: true }))
+    const { logger, format } = systemLogger(options, node)
+    this.logger = logger
+    this.logFormat = format
     const isolate = isolator(options.messages ?? defaultIsolation(), isRef)
     this.runtime = new Runtime(node, this.logger, isolate, options.scheduler, askTimeoutMs)
     this.runtime.system = this

@@ -4,6 +4,7 @@
 // node name the parent chose, connects to the parent and takes the connection into its remote
 // layer. When the connection closes, it shuts the system down and exits.
 import { isMainThread, workerData } from 'node:worker_threads'
+import { isLogFormat } from '../core/log-format.ts'
 import { type ActorSystem, start } from '../core/system.ts'
 import { connectParent as connectProcessParent, endChildProcesses } from '../transport/process/index.ts'
 import { connectParent as connectThreadParent } from '../transport/thread/index.ts'
@@ -46,7 +47,12 @@ function bootOf(): ChildBoot {
 
 const boot = bootOf()
 const logLevel = levels.has(boot.logLevel ?? '') ? (boot.logLevel as 'info') : undefined
-const system = await start({ node: boot.node, ...(logLevel === undefined ? {} : { logLevel }) })
+const logFormat = isLogFormat(boot.logFormat) ? boot.logFormat : undefined
+const system = await start({
+  node: boot.node,
+  ...(logLevel === undefined ? {} : { logLevel }),
+  ...(logFormat === undefined ? {} : { logFormat }),
+})
 const remote = attachRemoteNode(system, boot.liveness)
 const network = boot.network
 if (network !== undefined) {

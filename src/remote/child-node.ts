@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import type { Worker } from 'node:worker_threads'
 import { type AnyBehavior, defineActor } from '../core/behavior.ts'
 import { InvalidOptionError } from '../core/errors.ts'
+import type { LogFormat } from '../core/log-format.ts'
 import type { ActorSystem } from '../core/system.ts'
 import { spawnProcess, terminateProcess } from '../transport/process/index.ts'
 import { spawnThread, terminateThread } from '../transport/thread/index.ts'
@@ -87,6 +88,8 @@ export interface ChildNode {
 export interface ChildBoot {
   readonly node: string
   readonly logLevel: string | undefined
+  /** The parent's log format, so that a child's lines read like its parent's on one terminal. */
+  readonly logFormat: LogFormat | undefined
   readonly modules: readonly string[]
   readonly liveness: Required<LivenessOptions>
   readonly network: Omit<ChildNetwork, 'cookie' | 'liveness'> | undefined
@@ -203,6 +206,7 @@ export async function startChildNode(system: ActorSystem, options: ChildNodeOpti
   const boot: ChildBoot = {
     node,
     logLevel: system.logger.level,
+    logFormat: system.logFormat,
     modules,
     liveness: remote.liveness,
     network: network === undefined ? undefined : bootNetwork(network),

@@ -128,7 +128,7 @@ export class Peer {
       running === undefined ? undefined : running.context ? 'context' : 'call',
     )
     this.host.logger.warn(
-      { err: error, node: this.node },
+      { err: error, peer: this.node },
       `cannot send a '${envelope.kind}' to ${this.node}: ${describe(error)}`,
     )
     switch (envelope.kind) {

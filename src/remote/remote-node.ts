@@ -207,7 +207,7 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
       } catch (error) {
         const reason =
           error instanceof ProtocolError ? error : new ProtocolError('undecodable frame', { cause: error })
-        logger.warn({ err: reason, node }, `closing the connection to ${node}: ${reason.message}`)
+        logger.warn({ err: reason, peer: node }, `closing the connection to ${node}: ${reason.message}`)
         connection.close(reason)
         return
       }
@@ -442,7 +442,7 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
       )
       slot.retryAt = Date.now() + delay
       this.logger.warn(
-        { node },
+        { peer: node },
         `cannot reach node ${node} (${slot.lastError}); retrying in ${delay} ms at the earliest`,
       )
       const waiting = slot.waiting
