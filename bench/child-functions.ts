@@ -26,7 +26,19 @@ async function* countedNumbers(limit: number): AsyncGenerator<number> {
   }
 }
 
-/** How many items `countedNumbers` has yielded so far. */
+/**
+ * `limit` items of `bytes` of payload (every byte `i % 256`) with their place `i`, counted as
+ * `countedNumbers` counts.
+ */
+async function* countedBlocks(limit: number, bytes: number): AsyncGenerator<{ i: number; data: Buffer }> {
+  count = 0
+  for (let i = 0; i < limit; i++) {
+    count = i + 1
+    yield { i, data: Buffer.alloc(bytes, i % 256) }
+  }
+}
+
+/** How many items `countedNumbers` or `countedBlocks` has yielded so far. */
 function yielded(): number {
   return count
 }
@@ -74,6 +86,7 @@ export const benchFunctions = expose(import.meta.url, {
   echo,
   numbers,
   countedNumbers,
+  countedBlocks,
   yielded,
   probe,
   countPrimes,

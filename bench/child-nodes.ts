@@ -12,6 +12,8 @@ export type ChildWorkloadName =
   | 'process-stream'
   | 'thread-stream-heap'
   | 'process-stream-heap'
+  | 'thread-stream-heap-16k'
+  | 'process-stream-heap-16k'
   | 'spawn-thread'
   | 'spawn-process'
   | 'fanout'
@@ -22,6 +24,8 @@ export const childWorkloadNames: readonly ChildWorkloadName[] = [
   'process-stream',
   'thread-stream-heap',
   'process-stream-heap',
+  'thread-stream-heap-16k',
+  'process-stream-heap-16k',
   'spawn-thread',
   'spawn-process',
   'fanout',
@@ -39,7 +43,8 @@ export function isChildWorkload(name: string): name is ChildWorkloadName {
 
 /**
  * `count`: calls, items, spawns, or the upper end of the range whose primes are counted. The
- * stream-heap figures stream `count` items, then `streamHeapScale` times as many.
+ * stream-heap figures stream `count` items, then `streamHeapScale` times as many: numbers, or
+ * for the `-16k` ones items of `blockBytes`.
  */
 const fullParams: Record<ChildWorkloadName, Params> = {
   'thread-run': { count: 20_000 },
@@ -48,6 +53,8 @@ const fullParams: Record<ChildWorkloadName, Params> = {
   'process-stream': { count: 1_000_000 },
   'thread-stream-heap': { count: 3_000 },
   'process-stream-heap': { count: 3_000 },
+  'thread-stream-heap-16k': { count: 3_000 },
+  'process-stream-heap-16k': { count: 3_000 },
   'spawn-thread': { count: 5 },
   'spawn-process': { count: 5 },
   fanout: { count: 6_000_000 },
@@ -60,6 +67,8 @@ const tinyParams: Record<ChildWorkloadName, Params> = {
   'process-stream': { count: 1_000 },
   'thread-stream-heap': { count: 100 },
   'process-stream-heap': { count: 100 },
+  'thread-stream-heap-16k': { count: 100 },
+  'process-stream-heap-16k': { count: 100 },
   'spawn-thread': { count: 1 },
   'spawn-process': { count: 1 },
   fanout: { count: 20_000 },
@@ -84,6 +93,22 @@ export function primesBelow(n: number): number {
     for (let j = i * i; j < n; j += i) composite[j] = 1
   }
   return found
+}
+
+/** Whether a workload is a stream-heap figure, of numbers or of 16 KiB items. */
+export function isStreamHeap(workload: ChildWorkloadName): boolean {
+  return workload.includes('-stream-heap')
+}
+
+/**
+ * The payload of an item of the `-16k` stream-heap figures: a child's turn yields a window of them
+ * (16 MiB), which the frame limit (1 MiB) must cut into many frames.
+ */
+export const blockBytes = 16 * 1_024
+
+/** The bytes of payload an item of `workload`'s stream carries: `undefined` for small numbers. */
+export function itemBytesOf(workload: ChildWorkloadName): number | undefined {
+  return workload.endsWith('-16k') ? blockBytes : undefined
 }
 
 /** The stream-heap figures stream N items, then this many times N. */
@@ -131,6 +156,8 @@ export function childExpected(workload: ChildWorkloadName, params: Params): numb
       return (params.count * (params.count + 1)) / 2
     case 'thread-stream-heap':
     case 'process-stream-heap':
+    case 'thread-stream-heap-16k':
+    case 'process-stream-heap-16k':
       return params.count * (1 + streamHeapScale)
     case 'fanout':
       return primesBelow(params.count)

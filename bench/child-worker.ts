@@ -25,6 +25,7 @@ import {
   type ChildWorkloadName,
   childExpected,
   childKind,
+  itemBytesOf,
   type StreamHeap,
   slowConsumerUs,
   streamHeapProbes,
@@ -193,6 +194,8 @@ async function rawTrial(workload: ChildWorkloadName, params: Params): Promise<Tr
       }
     case 'thread-stream-heap':
     case 'process-stream-heap':
+    case 'thread-stream-heap-16k':
+    case 'process-stream-heap-16k':
       throw new Error(`${workload} has no floor: a bare Worker or fork has no flow control to compare`)
     case 'fanout':
       // The same work in one process: this one.
@@ -286,16 +289,19 @@ async function troupeTrial(system: ActorSystem, workload: ChildWorkloadName, par
       }
     }
     case 'thread-stream-heap':
-    case 'process-stream-heap': {
+    case 'process-stream-heap':
+    case 'thread-stream-heap-16k':
+    case 'process-stream-heap-16k': {
       const host = await warmHost(system, kind)
+      const bytes = itemBytesOf(workload)
       await warmStream(host, params.count * streamHeapWarmup)
       // A fast stream leaves larger transport buffers behind than a slow one holds: a short slow
       // stream first, so that the memory before the measured one is a slow stream's.
-      await slowStream(host, Math.ceil(params.count / 10))
+      await slowStream(host, Math.ceil(params.count / 10), bytes)
       return {
         async run() {
-          const small = await slowStream(host, params.count)
-          const large = await slowStream(host, params.count * streamHeapScale)
+          const small = await slowStream(host, params.count, bytes)
+          const large = await slowStream(host, params.count * streamHeapScale, bytes)
           streamHeap = {
             items: [small.items, large.items],
             parent: [small.parent, large.parent],
@@ -400,9 +406,21 @@ async function warmStream(host: Portal, items: number): Promise<void> {
   }
 }
 
+/** The stream of `slowStream`: small numbers, or items of `bytes` of payload. */
+function countedStream(host: Portal, count: number, bytes: number | undefined): AsyncIterable<number> {
+  if (bytes === undefined) return host.stream(benchFunctions.countedNumbers, count)
+  return (async function* () {
+    for await (const item of host.stream(benchFunctions.countedBlocks, count, bytes)) {
+      if (item.data.length !== bytes || item.data[bytes - 1] !== item.i % 256)
+        throw new Error(`item ${item.i} came with the wrong payload`)
+      yield item.i
+    }
+  })()
+}
+
 /**
  * Streams `count` items from the child's generator (default window) to a loop that spends
- * `slowConsumerUs` on each. Every `aheadEvery` items the loop asks the child how many items the
+ * `slowConsumerUs` on each: numbers, or items of `bytes` of payload. Every `aheadEvery` items the loop asks the child how many items the
  * generator has yielded: the loop awaits the answer, so its own count does not move meanwhile and
  * the difference is how far the generator ran ahead. That await also makes the loop a consumer
  * that waits on I/O now and then, as real ones do: items arrive while it waits, with some still
@@ -413,6 +431,7 @@ async function warmStream(host: Portal, items: number): Promise<void> {
 async function slowStream(
   host: Portal,
   count: number,
+  bytes?: number,
 ): Promise<{ items: number; parent: number; child: number; ahead: number; consumingMs: number }> {
   const childBefore = (await host.run(benchFunctions.probe)).memory
   const parentBefore = liveMemory()
@@ -423,7 +442,7 @@ async function slowStream(
   let probingMs = 0
   let next = 0
   const started = performance.now()
-  for await (const item of host.stream(benchFunctions.countedNumbers, count)) {
+  for await (const item of countedStream(host, count, bytes)) {
     if (item !== next) throw new Error(`item ${item} came where ${next} was due`)
     next++
     busy(slowConsumerUs)

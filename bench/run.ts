@@ -11,7 +11,8 @@
  *   --only <figure>    one figure (or several, comma-separated): skynet, ring, ping-pong, burst,
  *                      ask, spawn, spawn-heap, remote-ping-pong, remote-tells, remote-ask,
  *                      thread-run, process-run, thread-stream, process-stream,
- *                      thread-stream-heap, process-stream-heap, spawn-thread, spawn-process, fanout
+ *                      thread-stream-heap, process-stream-heap, thread-stream-heap-16k,
+ *                      process-stream-heap-16k, spawn-thread, spawn-process, fanout
  *   --peers, --no-peers  run nact too (default) or not
  *
  * Exits non-zero when any workload throws, gives a wrong result or does not finish.
@@ -22,6 +23,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import {
+  blockBytes,
   type ChildJob,
   type ChildRun,
   type ChildSubjectName,
@@ -196,13 +198,15 @@ const figures: Figure[] = [
   ),
   ...(
     [
-      ['thread', 'Worker'],
-      ['process', 'fork'],
+      ['thread', 'Worker', ''],
+      ['process', 'fork', ''],
+      ['thread', 'Worker', '-16k'],
+      ['process', 'fork', '-16k'],
     ] as const
   ).map(
-    ([kind, raw]): Figure => ({
-      name: `${kind}-stream-heap`,
-      workload: `${kind}-stream-heap`,
+    ([kind, raw, items]): Figure => ({
+      name: `${kind}-stream-heap${items}`,
+      workload: `${kind}-stream-heap${items}`,
       better: 'lower',
       // The memory a side holds at 10N items over that at N, the larger of the two sides: 1x is
       // flat, a cost per item reads up to 10x. A growth below 1 KB counts as 1 KB below the line,
@@ -327,8 +331,11 @@ function describe(workload: AnyWorkload, params: Params): string {
       return `${count(params.count)} items streamed from a child ${workload.split('-')[0]}`
     case 'thread-stream-heap':
     case 'process-stream-heap':
+    case 'thread-stream-heap-16k':
+    case 'process-stream-heap-16k':
       return (
-        `${count(params.count)} then ${count(params.count * streamHeapScale)} items from a child ` +
+        `${count(params.count)} then ${count(params.count * streamHeapScale)} ` +
+        `${workload.endsWith('-16k') ? `items of ${blockBytes / 1_024} KiB` : 'items'} from a child ` +
         `${workload.split('-')[0]} to a consumer busy ${slowConsumerUs} us an item, default window`
       )
     case 'spawn-thread':

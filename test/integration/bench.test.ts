@@ -7,7 +7,12 @@ const figures = ['skynet', 'ring', 'ping-pong', 'burst', 'ask', 'spawn', 'spawn-
  * processes, a bare Worker or fork for the child-node figures, one process for fanout); no nact
  * peer. The stream-heap figures have no floor, and say why in its place.
  */
-const floorless = ['thread-stream-heap', 'process-stream-heap']
+const floorless = [
+  'thread-stream-heap',
+  'process-stream-heap',
+  'thread-stream-heap-16k',
+  'process-stream-heap-16k',
+]
 const remoteFigures = [
   'remote-ping-pong',
   'remote-tells',
@@ -18,6 +23,8 @@ const remoteFigures = [
   'process-stream',
   'thread-stream-heap',
   'process-stream-heap',
+  'thread-stream-heap-16k',
+  'process-stream-heap-16k',
   'spawn-thread',
   'spawn-process',
   'fanout',
