@@ -77,7 +77,9 @@ export interface SpawnOptions<P = undefined> {
   mailbox?: MailboxOptions
   /**
    * The node to start the actor on (`name@host:port`), which must expose the definition
-   * (`system.expose`); the returned ref is usable at once. Defaults to this node.
+   * (`system.expose`); the returned ref is usable at once. Defaults to this node. When that node
+   * refuses the spawn, asks to the ref reject with its reason (`RemoteSpawnError`), even those
+   * sent before it answered, and watchers get `Terminated` with reason `failed` and that error.
    */
   on?: string
   /**

@@ -3,6 +3,7 @@ import type { Ref } from '../core/ref.ts'
 import type { ActorSystem } from '../core/system.ts'
 import { endpointOf, type NodeEndpoint } from '../remote/address.ts'
 import { childActorsOf } from '../remote/child-actor.ts'
+import { refuseStartWhileLoading } from '../remote/child-module-loading.ts'
 import { childNetworkOf } from '../remote/child-network.ts'
 import { childRunnerOf } from '../remote/child-run.ts'
 import { portalOf } from '../remote/portal.ts'
@@ -44,6 +45,11 @@ export interface ClusterOptions extends NodeOptions {
  * part of a cluster with a registry (see {@link ClusterOptions.registry}). It rejects with
  * {@link RegistryUnavailableError} when the registry to join cannot be reached.
  *
+ * In a child node that loads a module for its parent, `start()` at the top level of that module
+ * rejects with `StartInChildNodeError`: a child runs no one's top-level program, so a one-file
+ * program that exposes functions, starts a system and runs them in children needs no guard (the
+ * code before the call, such as `expose`, does run in each child).
+ *
  * @example
  * ```ts
  * // the root node, which hosts the registry
@@ -60,6 +66,7 @@ export interface ClusterOptions extends NodeOptions {
  * ```
  */
 export async function start(options: ClusterOptions = {}): Promise<ActorSystem> {
+  refuseStartWhileLoading()
   if (typeof options !== 'object' || options === null)
     throw new InvalidOptionError('options', 'expected an object')
   const { registry, ...nodeOptions } = options

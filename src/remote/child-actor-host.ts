@@ -2,6 +2,7 @@
 // exposes the actor definitions its modules export, so this module exports only its definition.
 import { type Behavior, defineActor } from '../core/behavior.ts'
 import type { Ref } from '../core/ref.ts'
+import { stoppedAtStart } from './child-module-loading.ts'
 import { remoteOf } from './start-node.ts'
 
 /** @internal What the stand-in gives the host. */
@@ -11,6 +12,8 @@ export interface ChildActorHostProps {
   /** The actor's name on the child node. */
   name: string
   props: unknown
+  /** The modules the child loaded for the definition, to say why it is missing. */
+  modules?: readonly string[]
 }
 
 /** @internal The host's answer to `ready`: the actor, or why it could not start. */
@@ -36,8 +39,7 @@ export const TroupeChildActorHost = defineActor<{ type: 'ready' }, HostState, Ch
     // The definitions this node exposes are those of its modules: the host reaches nothing else.
     const definition = remoteOf(ctx.system)?.runtime.exposed.get(state.props.definition)
     try {
-      if (definition === undefined)
-        throw new Error(`node ${ctx.system.node} exposes no definition '${state.props.definition}'`)
+      if (definition === undefined) throw new Error(missingDefinition(ctx.system.node, state.props))
       state.actor = ctx.spawn(definition as Behavior<unknown, unknown>, {
         name: state.props.name,
         props: state.props.props,
@@ -59,3 +61,10 @@ export const TroupeChildActorHost = defineActor<{ type: 'ready' }, HostState, Ch
     },
   },
 })
+
+function missingDefinition(node: string, props: ChildActorHostProps): string {
+  const stopped = props.modules?.map(stoppedAtStart).find((why) => why !== undefined)
+  const name = props.definition
+  if (stopped === undefined) return `node ${node} exposes no definition '${name}'`
+  return `node ${node} exposes no definition '${name}': ${stopped}, so its exports cannot be read there: export ${name} from a module that does not call start() at its top level`
+}

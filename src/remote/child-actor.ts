@@ -85,7 +85,7 @@ function standIn(system: ActorSystem, request: ChildActorRequest): Behavior<unkn
       })
       if (state.ended) return
       // Derived names: with a cluster registry, the user's name belongs to the stand-in.
-      const props: ChildActorHostProps = { definition, name: `${base}.actor`, props: request.props }
+      const props: ChildActorHostProps = { definition, name: `${base}.actor`, props: request.props, modules }
       const host = system.spawn(TroupeChildActorHost, { on: child.node, name: `${base}.host`, props })
       const ready = await host.ask<ChildActorReady>({ type: 'ready' }, { timeout: READY_TIMEOUT_MS })
       if (state.ended) return

@@ -10,6 +10,7 @@ import { connectParent as connectProcessParent, endChildProcesses } from '../tra
 import { connectParent as connectThreadParent } from '../transport/thread/index.ts'
 import type { Connection } from '../transport/transport.ts'
 import type { NodeEndpoint } from './address.ts'
+import { ignoreRefusedStarts, markChildNode } from './child-module-loading.ts'
 import { setChildNetwork } from './child-network.ts'
 import {
   type ChildBoot,
@@ -75,6 +76,9 @@ if (network !== undefined) {
   // Its own children join the same cluster.
   setChildNetwork(system, { ...network, ...settings, liveness: remote.liveness })
 }
+// A child runs no one's top-level program: while it loads its modules, start() refuses.
+markChildNode()
+ignoreRefusedStarts()
 // A module that fails to load ends the child before it says hello: the parent's start rejects.
 await exposeModules(system, boot.modules)
 // A pooled child starts with no modules: its parent has it load them when it is taken.

@@ -8,6 +8,7 @@ import type { ActorSystem } from '../core/system.ts'
 import { spawnProcess, terminateProcess } from '../transport/process/index.ts'
 import { spawnThread, terminateThread } from '../transport/thread/index.ts'
 import type { Connection } from '../transport/transport.ts'
+import { importForParent } from './child-module-loading.ts'
 import { type ChildNetwork, childNetworkOf } from './child-network.ts'
 import { isExposedFunction } from './exposed-functions.ts'
 import type { LivenessOptions } from './remote-node.ts'
@@ -123,12 +124,17 @@ function isDefinition(value: unknown): value is AnyBehavior {
   return kind === 'handler' || kind === 'process'
 }
 
-/** @internal Imports modules and exposes the actor definitions they export, under their export names. */
+/**
+ * @internal Imports modules for the parent and exposes the actor definitions they export, under
+ * their export names (a module whose top-level code stops at `start()` gives none: see
+ * `importForParent`).
+ */
 export async function exposeModules(system: ActorSystem, modules: readonly string[]): Promise<void> {
   for (const url of modules) {
-    const exports = (await import(url)) as Record<string, unknown>
+    const exports = await importForParent(url, system.node)
     const definitions: Record<string, AnyBehavior> = {}
-    for (const [name, value] of Object.entries(exports)) if (isDefinition(value)) definitions[name] = value
+    for (const [name, value] of Object.entries(exports ?? {}))
+      if (isDefinition(value)) definitions[name] = value
     system.expose(definitions)
   }
 }

@@ -2,6 +2,7 @@ import { ambientStorage } from '../concurrency/ambient-storage.ts'
 import { InvalidOptionError } from '../core/errors.ts'
 import type { ExposableFunction, FunctionRef } from '../core/function-ref.ts'
 import type { Ref } from '../core/ref.ts'
+import { stoppedAtStart } from './child-module-loading.ts'
 import { NotExposedError } from './remote-actor-error.ts'
 
 export type { ExposableFunction, FunctionRef }
@@ -19,7 +20,8 @@ const exposedFunctions = new WeakSet<object>()
  * Exposes `functions` of the module `moduleUrl` (its `import.meta.url`) to other nodes and returns
  * references to them for `portal.run`. Every node that loads the module (a child node given it
  * among its `modules`) registers the same functions, since it runs the same call: only functions
- * exposed so can be run by another node.
+ * exposed so can be run by another node. In a module that also starts a system at its top level,
+ * call it before `start()`: a child node loads the module only up to that call.
  *
  * @example
  * ```ts
@@ -60,8 +62,13 @@ export function isExposedFunction(value: unknown): boolean {
 export function exposedFunction(module: string, name: string, node: string): ExposableFunction {
   const functions = table.get(module)
   const fn = functions?.get(name)
-  if (fn === undefined) throw new NotExposedError(module, name, node, functions !== undefined)
-  return fn
+  if (fn !== undefined) return fn
+  const stopped = stoppedAtStart(module)
+  const why =
+    stopped === undefined
+      ? undefined
+      : `${stopped}: call expose(import.meta.url, { ${name}, … }) before start()`
+  throw new NotExposedError(module, name, node, functions !== undefined, why)
 }
 
 /** What a function run through a portal sees of its call: the actor, and the call's signal. */

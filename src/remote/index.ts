@@ -1,6 +1,7 @@
 export { EncodeError, MessageTooLargeError } from '../wire/errors.ts'
 export type { ActorAddress, NodeEndpoint } from './address.ts'
 export { endpointOf, parseAddress } from './address.ts'
+export { isChildNode, StartInChildNodeError } from './child-module-loading.ts'
 export type { ChildExit, ChildNode, ChildNodeOptions, ChildPool, ChildPoolOptions } from './child-node.ts'
 export { childData, createChildPool, startChildNode } from './child-node.ts'
 export { COOKIE_FILE, readCookieFile } from './cookie.ts'

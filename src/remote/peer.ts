@@ -374,7 +374,13 @@ export class Peer {
       this.send({ kind: 'exit', from: local.path, to: target.path, reason: exit.reason, error: exit.error })
   }
 
+  /** Why the spawn of the actor at `path` on the peer failed, if it did. */
+  spawnFailure(path: string): unknown {
+    return this.failedSpawns.size === 0 ? undefined : this.failedSpawns.get(path)
+  }
+
   spawn(behavior: string, name: string, props: unknown, ref: RemoteRef): void {
+    this.failedSpawns.delete(ref.path)
     if (this.isDown) {
       this.failedSpawns.set(ref.path, new NodeDownError(this.node, this.downReason))
       return
@@ -603,7 +609,10 @@ export class Peer {
     if (ask !== undefined) {
       this.asks.delete(id)
       const actor = this.calls.get(id)
-      ask.fail(actor === undefined ? error : new RemoteActorError(error, actor, uid))
+      // An ask sent before the answer to its actor's spawn: the spawn's failure says why.
+      const unspawned = error instanceof ActorStoppedError ? this.spawnFailure(ask.target.path) : undefined
+      if (unspawned !== undefined) ask.fail(unspawned)
+      else ask.fail(actor === undefined ? error : new RemoteActorError(error, actor, uid))
       return
     }
     const spawn = this.spawns.get(id)

@@ -51,11 +51,15 @@ export class NotExposedError extends TroupeError {
     /** The node that refused. */
     readonly node: string,
     moduleKnown: boolean,
+    /** Why the node lacks it, when the node knows (it replaces the general advice). */
+    why?: string,
   ) {
     super(
-      moduleKnown
-        ? `node ${node} does not expose '${functionName}' of ${module}: only the functions given to expose(import.meta.url, { … }) can be run`
-        : `node ${node} exposes no functions of ${module}: the module must be loaded there (a child node's modules) and call expose(import.meta.url, { '${functionName}': … })`,
+      why !== undefined
+        ? `node ${node} does not expose '${functionName}' of ${module}: ${why}`
+        : moduleKnown
+          ? `node ${node} does not expose '${functionName}' of ${module}: only the functions given to expose(import.meta.url, { … }) can be run`
+          : `node ${node} exposes no functions of ${module}: the module must be loaded there (a child node's modules) and call expose(import.meta.url, { '${functionName}': … })`,
     )
   }
 }

@@ -251,11 +251,14 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
   tell(target: RemoteRef, message: unknown, sender: Ref | undefined): void {
     const connected = this.slots.get(target.node)?.peer
     if (connected != null && !connected.down && target.pin(connected.incarnation)) {
-      connected.tell(target, message, sender)
+      if (connected.spawnFailure(target.path) === undefined) connected.tell(target, message, sender)
+      else this.runtime.deadLetter(target, message, sender, 'stopped')
       return
     }
     this.withPeer(target.node, (peer) => {
-      if (peer.down || target.pin(peer.incarnation)) peer.tell(target, message, sender)
+      if (peer.spawnFailure(target.path) !== undefined)
+        this.runtime.deadLetter(target, message, sender, 'stopped')
+      else if (peer.down || target.pin(peer.incarnation)) peer.tell(target, message, sender)
       else this.runtime.deadLetter(target, message, sender, 'stopped')
     })
   }
@@ -263,7 +266,9 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
   ask<R>(target: RemoteRef, message: unknown, options: AskOptions | undefined): Promise<R> {
     const ask = this.runtime.asks.open(target, options)
     this.withPeer(target.node, (peer) => {
-      if (peer.down || target.pin(peer.incarnation)) peer.ask(ask, target, message)
+      const unspawned = peer.spawnFailure(target.path)
+      if (unspawned !== undefined) ask.fail(unspawned)
+      else if (peer.down || target.pin(peer.incarnation)) peer.ask(ask, target, message)
       else ask.fail(new NodeDownError(target.node, 'the node restarted since this ref was made'))
     })
     return ask.promise as Promise<R>
@@ -279,7 +284,9 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
   ): Promise<R> {
     const ask = this.runtime.asks.open(target, options)
     this.withPeer(target.node, (peer) => {
-      if (peer.down || target.pin(peer.incarnation))
+      const unspawned = peer.spawnFailure(target.path)
+      if (unspawned !== undefined) ask.fail(unspawned)
+      else if (peer.down || target.pin(peer.incarnation))
         peer.call(ask, target, module, name, args, options?.cancelOn)
       else ask.fail(new NodeDownError(target.node, 'the node restarted since this ref was made'))
     })
@@ -349,6 +356,15 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
 
   // ---- RemoteHooks ----
 
+  /**
+   * Starts an actor on `node` and returns its ref at once; the node answers later. When it refuses
+   * (it does not expose the definition, say) or the actor fails to start, the reason reaches
+   * whoever uses the ref, as an Erlang `spawn_monitor` or an Akka `watch` of a remote deployment
+   * does: asks and portal calls reject with it (`RemoteSpawnError: node … does not expose 'X'`),
+   * even those sent before the answer came; watchers get `Terminated` with reason `failed` and it
+   * as `error`; tells go to dead letters (reason `stopped`). Spawning again under the same name
+   * forgets it.
+   */
   spawn(node: string, behavior: Behavior<unknown, unknown>, options: SpawnOptions<unknown>): Ref {
     const behaviorName = this.runtime.exposedNames.get(behavior as AnyBehavior)
     if (behaviorName === undefined) {
