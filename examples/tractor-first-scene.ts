@@ -1,22 +1,17 @@
 /**
  * tractor's first scene: donny and gretchen, each in a child process of its own, find each other
- * through the cluster registry (hosted by this root node) and call each other's `hi`. The children
- * listen on ports of their own and join the registry; neither knows where the other runs.
+ * by name and call each other's `hi`. As with tractor's `run(main)`, nothing to configure: a plain
+ * `start()` hosts the registry of the children it starts, over its links to them; they listen on
+ * ports of their own and join it, and neither knows where the other runs.
  *
  * Run: npx tsx --conditions=source examples/tractor-first-scene.ts
  */
 import { pathToFileURL } from 'node:url'
 import { start } from 'troupe'
-import { freePort } from 'troupe/testkit'
-import { readableLogger } from './support/readable-log.ts'
 import { scene } from './tractor/first-scene.ts'
 
 export async function main(): Promise<void> {
-  const system = await start({
-    node: `root@127.0.0.1:${await freePort()}`,
-    registry: true,
-    logger: readableLogger('warn'),
-  })
+  const system = await start({ logLevel: 'warn' })
   try {
     await system.nursery(async (n) => {
       console.log('Alright... Action!')

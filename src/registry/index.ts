@@ -1,7 +1,7 @@
 export { RegistryUnavailableError } from './errors.ts'
 export type { RegisteredActor } from './list-actors.ts'
 export { listActors } from './list-actors.ts'
-export type { RegisterReply, RegistryEntry, RegistryMessage } from './registry-actor.ts'
+export type { RegisterReply, RegistryEntry, RegistryMessage, RegistryProps } from './registry-actor.ts'
 export { REGISTRY_NAME, Registry } from './registry-actor.ts'
 export type { ClusterOptions } from './start.ts'
 export { DEFAULT_REGISTRY_PORT, start } from './start.ts'

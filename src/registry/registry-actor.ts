@@ -39,7 +39,19 @@ interface Waiter {
   until: number
 }
 
+/** Options of a {@link Registry}, given as its props. */
+export interface RegistryProps {
+  /**
+   * Log nodes joining and names forgotten with their node at debug level, not info (the registry a
+   * root without a port hosts for its children: their comings and goings are no news).
+   * @default false
+   */
+  quiet?: boolean
+}
+
 interface State {
+  /** The level of the lines about nodes coming and going. */
+  newsLevel: 'info' | 'debug'
   entries: Map<string, Ref>
   waiting: Map<string, Waiter[]>
   /** Where the nodes that joined with an endpoint listen (Erlang's port mapper). */
@@ -58,12 +70,17 @@ export const REGISTRY_PATH = `/user/${REGISTRY_NAME}`
  * entries of an actor that stops, or of a node that goes down (`Terminated` with `node-down`),
  * disappear by themselves.
  */
-export const Registry = defineActor<RegistryMessage, State>({
-  init: () => ({ entries: new Map(), waiting: new Map(), endpoints: new Map() }),
+export const Registry = defineActor<RegistryMessage, State, RegistryProps | undefined>({
+  init: (props) => ({
+    newsLevel: props?.quiet === true ? 'debug' : 'info',
+    entries: new Map(),
+    waiting: new Map(),
+    endpoints: new Map(),
+  }),
   receive(state, message, ctx) {
     switch (message.type) {
       case 'join':
-        ctx.log.info({ joined: message.node }, `node ${message.node} joined the cluster registry`)
+        ctx.log[state.newsLevel]({ joined: message.node }, `node ${message.node} joined the cluster registry`)
         if (isEndpoint(message.endpoint)) {
           const { host, port } = message.endpoint
           state.endpoints.set(message.node, { name: message.node, host, port })
@@ -142,7 +159,7 @@ export const Registry = defineActor<RegistryMessage, State>({
       if (ref !== signal.ref && !sameActor(ref, signal.ref)) continue
       state.entries.delete(name)
       const line = `forgot '${name}' (${ref.address}): ${signal.reason}`
-      if (signal.reason === 'node-down') ctx.log.info({ name, address: ref.address }, line)
+      if (signal.reason === 'node-down') ctx.log[state.newsLevel]({ name, address: ref.address }, line)
       else ctx.log.debug({ name, address: ref.address }, line)
     }
     return state

@@ -1,14 +1,22 @@
-import { ActorStoppedError, InvalidOptionError } from '../core/errors.ts'
+import { randomBytes } from 'node:crypto'
+import { ActorStoppedError, InvalidOptionError, NameTakenError } from '../core/errors.ts'
 import type { Ref } from '../core/ref.ts'
 import type { ActorSystem } from '../core/system.ts'
 import { endpointOf, type NodeEndpoint } from '../remote/address.ts'
 import { childActorsOf } from '../remote/child-actor.ts'
 import { refuseStartWhileLoading } from '../remote/child-module-loading.ts'
-import { childNetworkOf } from '../remote/child-network.ts'
+import {
+  type ChildNetwork,
+  type ChildRegistry,
+  childNetworkOf,
+  registryToPassOn,
+  setChildNetworkMaker,
+} from '../remote/child-network.ts'
 import { childRunnerOf } from '../remote/child-run.ts'
+import { resolveCookie } from '../remote/cookie.ts'
 import { portalOf } from '../remote/portal.ts'
 import type { RemoteNode } from '../remote/remote-node.ts'
-import { type NodeOptions, remoteOf, start as startNode } from '../remote/start-node.ts'
+import { attachRemoteNode, type NodeOptions, remoteOf, start as startNode } from '../remote/start-node.ts'
 import { RegistryUnavailableError } from './errors.ts'
 import { REGISTRY_NAME, REGISTRY_PATH, Registry, type RegistryMessage } from './registry-actor.ts'
 import { type ContactRegistry, RegistryLink } from './registry-link.ts'
@@ -45,6 +53,12 @@ export interface ClusterOptions extends NodeOptions {
  * part of a cluster with a registry (see {@link ClusterOptions.registry}). It rejects with
  * {@link RegistryUnavailableError} when the registry to join cannot be reached.
  *
+ * A system without a port (no `node`, or a name without `@host:port`) hosts the registry of the
+ * child nodes it starts (threads and processes, over its links to them), as tractor's root is the
+ * arbiter of its children: they find each other by name (`findActor`, `waitForActor`) and call each
+ * other with no configuration. They listen on 127.0.0.1 and prove a random cookie this system makes
+ * (or its `cookie`). Its own named actors are in that registry too, once it starts a child.
+ *
  * In a child node that loads a module for its parent, `start()` at the top level of that module
  * rejects with `StartInChildNodeError`: a child runs no one's top-level program, so a one-file
  * program that exposes functions, starts a system and runs them in children needs no guard (the
@@ -70,7 +84,14 @@ export async function start(options: ClusterOptions = {}): Promise<ActorSystem> 
   if (typeof options !== 'object' || options === null)
     throw new InvalidOptionError('options', 'expected an object')
   const { registry, ...nodeOptions } = options
-  if (registry === undefined) return withChildNodes(await startNode(nodeOptions))
+  if (registry === undefined) {
+    const system = await startNode(nodeOptions)
+    // Children of a TLS node reach only their parent: they have no certificate of their own.
+    const networked = options.node !== undefined && endpointOf(options.node) !== undefined
+    if (!networked && options.tls === undefined)
+      setChildNetworkMaker(system, () => hostRegistryForChildren(system, options))
+    return withChildNodes(system)
+  }
   const target = registryTarget(registry, options)
   const node = options.node ?? (registry === true ? DEFAULT_ROOT_NODE : undefined)
   const endpoint = node === undefined ? undefined : endpointOf(node)
@@ -116,6 +137,8 @@ interface RegistrySetup {
   endpoint?: NodeEndpoint
   /** Join again when the registry is lost. @default true unless this node hosts it */
   rejoins?: boolean
+  /** The registry this node hosts logs nodes coming and going at debug level. @default false */
+  quiet?: boolean
 }
 
 /**
@@ -127,7 +150,7 @@ async function linkRegistry(system: ActorSystem, setup: RegistrySetup): Promise<
   if (remote === undefined) throw new Error(`${system.node} started without its node-to-node layer`)
   let contact: ContactRegistry
   if (setup.hosts || setup.target === undefined) {
-    const own = system.spawn(Registry, { name: REGISTRY_NAME })
+    const own = system.spawn(Registry, { name: REGISTRY_NAME, props: { quiet: setup.quiet === true } })
     contact = async () => own
   } else {
     contact = contactRegistry(remote, setup.where, setup.target, setup.askTimeoutMs, setup.endpoint)
@@ -154,8 +177,47 @@ async function linkRegistry(system: ActorSystem, setup: RegistrySetup): Promise<
   }
   remote.registry = link
   const network = childNetworkOf(system)
-  const root = link.root
-  if (network !== undefined && root !== undefined) network.registry = { root, module: CHILD_JOIN_MODULE }
+  const passOn = registryToPassOn(link.root === undefined ? undefined : childRegistry(link.root))
+  if (network !== undefined && passOn !== undefined) network.registry = passOn
+}
+
+/**
+ * The network of the children of a system without a node name, made when the first one starts:
+ * the system hosts a registry for them (reached over their links to it), and they listen on
+ * 127.0.0.1 with a cookie made here, which they get as they start (never on a command line).
+ */
+async function hostRegistryForChildren(system: ActorSystem, options: NodeOptions): Promise<ChildNetwork> {
+  const remote = attachRemoteNode(system)
+  try {
+    await linkRegistry(system, {
+      hosts: true,
+      where: system.node,
+      target: undefined,
+      askTimeoutMs: options.askTimeoutMs ?? 5000,
+      retryMinMs: options.reconnectMinMs ?? 100,
+      retryMaxMs: options.reconnectMaxMs ?? 5000,
+      quiet: true,
+    })
+  } catch (error) {
+    if (!(error instanceof NameTakenError)) throw error
+    throw new InvalidOptionError(
+      'name',
+      `the actor named '${REGISTRY_NAME}' on ${system.node} holds the name of the registry this node hosts for its child nodes: give that actor another name`,
+    )
+  }
+  return {
+    host: '127.0.0.1',
+    cookie:
+      options.cookie === undefined ? randomBytes(24).toString('base64url') : resolveCookie(options.cookie),
+    liveness: remote.liveness,
+    ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
+    ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
+    registry: childRegistry(system.node),
+  }
+}
+
+function childRegistry(root: string): ChildRegistry {
+  return { root, module: CHILD_JOIN_MODULE }
 }
 
 /** What a child node of a cluster member loads to join the registry (see `joinRegistry`). */
@@ -167,7 +229,8 @@ const CHILD_JOIN_MODULE = new URL(
 /**
  * @internal A child node joins the registry of its parent's cluster, saying where it listens
  * (its name carries no endpoint). It does not join again when the registry's node is its parent:
- * it ends with its parent.
+ * it ends with its parent. A registry whose node has no port is its parent's, reached over the
+ * link to it.
  */
 export async function joinRegistry(
   system: ActorSystem,
@@ -176,13 +239,14 @@ export async function joinRegistry(
   parent: string,
 ): Promise<void> {
   const at = endpointOf(root)
-  if (at === undefined) throw new InvalidOptionError('registry', `expected name@host:port, got ${root}`)
+  if (at === undefined && root !== parent)
+    throw new InvalidOptionError('registry', `expected name@host:port, got ${root}`)
   const remote = remoteOf(system)
   const liveness = remote?.liveness
   await linkRegistry(system, {
     hosts: false,
     where: root,
-    target: { node: root, host: at.host, port: at.port },
+    target: { node: root },
     askTimeoutMs: remote?.runtime.asks.defaultTimeoutMs ?? 5000,
     retryMinMs: liveness?.reconnectMinMs ?? 100,
     retryMaxMs: liveness?.reconnectMaxMs ?? 5000,
@@ -191,19 +255,15 @@ export async function joinRegistry(
   })
 }
 
-interface RegistryTarget {
-  /** The root node's name, when given. */
-  node: string | undefined
-  host: string
-  port: number
-}
+/** The root node: by its name, or by where it listens (its name is learnt from the handshake). */
+type RegistryTarget = { node: string } | { node: undefined; host: string; port: number }
 
 /** `undefined` for `true` (host it here); else where the root node is. */
 function registryTarget(registry: unknown, options: ClusterOptions): RegistryTarget | undefined {
   if (registry === true) return undefined
   const named = typeof registry === 'string' ? endpointOf(registry) : undefined
   const bare = typeof registry === 'string' ? endpointOf(`${REGISTRY_NAME}@${registry}`) : undefined
-  if (named !== undefined) return { node: registry as string, host: named.host, port: named.port }
+  if (named !== undefined) return { node: registry as string }
   if (bare === undefined) {
     throw new InvalidOptionError(
       'registry',
@@ -258,7 +318,7 @@ function withChildNodes(system: ActorSystem): ActorSystem {
 }
 
 /** The name of the node listening at `host:port`, learnt from the handshake of a connection kept for use. */
-async function nodeAt(remote: RemoteNode, target: RegistryTarget): Promise<string> {
+async function nodeAt(remote: RemoteNode, target: { host: string; port: number }): Promise<string> {
   const transport = remote.transport
   if (transport === undefined) throw new TypeError('the node has no transport')
   const connection = await transport.connect({ name: '', host: target.host, port: target.port }, '')

@@ -11,7 +11,7 @@ import { connectParent as connectThreadParent } from '../transport/thread/index.
 import type { Connection } from '../transport/transport.ts'
 import type { NodeEndpoint } from './address.ts'
 import { ignoreRefusedStarts, markChildNode } from './child-module-loading.ts'
-import { setChildNetwork } from './child-network.ts'
+import { registryToPassOn, setChildNetwork } from './child-network.ts'
 import {
   type ChildBoot,
   exposeModules,
@@ -73,8 +73,15 @@ if (network !== undefined) {
     (connection) => void remote.adopt(connection, false),
     { ...settings, incarnation: remote.incarnation, logger: system.logger },
   )
-  // Its own children join the same cluster.
-  setChildNetwork(system, { ...network, ...settings, liveness: remote.liveness })
+  // Its own children join the same cluster, when they can reach its registry.
+  const { registry: _registry, ...ownNetwork } = network
+  const passOn = registryToPassOn(network.registry)
+  setChildNetwork(system, {
+    ...ownNetwork,
+    ...settings,
+    liveness: remote.liveness,
+    ...(passOn === undefined ? {} : { registry: passOn }),
+  })
 }
 // A child runs no one's top-level program: while it loads its modules, start() refuses.
 markChildNode()

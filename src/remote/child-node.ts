@@ -9,7 +9,7 @@ import { spawnProcess, terminateProcess } from '../transport/process/index.ts'
 import { spawnThread, terminateThread } from '../transport/thread/index.ts'
 import type { Connection } from '../transport/transport.ts'
 import { importForParent } from './child-module-loading.ts'
-import { type ChildNetwork, childNetworkOf } from './child-network.ts'
+import { type ChildNetwork, prepareChildNetwork } from './child-network.ts'
 import { isExposedFunction } from './exposed-functions.ts'
 import type { LivenessOptions } from './remote-node.ts'
 import { attachRemoteNode } from './start-node.ts'
@@ -54,10 +54,11 @@ export interface ChildExit {
 /** A node running in a worker thread or child process, connected to this one. */
 export interface ChildNode {
   /**
-   * The child's node name: `spawn(def, { on: child.node })`. The child of a node with a TCP port
-   * listens on a port of its own and joins its parent's cluster registry, if it has one: other
-   * nodes of the cluster reach it through the registry (its name carries no endpoint). The child
-   * of a node without a port is reachable only from its parent.
+   * The child's node name: `spawn(def, { on: child.node })`. A child listens on a port of its own
+   * (on its parent's host; 127.0.0.1 for a parent without a port) and joins its parent's cluster
+   * registry, or the registry a parent without a port hosts for its children: the other nodes
+   * reach it through the registry (its name carries no endpoint). The child of a TLS node is
+   * reachable only from its parent.
    */
   readonly node: string
   /** Where it runs. */
@@ -208,7 +209,7 @@ export async function startChildNode(system: ActorSystem, options: ChildNodeOpti
   const node = options.node ?? childNodeName(prefix)
   const remote = attachRemoteNode(system)
   system.expose({ [MODULE_LOADER]: ModuleLoader, [FUNCTION_HOST]: FunctionHost })
-  const network = childNetworkOf(system)
+  const network = await prepareChildNetwork(system)
   const boot: ChildBoot = {
     node,
     logLevel: system.logger.level,
