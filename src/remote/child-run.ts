@@ -16,6 +16,7 @@ import {
   startChildNode,
 } from './child-node.ts'
 import { Portal, portalOf } from './portal.ts'
+import { registeredInCluster } from './registered-name.ts'
 import { RemoteActorError } from './remote-actor-error.ts'
 import { RemoteRef } from './remote-ref.ts'
 import { attachRemoteNode } from './start-node.ts'
@@ -75,6 +76,8 @@ export function runInChildNode(system: ActorSystem, request: ChildRunRequest): C
     const child = await starting
     try {
       if (!(host instanceof RemoteRef)) throw new TypeError(`${host.address} is not on a child node`)
+      // The function runs once its actor's name is in the cluster registry, where the others look.
+      await registeredInCluster(system, request.name, node, child.exited)
       const answer = remote.call(host, request.fn.module, request.fn.name, [...request.args], {
         timeout: NO_DEADLINE_MS,
         // Not the ambient scope's signal: a cancel must not stop the wait for the answer.
@@ -175,6 +178,8 @@ export async function startInChildNode(
   })
   try {
     const host = portalOf(system, system.spawn(FunctionHost, { on: node, name: request.name }))
+    // The portal comes once findActor(name) finds the actor anywhere in the cluster.
+    await registeredInCluster(system, request.name, node, child.exited)
     return new DaemonPortal(system, host, child)
   } catch (error) {
     await child.stop()

@@ -1,4 +1,5 @@
 import { type ActorSystem, failAfter, start } from 'troupe'
+import { freePort } from 'troupe/testkit'
 import { describe, expect, it } from 'vitest'
 import { fns } from '../../fixtures/cluster-functions.ts'
 import { reapAfterEach } from '../../support/child-nodes.ts'
@@ -43,5 +44,40 @@ describe('a child of a plain start()', () => {
       }),
     )
     expect(found).toEqual([true, false])
+  })
+})
+
+/** A member of a networked cluster whose registry is on another node. */
+async function clusterMember(): Promise<ActorSystem> {
+  const root = await start({ node: `root@127.0.0.1:${await freePort()}`, registry: true, logLevel: 'silent' })
+  systems.push(root)
+  const member = await start({
+    node: `member@127.0.0.1:${await freePort()}`,
+    registry: root.node,
+    logLevel: 'silent',
+  })
+  systems.push(member)
+  return member
+}
+
+describe.each([
+  ['a plain start()', plainRoot],
+  ['a member of a networked cluster', clusterMember],
+])('startActor on %s', (_what, parent) => {
+  it('resolves once the name is registered: findActor finds it at once, 50 times in a row', {
+    timeout: 120_000,
+  }, async () => {
+    const system = await parent()
+    const missed: number[] = []
+    await system.nursery(async (n) => {
+      for (let i = 0; i < 50; i++) {
+        const daemon = await failAfter(20_000, () =>
+          n.startActor(`daemon-${i}`, { expose: [fns], in: 'thread' }),
+        )
+        if ((await system.findActor(`daemon-${i}`)) === undefined) missed.push(i)
+        await daemon.cancelActor()
+      }
+    })
+    expect(missed).toEqual([])
   })
 })
