@@ -1,19 +1,40 @@
 #!/usr/bin/env node
 /**
- * The `troupe` command. The CLI and the actor modules it loads are TypeScript that import
- * `troupe`, which resolves to the sources only under node's `--conditions=source`; so unless this
- * process already runs with that condition and tsx, it runs itself again with them, passing stdio
- * through, forwarding signals and exiting with the child's code.
+ * The `troupe` command, in this one process. The CLI and the actor modules it loads are TypeScript
+ * that import `troupe`, which resolves to the sources only under the `source` export condition:
+ * unless node runs with tsx and `--conditions=source` already, this registers tsx and a resolve
+ * hook that adds the condition, then runs the CLI. Killing this process ends the node at once.
  */
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { readFileSync } from 'node:fs'
+import { register } from 'node:module'
 
-const REEXEC = 'TROUPE_CLI_REEXEC'
+// First of all, before any of them can have gone: the processes that started this one.
+const ancestry = recordAncestry()
 
-/** The node flags of this process, from its command line and NODE_OPTIONS. */
-function nodeFlags() {
-  const fromEnv = (process.env.NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean)
-  return [...process.execArgv, ...fromEnv]
+/**
+ * This process's parent, and each process above it up to the first child of pid 1 (Linux, from
+ * /proc: pid, parent and start time), so that `run` and `registry` can exit when one is gone.
+ */
+function recordAncestry() {
+  if (process.platform !== 'linux') return { parent: process.ppid, ancestors: [] }
+  const stat = (pid) => {
+    try {
+      const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
+      return { ppid: Number(fields[1]), start: fields[19] }
+    } catch {
+      return undefined
+    }
+  }
+  const parent = stat('self')?.ppid ?? process.ppid
+  const ancestors = []
+  for (let pid = parent; pid > 1 && ancestors.length < 64; ) {
+    const info = stat(pid)
+    if (info === undefined) break
+    ancestors.push({ pid, ppid: info.ppid, start: info.start })
+    pid = info.ppid
+  }
+  return { parent, ancestors }
 }
 
 /** The values given to a node flag, in `--flag value` and `--flag=value` forms (and a short alias). */
@@ -28,8 +49,9 @@ function valuesOf(flags, long, short) {
   return values
 }
 
-function isReady() {
-  const flags = nodeFlags()
+/** Whether node runs with tsx and the `source` condition already (from its flags or NODE_OPTIONS). */
+function runsSources() {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean)]
   const source = valuesOf(flags, '--conditions', '-C').includes('source')
   const tsx = [...valuesOf(flags, '--import'), ...valuesOf(flags, '--loader')].some((value) =>
     /(^|[/\\])tsx([/\\]|$)|^tsx$/.test(value),
@@ -37,43 +59,26 @@ function isReady() {
   return source && tsx
 }
 
-if (isReady() || process.env[REEXEC] === '1') {
-  if (process.env[REEXEC] === '1' && process.channel !== undefined) {
-    // Started by the launcher below: when it dies (even by SIGKILL) the channel closes, and this
-    // process stops its node and exits rather than live on as an orphan.
-    process.channel.unref()
-    process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'))
-  }
-  const { main } = await import('../src/cli/main.ts')
-  process.exit(await main(process.argv.slice(2)))
-} else {
-  const child = spawn(
-    process.execPath,
-    [
-      ...process.execArgv,
-      '--conditions=source',
-      '--import',
-      import.meta.resolve('tsx'),
-      fileURLToPath(import.meta.url),
-      ...process.argv.slice(2),
-    ],
-    { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: { ...process.env, [REEXEC]: '1' } },
-  )
-  const forward = (signal) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal)
-  }
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, forward)
-  child.once('error', (error) => {
-    process.stderr.write(`troupe: cannot start node: ${error.message}\n`)
-    process.exit(1)
-  })
-  child.once('exit', (code, signal) => {
-    if (signal !== null) {
-      // Die of the same signal, so that whoever started us sees what happened to the child.
-      for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.off(name, forward)
-      process.kill(process.pid, signal)
-      return
-    }
-    process.exit(code ?? 1)
-  })
+const addSourceCondition = `export function resolve(specifier, context, next) {
+  const conditions = context.conditions.includes('source') ? context.conditions : [...context.conditions, 'source']
+  return next(specifier, { ...context, conditions })
+}`
+
+if (!runsSources()) {
+  await import('tsx')
+  register(`data:text/javascript,${encodeURIComponent(addSourceCondition)}`)
 }
+const { watchAncestors } = await import('../src/transport/process/index.ts')
+const { main } = await import('../src/cli/main.ts')
+process.exit(
+  await main(process.argv.slice(2), {
+    watchParents: async (onGone) => {
+      const watch = await watchAncestors(ancestry.parent, ancestry.ancestors)
+      const stopListening = watch.onGone(onGone)
+      return () => {
+        stopListening()
+        watch.stop()
+      }
+    },
+  }),
+)

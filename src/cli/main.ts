@@ -1,12 +1,13 @@
 /**
  * The `troupe` command: `run`, `registry`, `ps` and `send`.
  *
- * Run it through `bin/troupe.mjs` (`npm run troupe -- <command> ...` from a clone), or directly with
- * `node --conditions=source --import tsx src/cli/main.ts <command> ...`.
+ * Run it through `bin/troupe.mjs` (the installed `troupe` command, `npx troupe <command> ...`, or
+ * `node bin/troupe.mjs <command> ...` from a clone), or directly with `node --conditions=source
+ * --import tsx src/cli/main.ts <command> ...` (which does not watch the processes that started it).
  */
 import { readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
-import { Command, CommanderError } from 'commander'
+import { Command, CommanderError, Option } from 'commander'
 import type { CliContext } from './cli-context.ts'
 import { describeError, exitCodeOf } from './cli-errors.ts'
 import { psCommand } from './ps-command.ts'
@@ -16,6 +17,42 @@ import { sendCommand } from './send-command.ts'
 
 /** The exit code of a command line: 0 success, 1 runtime failure, 2 bad arguments. */
 export type ExitCode = 0 | 1 | 2
+
+/** What the program that runs {@link main} gives it. */
+export interface MainOptions {
+  /**
+   * Starts watching the processes that started this one (recorded when the program started),
+   * calling `onGone` when one of them is gone; resolves with a function that stops the watch.
+   * `main` uses it for the commands that run a node, unless the user opted out. Without it, the
+   * node runs until it is stopped.
+   * @default undefined
+   */
+  watchParents?: (onGone: (why: string) => void) => Promise<() => void>
+}
+
+/** The commands that run a node until they are stopped: they exit when what started them is gone. */
+const NODE_COMMANDS = new Set(['run', 'registry'])
+
+/** The environment variable that turns the watch of the starting processes off: `0` or `false`. */
+const EXIT_WITH_PARENT_ENV = 'TROUPE_EXIT_WITH_PARENT'
+
+function exitWithParentOption(): Option {
+  return new Option(
+    '--no-exit-with-parent',
+    `keep running when the process that started this one is gone (for nohup, or a process manager that forks twice; also ${EXIT_WITH_PARENT_ENV}=0)`,
+  )
+}
+
+/** Whether the command that is about to run should exit with the processes that started it. */
+function exitsWithParent(command: Command): boolean {
+  const env = process.env[EXIT_WITH_PARENT_ENV]
+  return (
+    NODE_COMMANDS.has(command.name()) &&
+    command.opts().exitWithParent !== false &&
+    env !== '0' &&
+    env !== 'false'
+  )
+}
 
 /** The `troupe` program with its commands, parsing with `context`'s interruption and output. */
 export function createProgram(context: CliContext): Command {
@@ -36,6 +73,7 @@ Exit codes: 0 success, 1 runtime failure (unreachable node, refused cookie, no r
     sendCommand(context),
   ]) {
     configure(command, `troupe ${command.name()}`)
+    if (NODE_COMMANDS.has(command.name())) command.addOption(exitWithParentOption())
     program.addCommand(command)
   }
   return program
@@ -43,9 +81,10 @@ Exit codes: 0 success, 1 runtime failure (unreachable node, refused cookie, no r
 
 /**
  * Runs one `troupe` command line (the arguments after `troupe`) and resolves with its exit code.
- * SIGINT and SIGTERM stop the command's node cleanly: the code is then 0.
+ * SIGINT and SIGTERM stop the command's node cleanly: the code is then 0. So does the end of a
+ * process that started this one, for `run` and `registry` given `watchParents`.
  */
-export async function main(argv: readonly string[]): Promise<ExitCode> {
+export async function main(argv: readonly string[], options: MainOptions = {}): Promise<ExitCode> {
   const interrupted = new AbortController()
   const onSignal = (signal: NodeJS.Signals) => interrupted.abort(signal)
   process.on('SIGINT', onSignal)
@@ -57,6 +96,14 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     },
   }
   const program = createProgram(context)
+  let stopWatching: (() => void) | undefined
+  program.hook('preAction', async (_program, command) => {
+    if (options.watchParents === undefined || !exitsWithParent(command)) return
+    stopWatching = await options.watchParents((why) => {
+      process.stderr.write(`troupe ${command.name()}: ${why}: stopping the node\n`)
+      interrupted.abort(why)
+    })
+  })
   try {
     await program.parseAsync([...argv], { from: 'user' })
     return 0
@@ -71,6 +118,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     )
     return exitCodeOf(error)
   } finally {
+    stopWatching?.()
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
     // The caller exits next: a long reply still queued for a pipe would be cut at 64 KiB.

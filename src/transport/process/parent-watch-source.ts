@@ -46,7 +46,7 @@ function lost() {
   if (!linux) {
     if (!exists(parent)) return 'the parent process ' + parent + ' is gone'
     for (const ancestor of ancestors)
-      if (!exists(ancestor.pid)) return 'process ' + ancestor.pid + ', an ancestor, is gone'
+      if (!exists(ancestor.pid)) return 'process ' + ancestor.pid + ' (which started this one) is gone'
     return undefined
   }
   const self = stat('self')
@@ -54,9 +54,9 @@ function lost() {
   for (const ancestor of ancestors) {
     const now = stat(ancestor.pid)
     if (now === undefined || now.state === 'Z' || now.state === 'X' || now.start !== ancestor.start)
-      return 'process ' + ancestor.pid + ', an ancestor, is gone'
+      return 'process ' + ancestor.pid + ' (which started this one) is gone'
     if (now.ppid !== ancestor.ppid)
-      return 'process ' + ancestor.pid + ', an ancestor, lost its parent ' + ancestor.ppid
+      return 'process ' + ancestor.pid + ' (which started this one) lost its own parent ' + ancestor.ppid
   }
   return undefined
 }
