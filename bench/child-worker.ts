@@ -267,7 +267,7 @@ async function troupeTrial(system: ActorSystem, workload: ChildWorkloadName, par
       return {
         async run() {
           let sum = 0
-          for (let i = 0; i < params.count; i++) sum += await host.run(benchFunctions.echo, i)
+          for (let i = 0; i < params.count; i++) sum += await host.run(benchFunctions.echo, [i])
           return sum
         },
         close: idle,
@@ -279,7 +279,7 @@ async function troupeTrial(system: ActorSystem, workload: ChildWorkloadName, par
       return {
         async run() {
           let next = 0
-          for await (const item of host.stream(benchFunctions.numbers, params.count)) {
+          for await (const item of host.stream(benchFunctions.numbers, [params.count])) {
             if (item !== next) throw new Error(`item ${item} came where ${next} was due`)
             next++
           }
@@ -356,7 +356,7 @@ async function troupeTrial(system: ActorSystem, workload: ChildWorkloadName, par
             hosts.map(async (host) => {
               for (let range = todo.shift(); range; range = todo.shift()) {
                 // Not `found += await …`, which would read `found` before the other side adds to it.
-                const primes = await host.run(benchFunctions.countPrimes, range[0], range[1])
+                const primes = await host.run(benchFunctions.countPrimes, [range[0], range[1]])
                 found += primes
               }
             }),
@@ -399,7 +399,7 @@ function liveMemory(): number {
  */
 async function warmStream(host: Portal, items: number): Promise<void> {
   let next = 0
-  for await (const item of host.stream(benchFunctions.countedNumbers, items)) {
+  for await (const item of host.stream(benchFunctions.countedNumbers, [items])) {
     if (item !== next) throw new Error(`item ${item} came where ${next} was due`)
     next++
     if (next % 100 === 0) await host.run(benchFunctions.yielded)
@@ -408,9 +408,9 @@ async function warmStream(host: Portal, items: number): Promise<void> {
 
 /** The stream of `slowStream`: small numbers, or items of `bytes` of payload. */
 function countedStream(host: Portal, count: number, bytes: number | undefined): AsyncIterable<number> {
-  if (bytes === undefined) return host.stream(benchFunctions.countedNumbers, count)
+  if (bytes === undefined) return host.stream(benchFunctions.countedNumbers, [count])
   return (async function* () {
-    for await (const item of host.stream(benchFunctions.countedBlocks, count, bytes)) {
+    for await (const item of host.stream(benchFunctions.countedBlocks, [count, bytes])) {
       if (item.data.length !== bytes || item.data[bytes - 1] !== item.i % 256)
         throw new Error(`item ${item.i} came with the wrong payload`)
       yield item.i

@@ -24,7 +24,7 @@ export async function main(): Promise<void> {
       await Promise.all(
         portals.map(async (portal, i) => {
           let mine = 0
-          for await (const value of portal.stream(streamers.streamData, seeds[i] ?? 0, COUNT)) {
+          for await (const value of portal.stream(streamers.streamData, [seeds[i] ?? 0, COUNT])) {
             unique.add(value)
             received++
             mine++

@@ -16,7 +16,7 @@ export async function main(): Promise<void> {
     await system.nursery(async (n) => {
       const child = await n.startActor('ponger', { expose: [game], in: 'process' })
 
-      const ctx = await child.open(game.ponger, 'ponger')
+      const ctx = await child.open(game.ponger, ['ponger'])
       console.log(`parent: the context is open: ${ctx.first}`)
       for (let i = 1; i <= 3; i++) {
         await ctx.send(`ping ${i}`)

@@ -64,7 +64,22 @@ export interface ContextChannel<In = unknown, Out = unknown, First = void> exten
 /** A function `portal.open` can run: an exposed function whose first parameter is a {@link ContextChannel}. */
 export type ContextFunction = (channel: ContextChannel<never, never, never>, ...args: never[]) => unknown
 
-/** The arguments of a context function after its channel: what `portal.open(fn, …)` takes. */
+/**
+ * What a portal call takes after its function: the function's arguments as one array (`A`, checked
+ * against its parameters), then the call's options `O`, as `child_process.spawn(command, args,
+ * options)` and `Reflect.apply` do. A function that takes no arguments needs no array.
+ *
+ * @example
+ * ```ts
+ * await portal.run(lines.sayHello, ['gretchen'], { timeout: 5_000 })
+ * await portal.run(lines.hi)
+ * ```
+ */
+export type CallArgs<A extends readonly unknown[], O> = [] extends A
+  ? [args?: Readonly<A>, options?: O]
+  : [args: Readonly<A>, options?: O]
+
+/** The arguments of a context function after its channel: what `portal.open(fn, [args])` takes. */
 export type ContextArgs<F extends ContextFunction> = F extends (channel: never, ...args: infer A) => unknown
   ? A
   : never
@@ -72,7 +87,7 @@ export type ContextArgs<F extends ContextFunction> = F extends (channel: never, 
 type ChannelOf<F extends ContextFunction> = Parameters<F>[0]
 
 /**
- * The caller's end of a context, as `portal.open(fn, …args)` resolves with it once the callee
+ * The caller's end of a context, as `portal.open(fn, args)` resolves with it once the callee
  * called `started`: `first` is what it gave there; `send` and `for await` talk with it, both ways
  * with credit-based flow control; `close` ends the caller's side; `result` resolves with what the
  * callee returned; `cancel` cancels it. Leaving a loop over it early only stops reading: the

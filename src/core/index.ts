@@ -1,5 +1,5 @@
 export type { ActorNursery, RunningActor } from './actor-nursery.ts'
-export type { ActorPortal } from './actor-portal.ts'
+export type { ActorPortal, OpenOptions, RunOptions, StreamOptions } from './actor-portal.ts'
 export type {
   ActorDefinition,
   AnyBehavior,
@@ -26,6 +26,7 @@ export {
   UnhandledMessageError,
 } from './errors.ts'
 export type {
+  CallArgs,
   ContextArgs,
   ContextChannel,
   ContextFunction,

@@ -26,7 +26,7 @@ const exposedFunctions = new WeakSet<object>()
  * @example
  * ```ts
  * export const lines = expose(import.meta.url, { hi, sayHello })
- * await portal.run(lines.sayHello, 'gretchen')
+ * await portal.run(lines.sayHello, ['gretchen'])
  * ```
  */
 export function expose<T extends Record<string, ExposableFunction>>(

@@ -1,6 +1,8 @@
 import { currentSignal } from '../concurrency/cancel-scope.ts'
+import type { OpenOptions, RunOptions, StreamOptions } from '../core/actor-portal.ts'
 import { InvalidOptionError } from '../core/errors.ts'
 import type {
+  CallArgs,
   ContextArgs,
   ContextFunction,
   ContextOf,
@@ -11,12 +13,17 @@ import type { StopReason } from '../core/inspection.ts'
 import { type AskOptions, type LocalActorHandle, type Ref, RefBase } from '../core/ref.ts'
 import type { ActorSystem } from '../core/system.ts'
 import { type ExposableFunction, exposedFunction, type FunctionRef, runExposed } from './exposed-functions.ts'
+import { portalCall } from './portal-call.ts'
 import { openLocalContext } from './portal-context.ts'
-import { DEFAULT_STREAM_WINDOW, LocalStream, type StreamItem } from './portal-stream.ts'
+import { LocalStream, type StreamItem } from './portal-stream.ts'
+import type { RemoteNode } from './remote-node.ts'
 import { RemoteRef } from './remote-ref.ts'
 import { remoteOf } from './start-node.ts'
 
-/** Options of {@link portalOf}. */
+/**
+ * Options of {@link portalOf}: the defaults of every call of the portal, which a call's own
+ * options (`run(fn, args, { timeout })`, `stream(fn, args, { window })`) override one by one.
+ */
 export interface PortalOptions {
   /**
    * How long `run` waits for a remote function's result before it rejects with `AskTimeoutError`.
@@ -33,7 +40,7 @@ export interface PortalOptions {
   /**
    * How many items of a `stream` the remote generator may run ahead of the loop that consumes
    * them: it is pulled only while it has credit, and the caller grants credit back every half
-   * window consumed. Per call: `portalOf(system, portal, { window: 8 }).stream(…)`. A context
+   * window consumed. Per call: `portal.stream(fn, args, { window: 8 })`. A context
    * (`open`) has this window each way: a side sends at most this many values the other has not read.
    * @default 1024
    */
@@ -98,98 +105,89 @@ export class Portal<M = unknown> extends RefBase<M> {
   }
 
   /**
-   * Runs the exposed function `fn` with `args` on the actor's node, as the actor, and resolves
-   * with its result. What it throws on another node rejects as `RemoteActorError` (its `cause` the
-   * original error); a function that node does not expose rejects as a `RemoteActorError` whose
-   * cause is a `NotExposedError`. A lost node rejects with `NodeDownError`, a slow one with
-   * `AskTimeoutError`. On this node, the function runs here and its own error rejects.
+   * Runs the exposed function `fn` with `args` (one array, left out for a function of no
+   * arguments) on the actor's node, as the actor, and resolves with its result. What it throws on
+   * another node rejects as `RemoteActorError` (its `cause` the original error); a function that
+   * node does not expose rejects as a `RemoteActorError` whose cause is a `NotExposedError`. A lost
+   * node rejects with `NodeDownError`, a slow one with `AskTimeoutError` (`options.timeout`),
+   * arguments too large for a frame with `MessageTooLargeError` (a result too large, with a
+   * `RemoteActorError` whose cause it is). On this node, the function runs here and its own error
+   * rejects. `options` override the portal's.
    *
    * @example
    * ```ts
-   * const greeting = await portal.run(lines.sayHello, 'gretchen')
+   * const greeting = await portal.run(lines.sayHello, ['gretchen'])
+   * const where = await portal.run(lines.hi, [], { timeout: 2_000 })
    * ```
    */
-  run<F extends ExposableFunction>(fn: FunctionRef<F>, ...args: Parameters<F>): Promise<RunResult<F>> {
-    if (typeof fn !== 'object' || fn === null || typeof fn.module !== 'string' || typeof fn.name !== 'string')
-      return Promise.reject(
-        new InvalidOptionError('fn', 'expected a reference returned by expose(import.meta.url, { … })'),
-      )
-    const ref = this.ref
-    if (ref instanceof RemoteRef && ref.node !== this.system.node) {
-      const remote = remoteOf(this.system)
-      if (remote === undefined)
-        return Promise.reject(
-          new InvalidOptionError(
-            'ref',
-            `${ref.address} is on another node, and this system is not networked`,
-          ),
-        )
-      return remote.call<RunResult<F>>(ref, fn.module, fn.name, args, this.options)
-    }
+  run<F extends ExposableFunction>(
+    fn: FunctionRef<F>,
+    ...call: CallArgs<Parameters<F>, RunOptions>
+  ): Promise<RunResult<F>> {
     try {
+      const { args, timeout, signal } = portalCall('run', fn, call, this.options)
+      const ref = this.ref
+      if (ref instanceof RemoteRef && ref.node !== this.system.node) {
+        return this.remoteFor(ref).call<RunResult<F>>(ref, fn.module, fn.name, args, { timeout, signal })
+      }
       const local = exposedFunction(fn.module, fn.name, this.system.node)
-      return runExposed(local, args, ref, this.options.signal ?? currentSignal()) as Promise<RunResult<F>>
+      return runExposed(local, args, ref, signal ?? currentSignal()) as Promise<RunResult<F>>
     } catch (error) {
       return Promise.reject(error)
     }
   }
 
   /**
-   * Streams what the exposed async generator function `fn` yields when run with `args` on the
-   * actor's node, as the actor: consume it with `for await`. The generator runs at most `window`
-   * items (see {@link PortalOptions.window}) ahead of the loop. Leaving the loop early (`break`,
-   * `return`, a throw) cancels it: its `finally` blocks run and its call signal aborts. What it
-   * throws ends the loop with `RemoteActorError` (its `cause` the original error); a lost node
-   * ends it with `NodeDownError`. The portal's `signal`, or else the ambient cancel scope when
-   * `stream` is called (`moveOnAfter`, …), cancels it too: the loop throws the signal's reason.
-   * A stream has no timeout. On this node, the generator runs directly.
+   * Streams what the exposed async generator function `fn` yields when run with `args` (one
+   * array, left out for a function of no arguments) on the actor's node, as the actor: consume it
+   * with `for await`. The generator runs at most `window` items (see {@link StreamOptions.window})
+   * ahead of the loop. Leaving the loop early (`break`, `return`, a throw) cancels it: its
+   * `finally` blocks run and its call signal aborts. What it throws ends the loop with
+   * `RemoteActorError` (its `cause` the original error); a lost node ends it with `NodeDownError`,
+   * an item too large for a frame with a `RemoteActorError` whose cause is a `MessageTooLargeError`.
+   * The call's or the portal's `signal`, or else the ambient cancel scope when `stream` is called
+   * (`moveOnAfter`, …), cancels it too: the loop throws the signal's reason. A stream has no
+   * timeout. On this node, the generator runs directly.
    *
    * @example
    * ```ts
-   * for await (const line of portal.stream(files.lines, '/var/log/syslog')) {
+   * for await (const line of portal.stream(files.lines, ['/var/log/syslog'], { window: 64 })) {
    *   if (line.includes('panic')) break // cancels the generator on the other node
    * }
    * ```
    */
   stream<F extends StreamableFunction>(
     fn: FunctionRef<F>,
-    ...args: Parameters<F>
+    ...call: CallArgs<Parameters<F>, StreamOptions>
   ): AsyncIterableIterator<StreamItem<F>> {
-    if (typeof fn !== 'object' || fn === null || typeof fn.module !== 'string' || typeof fn.name !== 'string')
-      throw new InvalidOptionError('fn', 'expected a reference returned by expose(import.meta.url, { … })')
-    const window = this.options.window ?? DEFAULT_STREAM_WINDOW
-    if (!Number.isSafeInteger(window) || window < 1)
-      throw new InvalidOptionError('window', `expected a positive integer, got ${String(window)}`)
-    const signal = this.options.signal ?? currentSignal()
+    const { args, window, signal } = portalCall('stream', fn, call, this.options)
     const ref = this.ref
     if (ref instanceof RemoteRef && ref.node !== this.system.node) {
-      const remote = remoteOf(this.system)
-      if (remote === undefined)
-        throw new InvalidOptionError(
-          'ref',
-          `${ref.address} is on another node, and this system is not networked`,
-        )
-      return remote.stream<StreamItem<F>>(ref, fn.module, fn.name, args, window, signal)
+      const remote = this.remoteFor(ref)
+      return remote.stream<StreamItem<F>>(ref, fn.module, fn.name, args, window, signal ?? currentSignal())
     }
     const local = exposedFunction(fn.module, fn.name, this.system.node)
-    return new LocalStream<StreamItem<F>>(local, args, ref, signal)
+    return new LocalStream<StreamItem<F>>(local, args, ref, signal ?? currentSignal())
   }
 
   /**
    * Opens a context with the exposed function `fn` on the actor's node, run as the actor with a
-   * `ContextChannel` and `args` (tractor's `open_context` with its stream): resolves once
-   * the function called `channel.started(first)`. Then both sides send (`send`, which waits while
-   * the other side has not read a window of values) and receive (`for await`) until the caller
-   * `close`s its side or the callee returns: `result()` resolves with what it returned.
+   * `ContextChannel` and `args` (one array, left out for a function of no arguments after its
+   * channel; tractor's `open_context` with its stream): resolves once the function called
+   * `channel.started(first)`. Then both sides send (`send`, which waits while the other side has
+   * not read a window of values) and receive (`for await`) until the caller `close`s its side or
+   * the callee returns: `result()` resolves with what it returned.
    *
    * Leaving a `for await` loop early only stops reading; the context ends when the callee returns
-   * or fails, or is cancelled: by `ctx.cancel()`, the portal's `signal` or else the ambient cancel
-   * scope when `open` is called (`moveOnAfter`, …). The callee's signal then aborts and its loop
-   * and `send` throw, so its `finally` blocks run. What the callee throws rejects `open` (before
-   * `started`), ends the caller's loop and rejects `result()` as `RemoteActorError` (its `cause`
-   * the original error); a function its node does not expose rejects `open` with a
-   * `RemoteActorError` whose cause is a `NotExposedError`; a lost node with `NodeDownError`. On
-   * this node, the function runs here, and its own errors reject as they are.
+   * or fails, or is cancelled: by `ctx.cancel()`, the call's or the portal's `signal`, or else the
+   * ambient cancel scope when `open` is called (`moveOnAfter`, …). The callee's signal then aborts
+   * and its loop and `send` throw, so its `finally` blocks run. What the callee throws rejects
+   * `open` (before `started`), ends the caller's loop and rejects `result()` as `RemoteActorError`
+   * (its `cause` the original error); a function its node does not expose rejects `open` with a
+   * `RemoteActorError` whose cause is a `NotExposedError`; a lost node with `NodeDownError`; a
+   * value too large for a frame, either way, ends the context with a `MessageTooLargeError` (the
+   * caller's `send` of it rejects with it). On this node, the function runs here, and its own
+   * errors reject as they are.
    *
    * @example
    * ```ts
@@ -200,7 +198,7 @@ export class Portal<M = unknown> extends RefBase<M> {
    *   return 'done'
    * }
    *
-   * await using ctx = await portal.open(fns.echo, 'echo: ') // closed, and its result awaited, at the end
+   * await using ctx = await portal.open(fns.echo, ['echo: '], { window: 16 }) // closed, and its result awaited, at the end
    * console.log(ctx.first) // 'ready'
    * await ctx.send('hello')
    * for await (const reply of ctx) {
@@ -211,37 +209,38 @@ export class Portal<M = unknown> extends RefBase<M> {
    * console.log(await ctx.result()) // 'done'
    * ```
    */
-  open<F extends ContextFunction>(fn: FunctionRef<F>, ...args: ContextArgs<F>): Promise<ContextOf<F>> {
-    if (typeof fn !== 'object' || fn === null || typeof fn.module !== 'string' || typeof fn.name !== 'string')
-      return Promise.reject(
-        new InvalidOptionError('fn', 'expected a reference returned by expose(import.meta.url, { … })'),
-      )
-    const window = this.options.window ?? DEFAULT_STREAM_WINDOW
-    if (!Number.isSafeInteger(window) || window < 1)
-      return Promise.reject(
-        new InvalidOptionError('window', `expected a positive integer, got ${String(window)}`),
-      )
-    const signal = this.options.signal ?? currentSignal()
-    const ref = this.ref
-    if (ref instanceof RemoteRef && ref.node !== this.system.node) {
-      const remote = remoteOf(this.system)
-      if (remote === undefined)
-        return Promise.reject(
-          new InvalidOptionError(
-            'ref',
-            `${ref.address} is on another node, and this system is not networked`,
-          ),
-        )
-      const opened: Promise<unknown> = remote.open(ref, fn.module, fn.name, args, window, signal).opened
-      return opened as Promise<ContextOf<F>>
-    }
+  open<F extends ContextFunction>(
+    fn: FunctionRef<F>,
+    ...call: CallArgs<ContextArgs<F>, OpenOptions>
+  ): Promise<ContextOf<F>> {
     try {
-      const local = exposedFunction(fn.module, fn.name, this.system.node)
-      const opened: Promise<unknown> = openLocalContext(local, args, ref, window, signal)
+      const { args, window, signal } = portalCall('open', fn, call, this.options)
+      const ref = this.ref
+      const opened: Promise<unknown> =
+        ref instanceof RemoteRef && ref.node !== this.system.node
+          ? this.remoteFor(ref).open(ref, fn.module, fn.name, args, window, signal ?? currentSignal()).opened
+          : openLocalContext(
+              exposedFunction(fn.module, fn.name, this.system.node),
+              args,
+              ref,
+              window,
+              signal ?? currentSignal(),
+            )
       return opened as Promise<ContextOf<F>>
     } catch (error) {
       return Promise.reject(error)
     }
+  }
+
+  /** The node-to-node layer that reaches `ref`'s node; throws if this system is not networked. */
+  private remoteFor(ref: RemoteRef): RemoteNode {
+    const remote = remoteOf(this.system)
+    if (remote === undefined)
+      throw new InvalidOptionError(
+        'ref',
+        `${ref.address} is on another node, and this system is not networked`,
+      )
+    return remote
   }
 
   private inner(): RefBase<M> {

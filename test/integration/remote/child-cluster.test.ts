@@ -78,7 +78,7 @@ describe('two children of a cluster node', () => {
     ])
     // Each waits for the other and connects to it: both connections open at once.
     const [fromDonny, fromGretchen] = await within(
-      Promise.all([donny.run(fns.askPeer, 'gretchen'), gretchen.run(fns.askPeer, 'donny')]),
+      Promise.all([donny.run(fns.askPeer, ['gretchen']), gretchen.run(fns.askPeer, ['donny'])]),
       15_000,
       'both calls',
     )

@@ -83,7 +83,7 @@ describe.each(['thread', 'process'] as const)('a context with a function in a ch
     expect(await who.result()).toBe('closed')
 
     const finished = report('finally')
-    const ctx = await host.open(contexts.echo, 'pong ', reporter)
+    const ctx = await host.open(contexts.echo, ['pong ', reporter])
     expect(ctx.first).toBe('ready')
     const replies: string[] = []
     for (let i = 1; i <= 3; i++) {
@@ -99,7 +99,7 @@ describe.each(['thread', 'process'] as const)('a context with a function in a ch
 
   it('carries many values each way through a small window', async () => {
     const { system, host } = await setUp(kind)
-    const ctx = await portalOf(system, host, { window: 16 }).open(contexts.echo, '')
+    const ctx = await portalOf(system, host, { window: 16 }).open(contexts.echo, [''])
     const count = 5_000
     const reading = (async () => {
       let next = 0
@@ -119,7 +119,7 @@ describe.each(['thread', 'process'] as const)('a context with a function in a ch
     expect((early as RemoteActorError).cause).toBeInstanceOf(RangeError)
     expect((early as RemoteActorError).actor).toBe(host.address)
 
-    const ctx = await host.open(contexts.failsAfter, 1)
+    const ctx = await host.open(contexts.failsAfter, [1])
     await ctx.send(7)
     const got: number[] = []
     const late = await (async () => {
@@ -141,7 +141,7 @@ describe.each(['thread', 'process'] as const)('a context with a function in a ch
 
   it("cancels the child's function: its signal aborts and its finally runs", async () => {
     const { child, host, reporter } = await setUp(kind)
-    const ctx = await host.open(contexts.whoAmI, reporter)
+    const ctx = await host.open(contexts.whoAmI, [reporter])
     const aborted = report('aborted')
     const finished = report('finally')
     ctx.cancel()
@@ -155,7 +155,7 @@ describe.each(['thread', 'process'] as const)('a context with a function in a ch
     const { host, reporter } = await setUp(kind)
     const finished = report('finally')
     const result = await moveOnAfter(200, async () => {
-      const ctx = await host.open(contexts.neverReads, reporter)
+      const ctx = await host.open(contexts.neverReads, [reporter])
       return ctx.result()
     })
     expect(result).toBeUndefined()
@@ -164,7 +164,7 @@ describe.each(['thread', 'process'] as const)('a context with a function in a ch
 
   it("holds the caller's send once the child has a window it does not read", async () => {
     const { system, host, reporter } = await setUp(kind)
-    const ctx = await portalOf(system, host, { window: 4 }).open(contexts.neverReads, reporter)
+    const ctx = await portalOf(system, host, { window: 4 }).open(contexts.neverReads, [reporter])
     for (let i = 0; i < 4; i++) await ctx.send(i)
     let sent = false
     const fifth = ctx.send(4).then(() => {
@@ -181,7 +181,7 @@ describe.each(['thread', 'process'] as const)('a context with a function in a ch
 
   it('fails with NodeDownError soon after the child is killed mid-context', async () => {
     const { child, host } = await setUp(kind)
-    const ctx = await host.open(contexts.echo, '')
+    const ctx = await host.open(contexts.echo, [''])
     await ctx.send('a')
     expect(await ctx.next()).toEqual({ value: 'a', done: false })
     const reading = ctx.next()

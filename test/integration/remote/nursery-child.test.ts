@@ -45,7 +45,7 @@ describe.each(['thread', 'process'] as const)('a nursery running functions in ch
     await s.nursery(async (n) => {
       const frank = await n.startActor('frank', { expose: [lines], in: kind })
       expect(frank.name).toBe('frank')
-      expect(await frank.run(lines.sayHello, 'frank')).toMatch(/frank/)
+      expect(await frank.run(lines.sayHello, ['frank'])).toMatch(/frank/)
       const where = await frank.run(lines.hi)
       expect(where.name).toBe('frank')
       await frank.cancelActor()

@@ -32,9 +32,9 @@ describe.each(['thread', 'process'] as const)('a portal to an actor of a child %
       expect(where.threadId).toBe(child.id)
       expect(where.threadId).not.toBe(threadId)
     }
-    expect(await host.run(lines.sayHello, 'gretchen')).toBe('Hello, gretchen!')
+    expect(await host.run(lines.sayHello, ['gretchen'])).toBe('Hello, gretchen!')
 
-    const error = await host.run(lines.divide, 1, 0).catch((e: unknown) => e)
+    const error = await host.run(lines.divide, [1, 0]).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(RemoteActorError)
     expect((error as RemoteActorError).cause).toBeInstanceOf(RangeError)
     expect((error as RemoteActorError).actor).toBe(`troupe://${child.node}/user/host`)

@@ -63,7 +63,7 @@ describe('a portal stream from a child process', () => {
     const began = Date.now()
     const seen: number[] = []
     const result = await moveOnAfter(1_000, async () => {
-      for await (const item of host.stream(streams.forever, reporter)) {
+      for await (const item of host.stream(streams.forever, [reporter])) {
         seen.push(item.i)
         expect(item.actor).toBe(`troupe://${child.node}/user/host`)
       }
@@ -81,7 +81,7 @@ describe('a portal stream from a child process', () => {
     const count = 20_000
     let next = 0
     const began = performance.now()
-    for await (const i of host.stream(streams.numbers, count)) {
+    for await (const i of host.stream(streams.numbers, [count])) {
       if (i !== next) expect.fail(`item ${i} came where ${next} was due`)
       next++
     }
@@ -97,7 +97,7 @@ describe('a portal stream from a child process', () => {
     const started = once(reports, 'started', { signal: AbortSignal.timeout(5_000) })
     const aborted = once(reports, 'aborted', { signal: AbortSignal.timeout(5_000) })
     const result = openCancelScope(async (scope) => {
-      const call = host.run(streams.awaitCancel, reporter)
+      const call = host.run(streams.awaitCancel, [reporter])
       await started
       scope.cancel('changed my mind')
       return call

@@ -77,14 +77,14 @@ describe.each(['thread', 'process'] as const)('values near the frame limit, with
     const { host, terminated } = await setUp(kind)
     let next = 0
     await failAfter(30_000, async () => {
-      for await (const block of host.stream(large.blocks, 200, 16 * KiB)) {
+      for await (const block of host.stream(large.blocks, [200, 16 * KiB])) {
         if (!isBlock(block, next, 16 * KiB)) expect.fail(`item ${block.i} came where ${next} was due`)
         next++
         work(1)
       }
     })
     expect(next).toBe(200)
-    expect(await host.run(large.sizeOf, Buffer.alloc(3))).toBe(3)
+    expect(await host.run(large.sizeOf, [Buffer.alloc(3)])).toBe(3)
     expect(terminated()).toBeUndefined()
   })
 
@@ -94,7 +94,7 @@ describe.each(['thread', 'process'] as const)('values near the frame limit, with
     const huge = (async () => {
       const seen: number[] = []
       const error = await (async () => {
-        for await (const block of host.stream(large.blocksWithHuge, 100, 16 * KiB, 50, 2 * MiB, reporter)) {
+        for await (const block of host.stream(large.blocksWithHuge, [100, 16 * KiB, 50, 2 * MiB, reporter])) {
           seen.push(block.i)
           work(1)
         }
@@ -103,7 +103,7 @@ describe.each(['thread', 'process'] as const)('values near the frame limit, with
     })()
     const other = (async () => {
       let next = 0
-      for await (const block of host.stream(large.blocks, 200, 16 * KiB)) {
+      for await (const block of host.stream(large.blocks, [200, 16 * KiB])) {
         if (!isBlock(block, next, 16 * KiB)) expect.fail(`item ${block.i} came where ${next} was due`)
         next++
         work(1)
@@ -125,31 +125,31 @@ describe.each(['thread', 'process'] as const)('values near the frame limit, with
     // The producer's side: its generator was cancelled with the same reason.
     expect((await finished).detail).toMatch(namesSizeAndLimit)
 
-    expect(await host.run(large.sizeOf, Buffer.alloc(5))).toBe(5)
+    expect(await host.run(large.sizeOf, [Buffer.alloc(5)])).toBe(5)
     expect(terminated()).toBeUndefined()
   })
 
   it('fails a run whose argument or result is over the limit, and only that run', async () => {
     const { host, terminated } = await setUp(kind)
-    const argument = await host.run(large.sizeOf, Buffer.alloc(2 * MiB)).catch((e: unknown) => e)
+    const argument = await host.run(large.sizeOf, [Buffer.alloc(2 * MiB)]).catch((e: unknown) => e)
     expect(argument).toBeInstanceOf(MessageTooLargeError)
     expect((argument as Error).message).toMatch(/the arguments of 'sizeOf' cannot be sent/)
     expect((argument as Error).message).toMatch(namesSizeAndLimit)
 
-    const result = await host.run(large.bufferOf, 2 * MiB).catch((e: unknown) => e)
+    const result = await host.run(large.bufferOf, [2 * MiB]).catch((e: unknown) => e)
     expect(result).toBeInstanceOf(RemoteActorError)
     expect((result as RemoteActorError).cause).toBeInstanceOf(MessageTooLargeError)
     expect((result as Error).message).toMatch(/the result cannot be sent/)
     expect((result as Error).message).toMatch(namesSizeAndLimit)
 
-    expect((await host.run(large.bufferOf, 512 * KiB)).length).toBe(512 * KiB)
+    expect((await host.run(large.bufferOf, [512 * KiB])).length).toBe(512 * KiB)
     expect(terminated()).toBeUndefined()
   })
 
   it('fails a context whose value is over the limit, either way, on both sides', async () => {
     const { host, reporter, terminated } = await setUp(kind)
     // From the child: its send throws, the caller's loop and result reject.
-    const fromChild = await host.open(large.bufferServer, reporter)
+    const fromChild = await host.open(large.bufferServer, [reporter])
     const childAborted = report('aborted')
     await fromChild.send(KiB)
     expect((await fromChild.next()).value).toHaveLength(KiB)
@@ -162,7 +162,7 @@ describe.each(['thread', 'process'] as const)('values near the frame limit, with
     expect((await childAborted).detail).toMatch(namesSizeAndLimit)
 
     // To the child: the caller's send rejects, the child's signal aborts saying why.
-    const toChild = await host.open(large.sizeCounter, reporter)
+    const toChild = await host.open(large.sizeCounter, [reporter])
     const aborted = report('aborted')
     await toChild.send(Buffer.alloc(KiB))
     const sent = await toChild.send(Buffer.alloc(2 * MiB)).catch((e: unknown) => e)
@@ -171,7 +171,7 @@ describe.each(['thread', 'process'] as const)('values near the frame limit, with
     await expect(toChild.result()).rejects.toBe(sent)
     expect((await aborted).detail).toMatch(namesSizeAndLimit)
 
-    expect(await host.run(large.sizeOf, Buffer.alloc(7))).toBe(7)
+    expect(await host.run(large.sizeOf, [Buffer.alloc(7)])).toBe(7)
     expect(terminated()).toBeUndefined()
   })
 })

@@ -91,7 +91,7 @@ describe.each(['remote', 'local'] as const)('portal.open (%s)', (where) => {
   it('echoes both ways, then the callee returns once the caller closes', async () => {
     const { portal } = await setUp(where)
     const finished = event('finally')
-    const ctx = await portal.open(contexts.echo, 'echo: ')
+    const ctx = await portal.open(contexts.echo, ['echo: '])
     expectTypeOf(ctx.first).toEqualTypeOf<'ready'>()
     expect(ctx.first).toBe('ready')
     const replies: string[] = []
@@ -113,7 +113,7 @@ describe.each(['remote', 'local'] as const)('portal.open (%s)', (where) => {
 
   it('keeps the context when a loop is left early; close ends the callee loop', async () => {
     const { portal } = await setUp(where)
-    const ctx = await portal.open(contexts.echo, '> ')
+    const ctx = await portal.open(contexts.echo, ['> '])
     await ctx.send('one')
     await ctx.send('two')
     for await (const reply of ctx) {
@@ -131,7 +131,7 @@ describe.each(['remote', 'local'] as const)('portal.open (%s)', (where) => {
 
   it('flows a thousand values each way through a window of 4', async () => {
     const { a, portal } = await setUp(where)
-    const ctx = await portalOf(a, portal, { window: 4 }).open(contexts.echo, '')
+    const ctx = await portalOf(a, portal, { window: 4 }).open(contexts.echo, [''])
     const count = 1_000
     const reading = (async () => {
       const got: string[] = []
@@ -144,9 +144,10 @@ describe.each(['remote', 'local'] as const)('portal.open (%s)', (where) => {
     expect(await ctx.result()).toBe(`done after ${count}`)
   })
 
-  it("makes the caller's send wait after a window the callee has not read", async () => {
+  it("makes the caller's send wait after a window the callee has not read (the call's window)", async () => {
     const { a, portal, settle } = await setUp(where)
-    const ctx = await portalOf(a, portal, { window: 4 }).open(contexts.neverReads)
+    // The call's own window wins over the portal's.
+    const ctx = await portalOf(a, portal, { window: 64 }).open(contexts.neverReads, [], { window: 4 })
     for (let i = 0; i < 4; i++) await ctx.send(i)
     const fifth = ctx.send(4)
     await settle()
@@ -160,7 +161,7 @@ describe.each(['remote', 'local'] as const)('portal.open (%s)', (where) => {
 
   it("makes the callee's send wait after a window the caller has not read", async () => {
     const { a, portal, settle } = await setUp(where)
-    const ctx = await portalOf(a, portal, { window: 4 }).open(contexts.floods, 50)
+    const ctx = await portalOf(a, portal, { window: 4 }).open(contexts.floods, [50])
     await sentReaches(4)
     await settle()
     await new Promise((resolve) => setImmediate(resolve))
@@ -182,7 +183,7 @@ describe.each(['remote', 'local'] as const)('portal.open (%s)', (where) => {
 
   it('ends the loop and rejects result and send with what the callee threw after started', async () => {
     const { portal } = await setUp(where)
-    const ctx = await portal.open(contexts.failsAfter, 2)
+    const ctx = await portal.open(contexts.failsAfter, [2])
     await ctx.send(1)
     await ctx.send(2)
     const got: number[] = []
@@ -255,7 +256,7 @@ describe.each(['remote', 'local'] as const)('portal.open (%s)', (where) => {
     const { portal } = await setUp(where)
     const finished = event('finally')
     {
-      await using ctx = await portal.open(contexts.echo, '')
+      await using ctx = await portal.open(contexts.echo, [''])
       await ctx.send('x')
       expect(await ctx.next()).toEqual({ value: 'x', done: false })
     }
@@ -288,7 +289,7 @@ describe.each(['remote', 'local'] as const)('portal.open (%s)', (where) => {
 describe('portal.open over the network', () => {
   it('fails the context with NodeDownError when the node is cut off', async () => {
     const { net, b, portal } = await setUp('remote')
-    const ctx = await portal.open(contexts.echo, '')
+    const ctx = await portal.open(contexts.echo, [''])
     await ctx.send('a')
     expect(await ctx.next()).toEqual({ value: 'a', done: false })
     const reading = ctx.next()
@@ -301,7 +302,7 @@ describe('portal.open over the network', () => {
   it('rejects open with NodeDownError when the node is gone', async () => {
     const { net, b, portal } = await setUp('remote')
     net.partition(b.node)
-    await expect(portal.open(contexts.echo, '')).rejects.toBeInstanceOf(NodeDownError)
+    await expect(portal.open(contexts.echo, [''])).rejects.toBeInstanceOf(NodeDownError)
   })
 
   it('cancels the callee when the calling node goes down', async () => {

@@ -1,14 +1,18 @@
 import {
   type ActorSystem,
+  AskTimeoutError,
   currentActor,
   type FunctionRef,
   InProcessNetwork,
+  InvalidOptionError,
   NotExposedError,
   portalOf,
   RemoteActorError,
 } from 'troupe'
 import { afterEach, describe, expect, it } from 'vitest'
+import { contexts } from '../../fixtures/context-functions.ts'
 import { Host, lines } from '../../fixtures/portal-functions.ts'
+import { streams } from '../../fixtures/stream-functions.ts'
 import { startInProcessNode } from '../../support/in-process-node.ts'
 
 const fixture = new URL('../../fixtures/portal-functions.ts', import.meta.url).href
@@ -38,13 +42,13 @@ describe('portals over the in-process network', () => {
   it('runs an exposed function on the actor node and resolves with its result', async () => {
     const { portal } = await pair()
     expect(portal.address).toBe('troupe://b@127.0.0.1:1/user/host')
-    expect(await portal.run(lines.divide, 6, 3)).toBe(2)
+    expect(await portal.run(lines.divide, [6, 3])).toBe(2)
     expect(await portal.ask({ type: 'ping' })).toBe('pong')
   })
 
   it('awaits async functions', async () => {
     const { portal } = await pair()
-    const results = await Promise.all(['a', 'b', 'c'].map((name) => portal.run(lines.sayHello, name)))
+    const results = await Promise.all(['a', 'b', 'c'].map((name) => portal.run(lines.sayHello, [name])))
     expect(results).toEqual(['Hello, a!', 'Hello, b!', 'Hello, c!'])
   })
 
@@ -58,7 +62,7 @@ describe('portals over the in-process network', () => {
 
   it('rejects with RemoteActorError whose cause is the original error rebuilt', async () => {
     const { portal } = await pair()
-    const error = await portal.run(lines.divide, 1, 0).catch((e: unknown) => e)
+    const error = await portal.run(lines.divide, [1, 0]).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(RemoteActorError)
     const remote = error as RemoteActorError
     expect(remote.cause).toBeInstanceOf(RangeError)
@@ -77,7 +81,7 @@ describe('portals over the in-process network', () => {
   it('leaves the arguments to the function: wrong ones give a TypeError cause', async () => {
     const { portal } = await pair()
     const error = await portal
-      .run(lines.divide, ...(['six', 3] as unknown as [number, number]))
+      .run(lines.divide, ['six', 3] as unknown as [number, number])
       .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(RemoteActorError)
     expect((error as RemoteActorError).cause).toBeInstanceOf(TypeError)
@@ -114,7 +118,53 @@ describe('portals over the in-process network', () => {
     const local = portalOf(a, a.spawn(Host, { name: 'here' }))
     const where = await local.run(lines.hi)
     expect(where.actor).toBe(local.address)
-    await expect(local.run(lines.divide, 1, 0)).rejects.toBeInstanceOf(RangeError)
+    await expect(local.run(lines.divide, [1, 0])).rejects.toBeInstanceOf(RangeError)
+  })
+})
+
+describe('the arguments and options of a portal call', () => {
+  it('takes the arguments as one array, checked against the parameters; none for no parameters', async () => {
+    const { portal } = await pair()
+    expect(await portal.run(lines.divide, [6, 3])).toBe(2)
+    expect((await portal.run(lines.hi)).name).toBe('host')
+    expect((await portal.run(lines.hi, [])).name).toBe('host')
+    // @ts-expect-error the arguments go in one array
+    const spread = await portal.run(lines.divide, 6, 3).catch((e: unknown) => e)
+    expect(spread).toBeInstanceOf(InvalidOptionError)
+    expect((spread as Error).message).toContain("portal.run takes the arguments of 'divide' as one array")
+    // @ts-expect-error divide takes two numbers
+    const missing = portal.run(lines.divide)
+    await expect(missing).rejects.toBeInstanceOf(RemoteActorError)
+    // @ts-expect-error divide takes numbers, not strings
+    await expect(portal.run(lines.divide, ['6', 3])).rejects.toBeInstanceOf(RemoteActorError)
+    // @ts-expect-error one argument, not an array of one
+    expect(() => portal.stream(streams.numbers, 3)).toThrow(InvalidOptionError)
+    // @ts-expect-error the options are an object
+    await expect(portal.open(contexts.echo, [''], 16)).rejects.toBeInstanceOf(InvalidOptionError)
+  })
+
+  it("gives a call's own options precedence over the portal's, which stay its defaults", async () => {
+    const { a, portal } = await pair()
+    const patient = portalOf(a, portal, { timeout: 60_000 })
+    const began = Date.now()
+    await expect(patient.run(streams.awaitCancel, [], { timeout: 100 })).rejects.toBeInstanceOf(
+      AskTimeoutError,
+    )
+    expect(Date.now() - began).toBeLessThan(5_000)
+    const hasty = portalOf(a, portal, { timeout: 100 })
+    await expect(hasty.run(streams.awaitCancel)).rejects.toBeInstanceOf(AskTimeoutError)
+
+    const controller = new AbortController()
+    const call = patient.run(streams.awaitCancel, [], { signal: controller.signal })
+    controller.abort(new Error('no longer needed'))
+    await expect(call).rejects.toThrow('no longer needed')
+  })
+
+  it('refuses bad options with InvalidOptionError naming them', async () => {
+    const { portal } = await pair()
+    await expect(portal.run(lines.hi, [], { timeout: -1 })).rejects.toThrow(/timeout/)
+    expect(() => portal.stream(streams.numbers, [3], { window: 0 })).toThrow(/window/)
+    await expect(portal.open(contexts.echo, [''], { signal: 'stop' as never })).rejects.toThrow(/signal/)
   })
 })
 

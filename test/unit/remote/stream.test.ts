@@ -50,7 +50,7 @@ describe('portal streams over the in-process network', () => {
   it('streams 1000 items in order', async () => {
     const { portal } = await pair()
     const items: number[] = []
-    for await (const i of portal.stream(streams.numbers, 1000)) items.push(i)
+    for await (const i of portal.stream(streams.numbers, [1000])) items.push(i)
     expect(items).toEqual(Array.from({ length: 1000 }, (_, i) => i))
     expect(probe.finallies).toBe(1)
   })
@@ -61,7 +61,7 @@ describe('portal streams over the in-process network', () => {
     const narrow = portalOf(a, portal, { window })
     let consumed = 0
     let furthestAhead = 0
-    for await (const i of narrow.stream(streams.numbers, 200)) {
+    for await (const i of narrow.stream(streams.numbers, [200])) {
       consumed++
       expect(i).toBe(consumed - 1)
       furthestAhead = Math.max(furthestAhead, probe.yielded - consumed)
@@ -75,11 +75,23 @@ describe('portal streams over the in-process network', () => {
     expect(furthestAhead).toBeGreaterThan(window / 2)
   })
 
+  it("keeps a call's own window over the portal's", async () => {
+    const { a, portal } = await pair()
+    const wide = portalOf(a, portal, { window: 1_000 })
+    let consumed = 0
+    for await (const _ of wide.stream(streams.numbers, [100], { window: 4 })) {
+      consumed++
+      expect(probe.yielded).toBeLessThanOrEqual(consumed + 4)
+      await new Promise((resolve) => setTimeout(resolve, 1))
+    }
+    expect(consumed).toBe(100)
+  })
+
   it('cancels the remote generator on break: its finally runs and it yields no more', async () => {
     const { portal } = await pair()
     const finished = event('finally')
     const items: number[] = []
-    for await (const i of portal.stream(streams.numbers, Number.POSITIVE_INFINITY)) {
+    for await (const i of portal.stream(streams.numbers, [Number.POSITIVE_INFINITY])) {
       items.push(i)
       if (items.length === 3) break
     }
@@ -97,7 +109,7 @@ describe('portal streams over the in-process network', () => {
     const { portal } = await pair()
     const items: number[] = []
     const error = await (async () => {
-      for await (const i of portal.stream(streams.breaksAfter, 5)) items.push(i)
+      for await (const i of portal.stream(streams.breaksAfter, [5])) items.push(i)
     })().catch((e: unknown) => e)
     expect(items).toEqual([0, 1, 2, 3, 4])
     expect(error).toBeInstanceOf(RemoteActorError)
@@ -146,6 +158,22 @@ describe('portal streams over the in-process network', () => {
     await finished
   })
 
+  it("is cancelled by the call's own signal, over the portal's", async () => {
+    const { a, portal } = await pair()
+    const portalSignal = new AbortController()
+    const callSignal = new AbortController()
+    const finished = event('finally')
+    const stream = portalOf(a, portal, { signal: portalSignal.signal }).stream(streams.forever, [], {
+      signal: callSignal.signal,
+    })
+    const error = await (async () => {
+      for await (const item of stream) if (item.i === 2) callSignal.abort(new Error('the call had enough'))
+    })().catch((e: unknown) => e)
+    expect((error as Error).message).toBe('the call had enough')
+    expect(portalSignal.signal.aborted).toBe(false)
+    await finished
+  })
+
   it('ends the loop with NodeDownError when the node is cut off mid-stream', async () => {
     const { net, b, portal } = await pair()
     let count = 0
@@ -162,11 +190,11 @@ describe('portal streams over the in-process network', () => {
     const { a } = await pair()
     const local = portalOf(a, a.spawn(Host, { name: 'here' }))
     const items: number[] = []
-    for await (const i of local.stream(streams.numbers, 10)) items.push(i)
+    for await (const i of local.stream(streams.numbers, [10])) items.push(i)
     expect(items).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
 
     const finished = event('finally')
-    for await (const i of local.stream(streams.numbers, Number.POSITIVE_INFINITY)) if (i === 2) break
+    for await (const i of local.stream(streams.numbers, [Number.POSITIVE_INFINITY])) if (i === 2) break
     await finished
 
     const forever = event('finally')
@@ -236,7 +264,7 @@ describe('portal streams within a small frame limit', () => {
 
     // 300 items of 1 KiB are pulled in one turn: 19 KiB and more would not fit one frame.
     let next = 0
-    for await (const block of portal.stream(large.blocks, 300, 1024)) {
+    for await (const block of portal.stream(large.blocks, [300, 1024])) {
       if (block.i !== next || block.data.length !== 1024)
         expect.fail(`item ${block.i} came where ${next} was due`)
       next++
@@ -248,7 +276,7 @@ describe('portal streams within a small frame limit', () => {
     })
     const seen: number[] = []
     const error = await (async () => {
-      for await (const block of portal.stream(large.blocksWithHuge, 20, 1024, 10, 32 * 1024, reporter))
+      for await (const block of portal.stream(large.blocksWithHuge, [20, 1024, 10, 32 * 1024, reporter]))
         seen.push(block.i)
     })().catch((e: unknown) => e)
     expect(seen).toEqual(Array.from({ length: 10 }, (_, i) => i))
