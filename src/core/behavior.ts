@@ -88,9 +88,11 @@ export interface SpawnOptions<P = undefined> {
    * straight back to the asker). When the actor throws or its thread or process dies, the
    * stand-in fails with `RemoteActorError` or `NodeDownError`, and its supervisor's strategy,
    * decider, intensity and backoff apply as to a local actor: a restart starts a new child node
-   * and the actor again. Messages sent during the restart wait and are delivered after it; those
-   * that reached the old actor after it failed, before the stand-in heard of it, are lost (as
-   * between any two nodes). The ref stays valid across restarts, unlike Akka's remote
+   * and the actor again. Messages sent during the restart wait and are delivered after it. The
+   * asker of the message the actor failed on gets its error once the restart has begun, so what
+   * it sends next goes to the new actor; asks that reached the old actor after it failed go to the
+   * new one too, while tells that did are lost (as between any two nodes). A crash is never
+   * reported as `NodeDownError`. The ref stays valid across restarts, unlike Akka's remote
    * deployment, where the ref dies with the remote actor. Stopping the actor stops its child node.
    * Needs `modules`; not with `on`. On the child node the actor is named `<name>.actor`, under
    * `<name>.host`, so that a cluster registry keeps `<name>` for the stand-in.

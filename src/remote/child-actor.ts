@@ -1,18 +1,22 @@
-import { AskRef } from '../core/ask.ts'
 import { type AnyBehavior, type Behavior, defineActor } from '../core/behavior.ts'
-import { Cell } from '../core/cell.ts'
+import type { Cell } from '../core/cell.ts'
 import { ActorStoppedError, InvalidOptionError } from '../core/errors.ts'
 import { fileUrlOf } from '../core/module-url.ts'
-import type { Ref } from '../core/ref.ts'
-import { RefBase } from '../core/ref.ts'
+import { type Ref, RefBase } from '../core/ref.ts'
 import type { ChildActorHooks, ChildActorRequest } from '../core/runtime.ts'
 import { Terminated } from '../core/signals.ts'
 import type { ActorSystem } from '../core/system.ts'
 import { type ChildActorHostProps, type ChildActorReady, TroupeChildActorHost } from './child-actor-host.ts'
+import {
+  ActorFailedOutcome,
+  forward,
+  type Incarnation,
+  relaysSettled,
+  type UndeliveredAsk,
+} from './child-actor-relay.ts'
 import { type ChildExit, type ChildNode, startChildNode } from './child-node.ts'
 import { NodeDownError } from './errors.ts'
 import { RemoteActorError } from './remote-actor-error.ts'
-import { RemoteRef } from './remote-ref.ts'
 import { attachRemoteNode } from './start-node.ts'
 
 const HOST = 'TroupeChildActorHost'
@@ -23,8 +27,8 @@ const hostModule = new URL(
 
 /** How long a starting child node has to answer that its actor runs. */
 const READY_TIMEOUT_MS = 30_000
-/** The deadline of an ask forwarded for an asker that has none of its own (a remote asker). */
-const RELAY_TIMEOUT_MS = 60_000
+/** How long an ending incarnation waits for the answers to the asks forwarded to it. */
+const RELAYS_WAIT_MS = 2_000
 /** How long finding a definition's export name may wait for its modules to load. */
 const IMPORT_WAIT_MS = 3_000
 /** How long a node-down failure waits for the child's exit status, to say how it ended. */
@@ -35,8 +39,8 @@ interface StandInState {
   child: ChildNode | undefined
   starting: Promise<ChildNode> | undefined
   exit: ChildExit | undefined
-  /** The actor on the child node, once it runs. */
-  actor: Ref | undefined
+  /** The actor on the child node and its host, once it runs. */
+  incarnation: Incarnation | undefined
   /** Set when this incarnation ends (restart or stop): a start still under way gives up. */
   ended: boolean
 }
@@ -56,7 +60,9 @@ export function childActorsOf(system: ActorSystem): ChildActorHooks {
  * straight through (an ask's reply goes straight back to the asker). When the actor fails or its
  * node dies, the stand-in fails with a `RemoteActorError` or a `NodeDownError`, so the
  * supervisor's strategy, intensity and backoff apply as to a local actor; a restart starts a new
- * node. Ending an incarnation stops its node, gracefully, then by force.
+ * node. A failure that a forwarded ask shows first reaches the stand-in before that asker (see
+ * `child-actor-relay.ts`). Ending an incarnation waits briefly for the answers to the asks it was
+ * forwarded, then stops its node, gracefully, then by force.
  */
 function standIn(system: ActorSystem, request: ChildActorRequest): Behavior<unknown, unknown> {
   if (!Array.isArray(request.modules) || request.modules.length === 0) {
@@ -66,9 +72,17 @@ function standIn(system: ActorSystem, request: ChildActorRequest): Behavior<unkn
     )
   }
   const modules = request.modules.map((module) => fileUrlOf(module))
+  // Asks the last incarnation failed without handling, kept across the restart for the next one.
+  const undelivered: UndeliveredAsk[] = []
   system.expose({ [HOST]: TroupeChildActorHost })
   return defineActor<unknown, StandInState, unknown>({
-    init: () => ({ child: undefined, starting: undefined, exit: undefined, actor: undefined, ended: false }),
+    init: () => ({
+      child: undefined,
+      starting: undefined,
+      exit: undefined,
+      incarnation: undefined,
+      ended: false,
+    }),
     async started(state, ctx) {
       const definition = await exportNameOf(system, request.behavior, modules)
       if (state.ended) return
@@ -90,27 +104,48 @@ function standIn(system: ActorSystem, request: ChildActorRequest): Behavior<unkn
       const ready = await host.ask<ChildActorReady>({ type: 'ready' }, { timeout: READY_TIMEOUT_MS })
       if (state.ended) return
       if ('error' in ready) throw new RemoteActorError(ready.error, `${host.address}/${base}.actor`)
-      state.actor = ready.actor
+      const incarnation: Incarnation = { actor: ready.actor, host, failed: false, relays: new Set() }
+      state.incarnation = incarnation
       ctx.watch(ready.actor)
+      // What the last incarnation failed without handling comes before what waited for this one.
+      for (const ask of undelivered.splice(0)) forward(incarnation, ask.message, ask.asker, ctx.self as Cell)
     },
     receive(state, message, ctx) {
-      const actor = state.actor
+      const incarnation = state.incarnation
       // Never undefined here: `started` holds the mailbox until the actor runs.
-      if (actor === undefined) throw new ActorStoppedError(ctx.self.address)
-      const sender = ctx.sender
-      if (sender === undefined || sender instanceof Cell || sender instanceof RemoteRef)
-        actor.tell(message, sender)
-      else relayAsk(actor, message, sender, ctx.self)
-      return state
+      if (incarnation === undefined) throw new ActorStoppedError(ctx.self.address)
+      if (!(message instanceof ActorFailedOutcome)) {
+        forward(incarnation, message, ctx.sender, ctx.self as Cell)
+        return state
+      }
+      const asker = message.failedAsk
+      if (!message.actor.equals(incarnation.actor)) {
+        // An outcome of an incarnation that has ended already: settle it with this one.
+        if (message.undelivered !== undefined)
+          forward(incarnation, message.undelivered.message, message.undelivered.asker, ctx.self as Cell)
+        if (asker !== undefined) failReply(asker.asker, asker.error)
+        return state
+      }
+      incarnation.failed = true
+      if (message.undelivered !== undefined) undelivered.push(message.undelivered)
+      // Told now, it hears of it after the throw below has begun the restart.
+      if (asker !== undefined) failReply(asker.asker, asker.error)
+      throw new RemoteActorError(message.failure, incarnation.actor.address)
     },
     async signal(state, signal, ctx) {
-      if (!(signal instanceof Terminated) || state.actor === undefined || !signal.ref.equals(state.actor))
+      const incarnation = state.incarnation
+      if (
+        !(signal instanceof Terminated) ||
+        incarnation === undefined ||
+        !signal.ref.equals(incarnation.actor)
+      )
         return state
       switch (signal.reason) {
         case 'normal':
           ctx.stop()
           return state
         case 'failed':
+          incarnation.failed = true
           throw new RemoteActorError(signal.error, signal.ref.address)
         case 'node-down': {
           const child = state.child!
@@ -121,24 +156,25 @@ function standIn(system: ActorSystem, request: ChildActorRequest): Behavior<unkn
           throw new ActorStoppedError(signal.ref.address)
       }
     },
-    async stopped(state, ctx) {
+    async stopped(state, ctx, reason) {
       state.ended = true
-      if (state.actor !== undefined) ctx.unwatch(state.actor)
+      const incarnation = state.incarnation
+      if (incarnation !== undefined) {
+        ctx.unwatch(incarnation.actor)
+        // Their answers come over the node's connection: stopping it first would fail them all.
+        await relaysSettled(incarnation, RELAYS_WAIT_MS)
+      }
+      if (reason !== 'restart') {
+        for (const ask of undelivered.splice(0)) failReply(ask.asker, new ActorStoppedError(ctx.self.address))
+      }
       const child = state.child ?? (await state.starting?.catch(() => undefined))
       await child?.stop()
     },
   })
 }
 
-/** Forwards an ask; the reply (or the error) goes to the asker without passing the stand-in's mailbox. */
-function relayAsk(actor: Ref, message: unknown, asker: Ref, self: Ref): void {
-  const timeout = asker instanceof AskRef ? Math.max(1, asker.deadline - Date.now()) : RELAY_TIMEOUT_MS
-  actor.ask(message, { timeout }).then(
-    (reply) => asker.tell(reply, self),
-    (error: unknown) => {
-      if (asker instanceof RefBase) asker.failReply(error)
-    },
-  )
+function failReply(asker: Ref, error: unknown): void {
+  if (asker instanceof RefBase) asker.failReply(error)
 }
 
 /**

@@ -98,6 +98,46 @@ describe('an actor spawned in a child node, supervised here', () => {
     expect(await answer).toEqual(Array.from({ length: 50 }, (_, i) => i + 1))
   })
 
+  it.each(['thread', 'process'] as const)(
+    'in a %s: an ask sent at once after the ask it crashed on is answered by the restarted actor',
+    async (kind) => {
+      const system = await parent()
+      const worker = system.spawn(Worker, { name: 'worker', in: kind, modules: [actors] })
+      const first = await where(worker)
+      const failures: unknown[] = []
+      system.inspect((event) => {
+        if (event.type === 'failed' && event.ref === worker) failures.push(event.error)
+      })
+      await expect(worker.ask({ type: 'crash' }, ASK)).rejects.toThrow(RangeError)
+      // Sent the moment the asker hears of the crash: it waits for the restart, then is answered.
+      expect(await worker.ask({ type: 'seen' }, ASK)).toEqual([])
+      const second = await where(worker)
+      expect(second.node).not.toBe(first.node)
+      expect(failures).toHaveLength(1)
+      expect(failures[0]).toBeInstanceOf(RemoteActorError)
+      expect((failures[0] as RemoteActorError).cause).toBeInstanceOf(RangeError)
+    },
+    40_000,
+  )
+
+  it.each(['thread', 'process'] as const)(
+    'in a %s: asks queued behind the message it crashed on are answered by the restarted actor',
+    async (kind) => {
+      const system = await parent()
+      const worker = system.spawn(Worker, { name: 'worker', in: kind, modules: [actors] })
+      const first = await where(worker)
+      worker.tell({ type: 'add', n: 1 })
+      worker.tell({ type: 'crash' })
+      // These reach the actor before it fails, and find it failed: the next incarnation answers.
+      const asked = [worker.ask<Where>({ type: 'where' }, ASK), worker.ask({ type: 'seen' }, ASK)]
+      const [second, seen] = await Promise.all(asked)
+      expect((second as Where).node).not.toBe(first.node)
+      pids.add((second as Where).pid)
+      expect(seen).toEqual([])
+    },
+    40_000,
+  )
+
   it('counts restarts against the intensity: past it, its parent fails as it would for a local child', async () => {
     // The system stops a failed top-level actor rather than restarting it.
     const system = await parent({ supervision: { decide: () => 'stop' } })
