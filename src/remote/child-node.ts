@@ -5,7 +5,12 @@ import { type AnyBehavior, defineActor } from '../core/behavior.ts'
 import { InvalidOptionError } from '../core/errors.ts'
 import type { LogFormat } from '../core/log-format.ts'
 import type { ActorSystem } from '../core/system.ts'
-import { spawnProcess, terminateProcess } from '../transport/process/index.ts'
+import {
+  followChildProcessesOfThreads,
+  killChildProcessesOfThread,
+  spawnProcess,
+  terminateProcess,
+} from '../transport/process/index.ts'
 import { spawnThread, terminateThread } from '../transport/thread/index.ts'
 import type { Connection } from '../transport/transport.ts'
 import { importForParent } from './child-module-loading.ts'
@@ -252,7 +257,11 @@ type Launched = Omit<ChildNode, 'node' | 'in'> & { connection: Connection }
 
 async function launchThread({ system, boot, data, cookie, graceMs, common }: Launch): Promise<Launched> {
   const threadData: ThreadChildData = { boot, data, cookie }
+  followChildProcessesOfThreads()
   const { worker, connection } = await spawnThread({ ...common, data: threadData, logger: system.logger })
+  // A thread that is terminated (stuck past its grace) cannot end the child processes it started.
+  const threadId = worker.threadId
+  worker.once('exit', () => killChildProcessesOfThread(threadId))
   return {
     connection,
     handle: worker,

@@ -7,7 +7,11 @@
  */
 export type { ConnectParentOptions, ParentLink } from './connect-parent.ts'
 export { connectParent } from './connect-parent.ts'
-export { endChildProcesses } from './live-children.ts'
+export {
+  endChildProcesses,
+  followChildProcessesOfThreads,
+  killChildProcessesOfThread,
+} from './live-children.ts'
 export type { Ancestor, ParentWatch, ParentWatchOptions } from './parent-watch.ts'
 export { currentParentWatch, watchAncestors, watchParent } from './parent-watch.ts'
 export { ProcessExitError } from './process-exit-error.ts'

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process'
+import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads'
 
 /** The child processes this thread has forked with `spawnProcess` and that still run. */
 const live = new Set<ChildProcess>()
@@ -26,11 +27,76 @@ function killAll(): void {
 export function trackChild(child: ChildProcess): void {
   if (!running(child)) return
   live.add(child)
-  child.once('exit', () => live.delete(child))
+  announce(child.pid, true)
+  child.once('exit', () => {
+    live.delete(child)
+    announce(child.pid, false)
+  })
   if (!hooked) {
     hooked = true
     process.on('exit', killAll)
   }
+}
+
+// A worker thread ended by terminate() runs no exit listener: the thread that started it kills the
+// child processes it left, which worker threads announce on this channel as they start and end.
+const ANNOUNCEMENTS = 'troupe.child-processes-of-threads'
+
+interface Announcement {
+  readonly thread: number
+  readonly pid: number
+  readonly running: boolean
+}
+
+let announcer: BroadcastChannel | undefined
+
+function announce(pid: number | undefined, running: boolean): void {
+  if (isMainThread || pid === undefined) return
+  if (announcer === undefined) {
+    announcer = new BroadcastChannel(ANNOUNCEMENTS)
+    announcer.unref()
+  }
+  const announcement: Announcement = { thread: threadId, pid, running }
+  announcer.postMessage(announcement)
+}
+
+let listener: BroadcastChannel | undefined
+const ofThreads = new Map<number, Set<number>>()
+/** Threads ended already: a child process they announce late is killed as the news comes. */
+const endedThreads = new Set<number>()
+
+function kill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL')
+  } catch {
+    // gone already
+  }
+}
+
+/**
+ * Follows the child processes that worker threads start, so that {@link killChildProcessesOfThread}
+ * can end those a thread leaves. Call it before starting the worker.
+ */
+export function followChildProcessesOfThreads(): void {
+  if (listener !== undefined) return
+  listener = new BroadcastChannel(ANNOUNCEMENTS)
+  listener.unref()
+  listener.onmessage = (event) => {
+    const { thread, pid, running } = (event as { data: Announcement }).data
+    if (running && endedThreads.has(thread)) return kill(pid)
+    const pids = ofThreads.get(thread) ?? new Set<number>()
+    if (running) pids.add(pid)
+    else pids.delete(pid)
+    if (pids.size === 0) ofThreads.delete(thread)
+    else ofThreads.set(thread, pids)
+  }
+}
+
+/** Once worker thread `thread` has ended: SIGKILLs the child processes it left running. */
+export function killChildProcessesOfThread(thread: number): void {
+  endedThreads.add(thread)
+  for (const pid of ofThreads.get(thread) ?? []) kill(pid)
+  ofThreads.delete(thread)
 }
 
 /** Records how to close a tracked child's connection, for {@link endChildProcesses}. */

@@ -129,6 +129,21 @@ describe('a child that ends takes its own children down', () => {
     expect(left, `grandchild ${pid} still runs 2 s after its parent node failed`).toEqual([])
   }, 45_000)
 
+  it('when a thread child node stuck in a loop is terminated: the processes it started go too', async () => {
+    const system = await rootSystem()
+    const pid = await system.nursery(async (n) => {
+      const middle = await n.startActor('middle', { expose: [teardown], in: 'thread' })
+      const grandchild = await middle.run(teardown.spinningGrandchildProcess)
+      strayPids.add(grandchild)
+      void middle.run(teardown.spin).catch(() => {})
+      // The thread gets the call before the close: it spins, and is terminated after its grace.
+      await middle.cancelActor()
+      return grandchild
+    })
+    const left = await stillRunning([pid], 2_000)
+    expect(left, `process ${pid} still runs 2 s after the thread that started it was terminated`).toEqual([])
+  }, 45_000)
+
   it('when a child node is stopped: gracefully first, its idle grandchild exiting by itself', async () => {
     const system = await rootSystem()
     const folder = mkdtempSync(join(tmpdir(), 'troupe-teardown-'))
