@@ -4,9 +4,13 @@
  * that import `troupe`, which resolves to the sources only under the `source` export condition:
  * unless node runs with tsx and `--conditions=source` already, this registers tsx and a resolve
  * hook that adds the condition, then runs the CLI. Killing this process ends the node at once.
+ * A copy installed in a project runs the compiled CLI instead, with plain node (and tsx only to
+ * load a TypeScript module it is given).
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { register } from 'node:module'
+import { sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 // First of all, before any of them can have gone: the processes that started this one.
 const ancestry = recordAncestry()
@@ -64,12 +68,32 @@ const addSourceCondition = `export function resolve(specifier, context, next) {
   return next(specifier, { ...context, conditions })
 }`
 
-if (!runsSources()) {
+/**
+ * Whether this is a copy of the package installed in a project (under node_modules) and built
+ * (`prepare`): it runs its compiled CLI with plain node. A checkout runs its sources.
+ */
+function isInstalledBuild() {
+  const here = fileURLToPath(import.meta.url)
+  const built = existsSync(fileURLToPath(new URL('../dist/cli/main.js', import.meta.url)))
+  return built && here.split(sep).includes('node_modules')
+}
+
+/** Whether the command line names a TypeScript module (`troupe run actors.ts#Counter`): tsx loads it. */
+function namesTypeScript(args) {
+  return args.some((arg) => /\.[cm]?tsx?(#[^/\\]*)?$/.test(arg))
+}
+
+const installed = isInstalledBuild()
+if (installed) {
+  if (namesTypeScript(process.argv.slice(2))) await import('tsx')
+} else if (!runsSources()) {
   await import('tsx')
   register(`data:text/javascript,${encodeURIComponent(addSourceCondition)}`)
 }
-const { watchAncestors } = await import('../src/transport/process/index.ts')
-const { main } = await import('../src/cli/main.ts')
+const { watchAncestors } = await import(
+  installed ? '../dist/transport/process/index.js' : '../src/transport/process/index.ts'
+)
+const { main } = await import(installed ? '../dist/cli/main.js' : '../src/cli/main.ts')
 process.exit(
   await main(process.argv.slice(2), {
     watchParents: async (onGone) => {

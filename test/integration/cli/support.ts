@@ -29,6 +29,10 @@ const running = new Set<CliProcess>()
 export interface TroupeOptions {
   /** Run `src/cli/main.ts` directly instead of `bin/troupe.mjs`. */
   direct?: boolean
+  /** Run this `troupe` bin (an installed copy's) instead of the project's. */
+  bin?: string
+  /** The command's working folder. @default the project's root */
+  cwd?: string
   /** Written to the command's standard input, which is then closed. @default '' */
   stdin?: string
 }
@@ -40,12 +44,12 @@ export interface TroupeOptions {
 export function troupe(args: string[], options: TroupeOptions = {}): CliProcess {
   const entry = options.direct
     ? ['--conditions=source', '--import', 'tsx', 'src/cli/main.ts']
-    : ['bin/troupe.mjs']
+    : [options.bin ?? 'bin/troupe.mjs']
   const env: NodeJS.ProcessEnv = { ...process.env }
   delete env.TROUPE_LOG_LEVEL
   delete env.TROUPE_COOKIE
   const child = spawn(process.execPath, [...entry, ...args], {
-    cwd: root,
+    cwd: options.cwd ?? root,
     env,
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
