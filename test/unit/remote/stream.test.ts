@@ -289,4 +289,17 @@ describe('portal streams within a small frame limit', () => {
     expect(await portal.ask({ type: 'ping' })).toBe('pong')
     expect(await Promise.race([lost, Promise.resolve('up')])).toBe('up')
   })
+
+  it('splits a batch that outgrew its weight when encoded, keeping every item in order', async () => {
+    const net = new InProcessNetwork({ maxFrameBytes: 16 * 1024 })
+    const a = await node(net, 'a')
+    const b = await node(net, 'b')
+    const portal = portalOf(a, a.spawn(Host, { on: b.node, name: 'host' }))
+    expect(await portal.ask({ type: 'ping' })).toBe('pong')
+    const items: string[] = []
+    // 40 items weighed at a few bytes each, one batch, that encode to 4 KiB each: 160 KiB.
+    for await (const item of portal.stream(large.growing, [40, 4 * 1024])) items.push(item)
+    expect(items).toEqual(Array.from({ length: 40 }, (_, i) => String(i % 10).repeat(4 * 1024)))
+    expect(await portal.ask({ type: 'ping' })).toBe('pong')
+  })
 })
