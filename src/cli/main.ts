@@ -99,10 +99,16 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   let stopWatching: (() => void) | undefined
   program.hook('preAction', async (_program, command) => {
     if (options.watchParents === undefined || !exitsWithParent(command)) return
-    stopWatching = await options.watchParents((why) => {
-      process.stderr.write(`troupe ${command.name()}: ${why}: stopping the node\n`)
-      interrupted.abort(why)
-    })
+    try {
+      stopWatching = await options.watchParents((why) => {
+        process.stderr.write(`troupe ${command.name()}: ${why}: stopping the node\n`)
+        interrupted.abort(why)
+      })
+    } catch (error) {
+      process.stderr.write(
+        `troupe ${command.name()}: cannot watch the processes that started it (${describeError(error)}): it will outlive them\n`,
+      )
+    }
   })
   try {
     await program.parseAsync([...argv], { from: 'user' })
