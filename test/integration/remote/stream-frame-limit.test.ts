@@ -1,6 +1,5 @@
 import { EventEmitter, once } from 'node:events'
 import {
-  type ActorSystem,
   type ChildNode,
   defineActor,
   failAfter,
