@@ -94,22 +94,35 @@ export interface SpawnOptions<P = undefined> {
    * new one too, while tells that did are lost (as between any two nodes). A crash is never
    * reported as `NodeDownError`. The ref stays valid across restarts, unlike Akka's remote
    * deployment, where the ref dies with the remote actor. Stopping the actor stops its child node.
-   * Needs `modules`; not with `on`. On the child node the actor is named `<name>.actor`, under
-   * `<name>.host`, so that a cluster registry keeps `<name>` for the stand-in.
+   * Not with `on`. On the child node the actor is named `<name>.actor`, under `<name>.host`, so that
+   * a cluster registry keeps `<name>` for the stand-in.
+   *
+   * The child node must find the definition: expose it at the top level of its module, before
+   * `start()` (`expose(import.meta.url, { Worker })`), and the child loads that module and finds it
+   * under that name, even when the module is the program itself and its top level stops at
+   * `start()` there; or give `modules`. When neither says where the definition is, `spawn` throws
+   * `InvalidOptionError` at once. When the child cannot find it (a module that exposes it only after
+   * `start()`, `modules` that do not export it), the actor stops with that `InvalidOptionError`
+   * instead of being restarted: the asks sent to it reject with it, and watchers get `Terminated`
+   * with reason `failed` and it as `error`.
    * @default the actor runs in this thread
    *
    * @example
    * ```ts
-   * export const Worker = defineActor<WorkerMsg, State>({ ... })
-   * const worker = system.spawn(Worker, { name: 'worker', in: 'process', modules: [import.meta.url] })
+   * const Worker = defineActor<WorkerMsg, State>({ ... })
+   * expose(import.meta.url, { Worker }) // before start(): a child node loads this module up to there
+   * const system = await start()
+   * const worker = system.spawn(Worker, { name: 'worker', in: 'process' })
    * ```
    */
   in?: 'thread' | 'process'
   /**
-   * With `in`: the modules the child node loads, as file URLs (`import.meta.url`); one of them
-   * must export the definition, which the child finds by its export name. This node learns that
-   * name by importing the modules, or from `system.expose({ Worker })`, which a module that
-   * spawns during its own top-level code (`await main()`) needs, since it cannot be imported yet.
+   * With `in`: more modules the child node loads, as file URLs (`import.meta.url`). Needed only for
+   * a definition that no module exposes with `expose(import.meta.url, { … })`: one of the modules
+   * must then export it, and the child finds it by its export name. This node learns that name by
+   * importing the modules, or from `system.expose({ Worker })`, which a module that spawns during
+   * its own top-level code (`await main()`) needs, since it cannot be imported yet.
+   * @default the module that exposes the definition
    */
   modules?: readonly (string | URL)[]
 }

@@ -1,4 +1,5 @@
 import { InvalidOptionError } from './errors.ts'
+import { homeOf } from './exposed-definitions.ts'
 import { fileUrlOf } from './module-url.ts'
 import { checkName } from './names.ts'
 import { resolveSupervision, type Supervision } from './supervision.ts'
@@ -84,13 +85,20 @@ export function checkChildSpec(child: ChildSpec, field = 'spec'): void {
       `${field}.in`,
       `${which}: expected 'thread' or 'process', got ${String(child.in)}`,
     )
-  if (!Array.isArray(child.modules) || child.modules.length === 0) {
+  const modules: unknown = child.modules
+  if (modules !== undefined && !Array.isArray(modules))
     throw new InvalidOptionError(
       `${field}.modules`,
-      `${which} runs in a ${child.in}: give the modules its child node loads, one of which exports the definition (modules: [import.meta.url])`,
+      `${which}: expected an array of file URLs (import.meta.url)`,
+    )
+  // A definition exposed at its module's top level tells the child node where it is.
+  if ((child.modules ?? []).length === 0 && homeOf(child.behavior) === undefined) {
+    throw new InvalidOptionError(
+      `${field}.modules`,
+      `${which} runs in a ${child.in}: expose its definition at the top level of its module, before this supervisor is defined (expose(import.meta.url, { Worker })), or give the modules its child node loads, one of which exports it (modules: [import.meta.url])`,
     )
   }
-  for (const module of child.modules)
+  for (const module of child.modules ?? [])
     renamed(
       () => fileUrlOf(module, `${field}.modules`),
       (option) => option,

@@ -28,7 +28,10 @@ export interface ChildSpec {
    * in a new one, under the same strategy and intensity as a local child.
    */
   in?: 'thread' | 'process'
-  /** With `in`: the modules the child node loads; one of them exports `behavior`. */
+  /**
+   * With `in`: more modules the child node loads (see `SpawnOptions.modules`); needed only when no
+   * module exposes `behavior` with `expose(import.meta.url, { … })` before this spec is written.
+   */
   modules?: readonly (string | URL)[]
 }
 

@@ -1,11 +1,12 @@
-import { type AnyBehavior, type Behavior, defineActor } from '../core/behavior.ts'
-import type { Cell } from '../core/cell.ts'
+import { type Behavior, defineActor } from '../core/behavior.ts'
+import { type Cell, describe } from '../core/cell.ts'
+import type { ActorContext } from '../core/context.ts'
 import { ActorStoppedError, InvalidOptionError } from '../core/errors.ts'
-import { fileUrlOf } from '../core/module-url.ts'
 import { type Ref, RefBase } from '../core/ref.ts'
 import type { ChildActorHooks, ChildActorRequest } from '../core/runtime.ts'
 import { Terminated } from '../core/signals.ts'
 import type { ActorSystem } from '../core/system.ts'
+import { placeOfDefinition } from './child-actor-definition.ts'
 import { type ChildActorHostProps, type ChildActorReady, TroupeChildActorHost } from './child-actor-host.ts'
 import {
   ActorFailedOutcome,
@@ -17,7 +18,6 @@ import {
 import { type ChildExit, type ChildNode, startChildNode } from './child-node.ts'
 import { NodeDownError } from './errors.ts'
 import { RemoteActorError } from './remote-actor-error.ts'
-import { attachRemoteNode } from './start-node.ts'
 
 const HOST = 'TroupeChildActorHost'
 const hostModule = new URL(
@@ -29,8 +29,6 @@ const hostModule = new URL(
 const READY_TIMEOUT_MS = 30_000
 /** How long an ending incarnation waits for the answers to the asks forwarded to it. */
 const RELAYS_WAIT_MS = 2_000
-/** How long finding a definition's export name may wait for its modules to load. */
-const IMPORT_WAIT_MS = 3_000
 /** How long a node-down failure waits for the child's exit status, to say how it ended. */
 const EXIT_WAIT_MS = 250
 
@@ -44,9 +42,6 @@ interface StandInState {
   /** Set when this incarnation ends (restart or stop): a start still under way gives up. */
   ended: boolean
 }
-
-/** Export names of definitions, found by importing their modules (the same objects here). */
-const exportNames = new WeakMap<object, string>()
 
 /** Lets `spawn(def, { in })` run actors on new child nodes of `system`. */
 export function childActorsOf(system: ActorSystem): ChildActorHooks {
@@ -62,19 +57,52 @@ export function childActorsOf(system: ActorSystem): ChildActorHooks {
  * supervisor's strategy, intensity and backoff apply as to a local actor; a restart starts a new
  * node. A failure that a forwarded ask shows first reaches the stand-in before that asker (see
  * `child-actor-relay.ts`). Ending an incarnation waits briefly for the answers to the asks it was
- * forwarded, then stops its node, gracefully, then by force.
+ * forwarded, then stops its node, gracefully, then by force. A definition that the child node
+ * cannot find (an `InvalidOptionError`) is no crash: the stand-in stops with it, not restarted.
  */
 function standIn(system: ActorSystem, request: ChildActorRequest): Behavior<unknown, unknown> {
-  if (!Array.isArray(request.modules) || request.modules.length === 0) {
-    throw new InvalidOptionError(
-      'modules',
-      `to run an actor in a ${request.in}, give the modules its child node loads, one of which exports the definition: { in: '${request.in}', modules: [import.meta.url] }`,
-    )
-  }
-  const modules = request.modules.map((module) => fileUrlOf(module))
+  const place = placeOfDefinition(system, request)
+  const modules = place.modules
   // Asks the last incarnation failed without handling, kept across the restart for the next one.
   const undelivered: UndeliveredAsk[] = []
   system.expose({ [HOST]: TroupeChildActorHost })
+
+  /** Starts the actor on a new child node and watches it: one incarnation. */
+  async function startIncarnation(state: StandInState, ctx: ActorContext<unknown>): Promise<void> {
+    const { definition, module } = await place.name()
+    if (state.ended) return
+    const base = ctx.self.name.startsWith('$') ? `actor-${ctx.self.name.slice(1)}` : ctx.self.name
+    state.starting = startChildNode(system, {
+      in: request.in,
+      name: base.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 60),
+      modules: [...modules, hostModule],
+    })
+    const child = await state.starting
+    state.child = child
+    void child.exited.then((exit) => {
+      state.exit = exit
+    })
+    if (state.ended) return
+    // Derived names: with a cluster registry, the user's name belongs to the stand-in.
+    const props: ChildActorHostProps = {
+      definition,
+      ...(module === undefined ? {} : { module }),
+      name: `${base}.actor`,
+      props: request.props,
+      modules,
+    }
+    const host = system.spawn(TroupeChildActorHost, { on: child.node, name: `${base}.host`, props })
+    const ready = await host.ask<ChildActorReady>({ type: 'ready' }, { timeout: READY_TIMEOUT_MS })
+    if (state.ended) return
+    if ('missing' in ready) throw new InvalidOptionError('in', ready.missing)
+    if ('error' in ready) throw new RemoteActorError(ready.error, `${host.address}/${base}.actor`)
+    const incarnation: Incarnation = { actor: ready.actor, host, failed: false, relays: new Set() }
+    state.incarnation = incarnation
+    ctx.watch(ready.actor)
+    // What the last incarnation failed without handling comes before what waited for this one.
+    for (const ask of undelivered.splice(0)) forward(incarnation, ask.message, ask.asker, ctx.self as Cell)
+  }
+
   return defineActor<unknown, StandInState, unknown>({
     init: () => ({
       child: undefined,
@@ -84,31 +112,14 @@ function standIn(system: ActorSystem, request: ChildActorRequest): Behavior<unkn
       ended: false,
     }),
     async started(state, ctx) {
-      const definition = await exportNameOf(system, request.behavior, modules)
-      if (state.ended) return
-      const base = ctx.self.name.startsWith('$') ? `actor-${ctx.self.name.slice(1)}` : ctx.self.name
-      state.starting = startChildNode(system, {
-        in: request.in,
-        name: base.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 60),
-        modules: [...modules, hostModule],
-      })
-      const child = await state.starting
-      state.child = child
-      void child.exited.then((exit) => {
-        state.exit = exit
-      })
-      if (state.ended) return
-      // Derived names: with a cluster registry, the user's name belongs to the stand-in.
-      const props: ChildActorHostProps = { definition, name: `${base}.actor`, props: request.props, modules }
-      const host = system.spawn(TroupeChildActorHost, { on: child.node, name: `${base}.host`, props })
-      const ready = await host.ask<ChildActorReady>({ type: 'ready' }, { timeout: READY_TIMEOUT_MS })
-      if (state.ended) return
-      if ('error' in ready) throw new RemoteActorError(ready.error, `${host.address}/${base}.actor`)
-      const incarnation: Incarnation = { actor: ready.actor, host, failed: false, relays: new Set() }
-      state.incarnation = incarnation
-      ctx.watch(ready.actor)
-      // What the last incarnation failed without handling comes before what waited for this one.
-      for (const ask of undelivered.splice(0)) forward(incarnation, ask.message, ask.asker, ctx.self as Cell)
+      try {
+        await startIncarnation(state, ctx)
+      } catch (error) {
+        // A definition that cannot be found stays so: a restart would only fail the same way.
+        if (!(error instanceof InvalidOptionError)) throw error
+        for (const ask of undelivered.splice(0)) failReply(ask.asker, error)
+        stopForGood(ctx.self as Cell, error)
+      }
     },
     receive(state, message, ctx) {
       const incarnation = state.incarnation
@@ -173,56 +184,27 @@ function standIn(system: ActorSystem, request: ChildActorRequest): Behavior<unkn
   })
 }
 
-function failReply(asker: Ref, error: unknown): void {
-  if (asker instanceof RefBase) asker.failReply(error)
+/**
+ * Stops the stand-in with `error` as its reason, bypassing its supervisor: the asks waiting in its
+ * mailbox reject with `error` (they would otherwise wait out their timeouts across restarts that
+ * all fail the same way), and its watchers get `Terminated` with reason `failed` and `error`.
+ */
+function stopForGood(cell: Cell, error: InvalidOptionError): void {
+  cell.log.error(
+    { err: error },
+    `${cell.path} cannot start and is stopped, not restarted: ${describe(error)}`,
+  )
+  if (cell.runtime.inspecting) cell.runtime.emit({ type: 'failed', ref: cell.ref, error, directive: 'stop' })
+  const mailbox = cell.mailbox
+  for (let i = 0; mailbox !== null && i < mailbox.length; i++) {
+    const sender = mailbox.senderAt(i)
+    if (sender instanceof RefBase) sender.failReply(error)
+  }
+  cell.stopWith('failed', error)
 }
 
-/**
- * The definition's export name in `modules`: the name this system exposes it under, else found by
- * importing the modules (the same module objects as here).
- */
-async function exportNameOf(
-  system: ActorSystem,
-  behavior: object,
-  modules: readonly string[],
-): Promise<string> {
-  const known =
-    attachRemoteNode(system).runtime.exposedNames.get(behavior as AnyBehavior) ?? exportNames.get(behavior)
-  if (known !== undefined) return known
-  // A module still running its top-level code (one that awaits main(), say) cannot be imported
-  // until it finishes: it would wait for the very actor that imports it.
-  let timer: NodeJS.Timeout | undefined
-  const stuck = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new InvalidOptionError(
-            'modules',
-            `importing ${modules.join(', ')} took over ${IMPORT_WAIT_MS} ms, probably because one is still running its top-level code: expose the definition on this system under its export name instead (system.expose({ Worker }))`,
-          ),
-        ),
-      IMPORT_WAIT_MS,
-    )
-  })
-  const lookups = modules.map(async (module) => {
-    const exports = (await import(module)) as Record<string, unknown>
-    const found = Object.entries(exports).find(([, value]) => value === behavior)?.[0]
-    if (found === undefined) throw new Error(`${module} does not export it`)
-    return found
-  })
-  try {
-    const name = await Promise.race([Promise.any(lookups), stuck])
-    exportNames.set(behavior, name)
-    return name
-  } catch (error) {
-    if (error instanceof InvalidOptionError) throw error
-    throw new InvalidOptionError(
-      'modules',
-      `none of ${modules.join(', ')} exports the definition: a child node finds it by its export name, so export it (export const Worker = defineActor(…)) from one of them`,
-    )
-  } finally {
-    clearTimeout(timer)
-  }
+function failReply(asker: Ref, error: unknown): void {
+  if (asker instanceof RefBase) asker.failReply(error)
 }
 
 async function exitWithin(child: ChildNode, ms: number): Promise<ChildExit | undefined> {

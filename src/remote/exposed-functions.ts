@@ -1,5 +1,7 @@
 import { ambientStorage } from '../concurrency/ambient-storage.ts'
+import type { AnyBehavior } from '../core/behavior.ts'
 import { InvalidOptionError } from '../core/errors.ts'
+import { isActorDefinition, registerDefinition } from '../core/exposed-definitions.ts'
 import type { ExposableFunction, FunctionRef } from '../core/function-ref.ts'
 import type { Ref } from '../core/ref.ts'
 import { stoppedAtStart } from './child-module-loading.ts'
@@ -7,9 +9,12 @@ import { NotExposedError } from './remote-actor-error.ts'
 
 export type { ExposableFunction, FunctionRef }
 
-/** What {@link expose} returns: a {@link FunctionRef} for each function, under the same name. */
-export type Exposed<T extends Record<string, ExposableFunction>> = {
-  readonly [K in keyof T & string]: FunctionRef<T[K]>
+/**
+ * What {@link expose} returns: a {@link FunctionRef} for each function, under the same name, and
+ * each actor definition itself.
+ */
+export type Exposed<T extends Record<string, ExposableFunction | AnyBehavior>> = {
+  readonly [K in keyof T & string]: T[K] extends ExposableFunction ? FunctionRef<T[K]> : T[K]
 }
 
 /** The exposed functions of this process (or thread), by module URL, then by name. */
@@ -17,40 +22,61 @@ const table = new Map<string, Map<string, ExposableFunction>>()
 const exposedFunctions = new WeakSet<object>()
 
 /**
- * Exposes `functions` of the module `moduleUrl` (its `import.meta.url`) to other nodes and returns
- * references to them for `portal.run`. Every node that loads the module (a child node given it
- * among its `modules`) registers the same functions, since it runs the same call: only functions
- * exposed so can be run by another node. In a module that also starts a system at its top level,
- * call it before `start()`: a child node loads the module only up to that call.
+ * Exposes what the module `moduleUrl` (its `import.meta.url`) defines to other nodes: functions,
+ * for `portal.run`, `stream` and `open` (it returns a reference to each), and actor definitions
+ * (what `defineActor` and `defineProcess` return, returned as they are), for
+ * `spawn(definition, { in: 'thread' | 'process' })`, which then needs no `modules`: the child node
+ * loads this module and finds the definition under its name here. Every node that loads the module
+ * registers the same functions and definitions, since it runs the same call: only what is exposed
+ * so can be run or spawned by another node. In a module that also starts a system at its top
+ * level, call it before `start()`: a child node loads the module only up to that call.
  *
  * @example
  * ```ts
- * export const lines = expose(import.meta.url, { hi, sayHello })
+ * const Squarer = defineActor<number>({ receive: (_state, n, ctx) => ctx.reply(n * n) })
+ * export const lines = expose(import.meta.url, { hi, sayHello, Squarer })
+ * const system = await start()
  * await portal.run(lines.sayHello, ['gretchen'])
+ * const squarer = system.spawn(Squarer, { name: 'squarer', in: 'process' })
  * ```
  */
-export function expose<T extends Record<string, ExposableFunction>>(
+export function expose<T extends Record<string, ExposableFunction | AnyBehavior>>(
   moduleUrl: string,
-  functions: T,
+  members: T,
 ): Exposed<T> {
   if (typeof moduleUrl !== 'string' || moduleUrl === '')
     throw new InvalidOptionError('moduleUrl', 'expected the module URL (import.meta.url)')
-  if (typeof functions !== 'object' || functions === null)
-    throw new InvalidOptionError('functions', 'expected an object of functions')
+  if (typeof members !== 'object' || members === null)
+    throw new InvalidOptionError('members', 'expected an object of functions and actor definitions')
   let exposed = table.get(moduleUrl)
   if (exposed === undefined) {
     exposed = new Map()
     table.set(moduleUrl, exposed)
   }
-  const refs: Record<string, FunctionRef> = {}
-  for (const [name, fn] of Object.entries(functions)) {
-    if (typeof fn !== 'function')
-      throw new InvalidOptionError(`functions.${name}`, `expected a function, got ${typeof fn}`)
-    exposed.set(name, fn)
-    exposedFunctions.add(fn)
+  const refs: Record<string, FunctionRef | AnyBehavior> = {}
+  for (const [name, member] of Object.entries(members)) {
+    if (isActorDefinition(member)) {
+      registerDefinition(moduleUrl, name, member)
+      refs[name] = member
+      continue
+    }
+    if (typeof member !== 'function') {
+      throw new InvalidOptionError(
+        `members.${name}`,
+        `expected a function or an actor definition (defineActor, defineProcess), got ${describeValue(member)}`,
+      )
+    }
+    exposed.set(name, member)
+    exposedFunctions.add(member)
     refs[name] = Object.freeze({ module: moduleUrl, name })
   }
   return Object.freeze(refs) as Exposed<T>
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  return typeof value === 'object' ? 'an object that is no actor definition' : typeof value
 }
 
 /** Whether `value` is a function some module exposed with {@link expose}. */
