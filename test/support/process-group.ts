@@ -12,6 +12,8 @@ export interface GroupRun {
   timedOut: boolean
   /** The most processes its group had at once (counted where `/proc` exists, else 1). */
   mostProcesses: number
+  /** The most of them at once that ran node (tsx's esbuild services do not), the program included. */
+  mostNodeProcesses: number
   /** Its group grew past `maxProcesses`, and was killed. */
   tooManyProcesses: boolean
 }
@@ -58,6 +60,7 @@ export function runInProcessGroup(
   let timedOut = false
   let tooManyProcesses = false
   let mostProcesses = 1
+  let mostNodeProcesses = 1
   const killGroup = () => {
     if (group === undefined) return
     try {
@@ -70,8 +73,10 @@ export function runInProcessGroup(
   }, options.timeoutMs)
   const watch = setInterval(() => {
     if (group === undefined) return
-    const count = groupMembers(group).length
+    const members = groupMembers(group)
+    const count = members.length
     mostProcesses = Math.max(mostProcesses, count)
+    mostNodeProcesses = Math.max(mostNodeProcesses, members.filter(runsNode).length)
     if (count > options.maxProcesses) {
       tooManyProcesses = true
       killGroup()
@@ -89,7 +94,7 @@ export function runInProcessGroup(
       killGroup()
       await stillRunning(left, REAP_MS)
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, REAP_MS).unref())])
-      return { code, signal, stdout, stderr, timedOut, mostProcesses, tooManyProcesses }
+      return { code, signal, stdout, stderr, timedOut, mostProcesses, mostNodeProcesses, tooManyProcesses }
     })
     .finally(() => {
       clearTimeout(deadline)
@@ -114,4 +119,13 @@ export function groupMembers(group: number): number[] {
     if (Number(pgrp) === group && state !== 'Z') members.push(Number(entry))
   }
   return members
+}
+
+/** Whether `pid` runs this very node executable. */
+function runsNode(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] === process.execPath
+  } catch {
+    return false
+  }
 }

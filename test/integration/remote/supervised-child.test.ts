@@ -1,5 +1,6 @@
 import {
   type ActorSystem,
+  AskTimeoutError,
   defineActor,
   InvalidOptionError,
   NodeDownError,
@@ -12,6 +13,7 @@ import {
 import { nextEvent } from 'troupe/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { start as startLocal } from '../../../src/core/system.ts'
+import { type CounterMsg, actors as exposed } from '../../fixtures/exposed-actors.ts'
 import { type Where, Worker, type WorkerMsg } from '../../fixtures/supervised-actors.ts'
 import { processGone, stillRunning } from '../../support/processes.ts'
 
@@ -249,13 +251,136 @@ describe('spawn with `in` refuses', () => {
     )
   })
 
-  it('a definition none of the modules exports, with an error that says so', async () => {
-    const system = await parent({ supervision: { decide: () => 'stop' } })
-    const Hidden = defineActor<never>({ receive: () => {} })
-    const failed = nextEvent(system, 'failed', () => true, EVENT)
-    system.spawn(Hidden, { in: 'thread', modules: [actors] })
-    const error = (await failed).error
-    expect(error).toBeInstanceOf(InvalidOptionError)
-    expect((error as Error).message).toMatch(/exports the definition/)
+  it('a definition no module exposes and no modules name: at once, saying how to expose it', async () => {
+    const system = await parent()
+    const Hidden = defineActor<string>({ receive: () => {} })
+    expect(() => system.spawn(Hidden, { in: 'process' })).toThrow(InvalidOptionError)
+    expect(() => system.spawn(Hidden, { name: 'hidden', in: 'thread' })).toThrow(
+      /no module exposes this one: .*expose\(import\.meta\.url, \{ Worker \}\)/,
+    )
+    expect(system.localActor('hidden')).toBeUndefined()
+    // A supervisor spec is refused when it is written, as its other bad fields are.
+    expect(() => supervisor({ children: [{ name: 'w', behavior: Hidden, in: 'thread' }] })).toThrow(
+      /children\[0\]\.modules.*child 'w' runs in a thread: expose its definition .*expose\(import\.meta\.url/,
+    )
+  })
+})
+
+/** A spawn whose child node cannot find the definition: what the asker, the watcher and inspection see. */
+async function refusedSpawn(system: ActorSystem, spawn: () => Ref<unknown>) {
+  const events: string[] = []
+  system.inspect((event) => {
+    if (event.type === 'failed' || event.type === 'restarted') events.push(`${event.type} ${event.ref.name}`)
+  })
+  const ref = spawn()
+  const terminated = system.watch(ref)
+  // Sent while the child node starts: it waits in the stand-in's mailbox.
+  const asked = ref.ask('anything', { timeout: 20_000 }).then(
+    () => undefined,
+    (error: unknown) => error,
+  )
+  const error = await asked
+  const { reason, error: why } = await terminated
+  return { error, reason, why, events, alive: system.isAlive(ref) }
+}
+
+describe('a definition its child node cannot find is no crash', () => {
+  it('modules that do not export it: the ask rejects with the reason, the actor stops, no restart', async () => {
+    const system = await parent()
+    const Hidden = defineActor<string>({ receive: () => {} })
+    const seen = await refusedSpawn(system, () =>
+      system.spawn(Hidden, { name: 'hidden', in: 'thread', modules: [actors] }),
+    )
+    expect(seen.error).toBeInstanceOf(InvalidOptionError)
+    expect(seen.error).not.toBeInstanceOf(AskTimeoutError)
+    expect((seen.error as Error).message).toMatch(/none of .*supervised-actors\.ts exports the definition/)
+    expect(seen.reason).toBe('failed')
+    expect(seen.why).toBe(seen.error)
+    expect(seen.events).toEqual(['failed hidden'])
+    expect(seen.alive).toBe(false)
+    // Its name is free again, and spawning under it again is refused the same way.
+    await expect(
+      system.spawn(Hidden, { name: 'hidden', in: 'thread', modules: [actors] }).ask('x', ASK),
+    ).rejects.toThrow(InvalidOptionError)
+  })
+
+  it.each(['thread', 'process'] as const)(
+    'in a %s, a name its modules do not export: the child says so, and the asker gets it',
+    async (kind) => {
+      const system = await parent()
+      const Ghost = defineActor<string>({ receive: () => {} })
+      system.expose({ Ghost })
+      const seen = await refusedSpawn(system, () =>
+        system.spawn(Ghost, { name: 'ghost', in: kind, modules: [actors] }),
+      )
+      expect(seen.error).toBeInstanceOf(InvalidOptionError)
+      expect((seen.error as Error).message).toMatch(/child node ghost-\S+ exposes no definition 'Ghost'/)
+      expect(seen.reason).toBe('failed')
+      expect(seen.why).toBe(seen.error)
+      expect(seen.events).toEqual(['failed ghost'])
+    },
+    40_000,
+  )
+
+  it('a module that exposes it only after start(): the reason says to expose it before', async () => {
+    const { late } = await import('../../fixtures/actor-exposed-after-start.ts')
+    const system = await parent()
+    const seen = await refusedSpawn(system, () => system.spawn(late.Late, { name: 'late', in: 'thread' }))
+    expect(seen.error).toBeInstanceOf(InvalidOptionError)
+    const message = (seen.error as Error).message
+    expect(message).toMatch(/has no definition 'Late' of .*actor-exposed-after-start\.ts/)
+    expect(message).toMatch(/calls start\(\) at its top level/)
+    expect(message).toMatch(/call expose\(import\.meta\.url, \{ Late \}\) before start\(\)/)
+    expect(seen.events).toEqual(['failed late'])
+  })
+})
+
+describe("a definition exposed at its module's top level, spawned with no modules", () => {
+  it('from ctx.spawn, in a process: restarted in a new one after a crash', async () => {
+    const system = await parent()
+    const Boss = defineActor<never>({
+      init: (_props, ctx) => {
+        ctx.spawn(exposed.Counter, { name: 'counter', in: 'process' })
+      },
+      receive: (_state, _message, ctx) => ctx.unhandled(),
+    })
+    system.spawn(Boss, { name: 'boss' })
+    const counter = system.localActor<CounterMsg>('counter')!
+    counter.tell({ type: 'inc' })
+    const first = await counter.ask<{ pid: number }>({ type: 'where' }, ASK)
+    pids.add(first.pid)
+    expect(first.pid).not.toBe(process.pid)
+    expect(await counter.ask({ type: 'get' }, ASK)).toBe(1)
+
+    const restarted = nextEvent(system, 'restarted', (e) => e.ref === counter, EVENT)
+    await expect(counter.ask({ type: 'crash' }, ASK)).rejects.toThrow(RangeError)
+    await restarted
+    const second = await counter.ask<{ pid: number }>({ type: 'where' }, ASK)
+    pids.add(second.pid)
+    expect(second.pid).not.toBe(first.pid)
+    expect(await counter.ask({ type: 'get' }, ASK)).toBe(0)
+  })
+
+  it('as a supervisor child in a thread, and a defineProcess actor in a process', async () => {
+    const system = await parent()
+    system.spawn(
+      supervisor({
+        children: [
+          { name: 'counter', behavior: exposed.Counter, in: 'thread' },
+          { name: 'echo', behavior: exposed.Echo, in: 'process' },
+        ],
+      }),
+      { name: 'app' },
+    )
+    const counter = system.localActor<CounterMsg>('counter')!
+    const where = await counter.ask<{ pid: number; thread: number }>({ type: 'where' }, ASK)
+    expect(where.pid).toBe(process.pid)
+    expect(where.thread).not.toBe(0)
+    const echo = system.localActor<string>('echo')!
+    const answer = await echo.ask<string>('hi', ASK)
+    expect(answer).toMatch(/^echo: hi from process \d+$/)
+    const pid = Number(answer.split(' ').at(-1))
+    pids.add(pid)
+    expect(pid).not.toBe(process.pid)
   })
 })
