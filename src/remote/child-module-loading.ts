@@ -1,5 +1,5 @@
 // How a child node loads the modules its parent names. A child imports a module for what it
-// defines (the functions it exposes, the actor definitions it exports), never to run it as a
+// defines (the functions and actor definitions it exposes, those it exports), never to run it as a
 // program: a module that calls `start()` at its top level is the parent's program, and running it
 // again in each child would start children of its own, without end. So while a child loads a
 // module, `start()` refuses, and the loader takes exactly that refusal as "the definitions made
