@@ -175,7 +175,7 @@ export class RegistryLink implements RegistryClient, NameListener {
 
   /** Whether `error` says that `registry` is gone; if so, the link starts joining it again. */
   private lostWith(registry: Ref<RegistryMessage>, error: unknown): boolean {
-    if (!(error instanceof NodeDownError || error instanceof ActorStoppedError)) return false
+    if (!isGoingAway(error)) return false
     if (!this.settings.rejoins) return false
     this.lost(registry)
     return true
@@ -198,6 +198,17 @@ export class RegistryLink implements RegistryClient, NameListener {
     } catch (error) {
       // A registry lost meanwhile gets every name again once it is joined again.
       if (this.closing.signal.aborted || this.current !== registry) return
+      if (isGoingAway(error)) {
+        // The registry's node (often this node's parent, shutting down) or the registry itself
+        // went away before it answered: not a refusal. Its watch reports the loss, and a
+        // registry joined again gets every name again.
+        this.logger.debug(
+          { err: error, name },
+          `cannot register '${name}': the cluster registry went away (${String(error)})`,
+        )
+        this.lostWith(registry, error)
+        return
+      }
       this.logger.warn({ err: error, name }, `cannot register '${name}' with the cluster registry`)
     }
   }
@@ -243,6 +254,11 @@ export class RegistryLink implements RegistryClient, NameListener {
       joined.abort()
     }
   }
+}
+
+/** Whether an ask to the registry failed because its node or the registry itself is gone. */
+function isGoingAway(error: unknown): boolean {
+  return error instanceof NodeDownError || error instanceof ActorStoppedError
 }
 
 interface Pending<T> {

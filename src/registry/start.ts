@@ -14,6 +14,7 @@ import {
 } from '../remote/child-network.ts'
 import { childRunnerOf } from '../remote/child-run.ts'
 import { resolveCookie } from '../remote/cookie.ts'
+import { NodeDownError } from '../remote/errors.ts'
 import { portalOf } from '../remote/portal.ts'
 import type { RemoteNode } from '../remote/remote-node.ts'
 import { attachRemoteNode, type NodeOptions, remoteOf, start as startNode } from '../remote/start-node.ts'
@@ -243,16 +244,33 @@ export async function joinRegistry(
     throw new InvalidOptionError('registry', `expected name@host:port, got ${root}`)
   const remote = remoteOf(system)
   const liveness = remote?.liveness
-  await linkRegistry(system, {
-    hosts: false,
-    where: root,
-    target: { node: root },
-    askTimeoutMs: remote?.runtime.asks.defaultTimeoutMs ?? 5000,
-    retryMinMs: liveness?.reconnectMinMs ?? 100,
-    retryMaxMs: liveness?.reconnectMaxMs ?? 5000,
-    endpoint,
-    rejoins: root !== parent,
-  })
+  try {
+    await linkRegistry(system, {
+      hosts: false,
+      where: root,
+      target: { node: root },
+      askTimeoutMs: remote?.runtime.asks.defaultTimeoutMs ?? 5000,
+      retryMinMs: liveness?.reconnectMinMs ?? 100,
+      retryMaxMs: liveness?.reconnectMaxMs ?? 5000,
+      endpoint,
+      rejoins: root !== parent,
+    })
+  } catch (error) {
+    if (!(root === parent && parentWentAway(error))) throw error
+    // A parent that shuts down while its child joins its registry takes the child with it: no
+    // failure to report.
+    system.logger.debug({ err: error }, `the registry of ${parent} went away as this node joined it`)
+  }
+}
+
+/** Whether a join failed because the registry's node, or the registry itself, went away. */
+function parentWentAway(error: unknown): boolean {
+  const cause = error instanceof RegistryUnavailableError ? error.cause : error
+  return (
+    cause instanceof NodeDownError ||
+    cause instanceof ActorStoppedError ||
+    (cause instanceof Error && cause.cause instanceof ActorStoppedError)
+  )
 }
 
 /** The root node: by its name, or by where it listens (its name is learnt from the handshake). */
