@@ -13,6 +13,13 @@ import {
 } from '../transport/process/index.ts'
 import { spawnThread, terminateThread } from '../transport/thread/index.ts'
 import type { Connection } from '../transport/transport.ts'
+import {
+  findTsx,
+  isTypeScriptModule,
+  requireTsx,
+  type TsxLocation,
+  tsxOfThisProcess,
+} from '../transport/tsx-location.ts'
 import { importForParent } from './child-module-loading.ts'
 import { type ChildNetwork, prepareChildNetwork } from './child-network.ts'
 import { isExposedFunction } from './exposed-functions.ts'
@@ -33,6 +40,9 @@ export interface ChildNodeOptions {
    * Modules the child loads, as file URLs (`import.meta.url` of each): it exposes every exported
    * actor definition under its export name. Expose the same definitions under the same names in
    * this system (`system.expose({ Counter })`) to spawn them there with `spawn(Counter, { on: child.node })`.
+   * A TypeScript module (`.ts`, `.mts`, `.cts`) makes the child load tsx, found where this process
+   * finds it, else in the working folder's project (else a `TsxNotFoundError`); a child of a
+   * program that runs under tsx loads it too. A child of JavaScript modules alone runs without it.
    * @default []
    */
   modules?: readonly (string | URL)[]
@@ -177,7 +187,21 @@ const childMain = new URL(
   import.meta.url,
 )
 
-function moduleUrl(module: string | URL): string {
+/**
+ * @internal The tsx a child node loads: one that imports a TypeScript module must have it (else
+ * this throws `TsxNotFoundError`, naming the module), and the child of a program that runs under
+ * tsx gets it too (what it loads may import TypeScript). A child of JavaScript alone starts without
+ * it, about three times faster.
+ */
+export function tsxFor(modules: readonly string[]): TsxLocation | undefined {
+  // Troupe's own sources (a checkout) are TypeScript too.
+  const typescript = [childMain.href, ...modules].find((module) => isTypeScriptModule(module))
+  if (typescript !== undefined) return requireTsx(typescript)
+  return tsxOfThisProcess() === undefined ? undefined : findTsx()
+}
+
+/** @internal A module given to a child node, as a file URL; anything else is refused. */
+export function moduleUrl(module: string | URL): string {
   const url = module instanceof URL ? module : new URL(module)
   if (url.protocol !== 'file:')
     throw new InvalidOptionError('modules', `expected file URLs (import.meta.url), got ${url.href}`)
@@ -211,6 +235,7 @@ export async function startChildNode(system: ActorSystem, options: ChildNodeOpti
   if (!Number.isInteger(graceMs) || graceMs < 1)
     throw new InvalidOptionError('graceMs', `expected a positive integer, got ${String(graceMs)}`)
   const modules = (options.modules ?? []).map(moduleUrl)
+  const tsx = tsxFor(modules)
   const node = options.node ?? childNodeName(prefix)
   const remote = attachRemoteNode(system)
   system.expose({ [MODULE_LOADER]: ModuleLoader, [FUNCTION_HOST]: FunctionHost })
@@ -229,7 +254,13 @@ export async function startChildNode(system: ActorSystem, options: ChildNodeOpti
     data: options.data,
     cookie: network?.cookie,
     graceMs,
-    common: { entry: childMain, node: system.node, incarnation: remote.incarnation, childNode: node },
+    common: {
+      entry: childMain,
+      node: system.node,
+      incarnation: remote.incarnation,
+      childNode: node,
+      ...(tsx === undefined ? {} : { tsx }),
+    },
   }
   // What is sent to the child while it starts waits for its connection instead of failing.
   const started = (options.in === 'thread' ? launchThread(launch) : launchProcess(launch)).then(
@@ -249,7 +280,7 @@ interface Launch {
   data: unknown
   cookie: string | undefined
   graceMs: number
-  common: { entry: URL; node: string; incarnation: string; childNode: string }
+  common: { entry: URL; node: string; incarnation: string; childNode: string; tsx?: TsxLocation }
 }
 
 /** A started child, before its connection is taken into the remote layer. */
@@ -311,79 +342,4 @@ async function launchProcess({ system, boot, data, cookie, graceMs, common }: La
 
 function bootNetwork({ cookie: _cookie, liveness: _liveness, ...rest }: ChildNetwork): ChildBoot['network'] {
   return rest
-}
-
-/** Options of {@link createChildPool}. */
-export interface ChildPoolOptions extends ChildNodeOptions {
-  /**
-   * How many started children wait to be taken; the pool starts a new one for each it hands out.
-   * @default 2
-   */
-  size?: number
-}
-
-/** Children started ahead of need: taking one costs a message and the import of its modules. */
-export interface ChildPool {
-  /**
-   * A started child that has also loaded `modules` (beyond the pool's own, which every child loads
-   * as it starts); the pool starts another to take its place.
-   */
-  take(options?: { modules?: readonly (string | URL)[] }): Promise<ChildNode>
-  /** Resolves once every child waiting in the pool has started (to warm up before serving). */
-  ready(): Promise<void>
-  /** Stops the children still waiting in the pool (not those taken). */
-  close(): Promise<void>
-}
-
-/**
- * Starts `size` child nodes ahead of need, each loading the pool's `modules`. Starting a child
- * costs hundreds of milliseconds (most of it loading TypeScript); a child taken from the pool is
- * ready at once, or after one message and an import for modules given to `take`.
- *
- * @example
- * ```ts
- * const pool = createChildPool(system, { in: 'process', size: 2 })
- * const child = await pool.take({ modules: [new URL('./actors.ts', import.meta.url)] })
- * const counter = system.spawn(Counter, { on: child.node })
- * ```
- */
-export function createChildPool(system: ActorSystem, options: ChildPoolOptions): ChildPool {
-  const size = options.size ?? 2
-  // Fail now, not in the background, on options startChildNode would refuse.
-  for (const module of options.modules ?? []) moduleUrl(module)
-  if (!Number.isInteger(size) || size < 1) {
-    throw new InvalidOptionError('size', `expected a positive integer, got ${String(size)}`)
-  }
-  const { size: _size, ...childOptions } = options
-  const waiting: Promise<ChildNode>[] = []
-  let closed = false
-  const refill = () => {
-    while (!closed && waiting.length < size) {
-      const starting = startChildNode(system, childOptions)
-      starting.catch(() => {})
-      waiting.push(starting)
-    }
-  }
-  refill()
-  return {
-    async take(takeOptions = {}) {
-      if (closed) throw new InvalidOptionError('pool', 'the pool is closed')
-      const next = waiting.shift() ?? startChildNode(system, childOptions)
-      refill()
-      const child = await next
-      const modules = (takeOptions.modules ?? []).map(moduleUrl)
-      if (modules.length > 0) {
-        await system.spawn(ModuleLoader, { on: child.node }).ask({ modules }, { timeout: 30_000 })
-      }
-      return child
-    },
-    async ready() {
-      await Promise.allSettled([...waiting])
-    },
-    async close() {
-      closed = true
-      const children = await Promise.allSettled(waiting.splice(0))
-      await Promise.all(children.map((c) => (c.status === 'fulfilled' ? c.value.stop() : undefined)))
-    },
-  }
 }

@@ -7,6 +7,7 @@ import { DEFAULT_MAX_FRAME_BYTES } from '../../wire/frames.ts'
 import { ConnectionLostError, HandshakeError } from '../errors.ts'
 import { nameProblem } from '../handshake.ts'
 import type { Connection } from '../transport.ts'
+import { isTypeScriptModule, requireTsx, type TsxLocation } from '../tsx-location.ts'
 import { trackChild, trackClose } from './live-children.ts'
 import { childParentWatch } from './parent-watch.ts'
 import { ProcessConnection } from './process-connection.ts'
@@ -17,10 +18,16 @@ import { type ChildHelloMessage, controlTag, FRAMES_FD, type ParentHelloMessage 
 export interface SpawnProcessOptions {
   /**
    * The child's entry module: a path or a `file:` URL. A `.ts`, `.mts` or `.cts` file runs
-   * through tsx (`--conditions=source --import tsx`); anything else runs plain. It must call
-   * `connectParent()`.
+   * through tsx, with `--conditions=source` (Troupe's sources); anything else runs plain unless
+   * `tsx` is given. It must call `connectParent()`.
    */
   entry: string | URL
+  /**
+   * The tsx the child loads before `entry` (`--import` its loader), so that a JavaScript entry can
+   * import TypeScript modules (`findTsx()`, `requireTsx(module)`).
+   * @default tsx found from this process when `entry` is TypeScript, else none
+   */
+  tsx?: TsxLocation
   /** The parent's node name, sent in its hello. */
   node: string
   /** The parent's incarnation, sent in its hello. */
@@ -42,7 +49,7 @@ export interface SpawnProcessOptions {
   execArgv?: readonly string[]
   /** The child's environment. @default process.env */
   env?: NodeJS.ProcessEnv
-  /** The child's working folder; `--import tsx` is resolved from it. @default process.cwd() */
+  /** The child's working folder. @default process.cwd() */
   cwd?: string
   /** Where the child's stdout goes. @default 'inherit' */
   stdout?: 'inherit' | 'ignore' | 'pipe'
@@ -80,10 +87,6 @@ export interface SpawnedProcess {
 
 const STDERR_TAIL_CHARS = 8 * 1024
 const connections = new WeakMap<ChildProcess, ProcessConnection>()
-
-function isTypeScript(path: string): boolean {
-  return /\.[cm]?ts$/.test(path)
-}
 
 function check(options: SpawnProcessOptions): void {
   if (typeof options !== 'object' || options === null)
@@ -134,12 +137,15 @@ export function spawnProcess(options: SpawnProcessOptions): Promise<SpawnedProce
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000
   const closeTimeoutMs = options.closeTimeoutMs ?? 2_000
   const framesPipe = process.platform !== 'win32'
+  const sources = isTypeScriptModule(entry)
+  const tsx = options.tsx ?? (sources ? requireTsx(entry) : undefined)
   // First of all, before tsx: the child watches this process, and exits when it is gone.
   const watch = childParentWatch()
   const child = fork(entry, [...(options.args ?? [])], {
     execArgv: [
       ...watch.execArgv,
-      ...(isTypeScript(entry) ? ['--conditions=source', '--import', 'tsx'] : []),
+      ...(sources ? ['--conditions=source'] : []),
+      ...(tsx === undefined ? [] : ['--import', tsx.loader]),
       ...(options.execArgv ?? []),
     ],
     serialization: 'advanced',

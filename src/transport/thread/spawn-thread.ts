@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 import { MessageChannel, Worker } from 'node:worker_threads'
 import { type Logger, pino } from 'pino'
@@ -7,6 +6,7 @@ import { DEFAULT_MAX_FRAME_BYTES } from '../../wire/frames.ts'
 import { ConnectionLostError, HandshakeError } from '../errors.ts'
 import { nameProblem } from '../handshake.ts'
 import type { Connection, PeerInfo } from '../transport.ts'
+import { isTypeScriptModule, requireTsx, type TsxLocation } from '../tsx-location.ts'
 import { ThreadExitError } from './errors.ts'
 import { PortConnection } from './port-connection.ts'
 import { isThreadControl, type ThreadWorkerData } from './thread-messages.ts'
@@ -14,8 +14,17 @@ import { trackThread } from './thread-registry.ts'
 
 /** Options of {@link spawnThread}. */
 export interface SpawnThreadOptions {
-  /** The module the thread runs: a file URL (or absolute path) of a `.ts`, `.mts`, `.js` or `.mjs` file. It calls `connectParent()`. */
+  /**
+   * The module the thread runs: a file URL (or absolute path) of a `.ts`, `.mts`, `.js` or `.mjs`
+   * file. A TypeScript one runs through tsx. It calls `connectParent()`.
+   */
   entry: URL | string
+  /**
+   * The tsx the thread registers before it imports `entry`, so that a JavaScript entry can import
+   * TypeScript modules (`findTsx()`, `requireTsx(module)`).
+   * @default tsx found from this process when `entry` is TypeScript, else none
+   */
+  tsx?: TsxLocation
   /** The parent node's name, told to the thread. */
   node: string
   /** The parent node's incarnation, told to the thread. */
@@ -61,27 +70,14 @@ export interface SpawnedThread {
   readonly worker: Worker
 }
 
-const typescript = /\.[cm]?tsx?$/
-
-/** The tsx API module the bootstrap registers, as a URL (the bootstrap cannot resolve a bare name). */
-let tsxApi: string | undefined
-function tsxApiUrl(): string {
-  if (tsxApi === undefined) {
-    // `tsx/esm/api` under the `require` condition is the CommonJS build; the ESM one sits beside it.
-    const commonJs = createRequire(import.meta.url).resolve('tsx/esm/api')
-    tsxApi = pathToFileURL(commonJs.replace(/\.cjs$/, '.mjs')).href
-  }
-  return tsxApi
-}
-
 /**
- * The thread's first module for a TypeScript entry: registers tsx, then imports the entry. A data
+ * The thread's first module when it loads TypeScript: registers tsx, then imports the entry. A data
  * URL, so it needs no file beside the compiled code. (`execArgv: ['--import', 'tsx']` fails for a
  * worker on Node 20: nodejs/node#47747.)
  */
-function bootstrap(): URL {
+function bootstrap(tsx: TsxLocation): URL {
   const code = `import { workerData } from 'node:worker_threads'
-const { register } = await import(${JSON.stringify(tsxApiUrl())})
+const { register } = await import(${JSON.stringify(tsx.api)})
 register()
 await import(workerData.entry)
 `
@@ -143,7 +139,8 @@ export async function spawnThread(options: SpawnThreadOptions): Promise<SpawnedT
     entry: entry.href,
     data: options.data,
   }
-  const worker = new Worker(typescript.test(entry.pathname) ? bootstrap() : entry, {
+  const tsx = options.tsx ?? (isTypeScriptModule(entry) ? requireTsx(entry) : undefined)
+  const worker = new Worker(tsx === undefined ? entry : bootstrap(tsx), {
     workerData,
     transferList: [port2],
     execArgv: options.execArgv ?? (import.meta.url.endsWith('.ts') ? ['--conditions=source'] : []),

@@ -11,6 +11,7 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { freePort } from 'troupe/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -107,19 +108,60 @@ describe('Troupe installed from its package into another project', () => {
     expect(files.some((file) => file.startsWith('package/test/'))).toBe(false)
   })
 
-  it('runs a plain JavaScript program whose actor runs in a child process, with plain node', async () => {
+  it('runs a plain JavaScript program whose actor runs in a child process, with plain node, and loads TypeScript only where asked', async () => {
     const result = await run(process.execPath, ['main.mjs'], {
       cwd: project,
       env: plainEnv(),
       timeout: 30_000,
     })
-    // No error logged (a child may warn at the end that its parent, the registry, went first).
-    expect(result.stderr).not.toMatch(/"level":(50|60)/)
-    const [greeting, parent, port] = result.stdout.trim().split('\n')
+    // Nothing logged: not even a child that was still registering its actor as its parent went.
+    expect(result.stderr).toBe('')
+    const [greeting, parent, port, pooled] = result.stdout.trim().split('\n')
     const parentPid = parent?.replace('parent ', '')
     expect(greeting).toMatch(/^hello npm from process \d+ \(tsx: false\)$/)
     expect(greeting).not.toContain(`process ${parentPid} `)
     expect(port).toBe('free port: number')
+    // The pool's children run without tsx: for a TypeScript module, take() starts one with it.
+    expect(pooled).toBe('pooled child loaded greeter.ts: process')
+  })
+
+  it('runs a TypeScript program with the installed tsx: an actor in a child process and a function in a thread load TypeScript', async () => {
+    const tsx = join(project, 'node_modules', '.bin', 'tsx')
+    const result = await run(process.execPath, [tsx, 'app.ts'], {
+      cwd: project,
+      env: plainEnv(),
+      timeout: 60_000,
+    })
+    expect(result.stderr).toBe('')
+    const [greeting, inThread, parent] = result.stdout.trim().split('\n')
+    const parentPid = parent?.replace('parent ', '')
+    expect(greeting).toMatch(/^hello tsx from greeter\.actor in process \d+, thread 0$/)
+    expect(greeting).not.toContain(`process ${parentPid},`)
+    expect(inThread).toMatch(new RegExp(`^in-thread in process ${parentPid}, thread [1-9]\\d*$`))
+  })
+
+  it('a child node that must load TypeScript, in a project without tsx, fails with an error that names the module and says to install tsx', async () => {
+    const installed = join(project, 'node_modules')
+    renameSync(join(installed, 'tsx'), join(installed, 'tsx.aside'))
+    try {
+      const result = await run(process.execPath, ['no-tsx.mjs'], {
+        cwd: project,
+        env: plainEnv(),
+        timeout: 30_000,
+      })
+      expect(result.stderr).toBe('')
+      const module = pathToFileURL(join(project, 'greeter.ts')).href
+      const lines = result.stdout.trim().split('\n')
+      expect(lines).toHaveLength(2)
+      for (const [line, place] of lines.map((line, i) => [line, ['process', 'thread'][i]] as const)) {
+        expect(line).toContain(
+          `${place}: TsxNotFoundError: invalid option 'modules': ${module} is TypeScript`,
+        )
+        expect(line).toMatch(/install it in your project \(npm install tsx\)$/)
+      }
+    } finally {
+      renameSync(join(installed, 'tsx.aside'), join(installed, 'tsx'))
+    }
   })
 
   it('runs the troupe bin with plain node, needing neither tsx nor the sources', async () => {
