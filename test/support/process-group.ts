@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { groupMembers, runsNode } from './process-tree.ts'
 import { stillRunning } from './processes.ts'
 
 /** How a program run by {@link runInProcessGroup} ended, with everything it printed. */
@@ -100,32 +100,4 @@ export function runInProcessGroup(
       clearTimeout(deadline)
       clearInterval(watch)
     })
-}
-
-/** The pids of the live (not zombie) processes of the process group `group`, from `/proc`. */
-export function groupMembers(group: number): number[] {
-  if (!existsSync('/proc/self/stat')) return []
-  const members: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    let stat: string
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-    } catch {
-      continue
-    }
-    // After the command's name in parentheses: state, parent pid, process group, …
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    if (Number(pgrp) === group && state !== 'Z') members.push(Number(entry))
-  }
-  return members
-}
-
-/** Whether `pid` runs this very node executable. */
-function runsNode(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] === process.execPath
-  } catch {
-    return false
-  }
 }

@@ -5,9 +5,9 @@ import { createServer } from 'node:net'
 import { failAfter, moveOnAfter, sleep } from 'troupe'
 import { freePort } from 'troupe/testkit'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { commandLine, descendantsOf, killAll as killPids } from '../../support/process-tree.ts'
 import { processGone, stillRunning } from '../../support/processes.ts'
 import { root } from '../../support/run-node.ts'
-import { commandLine, descendantsOf, killAll as killPids } from '../transport/process-tree.ts'
 import { cookieFolder, killAll, troupe } from './support.ts'
 
 const folder = cookieFolder()

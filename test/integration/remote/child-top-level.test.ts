@@ -1,47 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { type FunctionRef, failAfter, isChildNode, start } from 'troupe'
 import { describe, expect, it } from 'vitest'
 import { reapAfterEach } from '../../support/child-nodes.ts'
+import { descendantsOf, runsNode } from '../../support/process-tree.ts'
 import { root } from '../../support/run-node.ts'
 
 const fixture = (name: string) => new URL(`../../fixtures/${name}`, import.meta.url)
 const { systems } = reapAfterEach()
-
-/** The pids of the processes below `pid` that run node (tsx's esbuild service is not one). */
-function nodeDescendants(pid: number): number[] {
-  const childrenOf = new Map<number, number[]>()
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      const list = childrenOf.get(parent) ?? []
-      list.push(Number(entry))
-      childrenOf.set(parent, list)
-    } catch {
-      // It ended while the table was read.
-    }
-  }
-  const found: number[] = []
-  const queue = [pid]
-  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-    for (const child of childrenOf.get(next) ?? []) {
-      queue.push(child)
-      if (runsNode(child)) found.push(child)
-    }
-  }
-  return found
-}
-
-function runsNode(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] === process.execPath
-  } catch {
-    return false
-  }
-}
 
 interface SampledRun {
   code: number | null
@@ -72,7 +38,7 @@ function runSampled(file: URL, limit: number): Promise<SampledRun> {
   })
   let most = 0
   const killTree = () => {
-    for (const pid of nodeDescendants(program.pid ?? -1)) {
+    for (const pid of descendantsOf(program.pid ?? -1).filter(runsNode)) {
       try {
         process.kill(pid, 'SIGKILL')
       } catch {
@@ -82,7 +48,7 @@ function runSampled(file: URL, limit: number): Promise<SampledRun> {
     program.kill('SIGKILL')
   }
   const sampler = setInterval(() => {
-    const count = nodeDescendants(program.pid ?? -1).length
+    const count = descendantsOf(program.pid ?? -1).filter(runsNode).length
     most = Math.max(most, count)
     if (count > limit) killTree()
   }, 20)

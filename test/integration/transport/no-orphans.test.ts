@@ -7,8 +7,8 @@ import { type ActorSystem, start } from 'troupe'
 import { afterEach, describe, expect, it } from 'vitest'
 import { teardown } from '../../fixtures/teardown-functions.ts'
 import { type NodeProcess, startProcess } from '../../support/node-process.ts'
+import { killAll } from '../../support/process-tree.ts'
 import { processGone, stillRunning } from '../../support/processes.ts'
-import { killAll } from './process-tree.ts'
 import { within } from './support.ts'
 
 const processes: NodeProcess[] = []

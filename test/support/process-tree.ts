@@ -1,5 +1,5 @@
-// What the no-orphans tests read of the process tree, from /proc (they run on Linux).
-import { readdirSync, readFileSync } from 'node:fs'
+// What tests read of the process tree, from /proc (they run on Linux).
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { failAfter, sleep } from 'troupe'
 
 /** The fields of /proc/<path>/stat after the command: [0] is the state, [1] the parent. */
@@ -70,4 +70,26 @@ export function killAll(pids: Iterable<number>): void {
       // gone already
     }
   }
+}
+
+/** Whether `pid` runs this very node executable (tsx's esbuild service, say, does not). */
+export function runsNode(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] === process.execPath
+  } catch {
+    return false
+  }
+}
+
+/** The pids of the live (not zombie) processes of the process group `group`. */
+export function groupMembers(group: number): number[] {
+  if (!existsSync('/proc/self/stat')) return []
+  const members: number[] = []
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    // After the command's name: state, parent pid, process group, …
+    const fields = statFields(name)
+    if (fields !== undefined && fields[0] !== 'Z' && Number(fields[2]) === group) members.push(Number(name))
+  }
+  return members
 }
