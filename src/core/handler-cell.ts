@@ -1,5 +1,5 @@
 import type { ActorDefinition } from './behavior.ts'
-import { Cell, RUNNING, STOP_PENDING } from './cell.ts'
+import { Cell, RUNNING, STOP_PENDING } from './cell/cell.ts'
 import type { StopReason } from './inspection.ts'
 import type { Ref } from './ref.ts'
 import { isAsyncFunction, runAsActor } from './running-actor.ts'

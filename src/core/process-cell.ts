@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import { CancelledError, TroupeError } from '../concurrency/errors.ts'
 import type { Behavior, ProcessFunction, SpawnOptions } from './behavior.ts'
-import { Cell, RUNNING, STOP_PENDING, STOPPING } from './cell.ts'
+import { Cell, RUNNING, STOP_PENDING, STOPPING } from './cell/cell.ts'
 import type { ProcessContext, ReceiveOptions } from './context.ts'
 import { ActorStoppedError, ReceiveTimeoutError } from './errors.ts'
 import type { Ref } from './ref.ts'

@@ -1,5 +1,5 @@
 import type { ActorSystem } from '../core/system.ts'
-import { parseAddress } from '../remote/address.ts'
+import { parseAddress } from '../remote/node/address.ts'
 import { linkOf } from './registry-link.ts'
 
 /** One named actor of the cluster, as {@link listActors} reports it. */

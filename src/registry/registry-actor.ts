@@ -1,8 +1,8 @@
 import { defineActor } from '../core/behavior.ts'
 import type { Ref } from '../core/ref.ts'
 import { Terminated } from '../core/signals.ts'
-import type { NodeEndpoint } from '../remote/address.ts'
-import { RemoteRef } from '../remote/remote-ref.ts'
+import type { NodeEndpoint } from '../remote/node/address.ts'
+import { RemoteRef } from '../remote/node/remote-ref.ts'
 
 /** What the cluster registry answers to; every message but `unregister` is asked. */
 export type RegistryMessage =

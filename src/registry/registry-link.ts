@@ -5,9 +5,9 @@ import { ActorNotFoundError, ActorStoppedError, AskTimeoutError } from '../core/
 import type { NameListener, Names } from '../core/names.ts'
 import type { Ref } from '../core/ref.ts'
 import type { ActorSystem } from '../core/system.ts'
-import { type NodeEndpoint, parseAddress } from '../remote/address.ts'
-import { NodeDownError } from '../remote/errors.ts'
-import type { RegistryClient } from '../remote/remote-node.ts'
+import { type NodeEndpoint, parseAddress } from '../remote/node/address.ts'
+import { NodeDownError } from '../remote/node/errors.ts'
+import type { RegistryClient } from '../remote/node/remote-node.ts'
 import { RegistryUnavailableError } from './errors.ts'
 import type { RegisterReply, RegistryEntry, RegistryMessage } from './registry-actor.ts'
 

@@ -3,8 +3,8 @@ import { InvalidOptionError } from '../core/errors.ts'
 import type { PeerInfo } from '../transport/transport.ts'
 import { FrameTooLargeError } from '../wire/errors.ts'
 import { DEFAULT_MAX_FRAME_BYTES } from '../wire/frames.ts'
-import type { NodeEndpoint } from './address.ts'
-import type { NodeConnection, NodeTransport } from './remote-node.ts'
+import type { NodeEndpoint } from './node/address.ts'
+import type { NodeConnection, NodeTransport } from './node/remote-node.ts'
 
 type Adopt = (connection: NodeConnection) => void
 

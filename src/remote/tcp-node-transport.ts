@@ -1,9 +1,9 @@
 import type { Logger } from 'pino'
 import { connectTcp, listenTcp } from '../transport/tcp/index.ts'
 import type { Connection } from '../transport/transport.ts'
-import type { NodeEndpoint } from './address.ts'
-import { resolveCookie } from './cookie.ts'
-import type { NodeConnection, NodeTransport } from './remote-node.ts'
+import type { NodeEndpoint } from './node/address.ts'
+import { resolveCookie } from './node/cookie.ts'
+import type { NodeConnection, NodeTransport } from './node/remote-node.ts'
 
 /** The TCP settings a node passes to its transport. */
 export interface TcpNodeSettings {

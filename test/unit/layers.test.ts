@@ -10,6 +10,7 @@ const order = [
   'transport',
   'remote',
   'registry',
+  'node',
   'flow',
   'gateway',
   'cli',

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { ItemBatcher, itemBudget } from '../../../src/remote/item-batcher.ts'
+import { ItemBatcher, itemBudget } from '../../../src/remote/portal/item-batcher.ts'
 
 /** A batcher of items that are their own size in bytes, whose end of turn the test runs by hand. */
 function batcherOf(budget: number | (() => number)) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ItemQueue } from '../../../src/remote/item-queue.ts'
+import { ItemQueue } from '../../../src/remote/portal/item-queue.ts'
 
 describe('ItemQueue', () => {
   it('gives items back in order', () => {

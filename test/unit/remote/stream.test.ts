@@ -11,7 +11,7 @@ import {
   RemoteActorError,
 } from 'troupe'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { DEFAULT_STREAM_WINDOW } from '../../../src/remote/portal-stream.ts'
+import { DEFAULT_STREAM_WINDOW } from '../../../src/remote/portal/portal-stream.ts'
 import { large } from '../../fixtures/large-item-functions.ts'
 import { Host } from '../../fixtures/portal-functions.ts'
 import { probe, streams } from '../../fixtures/stream-functions.ts'

@@ -1,0 +1,20 @@
+import { TroupeError } from '../../concurrency/errors.ts'
+
+/** The node an actor lives on is down (unreachable, silent past the heartbeat timeout, or restarted). */
+export class NodeDownError extends TroupeError {
+  constructor(
+    readonly node: string,
+    reason: string,
+  ) {
+    super(`node ${node} is down: ${reason}`)
+  }
+}
+
+/** A node refused to spawn an actor for another (not exposed, bad options, or it failed at start). */
+export class RemoteSpawnError extends TroupeError {}
+
+/**
+ * A context opened with `portal.open` can send no more: its caller closed its side, or the callee
+ * returned. Not a failure of the other side: a `send` that came too late.
+ */
+export class ContextClosedError extends TroupeError {}

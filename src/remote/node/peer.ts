@@ -1,0 +1,821 @@
+import type { Logger } from 'pino'
+import { createCancelScope } from '../../concurrency/cancel-scope.ts'
+import { CancelledError } from '../../concurrency/errors.ts'
+import type { AskRef } from '../../core/ask.ts'
+import type { Behavior } from '../../core/behavior.ts'
+import { Cell, STOPPED } from '../../core/cell/cell.ts'
+import { ActorStoppedError } from '../../core/errors.ts'
+import type { StopReason } from '../../core/inspection.ts'
+import type { LocalActorHandle, Ref } from '../../core/ref.ts'
+import type { Runtime } from '../../core/runtime.ts'
+import type { ActorSystem } from '../../core/system.ts'
+import type { Envelope, WireStopReason } from '../../wire/envelope.ts'
+import { DEFAULT_MAX_FRAME_BYTES } from '../../wire/frames.ts'
+import { uidOf } from '../portal/current-actor.ts'
+import { exposedFunction, runExposed } from '../portal/exposed-functions.ts'
+import { ItemBatcher, itemBudget } from '../portal/item-batcher.ts'
+import { ContextCallee, type ContextCaller } from '../portal/portal-context.ts'
+import { type StreamConsumer, StreamProducer, type StreamSink } from '../portal/portal-stream.ts'
+import { RemoteActorError } from '../portal/remote-actor-error.ts'
+import { NodeDownError, RemoteSpawnError } from './errors.ts'
+import { RemoteAskerRef } from './remote-asker-ref.ts'
+import { RemoteRef } from './remote-ref.ts'
+import { halvesOf, refusalOf } from './too-large.ts'
+
+/** Most local actors a peer remembers by path (see `Peer.target`). */
+const MAX_REMEMBERED_TARGETS = 10_000
+
+/** What a peer needs of one connection to its node: envelopes out, and closing. */
+export interface Channel {
+  /** Throws if the envelope cannot be sent: `EncodeError`, `MessageTooLargeError` for a frame over the limit. */
+  send(envelope: Envelope): void
+  close(error?: Error): void
+  /**
+   * The largest frame body the connection carries.
+   * @default 1048576 (`DEFAULT_MAX_FRAME_BYTES`)
+   */
+  readonly maxFrameBytes?: number
+}
+
+/** The parts of its node a peer works with. */
+export interface PeerHost {
+  readonly system: ActorSystem
+  readonly runtime: Runtime
+  readonly logger: Logger
+  /** A ref to an actor of `node` at `path`, pinned to that node's current incarnation. */
+  refOf(node: string, path: string): RemoteRef
+}
+
+/**
+ * Everything this node shares with one other node over one connection: asks waiting for replies,
+ * watches and links in both directions, and the liveness of the other side. When the connection
+ * is lost or the other node stops answering heartbeats, `down` settles all of it at once: asks
+ * reject with `NodeDownError`, watchers get `Terminated` with reason `node-down`, linked actors fail.
+ */
+export class Peer {
+  /** When the last frame arrived (heartbeats keep it fresh). */
+  lastSeen = Date.now()
+  private isDown = false
+  private downReason = 'not connected'
+  private nextId = 1
+  private readonly asks = new Map<number, AskRef>()
+  /** The asks that are calls of exposed functions, with the address of the actor they run in. */
+  private readonly calls = new Map<number, string>()
+  /** Streams this node consumes from the peer, by id, with the address of the actor they run in. */
+  private readonly streams = new Map<number, { consumer: StreamConsumer<unknown>; actor: string }>()
+  /** Contexts this node opened on the peer, by id, with the address of the actor they run in. */
+  private readonly contexts = new Map<number, { context: ContextCaller; actor: string }>()
+  /** Calls, streams and contexts of this node's functions the peer is running, by the peer's id: how to cancel each. */
+  private readonly running = new Map<
+    number,
+    { cancel(reason?: unknown): void; producer?: StreamProducer; context?: ContextCallee }
+  >()
+  /** Local watchers of this node's actors, by the id this node gave them. */
+  private readonly watchers = new Map<number, { watcher: LocalActorHandle; target: RemoteRef }>()
+  private readonly watcherIds = new Map<LocalActorHandle, Map<string, number>>()
+  /** This node's actors watched from the peer, with the function that stops watching. */
+  private readonly watchedHere = new Map<string, () => void>()
+  /** Links between an actor of this node and one of the peer: key `local|remote`. */
+  private readonly links = new Map<string, { local: LocalActorHandle; remote: RemoteRef }>()
+  /** Remote spawns waiting for their answer. */
+  private readonly spawns = new Map<number, { behavior: string; ref: RemoteRef }>()
+  private readonly failedSpawns = new Map<string, unknown>()
+  private readonly targets = new Map<string, Cell>()
+
+  constructor(
+    private readonly host: PeerHost,
+    readonly node: string,
+    readonly incarnation: string,
+    private channel: Channel,
+  ) {}
+
+  get down(): boolean {
+    return this.isDown
+  }
+
+  /**
+   * Sends over another connection to the same life of the node from now on (of two simultaneous
+   * connections, the one both nodes keep), keeping every pending ask, call, stream and watch.
+   */
+  switchChannel(channel: Channel): void {
+    this.channel = channel
+  }
+
+  /**
+   * Sends an envelope; never throws. One that cannot be encoded (a function in a message, a
+   * cycle) is refused here, where its sender can be told: an ask rejects, a reply becomes the
+   * asker's error, a tell becomes a dead letter.
+   */
+  send(envelope: Envelope): void {
+    if (this.isDown) return
+    try {
+      this.channel.send(envelope)
+    } catch (error) {
+      this.refuse(envelope, error)
+    }
+  }
+
+  private refuse(envelope: Envelope, thrown: unknown): void {
+    const halves = halvesOf(envelope, thrown)
+    if (halves !== undefined) {
+      for (const half of halves) this.send(half)
+      return
+    }
+    const running = 'id' in envelope ? this.running.get(envelope.id) : undefined
+    const error = refusalOf(
+      envelope,
+      thrown,
+      running === undefined ? undefined : running.context ? 'context' : 'call',
+    )
+    this.host.logger.warn(
+      { err: error, peer: this.node },
+      `cannot send a '${envelope.kind}' to ${this.node}: ${describe(error)}`,
+    )
+    switch (envelope.kind) {
+      case 'ask':
+      case 'call':
+        this.asks.get(envelope.id)?.fail(error)
+        return
+      case 'stream': {
+        const stream = this.streams.get(envelope.id)
+        this.streams.delete(envelope.id)
+        stream?.consumer.fail(error)
+        return
+      }
+      case 'open': {
+        const opened = this.contexts.get(envelope.id)
+        this.contexts.delete(envelope.id)
+        opened?.context.fail(error)
+        return
+      }
+      case 'context-items': {
+        // The caller's own value cannot cross: its context fails with why, and the callee is cancelled.
+        const opened = this.contexts.get(envelope.id)
+        if (opened === undefined) return
+        this.contexts.delete(envelope.id)
+        this.send({ kind: 'cancel', id: envelope.id, reason: error })
+        opened.context.fail(error)
+        return
+      }
+      case 'stream-items':
+      case 'context-started':
+        this.running.get(envelope.id)?.cancel(error)
+        this.send({ kind: 'error', id: envelope.id, error })
+        return
+      case 'reply':
+        this.send({ kind: 'error', id: envelope.id, error })
+        return
+      case 'tell':
+        this.host.runtime.deadLetter(
+          this.host.refOf(this.node, envelope.to),
+          envelope.message,
+          undefined,
+          'stopped',
+        )
+        return
+      case 'error':
+        if (!(envelope.error instanceof Error && envelope.error.message.startsWith('unsendable:'))) {
+          this.send({
+            kind: 'error',
+            id: envelope.id,
+            error: new Error(`unsendable: ${describe(envelope.error)}`),
+          })
+        }
+        return
+      default:
+        return
+    }
+  }
+
+  // ---- outgoing: what local actors do with the peer's actors ----
+
+  tell(target: RemoteRef, message: unknown, sender: Ref | undefined): void {
+    if (this.isDown) {
+      this.host.runtime.deadLetter(target, message, sender, 'stopped')
+      return
+    }
+    const from = sender === undefined || sender instanceof RemoteRef ? undefined : sender.address
+    this.send(
+      from === undefined
+        ? { kind: 'tell', to: target.path, message }
+        : { kind: 'tell', to: target.path, from, message },
+    )
+  }
+
+  ask(ask: AskRef, target: RemoteRef, message: unknown): void {
+    if (this.isDown) {
+      ask.fail(new NodeDownError(this.node, this.downReason))
+      return
+    }
+    const id = this.nextId++
+    this.asks.set(id, ask)
+    ask.promise.then(
+      () => this.asks.delete(id),
+      () => this.asks.delete(id),
+    )
+    this.send({ kind: 'ask', to: target.path, id, message })
+  }
+
+  /**
+   * Runs the exposed function `module`#`name` on the peer's node, as the actor `target`. Aborting
+   * `cancelOn` cancels the function there and leaves `ask` waiting for its answer.
+   */
+  call(
+    ask: AskRef,
+    target: RemoteRef,
+    module: string,
+    name: string,
+    args: unknown[],
+    cancelOn?: AbortSignal,
+  ): void {
+    if (this.isDown) {
+      ask.fail(new NodeDownError(this.node, this.downReason))
+      return
+    }
+    if (ask.settled) return
+    const id = this.nextId++
+    this.asks.set(id, ask)
+    this.calls.set(id, target.address)
+    const forget = () => {
+      this.asks.delete(id)
+      this.calls.delete(id)
+    }
+    ask.promise.then(forget, () => {
+      // Still listed: no answer came, so the caller gave up (its signal, its timeout).
+      if (this.asks.has(id)) this.send({ kind: 'cancel', id })
+      forget()
+    })
+    this.send({ kind: 'call', id, actor: target.path, module, name, args })
+    if (cancelOn !== undefined) this.cancelWhenAborted(cancelOn, id, ask)
+  }
+
+  /** Sends the cancel of call `id` once `signal` aborts (now if it has), unless it was answered. */
+  private cancelWhenAborted(signal: AbortSignal, id: number, ask: AskRef): void {
+    const cancel = () => {
+      if (this.asks.has(id)) this.send({ kind: 'cancel', id })
+    }
+    if (signal.aborted) {
+      cancel()
+      return
+    }
+    signal.addEventListener('abort', cancel, { once: true })
+    const forget = () => signal.removeEventListener('abort', cancel)
+    ask.promise.then(forget, forget)
+  }
+
+  /** Opens a stream of the exposed generator function `module`#`name` on the peer's node, as `target`. */
+  stream(
+    consumer: StreamConsumer<unknown>,
+    target: RemoteRef,
+    module: string,
+    name: string,
+    args: unknown[],
+  ): void {
+    if (consumer.done) return
+    if (this.isDown) {
+      consumer.fail(new NodeDownError(this.node, this.downReason))
+      return
+    }
+    const id = this.nextId++
+    this.streams.set(id, { consumer, actor: target.address })
+    consumer.attach({
+      credit: (n) => {
+        if (this.streams.has(id)) this.send({ kind: 'stream-credit', id, n })
+      },
+      cancel: () => {
+        if (this.streams.delete(id)) this.send({ kind: 'cancel', id })
+      },
+    })
+    this.send({ kind: 'stream', id, actor: target.path, module, name, args, window: consumer.window })
+  }
+
+  /** Opens a context with the exposed function `module`#`name` on the peer's node, as `target`. */
+  open(context: ContextCaller, target: RemoteRef, module: string, name: string, args: unknown[]): void {
+    if (context.over) return
+    if (this.isDown) {
+      context.fail(new NodeDownError(this.node, this.downReason))
+      return
+    }
+    const id = this.nextId++
+    this.contexts.set(id, { context, actor: target.address })
+    const items = this.itemBatcher((values) => this.send({ kind: 'context-items', id, values }))
+    context.attach({
+      item: (value) => {
+        if (this.contexts.has(id)) items.push(value)
+      },
+      credit: (n) => {
+        if (this.contexts.has(id)) this.send({ kind: 'stream-credit', id, n })
+      },
+      end: () => {
+        if (!this.contexts.has(id)) return
+        items.flush()
+        this.send({ kind: 'context-end', id })
+      },
+      cancel: () => {
+        if (this.contexts.delete(id)) this.send({ kind: 'cancel', id })
+      },
+    })
+    this.send({ kind: 'open', id, actor: target.path, module, name, args, window: context.window })
+  }
+
+  watch(target: RemoteRef, watcher: LocalActorHandle): void {
+    if (this.isDown) {
+      watcher.terminated(target, 'node-down')
+      return
+    }
+    const failed = this.failedSpawns.get(target.path)
+    if (failed !== undefined) {
+      watcher.terminated(target, 'failed', failed)
+      return
+    }
+    let ids = this.watcherIds.get(watcher)
+    if (ids === undefined) {
+      ids = new Map()
+      this.watcherIds.set(watcher, ids)
+    }
+    if (ids.has(target.path)) return
+    const id = this.nextId++
+    ids.set(target.path, id)
+    this.watchers.set(id, { watcher, target })
+    this.send({ kind: 'watch', watcher: `${id}`, target: target.path })
+  }
+
+  unwatch(target: RemoteRef, watcher: LocalActorHandle): void {
+    const ids = this.watcherIds.get(watcher)
+    const id = ids?.get(target.path)
+    if (id === undefined) return
+    ids!.delete(target.path)
+    if (ids!.size === 0) this.watcherIds.delete(watcher)
+    this.watchers.delete(id)
+    this.send({ kind: 'unwatch', watcher: `${id}`, target: target.path })
+  }
+
+  link(target: RemoteRef, actor: LocalActorHandle): void {
+    const local = actor.ref
+    if (local === undefined) throw new TypeError('only actors can link')
+    if (this.isDown) {
+      actor.exited(target, 'node-down')
+      return
+    }
+    this.links.set(`${local.path}|${target.path}`, { local: actor, remote: target })
+    this.send({ kind: 'link', a: local.path, b: target.path })
+  }
+
+  unlink(
+    target: RemoteRef,
+    actor: LocalActorHandle,
+    exit: { reason: StopReason; error: unknown } | undefined,
+  ): void {
+    const local = actor.ref
+    if (local === undefined) return
+    this.links.delete(`${local.path}|${target.path}`)
+    if (exit === undefined) this.send({ kind: 'unlink', a: local.path, b: target.path })
+    else
+      this.send({ kind: 'exit', from: local.path, to: target.path, reason: exit.reason, error: exit.error })
+  }
+
+  /** Why the spawn of the actor at `path` on the peer failed, if it did. */
+  spawnFailure(path: string): unknown {
+    return this.failedSpawns.size === 0 ? undefined : this.failedSpawns.get(path)
+  }
+
+  spawn(behavior: string, name: string, props: unknown, ref: RemoteRef): void {
+    this.failedSpawns.delete(ref.path)
+    if (this.isDown) {
+      this.failedSpawns.set(ref.path, new NodeDownError(this.node, this.downReason))
+      return
+    }
+    const id = this.nextId++
+    this.spawns.set(id, { behavior, ref })
+    this.send(
+      props === undefined
+        ? { kind: 'spawn', id, behavior, name }
+        : { kind: 'spawn', id, behavior, name, props },
+    )
+  }
+
+  stopActor(target: RemoteRef): void {
+    this.send({ kind: 'stop', target: target.path })
+  }
+
+  // ---- incoming ----
+
+  receive(envelope: Envelope): void {
+    this.lastSeen = Date.now()
+    switch (envelope.kind) {
+      case 'tell':
+        this.deliver(
+          envelope.to,
+          envelope.message,
+          envelope.from === undefined ? undefined : this.senderOf(envelope.from),
+        )
+        return
+      case 'ask':
+        this.deliver(
+          envelope.to,
+          envelope.message,
+          new RemoteAskerRef((answer) => this.send(answer), envelope.id, `troupe://${this.node}`),
+        )
+        return
+      case 'call':
+        this.onCall(envelope.id, envelope.actor, envelope.module, envelope.name, envelope.args)
+        return
+      case 'stream':
+        this.onStream(envelope)
+        return
+      case 'stream-items': {
+        const consumer = this.streams.get(envelope.id)?.consumer ?? this.contexts.get(envelope.id)?.context
+        if (consumer !== undefined) for (const value of envelope.values) consumer.item(value)
+        return
+      }
+      case 'stream-credit': {
+        const running = this.running.get(envelope.id)
+        running?.producer?.grant(envelope.n)
+        running?.context?.grant(envelope.n)
+        return
+      }
+      case 'open':
+        this.onOpen(envelope)
+        return
+      case 'context-started':
+        this.contexts.get(envelope.id)?.context.started(envelope.first)
+        return
+      case 'context-items': {
+        const context = this.running.get(envelope.id)?.context
+        if (context !== undefined) for (const value of envelope.values) context.item(value)
+        return
+      }
+      case 'context-credit':
+        this.contexts.get(envelope.id)?.context.credit(envelope.n)
+        return
+      case 'context-end':
+        this.running.get(envelope.id)?.context?.end()
+        return
+      case 'stream-end': {
+        const stream = this.streams.get(envelope.id)
+        this.streams.delete(envelope.id)
+        stream?.consumer.end()
+        return
+      }
+      case 'cancel':
+        this.running.get(envelope.id)?.cancel(cancelledFor(envelope.reason))
+        return
+      case 'reply': {
+        const opened = this.contexts.get(envelope.id)
+        if (opened !== undefined) {
+          this.contexts.delete(envelope.id)
+          opened.context.returned(envelope.message)
+          return
+        }
+        const ask = this.asks.get(envelope.id)
+        this.asks.delete(envelope.id)
+        ask?.tell(envelope.message)
+        return
+      }
+      case 'error':
+        this.onError(envelope.id, envelope.error, envelope.uid)
+        return
+      case 'watch':
+        this.onWatch(envelope.watcher, envelope.target)
+        return
+      case 'unwatch': {
+        const key = `${envelope.watcher}|${envelope.target}`
+        this.watchedHere.get(key)?.()
+        this.watchedHere.delete(key)
+        return
+      }
+      case 'terminated': {
+        const entry = this.watchers.get(Number(envelope.watcher))
+        if (entry === undefined) return
+        this.watchers.delete(Number(envelope.watcher))
+        this.watcherIds.get(entry.watcher)?.delete(entry.target.path)
+        const failed = this.failedSpawns.get(entry.target.path)
+        if (failed !== undefined) entry.watcher.terminated(entry.target, 'failed', failed)
+        else entry.watcher.terminated(entry.target, stopReason(envelope.reason), envelope.error)
+        return
+      }
+      case 'link':
+        this.onLink(envelope.a, envelope.b)
+        return
+      case 'unlink': {
+        const entry = this.links.get(`${envelope.b}|${envelope.a}`)
+        this.links.delete(`${envelope.b}|${envelope.a}`)
+        const cell = this.host.system.actorAt(envelope.b)
+        if (entry !== undefined && cell instanceof Cell) cell.forgetLink(entry.remote)
+        return
+      }
+      case 'exit': {
+        const entry = this.links.get(`${envelope.to}|${envelope.from}`)
+        this.links.delete(`${envelope.to}|${envelope.from}`)
+        const from = entry?.remote ?? this.host.refOf(this.node, envelope.from)
+        entry?.local.exited(from, envelope.reason, envelope.error)
+        return
+      }
+      case 'stop': {
+        const target = this.host.system.actorAt(envelope.target)
+        if (target !== undefined) void this.host.system.stop(target)
+        return
+      }
+      case 'spawn':
+        this.onSpawn(envelope.id, envelope.behavior, envelope.name, envelope.props)
+        return
+      case 'spawned':
+        this.spawns.delete(envelope.id)
+        return
+      case 'ping':
+        this.send({ kind: 'pong', at: envelope.at })
+        return
+      case 'pong':
+        return
+    }
+  }
+
+  /** The connection is gone or silent: settle everything that waited on this node. */
+  markDown(reason: string): void {
+    if (this.isDown) return
+    this.isDown = true
+    this.downReason = reason
+    const error = new NodeDownError(this.node, reason)
+    const asks = [...this.asks.values()]
+    this.asks.clear()
+    for (const ask of asks) ask.fail(error)
+    this.calls.clear()
+    const streams = [...this.streams.values()]
+    this.streams.clear()
+    for (const { consumer } of streams) consumer.fail(error)
+    const contexts = [...this.contexts.values()]
+    this.contexts.clear()
+    for (const { context } of contexts) context.fail(error)
+    const running = [...this.running.values()]
+    this.running.clear()
+    for (const call of running)
+      call.cancel(new CancelledError(`the calling node ${this.node} is down`, { cause: error }))
+    for (const { watcher, target } of this.watchers.values()) watcher.terminated(target, 'node-down')
+    this.watchers.clear()
+    this.watcherIds.clear()
+    for (const stop of this.watchedHere.values()) stop()
+    this.watchedHere.clear()
+    for (const { local, remote } of this.links.values()) local.exited(remote, 'node-down', error)
+    this.links.clear()
+    this.channel.close(error)
+  }
+
+  private deliver(path: string, message: unknown, sender: Ref | undefined): void {
+    const target = this.target(path)
+    if (target === undefined) {
+      this.host.runtime.deadLetter(this.host.refOf(this.host.system.node, path), message, sender, 'stopped')
+      return
+    }
+    // Freshly decoded: no one else holds it, so it needs no freezing or copying.
+    target.enqueueOwned(message, sender)
+  }
+
+  /**
+   * The live local actor at `path`. Paths the peer sends to are remembered, since walking the
+   * tree for every message cost a sixth of the time of a remote tell.
+   */
+  private target(path: string): Cell | undefined {
+    const known = this.targets.get(path)
+    if (known !== undefined && known.status !== STOPPED) return known
+    const found = this.host.system.actorAt(path)
+    if (found instanceof Cell) {
+      if (this.targets.size >= MAX_REMEMBERED_TARGETS) this.targets.clear()
+      this.targets.set(path, found)
+      return found
+    }
+    this.targets.delete(path)
+    return undefined
+  }
+
+  private senderOf(address: string): Ref {
+    const slash = address.indexOf('/', 'troupe://'.length)
+    return this.host.refOf(this.node, address.slice(slash))
+  }
+
+  private onError(id: number, error: unknown, uid: string | undefined): void {
+    const opened = this.contexts.get(id)
+    if (opened !== undefined) {
+      this.contexts.delete(id)
+      opened.context.fail(new RemoteActorError(error, opened.actor, uid))
+      return
+    }
+    const stream = this.streams.get(id)
+    if (stream !== undefined) {
+      this.streams.delete(id)
+      stream.consumer.fail(new RemoteActorError(error, stream.actor, uid))
+      return
+    }
+    const ask = this.asks.get(id)
+    if (ask !== undefined) {
+      this.asks.delete(id)
+      const actor = this.calls.get(id)
+      // An ask sent before the answer to its actor's spawn: the spawn's failure says why.
+      const unspawned = error instanceof ActorStoppedError ? this.spawnFailure(ask.target.path) : undefined
+      if (unspawned !== undefined) ask.fail(unspawned)
+      else ask.fail(actor === undefined ? error : new RemoteActorError(error, actor, uid))
+      return
+    }
+    const spawn = this.spawns.get(id)
+    if (spawn === undefined) return
+    this.spawns.delete(id)
+    this.failedSpawns.set(spawn.ref.path, error)
+    this.host.logger.error(
+      { err: error },
+      `spawn of '${spawn.behavior}' on ${this.node} failed: ${describe(error)}`,
+    )
+  }
+
+  private onWatch(watcher: string, targetPath: string): void {
+    const target = this.host.system.actorAt(targetPath)
+    const key = `${watcher}|${targetPath}`
+    if (target === undefined) {
+      this.send({ kind: 'terminated', watcher, target: targetPath, reason: 'noproc' })
+      return
+    }
+    const stop = this.host.system.watch(target)
+    let active = true
+    this.watchedHere.set(key, () => {
+      active = false
+    })
+    void stop.then((t) => {
+      if (!active) return
+      this.watchedHere.delete(key)
+      this.send({ kind: 'terminated', watcher, target: targetPath, reason: t.reason, error: t.error })
+    })
+  }
+
+  private onLink(remotePath: string, localPath: string): void {
+    const cell = this.host.system.actorAt(localPath)
+    if (cell === undefined) {
+      this.send({ kind: 'exit', from: localPath, to: remotePath, reason: 'noproc' })
+      return
+    }
+    const remote = this.host.refOf(this.node, remotePath)
+    if (!(cell instanceof Cell)) return
+    this.links.set(`${localPath}|${remotePath}`, { local: cell, remote })
+    cell.acceptLink(remote)
+  }
+
+  /** The actor and function a call or stream names, or `undefined` once an `error` has answered `id`. */
+  private callee(
+    id: number,
+    actorPath: string,
+    module: string,
+    name: string,
+  ): { actor: Ref | undefined; fn: ReturnType<typeof exposedFunction> } | undefined {
+    const node = this.host.system.node
+    let actor: Ref | undefined
+    if (actorPath !== '') {
+      actor = this.host.system.actorAt(actorPath)
+      if (actor === undefined) {
+        this.send({ kind: 'error', id, error: new ActorStoppedError(`troupe://${node}${actorPath}`) })
+        return undefined
+      }
+    }
+    try {
+      return { actor, fn: exposedFunction(module, name, node) }
+    } catch (error) {
+      this.host.logger.warn(`refused to run '${name}' of ${module} for ${this.node}: ${describe(error)}`)
+      this.send({ kind: 'error', id, error })
+      return undefined
+    }
+  }
+
+  private onCall(id: number, actorPath: string, module: string, name: string, args: unknown[]): void {
+    const callee = this.callee(id, actorPath, module, name)
+    if (callee === undefined) return
+    // The call's signal is its scope's, made only if the function asks for it (most never do).
+    const scope = createCancelScope([])
+    const entry = { cancel: (reason?: unknown) => scope.scope.cancel(reason ?? cancelledByCaller()) }
+    this.running.set(id, entry)
+    // Answered even once cancelled: a caller that waits gets the failure or the cancellation.
+    runExposed(callee.fn, args, callee.actor, scope.scope, scope.run)
+      .then(
+        (result) => this.send({ kind: 'reply', id, message: result }),
+        (error: unknown) => this.send(errorOf(id, error, callee.actor)),
+      )
+      .finally(() => {
+        scope.close()
+        if (this.running.get(id) === entry) this.running.delete(id)
+      })
+  }
+
+  /**
+   * Where a producer's items go: gathered for one turn of the event loop and sent as one
+   * envelope (one envelope per item cost ten times as much), the end or an error after them.
+   */
+  private batchingSink(id: number, actor: Ref | undefined): StreamSink {
+    const items = this.itemBatcher((values) => this.send({ kind: 'stream-items', id, values }))
+    return {
+      item: (value) => items.push(value),
+      end: () => {
+        items.flush()
+        this.send({ kind: 'stream-end', id })
+      },
+      fail: (error) => {
+        items.flush()
+        this.send(errorOf(id, error, actor))
+      },
+    }
+  }
+
+  /** Values gathered for one turn of the event loop and sent together, in frames within the connection's limit. */
+  private itemBatcher(send: (values: unknown[]) => void): ItemBatcher {
+    return new ItemBatcher(send, () => itemBudget(this.channel.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES))
+  }
+
+  private onOpen(envelope: Extract<Envelope, { kind: 'open' }>): void {
+    const { id } = envelope
+    const callee = this.callee(id, envelope.actor, envelope.module, envelope.name)
+    if (callee === undefined) return
+    const items = this.itemBatcher((values) => this.send({ kind: 'stream-items', id, values }))
+    const context = new ContextCallee(callee.fn, envelope.args, callee.actor, envelope.window, {
+      started: (first) => this.send({ kind: 'context-started', id, first }),
+      item: (value) => items.push(value),
+      credit: (n) => this.send({ kind: 'context-credit', id, n }),
+      returned: (result) => {
+        items.flush()
+        this.send({ kind: 'reply', id, message: result })
+      },
+      failed: (error) => {
+        items.flush()
+        this.send(errorOf(id, error, callee.actor))
+      },
+    })
+    const entry = { cancel: (reason?: unknown) => context.cancel(reason ?? cancelledByCaller()), context }
+    this.running.set(id, entry)
+    void context.run().then(() => {
+      if (this.running.get(id) === entry) this.running.delete(id)
+    })
+  }
+
+  private onStream(envelope: Extract<Envelope, { kind: 'stream' }>): void {
+    const { id } = envelope
+    const callee = this.callee(id, envelope.actor, envelope.module, envelope.name)
+    if (callee === undefined) return
+    const producer = new StreamProducer(
+      callee.fn,
+      envelope.args,
+      callee.actor,
+      envelope.window,
+      this.batchingSink(id, callee.actor),
+      () => {
+        if (this.running.get(id)?.producer === producer) this.running.delete(id)
+      },
+      (error) =>
+        this.host.logger.warn(
+          { err: error },
+          `the stream '${envelope.name}' of ${envelope.module} threw while cancelled: ${describe(error)}`,
+        ),
+    )
+    this.running.set(id, { cancel: (reason) => producer.cancel(reason ?? cancelledByCaller()), producer })
+    void producer.run()
+  }
+
+  private onSpawn(id: number, behaviorName: string, name: string | undefined, props: unknown): void {
+    const behavior = this.host.runtime.exposed.get(behaviorName)
+    if (behavior === undefined) {
+      this.host.logger.warn(
+        `refused to spawn '${behaviorName}' for ${this.node}: this node does not expose it`,
+      )
+      this.send({
+        kind: 'error',
+        id,
+        error: new RemoteSpawnError(`node ${this.host.system.node} does not expose '${behaviorName}'`),
+      })
+      return
+    }
+    try {
+      const ref = this.host.system.spawn(
+        behavior as Behavior<unknown, unknown>,
+        name === undefined ? { props } : { name, props },
+      )
+      this.send({ kind: 'spawned', id, path: ref.path })
+    } catch (error) {
+      this.send({ kind: 'error', id, error })
+    }
+  }
+}
+
+/** The error of a call, stream or context, with the uid of the actor it ran as. */
+function errorOf(id: number, error: unknown, actor: Ref | undefined): Envelope {
+  return actor === undefined ? { kind: 'error', id, error } : { kind: 'error', id, error, uid: uidOf(actor) }
+}
+
+function cancelledByCaller(): CancelledError {
+  return new CancelledError('the call was cancelled by its caller')
+}
+
+/** Why the caller cancelled, as its `cancel` said (a value it could not send): `undefined` if it did not say. */
+function cancelledFor(reason: unknown): CancelledError | undefined {
+  if (reason === undefined) return undefined
+  return new CancelledError(`the call was cancelled by its caller: ${describe(reason)}`, { cause: reason })
+}
+
+function stopReason(reason: WireStopReason): StopReason {
+  return reason === 'noproc' ? 'stopped' : reason
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+}

@@ -1,0 +1,516 @@
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { AnyBehavior, Behavior, SpawnOptions } from '../../core/behavior.ts'
+import { ActorNotFoundError, InvalidOptionError } from '../../core/errors.ts'
+import type { StopReason } from '../../core/inspection.ts'
+import type { AskOptions, LocalActorHandle, Ref } from '../../core/ref.ts'
+import type { RemoteHooks, Runtime } from '../../core/runtime.ts'
+import type { ActorSystem } from '../../core/system.ts'
+import type { Connection } from '../../transport/transport.ts'
+import type { Envelope } from '../../wire/envelope.ts'
+import { ProtocolError } from '../../wire/errors.ts'
+import { ContextCaller } from '../portal/portal-context.ts'
+import { StreamConsumer } from '../portal/portal-stream.ts'
+import { endpointOf, type NodeEndpoint, parseAddress } from './address.ts'
+import { DeadRef } from './dead-ref.ts'
+import { envelopeChannel } from './envelope-channel.ts'
+import { NodeDownError } from './errors.ts'
+import { type Channel, Peer, type PeerHost } from './peer.ts'
+import { type PeerRouter, RemoteRef } from './remote-ref.ts'
+
+/** A connection to another node after its handshake: the part of a transport's `Connection` the remote layer uses. */
+export type NodeConnection = Pick<
+  Connection,
+  'peer' | 'maxFrameBytes' | 'send' | 'onFrame' | 'close' | 'closed'
+>
+
+/** Options of {@link RemoteNode.call}: an ask's, and a cancellation that still awaits the answer. */
+export interface CallOptions extends AskOptions {
+  /**
+   * Aborting it cancels the remote function, but unlike `signal` the call goes on waiting for its
+   * answer: its result, its error, or the `CancelledError` it ended with (as a `RemoteActorError`).
+   */
+  cancelOn?: AbortSignal
+}
+
+/** How the remote layer reaches other nodes: any transport behind one small interface. */
+export interface NodeTransport {
+  connect(endpoint: NodeEndpoint, node: string): Promise<NodeConnection>
+  close(): Promise<void>
+  /** Where the node listens, if it does. */
+  readonly listening?: { host: string; port: number }
+}
+
+/** How a node reaches the cluster registry (the registry layer provides it). */
+export interface RegistryClient {
+  find(name: string): Promise<Ref | undefined>
+  wait(name: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<Ref>
+  /** Where a node whose name carries no endpoint (a child node) listens, if it joined the registry. */
+  locate(node: string): Promise<NodeEndpoint | undefined>
+}
+
+/**
+ * Turns envelopes into frame bodies and back for one connection (its structures are shared along
+ * it, so every frame must be decoded, in order); refs inside messages are resolved by the node.
+ */
+export interface EnvelopeCodec {
+  encode(envelope: Envelope): Uint8Array
+  decode(body: Uint8Array): Envelope
+  /** Forgets what was sent so far: for a frame that was encoded but not sent. */
+  reset(): void
+}
+
+/** Liveness and reconnection settings of a node. */
+export interface LivenessOptions {
+  /**
+   * Milliseconds between heartbeats on every connection.
+   * @default 1000
+   */
+  heartbeatIntervalMs?: number
+  /**
+   * A node that sends nothing for this long is declared down: its watchers get `Terminated` with
+   * reason `node-down` and pending asks reject with `NodeDownError`.
+   * @default 3000
+   */
+  heartbeatTimeoutMs?: number
+  /**
+   * After a failed connection, the first retry waits this long, doubling up to `reconnectMaxMs`;
+   * meanwhile messages to that node are dead letters and asks reject with `NodeDownError`.
+   * @default 100
+   */
+  reconnectMinMs?: number
+  /** @default 5000 */
+  reconnectMaxMs?: number
+}
+
+interface Slot {
+  peer: Peer | null
+  /** The connection the peer sends on, and whether this node opened it. */
+  connection: NodeConnection | null
+  initiated: boolean
+  /** What waits for the connection being made, in the order it was asked. */
+  waiting: ((peer: Peer) => void)[]
+  connecting: boolean
+  failures: number
+  retryAt: number
+  lastError: string
+}
+
+/**
+ * The node-to-node layer of one system: one connection per other node (opened on first use,
+ * used both ways), refs to remote actors, remote spawn, watches and links across nodes, and
+ * failure detection by heartbeats.
+ */
+export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
+  readonly logger: Logger
+  readonly runtime: Runtime
+  private readonly slots = new Map<string, Slot>()
+  private readonly heartbeat: NodeJS.Timeout
+  private closing = false
+  /** Makes the codec of one connection: each connection has its own. */
+  codecFor!: () => EnvelopeCodec
+  transport: NodeTransport | undefined
+
+  /** This run of the node, stated on every connection it makes or accepts (TCP, threads, processes). */
+  readonly incarnation = randomUUID()
+
+  constructor(
+    readonly system: ActorSystem,
+    readonly liveness: Required<LivenessOptions>,
+  ) {
+    this.logger = system.logger
+    this.runtime = system.attachRemote(this)
+    this.heartbeat = setInterval(() => this.beat(), liveness.heartbeatIntervalMs)
+    this.heartbeat.unref()
+  }
+
+  /** The ref an address names: a local actor, a remote ref, or a dead ref to a local actor that is gone. */
+  resolve(address: string): Ref {
+    const { node, path } = parseAddress(address)
+    return this.refOf(node, path)
+  }
+
+  refOf(node: string, path: string): RemoteRef {
+    if (node === this.system.node) {
+      return (this.system.actorAt(path) ??
+        new DeadRef(this.runtime, `troupe://${node}${path}`, path)) as RemoteRef
+    }
+    const peer = this.slots.get(node)?.peer
+    return new RemoteRef(this, node, path, peer?.down === false ? peer.incarnation : undefined)
+  }
+
+  /** Takes a connection made by either side, once its handshake is done. */
+  adopt(connection: NodeConnection, initiated: boolean): Peer | undefined {
+    const node = connection.peer.node
+    const slot = this.slotOf(node)
+    const current = slot.peer
+    const codec = this.codecFor()
+    const channel = envelopeChannel(connection, codec)
+    if (current !== null && !current.down && current.incarnation === connection.peer.incarnation) {
+      this.merge(slot, current, connection, channel, codec, initiated)
+      return current
+    }
+    if (current !== null && !current.down) current.markDown('it restarted (a new incarnation)')
+    const peer = new Peer(this, node, connection.peer.incarnation, channel)
+    slot.peer = peer
+    slot.connection = connection
+    slot.initiated = initiated
+    slot.failures = 0
+    this.receiveFrom(connection, codec, peer, slot)
+    const waiting = slot.waiting
+    slot.waiting = []
+    for (const action of waiting) action(peer)
+    return peer
+  }
+
+  /**
+   * Both nodes connected at once: both send on the connection the smaller name opened, and read
+   * both, so that nothing sent on either is lost. The node that opened the other one closes it
+   * once the frames sent on it before both switched have surely arrived.
+   */
+  private merge(
+    slot: Slot,
+    peer: Peer,
+    connection: NodeConnection,
+    channel: Channel,
+    codec: EnvelopeCodec,
+    initiated: boolean,
+  ): void {
+    let loser: NodeConnection
+    let loserInitiated: boolean
+    if (this.keepsNew(peer.node, initiated)) {
+      loser = slot.connection!
+      loserInitiated = slot.initiated
+      peer.switchChannel(channel)
+      slot.connection = connection
+      slot.initiated = initiated
+    } else {
+      loser = connection
+      loserInitiated = initiated
+    }
+    this.receiveFrom(connection, codec, peer, slot)
+    if (loserInitiated) {
+      const retire = setTimeout(() => loser.close(), this.liveness.heartbeatIntervalMs)
+      retire.unref()
+      void loser.closed().then(() => clearTimeout(retire))
+    }
+  }
+
+  /** Delivers the frames of `connection` to `peer`; the peer is down when its connection closes. */
+  private receiveFrom(connection: NodeConnection, codec: EnvelopeCodec, peer: Peer, slot: Slot): void {
+    const node = peer.node
+    const logger = this.logger
+    connection.onFrame((body) => {
+      let envelope: Envelope
+      try {
+        envelope = codec.decode(body)
+      } catch (error) {
+        const reason =
+          error instanceof ProtocolError ? error : new ProtocolError('undecodable frame', { cause: error })
+        logger.warn({ err: reason, peer: node }, `closing the connection to ${node}: ${reason.message}`)
+        connection.close(reason)
+        return
+      }
+      peer.receive(envelope)
+    })
+    void connection.closed().then((error) => {
+      // A connection retired after a simultaneous connect leaves the peer on the other one.
+      if (slot.peer === peer && slot.connection !== connection) return
+      if (slot.peer === peer) slot.peer = null
+      peer.markDown(error === undefined ? 'the connection closed' : error.message)
+    })
+  }
+
+  /**
+   * Makes what is sent to `node` wait for the connection `connecting` brings (a child node being
+   * started: it connects to this node, not this node to it), and fail as a lost node if it fails.
+   */
+  awaitConnection(node: string, connecting: Promise<unknown>): void {
+    const slot = this.slotOf(node)
+    if (slot.peer !== null && !slot.peer.down) return
+    slot.connecting = true
+    connecting.then(
+      () => {
+        slot.connecting = false
+      },
+      (error: unknown) => {
+        slot.connecting = false
+        const waiting = slot.waiting
+        slot.waiting = []
+        const down = this.downPeer(
+          node,
+          `it did not start: ${error instanceof Error ? error.message : String(error)}`,
+        )
+        for (const action of waiting) action(down)
+      },
+    )
+  }
+
+  // ---- PeerRouter ----
+
+  tell(target: RemoteRef, message: unknown, sender: Ref | undefined): void {
+    const connected = this.slots.get(target.node)?.peer
+    if (connected != null && !connected.down && target.pin(connected.incarnation)) {
+      if (connected.spawnFailure(target.path) === undefined) connected.tell(target, message, sender)
+      else this.runtime.deadLetter(target, message, sender, 'stopped')
+      return
+    }
+    this.withPeer(target.node, (peer) => {
+      if (peer.spawnFailure(target.path) !== undefined)
+        this.runtime.deadLetter(target, message, sender, 'stopped')
+      else if (peer.down || target.pin(peer.incarnation)) peer.tell(target, message, sender)
+      else this.runtime.deadLetter(target, message, sender, 'stopped')
+    })
+  }
+
+  ask<R>(target: RemoteRef, message: unknown, options: AskOptions | undefined): Promise<R> {
+    const ask = this.runtime.asks.open(target, options)
+    this.withPeer(target.node, (peer) => {
+      const unspawned = peer.spawnFailure(target.path)
+      if (unspawned !== undefined) ask.fail(unspawned)
+      else if (peer.down || target.pin(peer.incarnation)) peer.ask(ask, target, message)
+      else ask.fail(new NodeDownError(target.node, 'the node restarted since this ref was made'))
+    })
+    return ask.promise as Promise<R>
+  }
+
+  /** Runs the exposed function `module`#`name` on `target`'s node as `target`: see `Portal.run`. */
+  call<R>(
+    target: RemoteRef,
+    module: string,
+    name: string,
+    args: unknown[],
+    options: CallOptions | undefined,
+  ): Promise<R> {
+    const ask = this.runtime.asks.open(target, options)
+    this.withPeer(target.node, (peer) => {
+      const unspawned = peer.spawnFailure(target.path)
+      if (unspawned !== undefined) ask.fail(unspawned)
+      else if (peer.down || target.pin(peer.incarnation))
+        peer.call(ask, target, module, name, args, options?.cancelOn)
+      else ask.fail(new NodeDownError(target.node, 'the node restarted since this ref was made'))
+    })
+    return ask.promise as Promise<R>
+  }
+
+  /** Opens a stream of the exposed generator function `module`#`name` on `target`'s node: see `Portal.stream`. */
+  stream<T>(
+    target: RemoteRef,
+    module: string,
+    name: string,
+    args: unknown[],
+    window: number,
+    signal: AbortSignal | undefined,
+  ): StreamConsumer<T> {
+    const consumer = new StreamConsumer<T>(window, signal)
+    this.withPeer(target.node, (peer) => {
+      if (peer.down || target.pin(peer.incarnation))
+        peer.stream(consumer as StreamConsumer<unknown>, target, module, name, args)
+      else consumer.fail(new NodeDownError(target.node, 'the node restarted since this ref was made'))
+    })
+    return consumer
+  }
+
+  /** Opens a context with the exposed function `module`#`name` on `target`'s node: see `Portal.open`. */
+  open(
+    target: RemoteRef,
+    module: string,
+    name: string,
+    args: unknown[],
+    window: number,
+    signal: AbortSignal | undefined,
+  ): ContextCaller {
+    const context = new ContextCaller(window, signal)
+    this.withPeer(target.node, (peer) => {
+      if (peer.down || target.pin(peer.incarnation)) peer.open(context, target, module, name, args)
+      else context.fail(new NodeDownError(target.node, 'the node restarted since this ref was made'))
+    })
+    return context
+  }
+
+  watch(target: RemoteRef, watcher: LocalActorHandle): void {
+    this.withPeer(target.node, (peer) => {
+      if (peer.down || target.pin(peer.incarnation)) peer.watch(target, watcher)
+      else watcher.terminated(target, 'node-down')
+    })
+  }
+
+  unwatch(target: RemoteRef, watcher: LocalActorHandle): void {
+    this.slots.get(target.node)?.peer?.unwatch(target, watcher)
+  }
+
+  link(target: RemoteRef, actor: LocalActorHandle): void {
+    this.withPeer(target.node, (peer) => {
+      if (peer.down || target.pin(peer.incarnation)) peer.link(target, actor)
+      else actor.exited(target, 'node-down')
+    })
+  }
+
+  unlink(
+    target: RemoteRef,
+    actor: LocalActorHandle,
+    exit: { reason: StopReason; error: unknown } | undefined,
+  ): void {
+    this.slots.get(target.node)?.peer?.unlink(target, actor, exit)
+  }
+
+  // ---- RemoteHooks ----
+
+  /**
+   * Starts an actor on `node` and returns its ref at once; the node answers later. When it refuses
+   * (it does not expose the definition, say) or the actor fails to start, the reason reaches
+   * whoever uses the ref, as an Erlang `spawn_monitor` or an Akka `watch` of a remote deployment
+   * does: asks and portal calls reject with it (`RemoteSpawnError: node … does not expose 'X'`),
+   * even those sent before the answer came; watchers get `Terminated` with reason `failed` and it
+   * as `error`; tells go to dead letters (reason `stopped`). Spawning again under the same name
+   * forgets it.
+   */
+  spawn(node: string, behavior: Behavior<unknown, unknown>, options: SpawnOptions<unknown>): Ref {
+    const behaviorName = this.runtime.exposedNames.get(behavior as AnyBehavior)
+    if (behaviorName === undefined) {
+      throw new InvalidOptionError(
+        'on',
+        `to spawn on ${node}, expose the definition on both nodes with system.expose({ name: definition })`,
+      )
+    }
+    const name = options.name ?? `${behaviorName}-${randomUUID().slice(0, 8)}`
+    const ref = this.refOf(node, `/user/${name}`)
+    this.withPeer(node, (peer) => {
+      if (!peer.down) ref.pin(peer.incarnation)
+      peer.spawn(behaviorName, name, options.props, ref)
+    })
+    return ref
+  }
+
+  /** Set when the node joins a cluster registry. */
+  registry: RegistryClient | null = null
+
+  findActor(name: string): Promise<Ref | undefined> {
+    return this.registry === null ? Promise.resolve(undefined) : this.registry.find(name)
+  }
+
+  waitForActor(name: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<Ref> {
+    if (this.registry === null) return Promise.reject(new ActorNotFoundError(name, timeoutMs))
+    return this.registry.wait(name, timeoutMs, signal)
+  }
+
+  stop(ref: Ref): Promise<void> {
+    if (!(ref instanceof RemoteRef))
+      return Promise.reject(new TypeError(`${String(ref)} is not a remote actor`))
+    const stopped = this.system.watch(ref).then(() => undefined)
+    this.withPeer(ref.node, (peer) => peer.stopActor(ref))
+    return stopped
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return
+    this.closing = true
+    clearInterval(this.heartbeat)
+    for (const slot of this.slots.values()) slot.peer?.markDown('this node is shutting down')
+    // The transport is missing when the node failed to listen: there is nothing to close then.
+    await this.transport?.close()
+  }
+
+  // ---- connections ----
+
+  /** Runs `action` with the peer of `node`: now if connected, after connecting otherwise. */
+  private withPeer(node: string, action: (peer: Peer) => void): void {
+    const slot = this.slotOf(node)
+    if (slot.peer !== null && !slot.peer.down) {
+      action(slot.peer)
+      return
+    }
+    if (this.closing || Date.now() < slot.retryAt) {
+      action(this.downPeer(node, this.closing ? 'this node is shutting down' : slot.lastError))
+      return
+    }
+    slot.waiting.push(action)
+    if (!slot.connecting) void this.connect(node, slot)
+  }
+
+  private async connect(node: string, slot: Slot): Promise<void> {
+    slot.connecting = true
+    try {
+      const endpoint = endpointOf(node) ?? (await this.registry?.locate(node))
+      if (endpoint === undefined)
+        throw new InvalidOptionError(
+          'node',
+          `'${node}' names no host and port (name@host:port), and no cluster registry knows where it listens`,
+        )
+      if (this.transport === undefined) throw new InvalidOptionError('node', 'this node has no transport')
+      const connection = await this.transport.connect(endpoint, node)
+      if (connection.peer.node !== node) {
+        connection.close()
+        throw new ProtocolError(
+          `${endpoint.host}:${endpoint.port} is node ${connection.peer.node}, not ${node}`,
+        )
+      }
+      slot.connecting = false
+      if (this.adopt(connection, true) === undefined && slot.peer === null)
+        throw new Error('connection refused')
+    } catch (error) {
+      slot.connecting = false
+      slot.failures++
+      slot.lastError = error instanceof Error ? error.message : String(error)
+      const delay = Math.min(
+        this.liveness.reconnectMaxMs,
+        this.liveness.reconnectMinMs * 2 ** (slot.failures - 1),
+      )
+      slot.retryAt = Date.now() + delay
+      this.logger.warn(
+        { peer: node },
+        `cannot reach node ${node} (${slot.lastError}); retrying in ${delay} ms at the earliest`,
+      )
+      const waiting = slot.waiting
+      slot.waiting = []
+      const down = this.downPeer(node, slot.lastError)
+      for (const action of waiting) action(down)
+    }
+  }
+
+  /** A peer that is down from the start, so that every action fails the way a lost node does. */
+  private downPeer(node: string, reason: string): Peer {
+    const peer = new Peer(this, node, '', { send: () => {}, close: () => {} })
+    peer.markDown(reason)
+    return peer
+  }
+
+  private slotOf(node: string): Slot {
+    let slot = this.slots.get(node)
+    if (slot === undefined) {
+      slot = {
+        peer: null,
+        connection: null,
+        initiated: false,
+        waiting: [],
+        connecting: false,
+        failures: 0,
+        retryAt: 0,
+        lastError: '',
+      }
+      this.slots.set(node, slot)
+    }
+    return slot
+  }
+
+  /** Of two simultaneous connections, both nodes keep the one the smaller node name opened. */
+  private keepsNew(peerNode: string, initiated: boolean): boolean {
+    const iAmSmaller = this.system.node < peerNode
+    return initiated === iAmSmaller
+  }
+
+  private beat(): void {
+    const now = Date.now()
+    for (const slot of this.slots.values()) {
+      const peer = slot.peer
+      if (peer === null || peer.down) continue
+      if (now - peer.lastSeen > this.liveness.heartbeatTimeoutMs) {
+        this.logger.warn(`node ${peer.node} sent nothing for ${now - peer.lastSeen} ms: declaring it down`)
+        peer.markDown(`no heartbeat within ${this.liveness.heartbeatTimeoutMs} ms`)
+        slot.peer = null
+      } else {
+        peer.send({ kind: 'ping', at: now })
+      }
+    }
+  }
+}
