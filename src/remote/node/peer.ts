@@ -1,9 +1,7 @@
 import type { Logger } from 'pino'
-import { createCancelScope } from '../../concurrency/cancel-scope.ts'
-import { CancelledError } from '../../concurrency/errors.ts'
 import type { AskRef } from '../../core/ask.ts'
 import type { Behavior } from '../../core/behavior.ts'
-import { Cell, STOPPED } from '../../core/cell/cell.ts'
+import { type LocalActor, localActor } from '../../core/internal.ts'
 import { ActorStoppedError } from '../../core/errors.ts'
 import type { StopReason } from '../../core/inspection.ts'
 import type { LocalActorHandle, Ref } from '../../core/ref.ts'
@@ -11,12 +9,11 @@ import type { Runtime } from '../../core/runtime.ts'
 import type { ActorSystem } from '../../core/system.ts'
 import type { Envelope, WireStopReason } from '../../wire/envelope.ts'
 import { DEFAULT_MAX_FRAME_BYTES } from '../../wire/frames.ts'
-import { uidOf } from '../portal/current-actor.ts'
-import { exposedFunction, runExposed } from '../portal/exposed-functions.ts'
 import { ItemBatcher, itemBudget } from '../portal/item-batcher.ts'
-import { ContextCallee, type ContextCaller } from '../portal/portal-context.ts'
-import { type StreamConsumer, StreamProducer, type StreamSink } from '../portal/portal-stream.ts'
-import { RemoteActorError } from '../portal/remote-actor-error.ts'
+import type { ContextCaller } from '../portal/portal-context.ts'
+import type { StreamConsumer } from '../portal/portal-stream.ts'
+import { RemoteCalls } from '../portal/remote-calls.ts'
+import { ServedCalls } from '../portal/serve-calls.ts'
 import { NodeDownError, RemoteSpawnError } from './errors.ts'
 import { RemoteAskerRef } from './remote-asker-ref.ts'
 import { RemoteRef } from './remote-ref.ts'
@@ -59,17 +56,10 @@ export class Peer {
   private downReason = 'not connected'
   private nextId = 1
   private readonly asks = new Map<number, AskRef>()
-  /** The asks that are calls of exposed functions, with the address of the actor they run in. */
-  private readonly calls = new Map<number, string>()
-  /** Streams this node consumes from the peer, by id, with the address of the actor they run in. */
-  private readonly streams = new Map<number, { consumer: StreamConsumer<unknown>; actor: string }>()
-  /** Contexts this node opened on the peer, by id, with the address of the actor they run in. */
-  private readonly contexts = new Map<number, { context: ContextCaller; actor: string }>()
-  /** Calls, streams and contexts of this node's functions the peer is running, by the peer's id: how to cancel each. */
-  private readonly running = new Map<
-    number,
-    { cancel(reason?: unknown): void; producer?: StreamProducer; context?: ContextCallee }
-  >()
+  /** Calls, streams and contexts this node runs on the peer's node. */
+  private readonly calls: RemoteCalls
+  /** Calls, streams and contexts of this node's functions that the peer runs here. */
+  private readonly served: ServedCalls
   /** Local watchers of this node's actors, by the id this node gave them. */
   private readonly watchers = new Map<number, { watcher: LocalActorHandle; target: RemoteRef }>()
   private readonly watcherIds = new Map<LocalActorHandle, Map<string, number>>()
@@ -80,14 +70,27 @@ export class Peer {
   /** Remote spawns waiting for their answer. */
   private readonly spawns = new Map<number, { behavior: string; ref: RemoteRef }>()
   private readonly failedSpawns = new Map<string, unknown>()
-  private readonly targets = new Map<string, Cell>()
+  private readonly targets = new Map<string, LocalActor>()
 
   constructor(
     private readonly host: PeerHost,
     readonly node: string,
     readonly incarnation: string,
     private channel: Channel,
-  ) {}
+  ) {
+    const portalHost = {
+      node,
+      system: host.system,
+      logger: host.logger,
+      downError: () => (this.isDown ? new NodeDownError(this.node, this.downReason) : undefined),
+      newId: () => this.nextId++,
+      send: (envelope: Envelope) => this.send(envelope),
+      itemBatcher: (send: (values: unknown[]) => void) => this.itemBatcher(send),
+      spawnFailure: (path: string) => this.spawnFailure(path),
+    }
+    this.calls = new RemoteCalls(portalHost)
+    this.served = new ServedCalls(portalHost)
+  }
 
   get down(): boolean {
     return this.isDown
@@ -121,46 +124,15 @@ export class Peer {
       for (const half of halves) this.send(half)
       return
     }
-    const running = 'id' in envelope ? this.running.get(envelope.id) : undefined
-    const error = refusalOf(
-      envelope,
-      thrown,
-      running === undefined ? undefined : running.context ? 'context' : 'call',
-    )
+    const error = refusalOf(envelope, thrown, 'id' in envelope ? this.served.kindOf(envelope.id) : undefined)
     this.host.logger.warn(
       { err: error, peer: this.node },
       `cannot send a '${envelope.kind}' to ${this.node}: ${describe(error)}`,
     )
+    if (this.calls.refused(envelope, error) || this.served.refused(envelope, error)) return
     switch (envelope.kind) {
       case 'ask':
-      case 'call':
         this.asks.get(envelope.id)?.fail(error)
-        return
-      case 'stream': {
-        const stream = this.streams.get(envelope.id)
-        this.streams.delete(envelope.id)
-        stream?.consumer.fail(error)
-        return
-      }
-      case 'open': {
-        const opened = this.contexts.get(envelope.id)
-        this.contexts.delete(envelope.id)
-        opened?.context.fail(error)
-        return
-      }
-      case 'context-items': {
-        // The caller's own value cannot cross: its context fails with why, and the callee is cancelled.
-        const opened = this.contexts.get(envelope.id)
-        if (opened === undefined) return
-        this.contexts.delete(envelope.id)
-        this.send({ kind: 'cancel', id: envelope.id, reason: error })
-        opened.context.fail(error)
-        return
-      }
-      case 'stream-items':
-      case 'context-started':
-        this.running.get(envelope.id)?.cancel(error)
-        this.send({ kind: 'error', id: envelope.id, error })
         return
       case 'reply':
         this.send({ kind: 'error', id: envelope.id, error })
@@ -216,10 +188,7 @@ export class Peer {
     this.send({ kind: 'ask', to: target.path, id, message })
   }
 
-  /**
-   * Runs the exposed function `module`#`name` on the peer's node, as the actor `target`. Aborting
-   * `cancelOn` cancels the function there and leaves `ask` waiting for its answer.
-   */
+  /** See `RemoteCalls.call`. */
   call(
     ask: AskRef,
     target: RemoteRef,
@@ -228,42 +197,9 @@ export class Peer {
     args: unknown[],
     cancelOn?: AbortSignal,
   ): void {
-    if (this.isDown) {
-      ask.fail(new NodeDownError(this.node, this.downReason))
-      return
-    }
-    if (ask.settled) return
-    const id = this.nextId++
-    this.asks.set(id, ask)
-    this.calls.set(id, target.address)
-    const forget = () => {
-      this.asks.delete(id)
-      this.calls.delete(id)
-    }
-    ask.promise.then(forget, () => {
-      // Still listed: no answer came, so the caller gave up (its signal, its timeout).
-      if (this.asks.has(id)) this.send({ kind: 'cancel', id })
-      forget()
-    })
-    this.send({ kind: 'call', id, actor: target.path, module, name, args })
-    if (cancelOn !== undefined) this.cancelWhenAborted(cancelOn, id, ask)
+    this.calls.call(ask, target, module, name, args, cancelOn)
   }
 
-  /** Sends the cancel of call `id` once `signal` aborts (now if it has), unless it was answered. */
-  private cancelWhenAborted(signal: AbortSignal, id: number, ask: AskRef): void {
-    const cancel = () => {
-      if (this.asks.has(id)) this.send({ kind: 'cancel', id })
-    }
-    if (signal.aborted) {
-      cancel()
-      return
-    }
-    signal.addEventListener('abort', cancel, { once: true })
-    const forget = () => signal.removeEventListener('abort', cancel)
-    ask.promise.then(forget, forget)
-  }
-
-  /** Opens a stream of the exposed generator function `module`#`name` on the peer's node, as `target`. */
   stream(
     consumer: StreamConsumer<unknown>,
     target: RemoteRef,
@@ -271,51 +207,11 @@ export class Peer {
     name: string,
     args: unknown[],
   ): void {
-    if (consumer.done) return
-    if (this.isDown) {
-      consumer.fail(new NodeDownError(this.node, this.downReason))
-      return
-    }
-    const id = this.nextId++
-    this.streams.set(id, { consumer, actor: target.address })
-    consumer.attach({
-      credit: (n) => {
-        if (this.streams.has(id)) this.send({ kind: 'stream-credit', id, n })
-      },
-      cancel: () => {
-        if (this.streams.delete(id)) this.send({ kind: 'cancel', id })
-      },
-    })
-    this.send({ kind: 'stream', id, actor: target.path, module, name, args, window: consumer.window })
+    this.calls.stream(consumer, target, module, name, args)
   }
 
-  /** Opens a context with the exposed function `module`#`name` on the peer's node, as `target`. */
   open(context: ContextCaller, target: RemoteRef, module: string, name: string, args: unknown[]): void {
-    if (context.over) return
-    if (this.isDown) {
-      context.fail(new NodeDownError(this.node, this.downReason))
-      return
-    }
-    const id = this.nextId++
-    this.contexts.set(id, { context, actor: target.address })
-    const items = this.itemBatcher((values) => this.send({ kind: 'context-items', id, values }))
-    context.attach({
-      item: (value) => {
-        if (this.contexts.has(id)) items.push(value)
-      },
-      credit: (n) => {
-        if (this.contexts.has(id)) this.send({ kind: 'stream-credit', id, n })
-      },
-      end: () => {
-        if (!this.contexts.has(id)) return
-        items.flush()
-        this.send({ kind: 'context-end', id })
-      },
-      cancel: () => {
-        if (this.contexts.delete(id)) this.send({ kind: 'cancel', id })
-      },
-    })
-    this.send({ kind: 'open', id, actor: target.path, module, name, args, window: context.window })
+    this.calls.open(context, target, module, name, args)
   }
 
   watch(target: RemoteRef, watcher: LocalActorHandle): void {
@@ -418,55 +314,40 @@ export class Peer {
         )
         return
       case 'call':
-        this.onCall(envelope.id, envelope.actor, envelope.module, envelope.name, envelope.args)
+        this.served.call(envelope.id, envelope.actor, envelope.module, envelope.name, envelope.args)
         return
       case 'stream':
-        this.onStream(envelope)
+        this.served.stream(envelope)
         return
-      case 'stream-items': {
-        const consumer = this.streams.get(envelope.id)?.consumer ?? this.contexts.get(envelope.id)?.context
-        if (consumer !== undefined) for (const value of envelope.values) consumer.item(value)
-        return
-      }
-      case 'stream-credit': {
-        const running = this.running.get(envelope.id)
-        running?.producer?.grant(envelope.n)
-        running?.context?.grant(envelope.n)
-        return
-      }
       case 'open':
-        this.onOpen(envelope)
+        this.served.open(envelope)
+        return
+      case 'stream-items':
+        this.calls.items(envelope.id, envelope.values)
+        return
+      case 'stream-credit':
+        this.served.credit(envelope.id, envelope.n)
         return
       case 'context-started':
-        this.contexts.get(envelope.id)?.context.started(envelope.first)
+        this.calls.started(envelope.id, envelope.first)
         return
-      case 'context-items': {
-        const context = this.running.get(envelope.id)?.context
-        if (context !== undefined) for (const value of envelope.values) context.item(value)
+      case 'context-items':
+        this.served.items(envelope.id, envelope.values)
         return
-      }
       case 'context-credit':
-        this.contexts.get(envelope.id)?.context.credit(envelope.n)
+        this.calls.credit(envelope.id, envelope.n)
         return
       case 'context-end':
-        this.running.get(envelope.id)?.context?.end()
+        this.served.end(envelope.id)
         return
-      case 'stream-end': {
-        const stream = this.streams.get(envelope.id)
-        this.streams.delete(envelope.id)
-        stream?.consumer.end()
+      case 'stream-end':
+        this.calls.streamEnd(envelope.id)
         return
-      }
       case 'cancel':
-        this.running.get(envelope.id)?.cancel(cancelledFor(envelope.reason))
+        this.served.cancel(envelope.id, envelope.reason)
         return
       case 'reply': {
-        const opened = this.contexts.get(envelope.id)
-        if (opened !== undefined) {
-          this.contexts.delete(envelope.id)
-          opened.context.returned(envelope.message)
-          return
-        }
+        if (this.calls.replied(envelope.id, envelope.message)) return
         const ask = this.asks.get(envelope.id)
         this.asks.delete(envelope.id)
         ask?.tell(envelope.message)
@@ -501,7 +382,7 @@ export class Peer {
         const entry = this.links.get(`${envelope.b}|${envelope.a}`)
         this.links.delete(`${envelope.b}|${envelope.a}`)
         const cell = this.host.system.actorAt(envelope.b)
-        if (entry !== undefined && cell instanceof Cell) cell.forgetLink(entry.remote)
+        if (entry !== undefined) localActor(cell)?.forgetLink(entry.remote)
         return
       }
       case 'exit': {
@@ -539,17 +420,8 @@ export class Peer {
     const asks = [...this.asks.values()]
     this.asks.clear()
     for (const ask of asks) ask.fail(error)
-    this.calls.clear()
-    const streams = [...this.streams.values()]
-    this.streams.clear()
-    for (const { consumer } of streams) consumer.fail(error)
-    const contexts = [...this.contexts.values()]
-    this.contexts.clear()
-    for (const { context } of contexts) context.fail(error)
-    const running = [...this.running.values()]
-    this.running.clear()
-    for (const call of running)
-      call.cancel(new CancelledError(`the calling node ${this.node} is down`, { cause: error }))
+    this.calls.lost(error)
+    this.served.lost(error)
     for (const { watcher, target } of this.watchers.values()) watcher.terminated(target, 'node-down')
     this.watchers.clear()
     this.watcherIds.clear()
@@ -574,11 +446,11 @@ export class Peer {
    * The live local actor at `path`. Paths the peer sends to are remembered, since walking the
    * tree for every message cost a sixth of the time of a remote tell.
    */
-  private target(path: string): Cell | undefined {
+  private target(path: string): LocalActor | undefined {
     const known = this.targets.get(path)
-    if (known !== undefined && known.status !== STOPPED) return known
-    const found = this.host.system.actorAt(path)
-    if (found instanceof Cell) {
+    if (known !== undefined && !known.stopped) return known
+    const found = localActor(this.host.system.actorAt(path))
+    if (found !== undefined) {
       if (this.targets.size >= MAX_REMEMBERED_TARGETS) this.targets.clear()
       this.targets.set(path, found)
       return found
@@ -593,26 +465,13 @@ export class Peer {
   }
 
   private onError(id: number, error: unknown, uid: string | undefined): void {
-    const opened = this.contexts.get(id)
-    if (opened !== undefined) {
-      this.contexts.delete(id)
-      opened.context.fail(new RemoteActorError(error, opened.actor, uid))
-      return
-    }
-    const stream = this.streams.get(id)
-    if (stream !== undefined) {
-      this.streams.delete(id)
-      stream.consumer.fail(new RemoteActorError(error, stream.actor, uid))
-      return
-    }
+    if (this.calls.failed(id, error, uid)) return
     const ask = this.asks.get(id)
     if (ask !== undefined) {
       this.asks.delete(id)
-      const actor = this.calls.get(id)
       // An ask sent before the answer to its actor's spawn: the spawn's failure says why.
       const unspawned = error instanceof ActorStoppedError ? this.spawnFailure(ask.target.path) : undefined
-      if (unspawned !== undefined) ask.fail(unspawned)
-      else ask.fail(actor === undefined ? error : new RemoteActorError(error, actor, uid))
+      ask.fail(unspawned ?? error)
       return
     }
     const spawn = this.spawns.get(id)
@@ -645,131 +504,21 @@ export class Peer {
   }
 
   private onLink(remotePath: string, localPath: string): void {
-    const cell = this.host.system.actorAt(localPath)
-    if (cell === undefined) {
+    const found = this.host.system.actorAt(localPath)
+    if (found === undefined) {
       this.send({ kind: 'exit', from: localPath, to: remotePath, reason: 'noproc' })
       return
     }
     const remote = this.host.refOf(this.node, remotePath)
-    if (!(cell instanceof Cell)) return
+    const cell = localActor(found)
+    if (cell === undefined) return
     this.links.set(`${localPath}|${remotePath}`, { local: cell, remote })
     cell.acceptLink(remote)
-  }
-
-  /** The actor and function a call or stream names, or `undefined` once an `error` has answered `id`. */
-  private callee(
-    id: number,
-    actorPath: string,
-    module: string,
-    name: string,
-  ): { actor: Ref | undefined; fn: ReturnType<typeof exposedFunction> } | undefined {
-    const node = this.host.system.node
-    let actor: Ref | undefined
-    if (actorPath !== '') {
-      actor = this.host.system.actorAt(actorPath)
-      if (actor === undefined) {
-        this.send({ kind: 'error', id, error: new ActorStoppedError(`troupe://${node}${actorPath}`) })
-        return undefined
-      }
-    }
-    try {
-      return { actor, fn: exposedFunction(module, name, node) }
-    } catch (error) {
-      this.host.logger.warn(`refused to run '${name}' of ${module} for ${this.node}: ${describe(error)}`)
-      this.send({ kind: 'error', id, error })
-      return undefined
-    }
-  }
-
-  private onCall(id: number, actorPath: string, module: string, name: string, args: unknown[]): void {
-    const callee = this.callee(id, actorPath, module, name)
-    if (callee === undefined) return
-    // The call's signal is its scope's, made only if the function asks for it (most never do).
-    const scope = createCancelScope([])
-    const entry = { cancel: (reason?: unknown) => scope.scope.cancel(reason ?? cancelledByCaller()) }
-    this.running.set(id, entry)
-    // Answered even once cancelled: a caller that waits gets the failure or the cancellation.
-    runExposed(callee.fn, args, callee.actor, scope.scope, scope.run)
-      .then(
-        (result) => this.send({ kind: 'reply', id, message: result }),
-        (error: unknown) => this.send(errorOf(id, error, callee.actor)),
-      )
-      .finally(() => {
-        scope.close()
-        if (this.running.get(id) === entry) this.running.delete(id)
-      })
-  }
-
-  /**
-   * Where a producer's items go: gathered for one turn of the event loop and sent as one
-   * envelope (one envelope per item cost ten times as much), the end or an error after them.
-   */
-  private batchingSink(id: number, actor: Ref | undefined): StreamSink {
-    const items = this.itemBatcher((values) => this.send({ kind: 'stream-items', id, values }))
-    return {
-      item: (value) => items.push(value),
-      end: () => {
-        items.flush()
-        this.send({ kind: 'stream-end', id })
-      },
-      fail: (error) => {
-        items.flush()
-        this.send(errorOf(id, error, actor))
-      },
-    }
   }
 
   /** Values gathered for one turn of the event loop and sent together, in frames within the connection's limit. */
   private itemBatcher(send: (values: unknown[]) => void): ItemBatcher {
     return new ItemBatcher(send, () => itemBudget(this.channel.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES))
-  }
-
-  private onOpen(envelope: Extract<Envelope, { kind: 'open' }>): void {
-    const { id } = envelope
-    const callee = this.callee(id, envelope.actor, envelope.module, envelope.name)
-    if (callee === undefined) return
-    const items = this.itemBatcher((values) => this.send({ kind: 'stream-items', id, values }))
-    const context = new ContextCallee(callee.fn, envelope.args, callee.actor, envelope.window, {
-      started: (first) => this.send({ kind: 'context-started', id, first }),
-      item: (value) => items.push(value),
-      credit: (n) => this.send({ kind: 'context-credit', id, n }),
-      returned: (result) => {
-        items.flush()
-        this.send({ kind: 'reply', id, message: result })
-      },
-      failed: (error) => {
-        items.flush()
-        this.send(errorOf(id, error, callee.actor))
-      },
-    })
-    const entry = { cancel: (reason?: unknown) => context.cancel(reason ?? cancelledByCaller()), context }
-    this.running.set(id, entry)
-    void context.run().then(() => {
-      if (this.running.get(id) === entry) this.running.delete(id)
-    })
-  }
-
-  private onStream(envelope: Extract<Envelope, { kind: 'stream' }>): void {
-    const { id } = envelope
-    const callee = this.callee(id, envelope.actor, envelope.module, envelope.name)
-    if (callee === undefined) return
-    const producer = new StreamProducer(
-      callee.fn,
-      envelope.args,
-      callee.actor,
-      envelope.window,
-      this.batchingSink(id, callee.actor),
-      () => {
-        if (this.running.get(id)?.producer === producer) this.running.delete(id)
-      },
-      (error) =>
-        this.host.logger.warn(
-          { err: error },
-          `the stream '${envelope.name}' of ${envelope.module} threw while cancelled: ${describe(error)}`,
-        ),
-    )
-    this.running.set(id, { cancel: (reason) => producer.cancel(reason ?? cancelledByCaller()), producer })
-    void producer.run()
   }
 
   private onSpawn(id: number, behaviorName: string, name: string | undefined, props: unknown): void {
@@ -795,21 +544,6 @@ export class Peer {
       this.send({ kind: 'error', id, error })
     }
   }
-}
-
-/** The error of a call, stream or context, with the uid of the actor it ran as. */
-function errorOf(id: number, error: unknown, actor: Ref | undefined): Envelope {
-  return actor === undefined ? { kind: 'error', id, error } : { kind: 'error', id, error, uid: uidOf(actor) }
-}
-
-function cancelledByCaller(): CancelledError {
-  return new CancelledError('the call was cancelled by its caller')
-}
-
-/** Why the caller cancelled, as its `cancel` said (a value it could not send): `undefined` if it did not say. */
-function cancelledFor(reason: unknown): CancelledError | undefined {
-  if (reason === undefined) return undefined
-  return new CancelledError(`the call was cancelled by its caller: ${describe(reason)}`, { cause: reason })
 }
 
 function stopReason(reason: WireStopReason): StopReason {
