@@ -8,14 +8,14 @@ import type { RemoteHooks, Runtime } from '../../core/runtime.ts'
 import type { ActorSystem } from '../../core/system.ts'
 import type { Connection } from '../../transport/transport.ts'
 import type { Envelope } from '../../wire/envelope.ts'
-import { ProtocolError } from '../../wire/errors.ts'
 import { ContextCaller } from '../portal/portal-context.ts'
 import { StreamConsumer } from '../portal/portal-stream.ts'
-import { endpointOf, type NodeEndpoint, parseAddress } from './address.ts'
+import { type NodeEndpoint, parseAddress } from './address.ts'
 import { DeadRef } from './dead-ref.ts'
-import { envelopeChannel } from './envelope-channel.ts'
 import { NodeDownError } from './errors.ts'
-import { type Channel, Peer, type PeerHost } from './peer.ts'
+import { Heartbeats } from './heartbeats.ts'
+import { NodeConnections } from './node-connections.ts'
+import type { Peer, PeerHost } from './peer.ts'
 import { type PeerRouter, RemoteRef } from './remote-ref.ts'
 
 /** A connection to another node after its handshake: the part of a transport's `Connection` the remote layer uses. */
@@ -83,19 +83,6 @@ export interface LivenessOptions {
   reconnectMaxMs?: number
 }
 
-interface Slot {
-  peer: Peer | null
-  /** The connection the peer sends on, and whether this node opened it. */
-  connection: NodeConnection | null
-  initiated: boolean
-  /** What waits for the connection being made, in the order it was asked. */
-  waiting: ((peer: Peer) => void)[]
-  connecting: boolean
-  failures: number
-  retryAt: number
-  lastError: string
-}
-
 /**
  * The node-to-node layer of one system: one connection per other node (opened on first use,
  * used both ways), refs to remote actors, remote spawn, watches and links across nodes, and
@@ -104,8 +91,8 @@ interface Slot {
 export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
   readonly logger: Logger
   readonly runtime: Runtime
-  private readonly slots = new Map<string, Slot>()
-  private readonly heartbeat: NodeJS.Timeout
+  private readonly connections: NodeConnections
+  private readonly heartbeats: Heartbeats
   private closing = false
   /** Makes the codec of one connection: each connection has its own. */
   codecFor!: () => EnvelopeCodec
@@ -120,8 +107,8 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
   ) {
     this.logger = system.logger
     this.runtime = system.attachRemote(this)
-    this.heartbeat = setInterval(() => this.beat(), liveness.heartbeatIntervalMs)
-    this.heartbeat.unref()
+    this.connections = new NodeConnections(this)
+    this.heartbeats = new Heartbeats(this.connections, liveness, this.logger)
   }
 
   /** The ref an address names: a local actor, a remote ref, or a dead ref to a local actor that is gone. */
@@ -135,90 +122,13 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
       return (this.system.actorAt(path) ??
         new DeadRef(this.runtime, `troupe://${node}${path}`, path)) as RemoteRef
     }
-    const peer = this.slots.get(node)?.peer
+    const peer = this.connections.peerOf(node)
     return new RemoteRef(this, node, path, peer?.down === false ? peer.incarnation : undefined)
   }
 
   /** Takes a connection made by either side, once its handshake is done. */
   adopt(connection: NodeConnection, initiated: boolean): Peer | undefined {
-    const node = connection.peer.node
-    const slot = this.slotOf(node)
-    const current = slot.peer
-    const codec = this.codecFor()
-    const channel = envelopeChannel(connection, codec)
-    if (current !== null && !current.down && current.incarnation === connection.peer.incarnation) {
-      this.merge(slot, current, connection, channel, codec, initiated)
-      return current
-    }
-    if (current !== null && !current.down) current.markDown('it restarted (a new incarnation)')
-    const peer = new Peer(this, node, connection.peer.incarnation, channel)
-    slot.peer = peer
-    slot.connection = connection
-    slot.initiated = initiated
-    slot.failures = 0
-    this.receiveFrom(connection, codec, peer, slot)
-    const waiting = slot.waiting
-    slot.waiting = []
-    for (const action of waiting) action(peer)
-    return peer
-  }
-
-  /**
-   * Both nodes connected at once: both send on the connection the smaller name opened, and read
-   * both, so that nothing sent on either is lost. The node that opened the other one closes it
-   * once the frames sent on it before both switched have surely arrived.
-   */
-  private merge(
-    slot: Slot,
-    peer: Peer,
-    connection: NodeConnection,
-    channel: Channel,
-    codec: EnvelopeCodec,
-    initiated: boolean,
-  ): void {
-    let loser: NodeConnection
-    let loserInitiated: boolean
-    if (this.keepsNew(peer.node, initiated)) {
-      loser = slot.connection!
-      loserInitiated = slot.initiated
-      peer.switchChannel(channel)
-      slot.connection = connection
-      slot.initiated = initiated
-    } else {
-      loser = connection
-      loserInitiated = initiated
-    }
-    this.receiveFrom(connection, codec, peer, slot)
-    if (loserInitiated) {
-      const retire = setTimeout(() => loser.close(), this.liveness.heartbeatIntervalMs)
-      retire.unref()
-      void loser.closed().then(() => clearTimeout(retire))
-    }
-  }
-
-  /** Delivers the frames of `connection` to `peer`; the peer is down when its connection closes. */
-  private receiveFrom(connection: NodeConnection, codec: EnvelopeCodec, peer: Peer, slot: Slot): void {
-    const node = peer.node
-    const logger = this.logger
-    connection.onFrame((body) => {
-      let envelope: Envelope
-      try {
-        envelope = codec.decode(body)
-      } catch (error) {
-        const reason =
-          error instanceof ProtocolError ? error : new ProtocolError('undecodable frame', { cause: error })
-        logger.warn({ err: reason, peer: node }, `closing the connection to ${node}: ${reason.message}`)
-        connection.close(reason)
-        return
-      }
-      peer.receive(envelope)
-    })
-    void connection.closed().then((error) => {
-      // A connection retired after a simultaneous connect leaves the peer on the other one.
-      if (slot.peer === peer && slot.connection !== connection) return
-      if (slot.peer === peer) slot.peer = null
-      peer.markDown(error === undefined ? 'the connection closed' : error.message)
-    })
+    return this.connections.adopt(connection, initiated)
   }
 
   /**
@@ -226,30 +136,13 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
    * started: it connects to this node, not this node to it), and fail as a lost node if it fails.
    */
   awaitConnection(node: string, connecting: Promise<unknown>): void {
-    const slot = this.slotOf(node)
-    if (slot.peer !== null && !slot.peer.down) return
-    slot.connecting = true
-    connecting.then(
-      () => {
-        slot.connecting = false
-      },
-      (error: unknown) => {
-        slot.connecting = false
-        const waiting = slot.waiting
-        slot.waiting = []
-        const down = this.downPeer(
-          node,
-          `it did not start: ${error instanceof Error ? error.message : String(error)}`,
-        )
-        for (const action of waiting) action(down)
-      },
-    )
+    this.connections.awaitConnection(node, connecting)
   }
 
   // ---- PeerRouter ----
 
   tell(target: RemoteRef, message: unknown, sender: Ref | undefined): void {
-    const connected = this.slots.get(target.node)?.peer
+    const connected = this.connections.peerOf(target.node)
     if (connected != null && !connected.down && target.pin(connected.incarnation)) {
       if (connected.spawnFailure(target.path) === undefined) connected.tell(target, message, sender)
       else this.runtime.deadLetter(target, message, sender, 'stopped')
@@ -336,7 +229,7 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
   }
 
   unwatch(target: RemoteRef, watcher: LocalActorHandle): void {
-    this.slots.get(target.node)?.peer?.unwatch(target, watcher)
+    this.connections.peerOf(target.node)?.unwatch(target, watcher)
   }
 
   link(target: RemoteRef, actor: LocalActorHandle): void {
@@ -351,7 +244,7 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
     actor: LocalActorHandle,
     exit: { reason: StopReason; error: unknown } | undefined,
   ): void {
-    this.slots.get(target.node)?.peer?.unlink(target, actor, exit)
+    this.connections.peerOf(target.node)?.unlink(target, actor, exit)
   }
 
   // ---- RemoteHooks ----
@@ -405,112 +298,14 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
   async close(): Promise<void> {
     if (this.closing) return
     this.closing = true
-    clearInterval(this.heartbeat)
-    for (const slot of this.slots.values()) slot.peer?.markDown('this node is shutting down')
+    this.heartbeats.stop()
+    this.connections.close()
     // The transport is missing when the node failed to listen: there is nothing to close then.
     await this.transport?.close()
   }
 
-  // ---- connections ----
-
   /** Runs `action` with the peer of `node`: now if connected, after connecting otherwise. */
   private withPeer(node: string, action: (peer: Peer) => void): void {
-    const slot = this.slotOf(node)
-    if (slot.peer !== null && !slot.peer.down) {
-      action(slot.peer)
-      return
-    }
-    if (this.closing || Date.now() < slot.retryAt) {
-      action(this.downPeer(node, this.closing ? 'this node is shutting down' : slot.lastError))
-      return
-    }
-    slot.waiting.push(action)
-    if (!slot.connecting) void this.connect(node, slot)
-  }
-
-  private async connect(node: string, slot: Slot): Promise<void> {
-    slot.connecting = true
-    try {
-      const endpoint = endpointOf(node) ?? (await this.registry?.locate(node))
-      if (endpoint === undefined)
-        throw new InvalidOptionError(
-          'node',
-          `'${node}' names no host and port (name@host:port), and no cluster registry knows where it listens`,
-        )
-      if (this.transport === undefined) throw new InvalidOptionError('node', 'this node has no transport')
-      const connection = await this.transport.connect(endpoint, node)
-      if (connection.peer.node !== node) {
-        connection.close()
-        throw new ProtocolError(
-          `${endpoint.host}:${endpoint.port} is node ${connection.peer.node}, not ${node}`,
-        )
-      }
-      slot.connecting = false
-      if (this.adopt(connection, true) === undefined && slot.peer === null)
-        throw new Error('connection refused')
-    } catch (error) {
-      slot.connecting = false
-      slot.failures++
-      slot.lastError = error instanceof Error ? error.message : String(error)
-      const delay = Math.min(
-        this.liveness.reconnectMaxMs,
-        this.liveness.reconnectMinMs * 2 ** (slot.failures - 1),
-      )
-      slot.retryAt = Date.now() + delay
-      this.logger.warn(
-        { peer: node },
-        `cannot reach node ${node} (${slot.lastError}); retrying in ${delay} ms at the earliest`,
-      )
-      const waiting = slot.waiting
-      slot.waiting = []
-      const down = this.downPeer(node, slot.lastError)
-      for (const action of waiting) action(down)
-    }
-  }
-
-  /** A peer that is down from the start, so that every action fails the way a lost node does. */
-  private downPeer(node: string, reason: string): Peer {
-    const peer = new Peer(this, node, '', { send: () => {}, close: () => {} })
-    peer.markDown(reason)
-    return peer
-  }
-
-  private slotOf(node: string): Slot {
-    let slot = this.slots.get(node)
-    if (slot === undefined) {
-      slot = {
-        peer: null,
-        connection: null,
-        initiated: false,
-        waiting: [],
-        connecting: false,
-        failures: 0,
-        retryAt: 0,
-        lastError: '',
-      }
-      this.slots.set(node, slot)
-    }
-    return slot
-  }
-
-  /** Of two simultaneous connections, both nodes keep the one the smaller node name opened. */
-  private keepsNew(peerNode: string, initiated: boolean): boolean {
-    const iAmSmaller = this.system.node < peerNode
-    return initiated === iAmSmaller
-  }
-
-  private beat(): void {
-    const now = Date.now()
-    for (const slot of this.slots.values()) {
-      const peer = slot.peer
-      if (peer === null || peer.down) continue
-      if (now - peer.lastSeen > this.liveness.heartbeatTimeoutMs) {
-        this.logger.warn(`node ${peer.node} sent nothing for ${now - peer.lastSeen} ms: declaring it down`)
-        peer.markDown(`no heartbeat within ${this.liveness.heartbeatTimeoutMs} ms`)
-        slot.peer = null
-      } else {
-        peer.send({ kind: 'ping', at: now })
-      }
-    }
+    this.connections.withPeer(node, action)
   }
 }

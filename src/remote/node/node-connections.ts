@@ -1,0 +1,269 @@
+import type { Logger } from 'pino'
+import { InvalidOptionError } from '../../core/errors.ts'
+import type { Envelope } from '../../wire/envelope.ts'
+import { ProtocolError } from '../../wire/errors.ts'
+import { endpointOf } from './address.ts'
+import { envelopeChannel } from './envelope-channel.ts'
+import { type Channel, Peer, type PeerHost } from './peer.ts'
+import type {
+  EnvelopeCodec,
+  LivenessOptions,
+  NodeConnection,
+  NodeTransport,
+  RegistryClient,
+} from './remote-node.ts'
+
+/** What the connections of a node need of it. */
+export interface ConnectionsHost extends PeerHost {
+  readonly liveness: Required<LivenessOptions>
+  readonly transport: NodeTransport | undefined
+  readonly registry: RegistryClient | null
+  /** Makes the codec of one connection: each connection has its own. */
+  codecFor(): EnvelopeCodec
+}
+
+interface Slot {
+  peer: Peer | null
+  /** The connection the peer sends on, and whether this node opened it. */
+  connection: NodeConnection | null
+  initiated: boolean
+  /** What waits for the connection being made, in the order it was asked. */
+  waiting: ((peer: Peer) => void)[]
+  connecting: boolean
+  failures: number
+  retryAt: number
+  lastError: string
+}
+
+/**
+ * One slot per other node: its peer, the connection the peer sends on, what waits for it, and the
+ * backoff after a failed connect. A connection made by either side is adopted into its node's slot;
+ * two made at once share one peer.
+ */
+export class NodeConnections {
+  private readonly slots = new Map<string, Slot>()
+  private closing = false
+  private readonly logger: Logger
+
+  constructor(private readonly host: ConnectionsHost) {
+    this.logger = host.logger
+  }
+
+  /** The peer of `node` if there is one, down or not. */
+  peerOf(node: string): Peer | null | undefined {
+    return this.slots.get(node)?.peer
+  }
+
+  /** The peers that are up, for heartbeats. */
+  *livePeers(): IterableIterator<Peer> {
+    for (const slot of this.slots.values()) {
+      const peer = slot.peer
+      if (peer !== null && !peer.down) yield peer
+    }
+  }
+
+  /** Declares `peer` down and frees its slot for a new connection. */
+  declareDown(peer: Peer, reason: string): void {
+    peer.markDown(reason)
+    const slot = this.slots.get(peer.node)
+    if (slot?.peer === peer) slot.peer = null
+  }
+
+  /** Takes a connection made by either side, once its handshake is done. */
+  adopt(connection: NodeConnection, initiated: boolean): Peer | undefined {
+    const node = connection.peer.node
+    const slot = this.slotOf(node)
+    const current = slot.peer
+    const codec = this.host.codecFor()
+    const channel = envelopeChannel(connection, codec)
+    if (current !== null && !current.down && current.incarnation === connection.peer.incarnation) {
+      this.merge(slot, current, connection, channel, codec, initiated)
+      return current
+    }
+    if (current !== null && !current.down) current.markDown('it restarted (a new incarnation)')
+    const peer = new Peer(this.host, node, connection.peer.incarnation, channel)
+    slot.peer = peer
+    slot.connection = connection
+    slot.initiated = initiated
+    slot.failures = 0
+    this.receiveFrom(connection, codec, peer, slot)
+    const waiting = slot.waiting
+    slot.waiting = []
+    for (const action of waiting) action(peer)
+    return peer
+  }
+
+  /**
+   * Both nodes connected at once: both send on the connection the smaller name opened, and read
+   * both, so that nothing sent on either is lost. The node that opened the other one closes it
+   * once the frames sent on it before both switched have surely arrived.
+   */
+  private merge(
+    slot: Slot,
+    peer: Peer,
+    connection: NodeConnection,
+    channel: Channel,
+    codec: EnvelopeCodec,
+    initiated: boolean,
+  ): void {
+    let loser: NodeConnection
+    let loserInitiated: boolean
+    if (this.keepsNew(peer.node, initiated)) {
+      loser = slot.connection!
+      loserInitiated = slot.initiated
+      peer.switchChannel(channel)
+      slot.connection = connection
+      slot.initiated = initiated
+    } else {
+      loser = connection
+      loserInitiated = initiated
+    }
+    this.receiveFrom(connection, codec, peer, slot)
+    if (loserInitiated) {
+      const retire = setTimeout(() => loser.close(), this.host.liveness.heartbeatIntervalMs)
+      retire.unref()
+      void loser.closed().then(() => clearTimeout(retire))
+    }
+  }
+
+  /** Delivers the frames of `connection` to `peer`; the peer is down when its connection closes. */
+  private receiveFrom(connection: NodeConnection, codec: EnvelopeCodec, peer: Peer, slot: Slot): void {
+    const node = peer.node
+    const logger = this.logger
+    connection.onFrame((body) => {
+      let envelope: Envelope
+      try {
+        envelope = codec.decode(body)
+      } catch (error) {
+        const reason =
+          error instanceof ProtocolError ? error : new ProtocolError('undecodable frame', { cause: error })
+        logger.warn({ err: reason, peer: node }, `closing the connection to ${node}: ${reason.message}`)
+        connection.close(reason)
+        return
+      }
+      peer.receive(envelope)
+    })
+    void connection.closed().then((error) => {
+      // A connection retired after a simultaneous connect leaves the peer on the other one.
+      if (slot.peer === peer && slot.connection !== connection) return
+      if (slot.peer === peer) slot.peer = null
+      peer.markDown(error === undefined ? 'the connection closed' : error.message)
+    })
+  }
+
+  /**
+   * Makes what is sent to `node` wait for the connection `connecting` brings (a child node being
+   * started: it connects to this node, not this node to it), and fail as a lost node if it fails.
+   */
+  awaitConnection(node: string, connecting: Promise<unknown>): void {
+    const slot = this.slotOf(node)
+    if (slot.peer !== null && !slot.peer.down) return
+    slot.connecting = true
+    connecting.then(
+      () => {
+        slot.connecting = false
+      },
+      (error: unknown) => {
+        slot.connecting = false
+        const waiting = slot.waiting
+        slot.waiting = []
+        const down = this.downPeer(
+          node,
+          `it did not start: ${error instanceof Error ? error.message : String(error)}`,
+        )
+        for (const action of waiting) action(down)
+      },
+    )
+  }
+
+  /** Runs `action` with the peer of `node`: now if connected, after connecting otherwise. */
+  withPeer(node: string, action: (peer: Peer) => void): void {
+    const slot = this.slotOf(node)
+    if (slot.peer !== null && !slot.peer.down) {
+      action(slot.peer)
+      return
+    }
+    if (this.closing || Date.now() < slot.retryAt) {
+      action(this.downPeer(node, this.closing ? 'this node is shutting down' : slot.lastError))
+      return
+    }
+    slot.waiting.push(action)
+    if (!slot.connecting) void this.connect(node, slot)
+  }
+
+  /** Declares every peer down: the node is shutting down, and connects no more. */
+  close(): void {
+    this.closing = true
+    for (const slot of this.slots.values()) slot.peer?.markDown('this node is shutting down')
+  }
+
+  private async connect(node: string, slot: Slot): Promise<void> {
+    slot.connecting = true
+    try {
+      const endpoint = endpointOf(node) ?? (await this.host.registry?.locate(node))
+      if (endpoint === undefined)
+        throw new InvalidOptionError(
+          'node',
+          `'${node}' names no host and port (name@host:port), and no cluster registry knows where it listens`,
+        )
+      const transport = this.host.transport
+      if (transport === undefined) throw new InvalidOptionError('node', 'this node has no transport')
+      const connection = await transport.connect(endpoint, node)
+      if (connection.peer.node !== node) {
+        connection.close()
+        throw new ProtocolError(
+          `${endpoint.host}:${endpoint.port} is node ${connection.peer.node}, not ${node}`,
+        )
+      }
+      slot.connecting = false
+      if (this.adopt(connection, true) === undefined && slot.peer === null)
+        throw new Error('connection refused')
+    } catch (error) {
+      slot.connecting = false
+      slot.failures++
+      slot.lastError = error instanceof Error ? error.message : String(error)
+      const { reconnectMinMs, reconnectMaxMs } = this.host.liveness
+      const delay = Math.min(reconnectMaxMs, reconnectMinMs * 2 ** (slot.failures - 1))
+      slot.retryAt = Date.now() + delay
+      this.logger.warn(
+        { peer: node },
+        `cannot reach node ${node} (${slot.lastError}); retrying in ${delay} ms at the earliest`,
+      )
+      const waiting = slot.waiting
+      slot.waiting = []
+      const down = this.downPeer(node, slot.lastError)
+      for (const action of waiting) action(down)
+    }
+  }
+
+  /** A peer that is down from the start, so that every action fails the way a lost node does. */
+  private downPeer(node: string, reason: string): Peer {
+    const peer = new Peer(this.host, node, '', { send: () => {}, close: () => {} })
+    peer.markDown(reason)
+    return peer
+  }
+
+  private slotOf(node: string): Slot {
+    let slot = this.slots.get(node)
+    if (slot === undefined) {
+      slot = {
+        peer: null,
+        connection: null,
+        initiated: false,
+        waiting: [],
+        connecting: false,
+        failures: 0,
+        retryAt: 0,
+        lastError: '',
+      }
+      this.slots.set(node, slot)
+    }
+    return slot
+  }
+
+  /** Of two simultaneous connections, both nodes keep the one the smaller node name opened. */
+  private keepsNew(peerNode: string, initiated: boolean): boolean {
+    const iAmSmaller = this.host.system.node < peerNode
+    return initiated === iAmSmaller
+  }
+}
