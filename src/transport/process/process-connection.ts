@@ -1,31 +1,22 @@
 import type { Socket } from 'node:net'
-import type { Logger } from 'pino'
 import { ProtocolError } from '../../wire/errors.ts'
 import { FrameDecoder } from '../../wire/frames.ts'
-import { DrainSignal } from '../drain-signal.ts'
 import { asError, ConnectionLostError } from '../errors.ts'
-import { FrameInbox } from '../frame-inbox.ts'
 import { FrameWriter } from '../frame-writer.ts'
-import type { Connection, FrameHandler, PeerInfo } from '../transport.ts'
+import { FramedConnection, type FramedConnectionOptions } from '../framed-connection.ts'
+import type { PeerInfo } from '../transport.ts'
 import type { IpcChannel } from './ipc-channel.ts'
 import { type CloseMessage, controlTag } from './process-messages.ts'
 
-type Phase = 'open' | 'closing' | 'closed'
-
 /** What a {@link ProcessConnection} is made with. */
-export interface ProcessConnectionOptions {
+export interface ProcessConnectionOptions extends FramedConnectionOptions {
   readonly channel: IpcChannel
   /**
    * The socket pair end that carries the frames, when the parent opened one beside the IPC channel;
    * without it, frames travel as binary IPC messages.
    */
   readonly pipe?: Socket | undefined
-  readonly local: PeerInfo
   readonly peer: PeerInfo
-  readonly remoteAddress: string
-  readonly maxFrameBytes: number
-  readonly closeTimeoutMs: number
-  readonly logger: Logger
 }
 
 /**
@@ -46,53 +37,28 @@ export interface ProcessConnectionOptions {
  *
  * @internal made by `spawnProcess` and `connectParent`.
  */
-export class ProcessConnection implements Connection {
-  readonly local: PeerInfo
-  readonly peer: PeerInfo
-  readonly remoteAddress: string
-  readonly maxFrameBytes: number
-  private phase: Phase = 'open'
+export class ProcessConnection extends FramedConnection {
   private readonly channel: IpcChannel
   private readonly pipe: Socket | undefined
   /** The peer closed cleanly: frames still in the pipe are read, up to its end. */
   private draining = false
   private pipeEnded = false
   private readonly decoder: FrameDecoder
-  private readonly writer: FrameWriter
-  private readonly log: Logger
-  private readonly closeTimeoutMs: number
-  private readonly inbox = new FrameInbox(
-    () => this.reading,
-    (error) => this.abort(error, 'the frame handler threw: '),
-    (held) => (held ? this.pipe?.pause() : this.pipe?.resume()),
-  )
+  protected readonly outbox: FrameWriter
   private needDrain = false
-  private readonly drain = new DrainSignal()
-  private closeError: Error | undefined
-  private linger: NodeJS.Timeout | undefined
-  private readonly whenClosed: Promise<Error | undefined>
-  private resolveClosed!: (error: Error | undefined) => void
 
   constructor(options: ProcessConnectionOptions) {
+    super(options, 'open')
     this.channel = options.channel
     this.pipe = options.pipe
-    this.local = options.local
-    this.peer = options.peer
-    this.remoteAddress = options.remoteAddress
-    this.maxFrameBytes = options.maxFrameBytes
-    this.log = options.logger
-    this.closeTimeoutMs = options.closeTimeoutMs
     this.decoder = new FrameDecoder(options.maxFrameBytes)
-    this.writer = new FrameWriter((chunk) => this.write(chunk))
-    this.whenClosed = new Promise((resolve) => {
-      this.resolveClosed = resolve
-    })
+    this.outbox = new FrameWriter((chunk) => this.write(chunk))
     const pipe = this.pipe
     if (pipe !== undefined) {
       pipe.on('data', (chunk: Buffer) => this.readPipe(chunk))
       pipe.on('drain', () => {
         this.needDrain = false
-        this.onDrain()
+        this.drain.release()
       })
       pipe.on('end', () => this.onPipeEnd())
       // A broken pipe goes with a broken IPC channel, whose end says why (the owner reports it).
@@ -101,9 +67,13 @@ export class ProcessConnection implements Connection {
     }
   }
 
-  /** Frames may still be handed to the handler. */
-  private get reading(): boolean {
+  protected override get reading(): boolean {
     return this.phase === 'open' || this.draining
+  }
+
+  protected override holdReading(held: boolean): void {
+    if (held) this.pipe?.pause()
+    else this.pipe?.resume()
   }
 
   /** The connection is open, or closing cleanly: the owner's view of whether the end was expected. */
@@ -111,35 +81,18 @@ export class ProcessConnection implements Connection {
     return this.phase === 'open'
   }
 
-  get writableNeedDrain(): boolean {
+  override get writableNeedDrain(): boolean {
     return this.phase === 'open' && this.needDrain
   }
 
-  send(body: Uint8Array): void {
-    if (this.phase === 'open') this.writer.write(body)
+  protected cut(error: Error): void {
+    // Tell the peer why, best effort, then cut the channel: the message is not waited for.
+    this.sendControl({ troupe: 'close', reason: error.message })
+    this.pipe?.destroy()
+    this.disconnect()
   }
 
-  onFrame(handler: FrameHandler): void {
-    this.inbox.setHandler(handler)
-  }
-
-  drained(): Promise<void> {
-    return this.writableNeedDrain ? this.drain.wait() : Promise.resolve()
-  }
-
-  close(error?: Error): void {
-    if (this.phase !== 'open') return
-    this.phase = 'closing'
-    if (error !== undefined) {
-      this.closeError = error
-      this.writer.discard()
-      // Tell the peer why, best effort, then cut the channel: the message is not waited for.
-      this.sendControl({ troupe: 'close', reason: error.message })
-      this.pipe?.destroy()
-      this.disconnect()
-      return
-    }
-    this.writer.flush()
+  protected endCleanly(): void {
     // The close message leaves after every frame queued before it; disconnect once it is written,
     // since disconnecting a channel with writes still queued would drop them. With a pipe, the
     // frames are handed to the kernel first, so that they are in the peer's pipe before it reads
@@ -147,17 +100,7 @@ export class ProcessConnection implements Connection {
     const sayClose = () => this.sendControl({ troupe: 'close' }, () => this.disconnect())
     if (this.pipe === undefined || this.pipe.destroyed) sayClose()
     else this.pipe.end(sayClose)
-    this.linger = setTimeout(() => this.disconnect(), this.closeTimeoutMs)
-    this.linger.unref()
-  }
-
-  closed(): Promise<Error | undefined> {
-    return this.whenClosed
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.close()
-    await this.whenClosed
+    this.linger(() => this.disconnect())
   }
 
   /** Handles one message from the channel. */
@@ -170,7 +113,7 @@ export class ProcessConnection implements Connection {
     if (controlTag(message) === 'close') {
       const reason = (message as CloseMessage).reason
       this.phase = 'closing'
-      this.writer.discard()
+      this.outbox.discard()
       this.draining = reason === undefined && this.pipe !== undefined && !this.pipeEnded
       if (reason !== undefined) {
         this.closeError = new ConnectionLostError(this.remoteAddress, {
@@ -198,24 +141,16 @@ export class ProcessConnection implements Connection {
     if (this.draining) {
       // The rest of the peer's frames are already in the pipe: read them before finishing.
       this.channelEnded = lost
-      clearTimeout(this.linger)
-      this.linger = setTimeout(() => this.stopDraining(), this.closeTimeoutMs)
-      this.linger.unref()
+      this.linger(() => this.stopDraining())
       return
     }
     if (this.phase === 'open') {
       this.closeError = lost
       this.log.warn({ err: lost, remote: this.remoteAddress, peer: this.peer.node }, lost.message)
     }
-    this.phase = 'closed'
-    clearTimeout(this.linger)
-    this.linger = undefined
-    this.writer.discard()
-    this.inbox.clear()
     this.pipe?.destroy()
     this.needDrain = false
-    this.onDrain()
-    this.resolveClosed(this.closeError)
+    this.finish()
   }
 
   /** Set when the IPC channel ended while the pipe was still being read. */
@@ -234,10 +169,6 @@ export class ProcessConnection implements Connection {
     else this.disconnect()
   }
 
-  private describePeer(): string {
-    return `${this.remoteAddress} (node ${this.peer.node})`
-  }
-
   private write(chunk: Buffer): void {
     const pipe = this.pipe
     if (pipe !== undefined) {
@@ -248,7 +179,7 @@ export class ProcessConnection implements Connection {
     const belowThreshold = this.channel.send(chunk, (error) => {
       if (error === null && !belowThreshold && this.needDrain) {
         this.needDrain = false
-        this.onDrain()
+        this.drain.release()
       }
     })
     if (!belowThreshold) this.needDrain = true
@@ -275,10 +206,7 @@ export class ProcessConnection implements Connection {
       this.abort(asError(thrown))
       return
     }
-    for (const body of bodies) {
-      if (!this.reading) return
-      this.inbox.receive(body)
-    }
+    this.deliver(bodies)
   }
 
   private readFrames(message: Uint8Array): void {
@@ -293,30 +221,23 @@ export class ProcessConnection implements Connection {
       this.abort(asError(thrown))
       return
     }
-    for (const body of bodies) {
-      if (this.phase !== 'open') return
-      this.inbox.receive(body)
-    }
+    this.deliver(bodies)
   }
 
-  private abort(error: Error, prefix = ''): void {
-    if (this.phase !== 'open' && !this.draining) return
+  protected override abort(error: Error, prefix = ''): void {
+    if (this.phase === 'open') {
+      super.abort(error, prefix)
+      return
+    }
+    if (!this.draining) return
     this.log.warn(
       { err: error, remote: this.remoteAddress, peer: this.peer.node },
       `closing connection to ${this.describePeer()}: ${prefix}${error.message}`,
     )
-    if (this.phase === 'open') {
-      this.close(error)
-      return
-    }
     // The peer had closed cleanly, and the rest of its frames failed.
     this.closeError = error
     this.pipe?.destroy()
     this.stopDraining()
-  }
-
-  private onDrain(): void {
-    this.drain.release()
   }
 }
 

@@ -1,18 +1,14 @@
 import type { Socket } from 'node:net'
-import type { Logger } from 'pino'
 import { ProtocolError } from '../../wire/errors.ts'
 import { encodeFrame, FrameDecoder } from '../../wire/frames.ts'
-import { DrainSignal } from '../drain-signal.ts'
 import { asError, ConnectionLostError, describeSystemError, HandshakeError } from '../errors.ts'
-import { FrameInbox } from '../frame-inbox.ts'
 import { FrameWriter } from '../frame-writer.ts'
+import { FramedConnection } from '../framed-connection.ts'
 import { HANDSHAKE_MAX_FRAME_BYTES, Handshake, type HandshakeRole } from '../handshake.ts'
 import type { ResolvedTransportOptions } from '../options.ts'
-import type { Connection, FrameHandler, PeerInfo } from '../transport.ts'
+import type { PeerInfo } from '../transport.ts'
 import { HandshakeReader } from './handshake-reader.ts'
 import { tlsFailure } from './tls-failure.ts'
-
-type Phase = 'handshake' | 'open' | 'closing' | 'closed'
 
 /**
  * A {@link Connection} over a stream socket (TCP, TLS or a Unix domain socket). It runs the
@@ -22,25 +18,11 @@ type Phase = 'handshake' | 'open' | 'closing' | 'closed'
  *
  * @internal made by `listenTcp` and `connectTcp`.
  */
-export class SocketConnection implements Connection {
-  readonly local: PeerInfo
-  private peerInfo: PeerInfo | undefined
-  private phase: Phase = 'handshake'
+export class SocketConnection extends FramedConnection {
   private readonly handshake: Handshake
   private readonly reader = new HandshakeReader(HANDSHAKE_MAX_FRAME_BYTES)
   private decoder: FrameDecoder | undefined
-  private readonly writer: FrameWriter
-  private readonly inbox = new FrameInbox(
-    () => this.phase === 'open',
-    (error) => this.abort(error, 'the frame handler threw: '),
-    (held) => (held ? this.socket.pause() : this.socket.resume()),
-  )
-  private timer: NodeJS.Timeout | undefined
-  private closeError: Error | undefined
-  private readonly log: Logger
-  private readonly whenClosed: Promise<Error | undefined>
-  private resolveClosed!: (error: Error | undefined) => void
-  private readonly drain = new DrainSignal()
+  protected readonly outbox: FrameWriter
   private opened:
     | { resolve: (connection: SocketConnection) => void; reject: (error: Error) => void }
     | undefined
@@ -49,10 +31,18 @@ export class SocketConnection implements Connection {
     private readonly socket: Socket,
     private readonly role: HandshakeRole,
     private readonly options: ResolvedTransportOptions,
-    readonly remoteAddress: string,
+    remoteAddress: string,
   ) {
-    this.local = { node: options.node, incarnation: options.incarnation }
-    this.log = options.logger
+    super(
+      {
+        local: { node: options.node, incarnation: options.incarnation },
+        remoteAddress,
+        maxFrameBytes: options.maxFrameBytes,
+        closeTimeoutMs: options.closeTimeoutMs,
+        logger: options.logger,
+      },
+      'handshake',
+    )
     this.handshake = new Handshake({
       role,
       node: options.node,
@@ -60,21 +50,14 @@ export class SocketConnection implements Connection {
       cookie: options.cookie,
       remote: remoteAddress,
     })
-    this.writer = new FrameWriter((chunk) => {
+    this.outbox = new FrameWriter((chunk) => {
       socket.write(chunk)
-    })
-    this.whenClosed = new Promise((resolve) => {
-      this.resolveClosed = resolve
     })
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('end', () => this.onEnd())
     socket.on('error', (error) => this.onError(error))
     socket.on('close', () => this.onClose())
-    socket.on('drain', () => this.onDrain())
-  }
-
-  get maxFrameBytes(): number {
-    return this.options.maxFrameBytes
+    socket.on('drain', () => this.drain.release())
   }
 
   /**
@@ -104,59 +87,31 @@ export class SocketConnection implements Connection {
     if (this.phase === 'handshake') this.failHandshake(this.handshake.fail('closed', detail, cause), 'debug')
   }
 
-  get peer(): PeerInfo {
-    if (this.peerInfo === undefined) throw new Error('the handshake has not completed')
-    return this.peerInfo
-  }
-
-  get writableNeedDrain(): boolean {
+  override get writableNeedDrain(): boolean {
     return this.phase === 'open' && this.socket.writableNeedDrain
   }
 
-  send(body: Uint8Array): void {
-    if (this.phase === 'open') this.writer.write(body)
+  override close(error?: Error): void {
+    if (this.phase === 'handshake') this.cancelHandshake('closed by this node', error)
+    else super.close(error)
   }
 
-  onFrame(handler: FrameHandler): void {
-    this.inbox.setHandler(handler)
+  protected cut(): void {
+    this.socket.destroy()
   }
 
-  drained(): Promise<void> {
-    return this.writableNeedDrain ? this.drain.wait() : Promise.resolve()
-  }
-
-  close(error?: Error): void {
-    if (this.phase === 'handshake') {
-      this.cancelHandshake('closed by this node', error)
-      return
-    }
-    if (this.phase !== 'open') return
-    this.phase = 'closing'
-    if (error !== undefined) {
-      this.closeError = error
-      this.writer.discard()
-      this.socket.destroy()
-      return
-    }
-    this.writer.flush()
+  protected endCleanly(): void {
     this.socket.end()
-    this.linger()
+    this.linger(() => this.socket.destroy())
   }
 
-  closed(): Promise<Error | undefined> {
-    return this.whenClosed
+  protected override get direction(): 'from' | 'to' {
+    return this.role === 'server' ? 'from' : 'to'
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.close()
-    await this.whenClosed
-  }
-
-  /** Describes the peer for log lines: `127.0.0.1:54321 (node b)`. */
-  private describePeer(): string {
-    return this.peerInfo === undefined
-      ? this.remoteAddress
-      : `${this.remoteAddress} (node ${this.peerInfo.node})`
+  protected override holdReading(held: boolean): void {
+    if (held) this.socket.pause()
+    else this.socket.resume()
   }
 
   private sendHandshake(bodies: Buffer[]): void {
@@ -194,7 +149,7 @@ export class SocketConnection implements Connection {
   private completeHandshake(peer: PeerInfo): void {
     clearTimeout(this.timer)
     this.timer = undefined
-    this.peerInfo = peer
+    this.knowPeer(peer)
     this.phase = 'open'
     this.decoder = new FrameDecoder(this.options.maxFrameBytes)
     this.log.debug(
@@ -222,7 +177,7 @@ export class SocketConnection implements Connection {
     if (rejection !== undefined && !this.socket.destroyed) {
       // Tell the peer why, then close; a peer that does not close its side is cut at the linger time.
       this.socket.end(encodeFrame(rejection))
-      this.linger()
+      this.linger(() => this.socket.destroy())
     } else {
       this.socket.destroy()
     }
@@ -238,26 +193,7 @@ export class SocketConnection implements Connection {
       this.abort(asError(thrown))
       return
     }
-    for (const body of bodies) {
-      if (this.phase !== 'open') return
-      this.inbox.receive(body)
-    }
-  }
-
-  /** Cuts the connection because of `error`, logging why. */
-  private abort(error: Error, prefix = ''): void {
-    if (this.phase !== 'open') return
-    this.log.warn(
-      { err: error, remote: this.remoteAddress, peer: this.peerInfo?.node },
-      `closing connection ${this.role === 'server' ? 'from' : 'to'} ${this.describePeer()}: ${prefix}${error.message}`,
-    )
-    this.close(error)
-  }
-
-  private linger(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer)
-    this.timer = setTimeout(() => this.socket.destroy(), this.options.closeTimeoutMs)
-    this.timer.unref()
+    this.deliver(bodies)
   }
 
   private onEnd(): void {
@@ -275,11 +211,11 @@ export class SocketConnection implements Connection {
         return
       }
       this.log.debug(
-        { remote: this.remoteAddress, peer: this.peerInfo?.node },
+        { remote: this.remoteAddress, peer: this.peerNode },
         `${this.describePeer()} closed the connection`,
       )
       this.phase = 'closing'
-      this.writer.discard()
+      this.outbox.discard()
       // With allowHalfOpen off, the socket ends its side by itself; 'close' follows.
     }
   }
@@ -296,27 +232,17 @@ export class SocketConnection implements Connection {
     } else if (this.phase === 'open') {
       // An error while closing (a reset after either side ended) changes nothing: the close was clean.
       this.phase = 'closing'
-      this.writer.discard()
+      this.outbox.discard()
       this.closeError = new ConnectionLostError(this.remoteAddress, { cause: error })
       this.log.warn(
-        { err: this.closeError, remote: this.remoteAddress, peer: this.peerInfo?.node },
-        `connection ${this.role === 'server' ? 'from' : 'to'} ${this.describePeer()} lost: ${describeSystemError(error).text}`,
+        { err: this.closeError, remote: this.remoteAddress, peer: this.peerNode },
+        `connection ${this.direction} ${this.describePeer()} lost: ${describeSystemError(error).text}`,
       )
     }
   }
 
-  private onDrain(): void {
-    this.drain.release()
-  }
-
   private onClose(): void {
     if (this.phase === 'handshake') this.failHandshake(this.handshake.fail('closed', 'the connection closed'))
-    this.phase = 'closed'
-    clearTimeout(this.timer)
-    this.timer = undefined
-    this.writer.discard()
-    this.inbox.clear()
-    this.onDrain()
-    this.resolveClosed(this.closeError)
+    this.finish()
   }
 }
