@@ -3,10 +3,10 @@ import {
   type ActorSystem,
   AskTimeoutError,
   NodeDownError,
-  parseAddress,
   type Ref,
   sleep,
 } from '../index.ts'
+import { parseAddress } from '../internal.ts'
 import { CommandFailedError, describeError } from './cli-errors.ts'
 
 /** How long {@link confirmReachable} waits between two attempts to reach a node that is down. */

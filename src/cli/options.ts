@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander'
-import { DEFAULT_REGISTRY_PORT, endpointOf, type LogFormat, parseAddress, readCookieFile } from '../index.ts'
+import type { LogFormat } from '../index.ts'
+import { DEFAULT_REGISTRY_PORT, endpointOf, parseAddress, readCookieFile } from '../internal.ts'
 import { UsageError } from './cli-errors.ts'
 
 /** The default address of the cluster registry: the root node's port on this machine. */

@@ -1,12 +1,6 @@
 import { Command } from 'commander'
-import {
-  ActorStoppedError,
-  type ActorSystem,
-  AskTimeoutError,
-  NodeDownError,
-  parseAddress,
-  type Ref,
-} from '../index.ts'
+import { ActorStoppedError, type ActorSystem, AskTimeoutError, NodeDownError, type Ref } from '../index.ts'
+import { parseAddress } from '../internal.ts'
 import { type CliContext, whenAborted } from './cli-context.ts'
 import { CommandFailedError, describeError } from './cli-errors.ts'
 import { checkLocator, locate } from './locate.ts'

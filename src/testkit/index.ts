@@ -3,6 +3,9 @@
  *
  * @packageDocumentation
  */
+
+export type { InProcessNetworkOptions } from '../internal.ts'
+export { InProcessNetwork } from '../internal.ts'
 export type { Deferred } from './deferred.ts'
 export { deferred } from './deferred.ts'
 export { freePort } from './free-port.ts'

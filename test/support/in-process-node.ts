@@ -1,4 +1,5 @@
-import { type ActorSystem, type InProcessNetwork, type NodeOptions, start } from 'troupe'
+import { type ActorSystem, type NodeOptions, start } from 'troupe'
+import type { InProcessNetwork } from 'troupe/testkit'
 
 /** A node of an in-process network, with a fast heartbeat so that lost nodes are seen quickly. */
 export function startInProcessNode(

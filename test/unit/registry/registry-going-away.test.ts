@@ -1,7 +1,8 @@
 import { EventEmitter, once } from 'node:events'
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
-import { type ActorSystem, defineActor, failAfter, InProcessNetwork, start } from 'troupe'
+import { type ActorSystem, defineActor, failAfter, start } from 'troupe'
+import { InProcessNetwork } from 'troupe/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 
 const Idle = defineActor<never>({ receive: (_state, _message, ctx) => ctx.unhandled() })

@@ -5,15 +5,15 @@ import {
   ActorNotFoundError,
   type ActorSystem,
   type ClusterOptions,
-  DEFAULT_REGISTRY_PORT,
   defineActor,
-  InProcessNetwork,
   InvalidOptionError,
   listActors,
   RegistryUnavailableError,
   start,
 } from 'troupe'
+import { InProcessNetwork } from 'troupe/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
+import { DEFAULT_REGISTRY_PORT } from '../../../src/internal.ts'
 
 type CounterMsg = { type: 'inc'; by: number } | { type: 'get' }
 

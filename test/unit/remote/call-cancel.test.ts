@@ -1,7 +1,8 @@
-import { type ActorSystem, CancelledError, InProcessNetwork, RemoteActorError } from 'troupe'
+import { type ActorSystem, CancelledError, RemoteActorError } from 'troupe'
+import { InProcessNetwork } from 'troupe/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { RemoteRef } from '../../../src/remote/node/remote-ref.ts'
-import { remoteOf } from '../../../src/remote/node/start-node.ts'
+import { remoteNodeOf } from '../../../src/remote/node/remote-node-of.ts'
 import { failing } from '../../fixtures/failing-functions.ts'
 import { Host, lines } from '../../fixtures/portal-functions.ts'
 import { startInProcessNode } from '../../support/in-process-node.ts'
@@ -22,7 +23,7 @@ async function pair() {
   const host = a.spawn(Host, { on: b.node, name: 'host' }) as RemoteRef
   expect(await host.ask({ type: 'ping' })).toBe('pong')
   const call = (fn: { module: string; name: string }, args: unknown[], cancelOn: AbortSignal) =>
-    remoteOf(a)!.call(host, fn.module, fn.name, args, {
+    remoteNodeOf(a)!.call(host, fn.module, fn.name, args, {
       timeout: 5_000,
       signal: new AbortController().signal,
       cancelOn,

@@ -3,7 +3,6 @@ import {
   type ActorSystem,
   CancelledError,
   ContextClosedError,
-  InProcessNetwork,
   moveOnAfter,
   NodeDownError,
   NotExposedError,
@@ -11,6 +10,7 @@ import {
   portalOf,
   RemoteActorError,
 } from 'troupe'
+import { InProcessNetwork } from 'troupe/testkit'
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest'
 import { checkEnvelope } from '../../../src/wire/check-envelope.ts'
 import { contexts, probe, type WhoAmI } from '../../fixtures/context-functions.ts'

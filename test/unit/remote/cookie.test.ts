@@ -1,9 +1,10 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { COOKIE_FILE, readCookieFile, start } from 'troupe'
+import { start } from 'troupe'
 import { freePort } from 'troupe/testkit'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
+import { COOKIE_FILE, readCookieFile } from '../../../src/internal.ts'
 
 let dir = ''
 const saved = { HOME: process.env.HOME, TROUPE_COOKIE: process.env.TROUPE_COOKIE }

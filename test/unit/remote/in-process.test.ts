@@ -1,13 +1,12 @@
 import {
   type ActorSystem,
   defineActor,
-  InProcessNetwork,
   LinkedActorFailedError,
   NodeDownError,
   type Ref,
   type Terminated,
 } from 'troupe'
-import { createTestProbe, nextEvent } from 'troupe/testkit'
+import { createTestProbe, InProcessNetwork, nextEvent } from 'troupe/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startInProcessNode } from '../../support/in-process-node.ts'
 

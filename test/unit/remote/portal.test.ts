@@ -3,12 +3,12 @@ import {
   AskTimeoutError,
   currentActor,
   type FunctionRef,
-  InProcessNetwork,
   InvalidOptionError,
   NotExposedError,
   portalOf,
   RemoteActorError,
 } from 'troupe'
+import { InProcessNetwork } from 'troupe/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { contexts } from '../../fixtures/context-functions.ts'
 import { Host, lines } from '../../fixtures/portal-functions.ts'

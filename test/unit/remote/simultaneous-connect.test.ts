@@ -1,4 +1,5 @@
-import { type ActorSystem, defineActor, InProcessNetwork, type Ref } from 'troupe'
+import { type ActorSystem, defineActor, type Ref } from 'troupe'
+import { InProcessNetwork } from 'troupe/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { within } from '../../integration/transport/support.ts'
 import { startInProcessNode } from '../../support/in-process-node.ts'

@@ -2,7 +2,6 @@ import { once } from 'node:events'
 import {
   type ActorSystem,
   CancelledError,
-  InProcessNetwork,
   MessageTooLargeError,
   moveOnAfter,
   NodeDownError,
@@ -10,6 +9,7 @@ import {
   portalOf,
   RemoteActorError,
 } from 'troupe'
+import { InProcessNetwork } from 'troupe/testkit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_STREAM_WINDOW } from '../../../src/remote/portal/portal-stream.ts'
 import { large } from '../../fixtures/large-item-functions.ts'

@@ -1,0 +1,215 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import * as troupe from 'troupe'
+import * as testkit from 'troupe/testkit'
+import ts from 'typescript'
+import { describe, expect, it } from 'vitest'
+import { root } from '../support/run-node.ts'
+
+/**
+ * The public API is curated: a new export of `troupe` or `troupe/testkit` is a decision, made here
+ * (and in README.md's API overview). What Troupe's own folders need beyond it is in src/internal.ts.
+ */
+const TROUPE_VALUES = [
+  // Starting a system
+  'start',
+  // Defining actors
+  'defineActor',
+  'defineProcess',
+  // Refs and messages
+  'Exit',
+  'isRef',
+  'Terminated',
+  // Supervision
+  'supervisor',
+  // Structured concurrency and cancellation
+  'currentSignal',
+  'failAfter',
+  'isCancellation',
+  'moveOnAfter',
+  'openCancelScope',
+  'openNursery',
+  'sleep',
+  // Remote work
+  'currentActor',
+  'expose',
+  'findActor',
+  'portalOf',
+  'waitForActor',
+  // Child nodes
+  'childData',
+  'createChildPool',
+  'isChildNode',
+  'startChildNode',
+  // Inspection
+  'listActors',
+  // Errors
+  'ActorNotFoundError',
+  'ActorStoppedError',
+  'AskTimeoutError',
+  'CancelledError',
+  'ContextClosedError',
+  'EncodeError',
+  'InvalidOptionError',
+  'LinkedActorFailedError',
+  'MailboxFullError',
+  'MessageTooLargeError',
+  'NameTakenError',
+  'NodeDownError',
+  'NotExposedError',
+  'ReceiveTimeoutError',
+  'RegistryUnavailableError',
+  'RemoteActorError',
+  'RemoteSpawnError',
+  'RestartIntensityError',
+  'StartInChildNodeError',
+  'TimeoutError',
+  'TroupeError',
+  'TsxNotFoundError',
+  'UnhandledMessageError',
+]
+
+const TROUPE_TYPES = [
+  // Starting a system
+  'ActorSystem',
+  'ClusterOptions',
+  'IsolationMode',
+  'LivenessOptions',
+  'LogFormat',
+  'NodeOptions',
+  'SchedulerOptions',
+  'SystemOptions',
+  // Defining actors
+  'ActorContext',
+  'ActorDefinition',
+  'AnyBehavior',
+  'Behavior',
+  'HandlerBehavior',
+  'NextState',
+  'ProcessBehavior',
+  'ProcessContext',
+  'ProcessDefaults',
+  'ProcessFunction',
+  'ReceiveOptions',
+  'SpawnOptions',
+  // Refs and messages
+  'AskOptions',
+  'MailboxOptions',
+  'OverflowPolicy',
+  'Ref',
+  'Signal',
+  // Supervision
+  'Backoff',
+  'ChildInfo',
+  'ChildSpec',
+  'Directive',
+  'RestartType',
+  'Strategy',
+  'SupervisionOptions',
+  'SupervisorMessage',
+  'SupervisorSpec',
+  // Structured concurrency and cancellation
+  'ActorNursery',
+  'CancelledBy',
+  'CancelScope',
+  'CancelScopeOptions',
+  'Nursery',
+  'NurseryOptions',
+  'RunningActor',
+  'SleepOptions',
+  'Task',
+  // Remote work
+  'CallArgs',
+  'ContextArgs',
+  'ContextChannel',
+  'ContextFunction',
+  'ContextOf',
+  'CurrentActor',
+  'ExposableFunction',
+  'Exposed',
+  'FunctionRef',
+  'OpenOptions',
+  'Portal',
+  'PortalContext',
+  'PortalOptions',
+  'RunOptions',
+  'RunResult',
+  'StreamableFunction',
+  'StreamItem',
+  'StreamOptions',
+  // Child nodes
+  'ChildExit',
+  'ChildNode',
+  'ChildNodeOptions',
+  'ChildPool',
+  'ChildPoolOptions',
+  'ChildPortal',
+  // Inspection
+  'DeadLetterReason',
+  'HookName',
+  'InspectionEvent',
+  'InspectionListener',
+  'InspectOptions',
+  'RegisteredActor',
+  'StopReason',
+  // Errors
+  'CancelledErrorOptions',
+]
+
+const TESTKIT_VALUES = [
+  'createTestProbe',
+  'deferred',
+  'freePort',
+  'InProcessNetwork',
+  'nextEvent',
+  'recordEvents',
+  'TestProbe',
+  'withTestSystem',
+]
+
+const TESTKIT_TYPES = ['Deferred', 'EventOf', 'ExpectOptions', 'InProcessNetworkOptions']
+
+const sorted = (names: readonly string[]) => [...names].sort()
+
+/** The names an entry module exports, read from its syntax: each `export { … }` names them one by one. */
+function exportsOf(path: string): { values: string[]; types: string[]; wholesale: string[] } {
+  const file = join(root, path)
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest)
+  const values: string[] = []
+  const types: string[] = []
+  const wholesale: string[] = []
+  for (const statement of source.statements) {
+    if (!ts.isExportDeclaration(statement)) continue
+    const clause = statement.exportClause
+    if (clause === undefined || ts.isNamespaceExport(clause)) {
+      wholesale.push(statement.getText(source))
+      continue
+    }
+    for (const element of clause.elements) {
+      ;(statement.isTypeOnly || element.isTypeOnly ? types : values).push(element.name.text)
+    }
+  }
+  return { values, types, wholesale }
+}
+
+describe('the public API', () => {
+  it('troupe exports exactly the curated values', () => {
+    expect(sorted(Object.keys(troupe))).toEqual(sorted(TROUPE_VALUES))
+  })
+
+  it('troupe/testkit exports exactly the curated values', () => {
+    expect(sorted(Object.keys(testkit))).toEqual(sorted(TESTKIT_VALUES))
+  })
+
+  it('the entries name every export, none wholesale, and each once', () => {
+    for (const [path, values, types] of [
+      ['src/index.ts', TROUPE_VALUES, TROUPE_TYPES],
+      ['src/testkit/index.ts', TESTKIT_VALUES, TESTKIT_TYPES],
+    ] as const) {
+      const found = exportsOf(path)
+      expect(found.wholesale, `${path} re-exports a module wholesale`).toEqual([])
+      expect(sorted(found.values), `${path}'s values`).toEqual(sorted(values))
+      expect(sorted(found.types), `${path}'s types`).toEqual(sorted(types))
+    }
+  })
+})
