@@ -1,4 +1,5 @@
 import { TroupeError } from '../index.ts'
+import { describeError as describe } from '../internal.ts'
 
 /** A bad argument or option given to `troupe`: it prints the message and exits with code 2. */
 export class UsageError extends TroupeError {}
@@ -14,8 +15,7 @@ export function exitCodeOf(error: unknown): 1 | 2 {
   return error instanceof UsageError ? 2 : 1
 }
 
-/** One line that says what went wrong, without a stack. */
+/** One line that says what went wrong, for a person at a terminal: the message's first line. */
 export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error)
-  return error.message.split('\n')[0] ?? error.name
+  return describe(error, { name: false, firstLine: true })
 }
