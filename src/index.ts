@@ -6,21 +6,51 @@
  *
  * @packageDocumentation
  */
+// biome-ignore-all assist/source/organizeImports: the exports are grouped by purpose, not by module
+
+// Starting a system: one start(), local, a node, or a cluster member.
+export { start } from './node/start.ts'
+export type { ClusterOptions, NodeOptions } from './node/start.ts'
+export type { LivenessOptions } from './remote/index.ts'
+export type { ActorSystem, IsolationMode, LogFormat, SchedulerOptions, SystemOptions } from './core/index.ts'
+
+// Defining actors: handler style and process style.
+export { defineActor, defineProcess } from './core/index.ts'
+export type {
+  ActorContext,
+  ActorDefinition,
+  AnyBehavior,
+  Behavior,
+  HandlerBehavior,
+  NextState,
+  ProcessBehavior,
+  ProcessContext,
+  ProcessDefaults,
+  ProcessFunction,
+  ReceiveOptions,
+  SpawnOptions,
+} from './core/index.ts'
+
+// Refs and messages: tell, ask, send, mailboxes, lifecycle signals.
+export { Exit, isRef, Terminated } from './core/index.ts'
+export type { AskOptions, MailboxOptions, OverflowPolicy, Ref, Signal } from './core/index.ts'
+
+// Supervision: strategies, directives, Erlang-style supervisors.
+export { supervisor } from './core/index.ts'
+export type {
+  Backoff,
+  ChildInfo,
+  ChildSpec,
+  Directive,
+  RestartType,
+  Strategy,
+  SupervisionOptions,
+  SupervisorMessage,
+  SupervisorSpec,
+} from './core/index.ts'
 
 // Structured concurrency and cancellation: nurseries, cancel scopes, deadlines.
-// Errors: each extends TroupeError, and its name is its class's.
-export type {
-  CancelledBy,
-  CancelledErrorOptions,
-  CancelScope,
-  CancelScopeOptions,
-  Nursery,
-  NurseryOptions,
-  SleepOptions,
-  Task,
-} from './concurrency/index.ts'
 export {
-  CancelledError,
   currentSignal,
   failAfter,
   isCancellation,
@@ -28,123 +58,80 @@ export {
   openCancelScope,
   openNursery,
   sleep,
-  TimeoutError,
-  TroupeError,
 } from './concurrency/index.ts'
-// Starting a system: one start(), local, a node, or a cluster member.
-// Defining actors: handler style and process style.
-// Refs and messages: tell, ask, send, mailboxes, lifecycle signals.
-// Supervision: strategies, directives, Erlang-style supervisors.
-// Remote work: exposed functions, portals (run, stream, open), the current actor, finding actors.
-// Child nodes: worker threads and child processes, one at a time or pooled.
-// Inspection: one union of events, and the named actors of a cluster.
 export type {
-  ActorContext,
-  ActorDefinition,
-  ActorNursery,
+  CancelledBy,
+  CancelScope,
+  CancelScopeOptions,
+  Nursery,
+  NurseryOptions,
+  SleepOptions,
+  Task,
+} from './concurrency/index.ts'
+export type { ActorNursery, RunningActor } from './core/index.ts'
+
+// Remote work: exposed functions, portals (run, stream, open), the current actor, finding actors.
+export { currentActor, expose, findActor, portalOf, waitForActor } from './remote/index.ts'
+export type { CurrentActor, Exposed, PortalOptions } from './remote/index.ts'
+export type {
   ActorPortal as Portal,
-  ActorSystem,
-  AnyBehavior,
-  AskOptions,
-  Backoff,
-  Behavior,
   CallArgs,
-  ChildInfo,
-  ChildPortal,
-  ChildSpec,
   ContextArgs,
   ContextChannel,
   ContextFunction,
   ContextOf,
-  DeadLetterReason,
-  Directive,
   ExposableFunction,
   FunctionRef,
-  HandlerBehavior,
+  OpenOptions,
+  PortalContext,
+  RunOptions,
+  RunResult,
+  StreamableFunction,
+  StreamItem,
+  StreamOptions,
+} from './core/index.ts'
+
+// Child nodes: worker threads and child processes, one at a time or pooled.
+export { childData, createChildPool, isChildNode, startChildNode } from './remote/index.ts'
+export type { ChildExit, ChildNode, ChildNodeOptions, ChildPool, ChildPoolOptions } from './remote/index.ts'
+export type { ChildPortal } from './core/index.ts'
+
+// Inspection: one union of events, and the named actors of a cluster.
+export type {
+  DeadLetterReason,
   HookName,
   InspectionEvent,
   InspectionListener,
   InspectOptions,
-  IsolationMode,
-  LogFormat,
-  MailboxOptions,
-  NextState,
-  OpenOptions,
-  OverflowPolicy,
-  PortalContext,
-  ProcessBehavior,
-  ProcessContext,
-  ProcessDefaults,
-  ProcessFunction,
-  ReceiveOptions,
-  Ref,
-  RestartType,
-  RunningActor,
-  RunOptions,
-  RunResult,
-  SchedulerOptions,
-  Signal,
-  SpawnOptions,
   StopReason,
-  Strategy,
-  StreamableFunction,
-  StreamItem,
-  StreamOptions,
-  SupervisionOptions,
-  SupervisorMessage,
-  SupervisorSpec,
-  SystemOptions,
 } from './core/index.ts'
+export { listActors } from './registry/index.ts'
+export type { RegisteredActor } from './registry/index.ts'
+
+// Errors: each extends TroupeError, and its name is its class's.
+export { CancelledError, TimeoutError, TroupeError } from './concurrency/index.ts'
+export type { CancelledErrorOptions } from './concurrency/index.ts'
 export {
   ActorNotFoundError,
   ActorStoppedError,
   AskTimeoutError,
-  defineActor,
-  defineProcess,
-  Exit,
   InvalidOptionError,
-  isRef,
   LinkedActorFailedError,
   MailboxFullError,
   NameTakenError,
   ReceiveTimeoutError,
   RestartIntensityError,
-  supervisor,
-  Terminated,
   UnhandledMessageError,
 } from './core/index.ts'
-export type { ClusterOptions, NodeOptions } from './node/start.ts'
-export { start } from './node/start.ts'
-export type { RegisteredActor } from './registry/index.ts'
-export { listActors, RegistryUnavailableError } from './registry/index.ts'
-export type {
-  ChildExit,
-  ChildNode,
-  ChildNodeOptions,
-  ChildPool,
-  ChildPoolOptions,
-  CurrentActor,
-  Exposed,
-  LivenessOptions,
-  PortalOptions,
-} from './remote/index.ts'
+export { RegistryUnavailableError } from './registry/index.ts'
 export {
   ContextClosedError,
-  childData,
-  createChildPool,
-  currentActor,
   EncodeError,
-  expose,
-  findActor,
-  isChildNode,
   MessageTooLargeError,
   NodeDownError,
   NotExposedError,
-  portalOf,
   RemoteActorError,
   RemoteSpawnError,
   StartInChildNodeError,
-  startChildNode,
   TsxNotFoundError,
-  waitForActor,
 } from './remote/index.ts'
