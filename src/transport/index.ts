@@ -22,16 +22,19 @@ export type { ResolvedTransportOptions } from './options.ts'
 export { resolveTransportOptions } from './options.ts'
 /** Frames between a parent and the child process it forked, over the IPC channel. */
 export * as processTransport from './process/index.ts'
-export type { TcpConnectOptions, TcpListenOptions, TlsOptions } from './tcp/index.ts'
-export { connectTcp, listenTcp, tcpTransport } from './tcp/index.ts'
+export type { TcpConnectOptions, TcpListenOptions, TcpTransportSettings, TlsOptions } from './tcp/index.ts'
+export { connectTcp, listenTcp, openTcpTransport } from './tcp/index.ts'
 /** Frames between a parent and a worker thread, over a MessagePort. */
 export * as threadTransport from './thread/index.ts'
 export type {
   Connection,
+  Endpoint,
   FrameHandler,
   Listener,
   ListenerAddress,
   PeerInfo,
   Transport,
+  TransportFactory,
   TransportOptions,
+  TransportSettings,
 } from './transport.ts'

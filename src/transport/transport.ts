@@ -145,21 +145,52 @@ export interface TransportOptions {
   logger?: Logger
 }
 
-/**
- * The one plug-in interface of a transport. `tcp` implements it; threads, processes and NATS will.
- * The options are the transport's own, and include {@link TransportOptions}.
- */
-export interface Transport<
-  ListenOptions extends TransportOptions = TransportOptions,
-  ConnectOptions extends TransportOptions = TransportOptions,
-> {
-  /** The transport's name: `'tcp'`. */
-  readonly name: string
-  /** Starts listening; rejects with a `ListenError` if the address cannot be used. */
-  listen(options: ListenOptions): Promise<Listener>
-  /**
-   * Opens an authenticated connection; rejects with a `ConnectError` (refused, unreachable, timed
-   * out) or a `HandshakeError` (wrong cookie, other version, handshake timeout).
-   */
-  connect(options: ConnectOptions): Promise<Connection>
+/** Where a node that listens on a port is reached. */
+export interface Endpoint {
+  readonly host: string
+  readonly port: number
 }
+
+/**
+ * The one plug-in interface of a transport, as a node sees it (nats.js `core/src/transport.ts`):
+ * it hands the node every authenticated connection a peer opens to it, opens connections to other
+ * nodes, and closes. Each connection carries frame bodies and reports its end through `closed()`,
+ * which resolves with the error and never rejects. `tcp` listens on a port; a link to a parent or
+ * a child node (a thread, a process) is a transport with one fixed peer, which listens nowhere; the
+ * in-process network joins the nodes of one process.
+ *
+ * @example
+ * ```ts
+ * const transport = await openTcpTransport({ node: 'b@127.0.0.1:9701', incarnation, cookie, listen: { host: '127.0.0.1', port: 9701 } })
+ * transport.onConnection((connection) => remote.adopt(connection))
+ * const connection = await transport.connect({ host: '127.0.0.1', port: 9700 }, 'a@127.0.0.1:9700')
+ * ```
+ */
+export interface Transport {
+  /** The transport's name: `'tcp'`, `'thread'`, `'process'`, `'in-process'`. */
+  readonly name: string
+  /** Where other nodes reach this one; `undefined` for a transport that does not listen. */
+  readonly listening: Endpoint | undefined
+  /**
+   * Sets the handler of the authenticated connections peers open to this node (replacing any
+   * earlier one). Connections that arrive before a handler is set are held until one is.
+   */
+  onConnection(handler: (connection: Connection) => void): void
+  /**
+   * Opens an authenticated connection to `node`, reached at `endpoint` (a transport that finds
+   * nodes by name ignores it); rejects with a `ConnectError` (refused, unreachable, timed out) or
+   * a `HandshakeError` (wrong cookie, other version, handshake timeout).
+   */
+  connect(endpoint: Endpoint, node: string): Promise<Connection>
+  /** Stops listening and closes every connection it opened or accepted; resolves once all are closed. */
+  close(): Promise<void>
+}
+
+/** What a node gives the transport it starts on: who it is, how it proves it, and where it listens. */
+export interface TransportSettings extends TransportOptions {
+  /** Where to listen for other nodes; a transport that does not listen ignores it. */
+  listen?: Endpoint
+}
+
+/** Opens the transport of one node: what the registration of transports maps each choice to. */
+export type TransportFactory = (settings: TransportSettings) => Promise<Transport>

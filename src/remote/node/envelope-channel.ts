@@ -1,6 +1,7 @@
 import { MessageTooLargeError } from '../../wire/errors.ts'
 import type { Channel } from './peer.ts'
-import type { EnvelopeCodec, NodeConnection } from './remote-node.ts'
+import type { Connection } from '../../transport/transport.ts'
+import type { EnvelopeCodec } from './remote-node.ts'
 
 /**
  * The channel a peer sends on over `connection`: each envelope encoded by the connection's codec
@@ -8,7 +9,7 @@ import type { EnvelopeCodec, NodeConnection } from './remote-node.ts'
  * connection, and every call, stream and watch on it with it): `send` throws `MessageTooLargeError`
  * instead, so that only what carried the value fails.
  */
-export function envelopeChannel(connection: NodeConnection, codec: EnvelopeCodec): Channel {
+export function envelopeChannel(connection: Connection, codec: EnvelopeCodec): Channel {
   const maxFrameBytes = connection.maxFrameBytes
   return {
     maxFrameBytes,

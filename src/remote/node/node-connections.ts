@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import { InvalidOptionError } from '../../core/errors.ts'
+import type { Connection, Transport } from '../../transport/transport.ts'
 import type { Envelope } from '../../wire/envelope.ts'
 import { ProtocolError } from '../../wire/errors.ts'
 import { endpointOf } from './address.ts'
@@ -8,15 +9,13 @@ import { type Channel, Peer, type PeerHost } from './peer.ts'
 import type {
   EnvelopeCodec,
   LivenessOptions,
-  NodeConnection,
-  NodeTransport,
   RegistryClient,
 } from './remote-node.ts'
 
 /** What the connections of a node need of it. */
 export interface ConnectionsHost extends PeerHost {
   readonly liveness: Required<LivenessOptions>
-  readonly transport: NodeTransport | undefined
+  readonly transport: Transport | undefined
   readonly registry: RegistryClient | null
   /** Makes the codec of one connection: each connection has its own. */
   codecFor(): EnvelopeCodec
@@ -25,7 +24,7 @@ export interface ConnectionsHost extends PeerHost {
 interface Slot {
   peer: Peer | null
   /** The connection the peer sends on, and whether this node opened it. */
-  connection: NodeConnection | null
+  connection: Connection | null
   initiated: boolean
   /** What waits for the connection being made, in the order it was asked. */
   waiting: ((peer: Peer) => void)[]
@@ -70,7 +69,7 @@ export class NodeConnections {
   }
 
   /** Takes a connection made by either side, once its handshake is done. */
-  adopt(connection: NodeConnection, initiated: boolean): Peer | undefined {
+  adopt(connection: Connection, initiated: boolean): Peer | undefined {
     const node = connection.peer.node
     const slot = this.slotOf(node)
     const current = slot.peer
@@ -101,12 +100,12 @@ export class NodeConnections {
   private merge(
     slot: Slot,
     peer: Peer,
-    connection: NodeConnection,
+    connection: Connection,
     channel: Channel,
     codec: EnvelopeCodec,
     initiated: boolean,
   ): void {
-    let loser: NodeConnection
+    let loser: Connection
     let loserInitiated: boolean
     if (this.keepsNew(peer.node, initiated)) {
       loser = slot.connection!
@@ -127,7 +126,7 @@ export class NodeConnections {
   }
 
   /** Delivers the frames of `connection` to `peer`; the peer is down when its connection closes. */
-  private receiveFrom(connection: NodeConnection, codec: EnvelopeCodec, peer: Peer, slot: Slot): void {
+  private receiveFrom(connection: Connection, codec: EnvelopeCodec, peer: Peer, slot: Slot): void {
     const node = peer.node
     const logger = this.logger
     connection.onFrame((body) => {

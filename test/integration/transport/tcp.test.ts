@@ -9,7 +9,7 @@ import {
   connectTcp,
   type Listener,
   listenTcp,
-  tcpTransport,
+  openTcpTransport,
 } from '../../../src/transport/index.ts'
 import { ProtocolError } from '../../../src/wire/errors.ts'
 import {
@@ -81,14 +81,27 @@ describe('tcp transport', () => {
 
   it('implements the transport interface', async () => {
     const log = new CapturedLog()
-    const listener = closeAfter(await tcpTransport.listen(nodeOptions('server', log)))
-    const accepted = nextConnection(listener)
-    const client = closeAfter(
-      await tcpTransport.connect({ ...nodeOptions('client', log), port: portOf(listener) }),
+    const server = await openTcpTransport({
+      ...nodeOptions('server', log),
+      listen: { host: '127.0.0.1', port: 0 },
+    })
+    cleanups.push(() => server.close())
+    const client = await openTcpTransport(nodeOptions('client', log))
+    cleanups.push(() => client.close())
+    expect(client.listening).toBeUndefined()
+    const listening = server.listening!
+    expect(listening.host).toBe('127.0.0.1')
+    const accepted = within(
+      new Promise<Connection>((resolve) => server.onConnection(resolve)),
+      5_000,
+      'an accepted connection',
     )
+    const connection = await client.connect(listening, 'server')
     expect((await accepted).peer.node).toBe('client')
-    expect(client.peer.node).toBe('server')
-    expect(tcpTransport.name).toBe('tcp')
+    expect(connection.peer.node).toBe('server')
+    expect(server.name).toBe('tcp')
+    await client.close()
+    expect(await within(connection.closed(), 5_000, 'closed')).toBeUndefined()
   })
 
   it('keeps the order of 100k frames, both ways at once', async () => {

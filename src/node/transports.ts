@@ -1,0 +1,37 @@
+import type { InProcessNetwork } from '../transport/in-process/index.ts'
+import { openTcpTransport, type TlsOptions } from '../transport/tcp/index.ts'
+import type { TransportFactory } from '../transport/transport.ts'
+
+/**
+ * The transports a node can start on, each under the option that chooses it; a node given none of
+ * them starts on TCP. A transport plugs in here with one line (its option, and how that option's
+ * value makes its factory) and its own folder under src/transport/: the option appears in
+ * `start()`'s options with the documentation written here.
+ */
+export const transportChoices = {
+  /** Connects the node to other nodes of this process only, without sockets (for tests). */
+  network: (network: InProcessNetwork): TransportFactory => network.open,
+}
+
+/** The options that choose a node's transport: one of {@link transportChoices}, at most. */
+export type TransportChoice = {
+  [K in keyof typeof transportChoices]?: Parameters<(typeof transportChoices)[K]>[0]
+}
+
+/** The name of the transport `options` choose: one of {@link transportChoices}, else `'tcp'`. */
+export function chosenTransport(options: TransportChoice): keyof typeof transportChoices | 'tcp' {
+  for (const name of Object.keys(transportChoices) as (keyof typeof transportChoices)[])
+    if (options[name] !== undefined) return name
+  return 'tcp'
+}
+
+/** The factory of the transport `options` choose; TCP (TLS when given) unless they choose another. */
+export function transportFactoryFor(options: TransportChoice & { tls?: TlsOptions }): TransportFactory {
+  const name = chosenTransport(options)
+  if (name !== 'tcp') {
+    const choose = transportChoices[name] as (choice: unknown) => TransportFactory
+    return choose(options[name])
+  }
+  const tls = options.tls
+  return (settings) => openTcpTransport(tls === undefined ? settings : { ...settings, tls })
+}
