@@ -1,13 +1,5 @@
 import { TroupeError } from '../../concurrency/errors.ts'
-
-function describe(value: unknown): { name: string; message: string } {
-  if (value instanceof Error) return { name: String(value.name), message: String(value.message) }
-  try {
-    return { name: typeof value, message: String(value) }
-  } catch {
-    return { name: typeof value, message: Object.prototype.toString.call(value) }
-  }
-}
+import { errorParts } from '../../core/describe-error.ts'
 
 /**
  * A function run through a portal threw on the other node. `cause` is the original error rebuilt
@@ -28,7 +20,7 @@ export class RemoteActorError extends TroupeError {
   readonly uid: string | undefined
 
   constructor(error: unknown, actor: string, uid?: string) {
-    const { name, message } = describe(error)
+    const { name, message } = errorParts(error)
     super(`${actor} raised ${name}: ${message}`, { cause: error })
     this.remoteName = name
     this.remoteMessage = message
