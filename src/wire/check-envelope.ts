@@ -1,22 +1,36 @@
-import type { Envelope, EnvelopeKind, WireStopReason } from './envelope.ts'
+import type { ContextSide, Envelope, EnvelopeKind, OpenMode, WireStopReason } from './envelope.ts'
 import { ProtocolError } from './errors.ts'
 
 /** What a field of an envelope holds; `?` marks a field that may be absent (or `undefined`). */
-type Field = 'path' | 'path?' | 'id' | 'count' | 'time' | 'reason' | 'array' | 'any' | 'any?'
+type Field =
+  | 'path'
+  | 'path?'
+  | 'id'
+  | 'count'
+  | 'time'
+  | 'reason'
+  | 'mode'
+  | 'side'
+  | 'array'
+  | 'any'
+  | 'any?'
 
 const fieldsByKind: Record<EnvelopeKind, Readonly<Record<string, Field>>> = {
   tell: { to: 'path', from: 'path?', message: 'any' },
   ask: { to: 'path', id: 'id', message: 'any' },
-  call: { id: 'id', actor: 'path', module: 'path', name: 'path', args: 'array' },
-  stream: { id: 'id', actor: 'path', module: 'path', name: 'path', args: 'array', window: 'count' },
-  'stream-items': { id: 'id', values: 'array' },
-  'stream-credit': { id: 'id', n: 'count' },
-  'stream-end': { id: 'id' },
-  open: { id: 'id', actor: 'path', module: 'path', name: 'path', args: 'array', window: 'count' },
-  'context-started': { id: 'id', first: 'any' },
-  'context-items': { id: 'id', values: 'array' },
-  'context-credit': { id: 'id', n: 'count' },
-  'context-end': { id: 'id' },
+  open: {
+    id: 'id',
+    actor: 'path',
+    module: 'path',
+    name: 'path',
+    args: 'array',
+    mode: 'mode',
+    window: 'count',
+  },
+  started: { id: 'id', first: 'any' },
+  items: { id: 'id', by: 'side', values: 'array' },
+  credit: { id: 'id', by: 'side', n: 'count' },
+  end: { id: 'id', by: 'side', value: 'any?' },
   cancel: { id: 'id', reason: 'any?' },
   reply: { id: 'id', message: 'any' },
   error: { id: 'id', error: 'any', uid: 'path?' },
@@ -41,6 +55,8 @@ const stopReasons = new Set<unknown>([
   'node-down',
   'noproc',
 ] satisfies WireStopReason[])
+const modes = new Set<unknown>(['run', 'stream', 'context'] satisfies OpenMode[])
+const sides = new Set<unknown>(['caller', 'callee'] satisfies ContextSide[])
 
 /** A short, printable account of a value received from a peer, for error messages. */
 function show(value: unknown): string {
@@ -72,6 +88,10 @@ function fits(field: Field, value: unknown): boolean {
       return typeof value === 'number' && Number.isFinite(value)
     case 'reason':
       return stopReasons.has(value)
+    case 'mode':
+      return modes.has(value)
+    case 'side':
+      return sides.has(value)
     case 'array':
       return Array.isArray(value)
     case 'any':
@@ -87,6 +107,8 @@ const expected: Record<Field, string> = {
   count: 'a positive integer',
   time: 'a finite number',
   reason: `one of ${[...stopReasons].join(', ')}`,
+  mode: `one of ${[...modes].join(', ')}`,
+  side: `one of ${[...sides].join(', ')}`,
   array: 'an array',
   any: 'a value',
   'any?': 'a value',

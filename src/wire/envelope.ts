@@ -1,10 +1,25 @@
 /**
  * Everything nodes say to each other after the handshake, as one union of tagged types. Actors
  * are named by their path on their node (`/user/orders/o-17`); the node is the connection's peer.
+ *
+ * | kinds                                   | sent by                                  |
+ * | --------------------------------------- | ---------------------------------------- |
+ * | `tell`, `ask`                           | the sender's node                        |
+ * | `reply`                                 | the asked actor's node                   |
+ * | `error`                                 | the node an ask, `open` or `spawn` went to |
+ * | `watch`, `unwatch`, `link`, `unlink`    | the watcher's (the linker's) node        |
+ * | `terminated`                            | the watched actor's node                 |
+ * | `exit`                                  | the node of the linked actor that ended  |
+ * | `stop`, `spawn`                         | the node that asks for it                |
+ * | `spawned`                               | the node that spawned                    |
+ * | `ping`; `pong`                          | either node; the pinged node             |
+ * | `open`, `cancel`                        | the caller of remote work                |
+ * | `started`                               | the callee (a context's function)        |
+ * | `items`, `credit`, `end`                | either end of a context, named by `by`   |
  */
 
 /** The version every node states in its handshake; peers of another version are refused. */
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 
 /** Why an actor stopped, as it crosses the wire (`StopReason` of the core). */
 export type WireStopReason = 'normal' | 'stopped' | 'failed' | 'node-down' | 'noproc'
@@ -26,69 +41,25 @@ export interface AskEnvelope {
 }
 
 /**
+ * How the callee of an `open` runs its function, and so which of the remote-work kinds follow:
+ * - `run`: the function's result comes back as `end`; no items either way (`portal.run`);
+ * - `stream`: the callee pulls its async generator only with credit, sends what it yields as
+ *   `items`, then `end` (`portal.stream`);
+ * - `context`: the function gets a channel first; the callee answers `started`, then both sides
+ *   send `items` with credit, the caller ends its side with `end`, and the callee's `end` carries
+ *   what the function returned (`portal.open`).
+ */
+export type OpenMode = 'run' | 'stream' | 'context'
+
+/** Which end of a context sent an `items`, `credit` or `end` (both ends send them, under the opener's id). */
+export type ContextSide = 'caller' | 'callee'
+
+/**
  * Runs the function `name` that the module `module` exposes on the receiving node, as the actor
- * at `actor` (`currentActor()` names it), or as no actor when `actor` is `''`. Answered by a
- * `reply` with the function's result or an `error` with what it threw.
- */
-export interface CallEnvelope {
-  kind: 'call'
-  id: number
-  actor: string
-  module: string
-  name: string
-  args: unknown[]
-}
-
-/**
- * Opens a stream of the async generator function `name` that the module `module` exposes on the
- * receiving node, run as the actor at `actor` (or as no actor when `actor` is `''`). The receiver
- * pulls at most `window` items before it waits for `stream-credit`; it sends each as a
- * `stream-item`, then `stream-end`, or an `error` with what the generator threw.
- */
-export interface StreamEnvelope {
-  kind: 'stream'
-  id: number
-  actor: string
-  module: string
-  name: string
-  args: unknown[]
-  window: number
-}
-
-/**
- * Items of the stream `id` (or values the function of the context `id` sent), each spending one
- * credit. The producer sends what its generator yielded in one turn of the event loop together, so
- * a fast stream costs one envelope per batch.
- */
-export interface StreamItemsEnvelope {
-  kind: 'stream-items'
-  id: number
-  values: unknown[]
-}
-
-/** The caller of the stream or context `id` consumed `n` more items: the sender may pull (or send) `n` more. */
-export interface StreamCreditEnvelope {
-  kind: 'stream-credit'
-  id: number
-  n: number
-}
-
-/** The generator of the stream `id` returned: no more items. */
-export interface StreamEndEnvelope {
-  kind: 'stream-end'
-  id: number
-}
-
-/**
- * Opens a context with the function `name` that the module `module` exposes on the receiving
- * node, run as the actor at `actor` (or as no actor when `actor` is `''`) with a channel as its
- * first argument and `args` after it. A context is a call with a stream each way, each side
- * sending at most `window` values the other has not read:
- * - the callee answers `context-started` once its function called `started`, sends its values
- *   as a stream's `stream-items` (credited by the caller's `stream-credit`), and ends with a
- *   `reply` with what the function returned or an `error` with what it threw;
- * - the caller sends its values as `context-items` (credited by the callee's `context-credit`),
- *   ends its side with `context-end`, and may `cancel`.
+ * at `actor` (`currentActor()` names it), or as no actor when `actor` is `''`, in the `mode`
+ * that says how (see {@link OpenMode}). Each side sends at most `window` items the other has
+ * not read. The context `id` ends with the callee's `end`, an `error` with what the function
+ * threw, or the caller's `cancel`.
  */
 export interface OpenEnvelope {
   kind: 'open'
@@ -97,41 +68,53 @@ export interface OpenEnvelope {
   module: string
   name: string
   args: unknown[]
+  mode: OpenMode
   window: number
 }
 
-/** The function of the context `id` called `started(first)`: the context is open. */
-export interface ContextStartedEnvelope {
-  kind: 'context-started'
+/** The function of the context `id` called `channel.started(first)`: the context is open. */
+export interface StartedEnvelope {
+  kind: 'started'
   id: number
   first: unknown
 }
 
-/** Values the caller of the context `id` sent, each spending one of its credits. */
-export interface ContextItemsEnvelope {
-  kind: 'context-items'
+/**
+ * Values that side `by` of the context `id` sent, each spending one of its credits. A side sends
+ * what it gathered in one turn of the event loop together, so a fast stream costs one envelope
+ * per batch.
+ */
+export interface ItemsEnvelope {
+  kind: 'items'
   id: number
+  by: ContextSide
   values: unknown[]
 }
 
-/** The function of the context `id` read `n` more of its caller's values: the caller may send `n` more. */
-export interface ContextCreditEnvelope {
-  kind: 'context-credit'
+/** Side `by` of the context `id` read `n` more values: the other side may send (or pull) `n` more. */
+export interface CreditEnvelope {
+  kind: 'credit'
   id: number
+  by: ContextSide
   n: number
 }
 
-/** The caller of the context `id` closed its side: the function's loop over its channel ends. */
-export interface ContextEndEnvelope {
-  kind: 'context-end'
+/**
+ * Side `by` of the context `id` is done: the callee's function returned `value` (a stream's
+ * generator ended), or the caller closed its side of a context (its callee's loop ends).
+ */
+export interface EndEnvelope {
+  kind: 'end'
   id: number
+  by: ContextSide
+  value?: unknown
 }
 
 /**
- * The caller gave up the call, stream or context `id` (it left a stream's loop, cancelled the
- * context, or its signal aborted, or it could not send a value of its context): the receiver
- * aborts the call's signal (with a `CancelledError` whose cause is `reason`, if given) and, for a
- * stream, returns its generator. Nothing answers it.
+ * The caller gave up the context `id` (it left a stream's loop, cancelled, its signal aborted or
+ * its time ran out, or it could not send a value): the callee aborts the function's signal (with
+ * a `CancelledError` whose cause is `reason`, if given) and, for a stream, returns its generator.
+ * A `run` is still answered (with its result, or the error it ended with); nothing else is.
  */
 export interface CancelEnvelope {
   kind: 'cancel'
@@ -140,19 +123,19 @@ export interface CancelEnvelope {
   reason?: unknown
 }
 
-/** The answer to the ask, call or context `id`: what the receiver gave `ctx.reply`, or the function returned. */
+/** The answer to the ask `id`: what the receiver gave `ctx.reply`. */
 export interface ReplyEnvelope {
   kind: 'reply'
   id: number
   message: unknown
 }
 
-/** The ask, call, stream or context `id` failed: the receiver's error, or why it could not be delivered. */
+/** The ask, context or spawn `id` failed: the receiver's error, or why it could not be delivered. */
 export interface ErrorEnvelope {
   kind: 'error'
   id: number
   error: unknown
-  /** The uid of the actor a failed call, stream or context ran as (`currentActor().uid`). */
+  /** The uid of the actor the function of a failed context ran as (`currentActor().uid`). */
   uid?: string
 }
 
@@ -220,16 +203,11 @@ export interface HeartbeatEnvelope {
 export type Envelope =
   | TellEnvelope
   | AskEnvelope
-  | CallEnvelope
-  | StreamEnvelope
-  | StreamItemsEnvelope
-  | StreamCreditEnvelope
-  | StreamEndEnvelope
   | OpenEnvelope
-  | ContextStartedEnvelope
-  | ContextItemsEnvelope
-  | ContextCreditEnvelope
-  | ContextEndEnvelope
+  | StartedEnvelope
+  | ItemsEnvelope
+  | CreditEnvelope
+  | EndEnvelope
   | CancelEnvelope
   | ReplyEnvelope
   | ErrorEnvelope

@@ -10,8 +10,8 @@ import type { ActorSystem } from '../../core/system.ts'
 import type { Envelope, WireStopReason } from '../../wire/envelope.ts'
 import { DEFAULT_MAX_FRAME_BYTES } from '../../wire/frames.ts'
 import { ItemBatcher, itemBudget } from '../portal/item-batcher.ts'
-import type { ContextCaller } from '../portal/portal-context.ts'
-import type { StreamConsumer } from '../portal/portal-stream.ts'
+import type { ContextCaller } from '../portal/context-caller.ts'
+import { PendingRequests } from '../portal/pending-requests.ts'
 import { RemoteCalls } from '../portal/remote-calls.ts'
 import { ServedCalls } from '../portal/serve-calls.ts'
 import { NodeDownError, RemoteSpawnError } from './errors.ts'
@@ -54,8 +54,8 @@ export class Peer {
   lastSeen = Date.now()
   private isDown = false
   private downReason = 'not connected'
-  private nextId = 1
-  private readonly asks = new Map<number, AskRef>()
+  /** Asks and remote work waiting for their answer, by id; watches and spawns take their ids here too. */
+  private readonly pending = new PendingRequests()
   /** Calls, streams and contexts this node runs on the peer's node. */
   private readonly calls: RemoteCalls
   /** Calls, streams and contexts of this node's functions that the peer runs here. */
@@ -80,10 +80,10 @@ export class Peer {
   ) {
     const portalHost = {
       node,
+      pending: this.pending,
       system: host.system,
       logger: host.logger,
       downError: () => (this.isDown ? new NodeDownError(this.node, this.downReason) : undefined),
-      newId: () => this.nextId++,
       send: (envelope: Envelope) => this.send(envelope),
       itemBatcher: (send: (values: unknown[]) => void) => this.itemBatcher(send),
       spawnFailure: (path: string) => this.spawnFailure(path),
@@ -124,7 +124,7 @@ export class Peer {
       for (const half of halves) this.send(half)
       return
     }
-    const error = refusalOf(envelope, thrown, 'id' in envelope ? this.served.kindOf(envelope.id) : undefined)
+    const error = refusalOf(envelope, thrown, 'id' in envelope ? this.served.modeOf(envelope.id) : undefined)
     this.host.logger.warn(
       { err: error, peer: this.node },
       `cannot send a '${envelope.kind}' to ${this.node}: ${describe(error)}`,
@@ -132,7 +132,7 @@ export class Peer {
     if (this.calls.refused(envelope, error) || this.served.refused(envelope, error)) return
     switch (envelope.kind) {
       case 'ask':
-        this.asks.get(envelope.id)?.fail(error)
+        this.pending.take(envelope.id)?.failed(error)
         return
       case 'reply':
         this.send({ kind: 'error', id: envelope.id, error })
@@ -179,12 +179,17 @@ export class Peer {
       ask.fail(new NodeDownError(this.node, this.downReason))
       return
     }
-    const id = this.nextId++
-    this.asks.set(id, ask)
-    ask.promise.then(
-      () => this.asks.delete(id),
-      () => this.asks.delete(id),
-    )
+    const id = this.pending.add({
+      answered: (message) => ask.tell(message),
+      refused: (error) => {
+        // An ask sent before the answer to its actor's spawn: the spawn's failure says why.
+        const unspawned = error instanceof ActorStoppedError ? this.spawnFailure(ask.target.path) : undefined
+        ask.fail(unspawned ?? error)
+      },
+      failed: (error) => ask.fail(error),
+    })
+    const forget = () => this.pending.delete(id)
+    ask.promise.then(forget, forget)
     this.send({ kind: 'ask', to: target.path, id, message })
   }
 
@@ -200,16 +205,7 @@ export class Peer {
     this.calls.call(ask, target, module, name, args, cancelOn)
   }
 
-  stream(
-    consumer: StreamConsumer<unknown>,
-    target: RemoteRef,
-    module: string,
-    name: string,
-    args: unknown[],
-  ): void {
-    this.calls.stream(consumer, target, module, name, args)
-  }
-
+  /** See `RemoteCalls.open`: a stream or a context. */
   open(context: ContextCaller, target: RemoteRef, module: string, name: string, args: unknown[]): void {
     this.calls.open(context, target, module, name, args)
   }
@@ -230,7 +226,7 @@ export class Peer {
       this.watcherIds.set(watcher, ids)
     }
     if (ids.has(target.path)) return
-    const id = this.nextId++
+    const id = this.pending.newId()
     ids.set(target.path, id)
     this.watchers.set(id, { watcher, target })
     this.send({ kind: 'watch', watcher: `${id}`, target: target.path })
@@ -281,7 +277,7 @@ export class Peer {
       this.failedSpawns.set(ref.path, new NodeDownError(this.node, this.downReason))
       return
     }
-    const id = this.nextId++
+    const id = this.pending.newId()
     this.spawns.set(id, { behavior, ref })
     this.send(
       props === undefined
@@ -313,46 +309,30 @@ export class Peer {
           new RemoteAskerRef((answer) => this.send(answer), envelope.id, `troupe://${this.node}`),
         )
         return
-      case 'call':
-        this.served.call(envelope.id, envelope.actor, envelope.module, envelope.name, envelope.args)
-        return
-      case 'stream':
-        this.served.stream(envelope)
-        return
       case 'open':
         this.served.open(envelope)
         return
-      case 'stream-items':
-        this.calls.items(envelope.id, envelope.values)
-        return
-      case 'stream-credit':
-        this.served.credit(envelope.id, envelope.n)
-        return
-      case 'context-started':
+      case 'started':
         this.calls.started(envelope.id, envelope.first)
         return
-      case 'context-items':
-        this.served.items(envelope.id, envelope.values)
+      case 'items':
+        if (envelope.by === 'callee') this.calls.items(envelope.id, envelope.values)
+        else this.served.items(envelope.id, envelope.values)
         return
-      case 'context-credit':
-        this.calls.credit(envelope.id, envelope.n)
+      case 'credit':
+        if (envelope.by === 'callee') this.calls.credit(envelope.id, envelope.n)
+        else this.served.credit(envelope.id, envelope.n)
         return
-      case 'context-end':
-        this.served.end(envelope.id)
-        return
-      case 'stream-end':
-        this.calls.streamEnd(envelope.id)
+      case 'end':
+        if (envelope.by === 'callee') this.pending.take(envelope.id)?.answered(envelope.value)
+        else this.served.end(envelope.id)
         return
       case 'cancel':
         this.served.cancel(envelope.id, envelope.reason)
         return
-      case 'reply': {
-        if (this.calls.replied(envelope.id, envelope.message)) return
-        const ask = this.asks.get(envelope.id)
-        this.asks.delete(envelope.id)
-        ask?.tell(envelope.message)
+      case 'reply':
+        this.pending.take(envelope.id)?.answered(envelope.message)
         return
-      }
       case 'error':
         this.onError(envelope.id, envelope.error, envelope.uid)
         return
@@ -417,10 +397,7 @@ export class Peer {
     this.isDown = true
     this.downReason = reason
     const error = new NodeDownError(this.node, reason)
-    const asks = [...this.asks.values()]
-    this.asks.clear()
-    for (const ask of asks) ask.fail(error)
-    this.calls.lost(error)
+    this.pending.failAll(error)
     this.served.lost(error)
     for (const { watcher, target } of this.watchers.values()) watcher.terminated(target, 'node-down')
     this.watchers.clear()
@@ -465,13 +442,9 @@ export class Peer {
   }
 
   private onError(id: number, error: unknown, uid: string | undefined): void {
-    if (this.calls.failed(id, error, uid)) return
-    const ask = this.asks.get(id)
-    if (ask !== undefined) {
-      this.asks.delete(id)
-      // An ask sent before the answer to its actor's spawn: the spawn's failure says why.
-      const unspawned = error instanceof ActorStoppedError ? this.spawnFailure(ask.target.path) : undefined
-      ask.fail(unspawned ?? error)
+    const pending = this.pending.take(id)
+    if (pending !== undefined) {
+      pending.refused(error, uid)
       return
     }
     const spawn = this.spawns.get(id)

@@ -8,8 +8,7 @@ import type { RemoteHooks, Runtime } from '../../core/runtime.ts'
 import type { ActorSystem } from '../../core/system.ts'
 import type { Connection } from '../../transport/transport.ts'
 import type { Envelope } from '../../wire/envelope.ts'
-import { ContextCaller } from '../portal/portal-context.ts'
-import { StreamConsumer } from '../portal/portal-stream.ts'
+import { ContextCaller } from '../portal/context-caller.ts'
 import { type NodeEndpoint, parseAddress } from './address.ts'
 import { DeadRef } from './dead-ref.ts'
 import { NodeDownError } from './errors.ts'
@@ -194,14 +193,13 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
     args: unknown[],
     window: number,
     signal: AbortSignal | undefined,
-  ): StreamConsumer<T> {
-    const consumer = new StreamConsumer<T>(window, signal)
+  ): AsyncIterableIterator<T> {
+    const stream = new ContextCaller('stream', window, signal)
     this.withPeer(target.node, (peer) => {
-      if (peer.down || target.pin(peer.incarnation))
-        peer.stream(consumer as StreamConsumer<unknown>, target, module, name, args)
-      else consumer.fail(new NodeDownError(target.node, 'the node restarted since this ref was made'))
+      if (peer.down || target.pin(peer.incarnation)) peer.open(stream, target, module, name, args)
+      else stream.fail(new NodeDownError(target.node, 'the node restarted since this ref was made'))
     })
-    return consumer
+    return stream.stream<T>()
   }
 
   /** Opens a context with the exposed function `module`#`name` on `target`'s node: see `Portal.open`. */
@@ -213,7 +211,7 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
     window: number,
     signal: AbortSignal | undefined,
   ): ContextCaller {
-    const context = new ContextCaller(window, signal)
+    const context = new ContextCaller('context', window, signal)
     this.withPeer(target.node, (peer) => {
       if (peer.down || target.pin(peer.incarnation)) peer.open(context, target, module, name, args)
       else context.fail(new NodeDownError(target.node, 'the node restarted since this ref was made'))

@@ -1,7 +1,5 @@
-import type { Envelope } from '../../wire/envelope.ts'
+import type { Envelope, ItemsEnvelope, OpenMode } from '../../wire/envelope.ts'
 import { MessageTooLargeError } from '../../wire/errors.ts'
-
-type ItemsEnvelope = Extract<Envelope, { kind: 'stream-items' | 'context-items' }>
 
 /**
  * The two halves of a batch of items whose frame came out over the limit although each item was
@@ -11,7 +9,7 @@ type ItemsEnvelope = Extract<Envelope, { kind: 'stream-items' | 'context-items' 
  */
 export function halvesOf(envelope: Envelope, error: unknown): [ItemsEnvelope, ItemsEnvelope] | undefined {
   if (!(error instanceof MessageTooLargeError)) return undefined
-  if (envelope.kind !== 'stream-items' && envelope.kind !== 'context-items') return undefined
+  if (envelope.kind !== 'items') return undefined
   if (envelope.values.length < 2) return undefined
   const middle = Math.ceil(envelope.values.length / 2)
   return [
@@ -23,32 +21,26 @@ export function halvesOf(envelope: Envelope, error: unknown): [ItemsEnvelope, It
 /**
  * The error to give whoever sent `envelope`, when it could not be sent: a `MessageTooLargeError`
  * says what was too large (`a stream item`, `the arguments of 'fn'`); any other error is kept.
- * `running` tells a value sent by a function this node runs for the peer (the result of a call,
- * an item of a context) from the answer of an actor or an item of a stream.
+ * `running` is how this node runs the function of the envelope's context for the peer, if it does.
  */
-export function refusalOf(
-  envelope: Envelope,
-  error: unknown,
-  running: 'call' | 'context' | undefined,
-): unknown {
+export function refusalOf(envelope: Envelope, error: unknown, running: OpenMode | undefined): unknown {
   if (!(error instanceof MessageTooLargeError)) return error
   return new MessageTooLargeError(error.bytes, error.maxFrameBytes, whatWasIn(envelope, running))
 }
 
-function whatWasIn(envelope: Envelope, running: 'call' | 'context' | undefined): string {
+function whatWasIn(envelope: Envelope, running: OpenMode | undefined): string {
   switch (envelope.kind) {
-    case 'call':
-    case 'stream':
     case 'open':
       return `the arguments of '${envelope.name}'`
-    case 'stream-items':
+    case 'items':
+      if (envelope.by === 'caller') return 'a value sent to the function of a context'
       return running === 'context' ? 'a value sent to the caller of a context' : 'a stream item'
-    case 'context-items':
-      return 'a value sent to the function of a context'
-    case 'context-started':
+    case 'started':
       return 'the value given to channel.started()'
+    case 'end':
+      return 'the result'
     case 'reply':
-      return running === undefined ? 'the reply' : 'the result'
+      return 'the reply'
     case 'tell':
     case 'ask':
       return 'the message'

@@ -25,7 +25,7 @@ export type Weigh = (value: unknown, limit: number) => number
  *
  * @example
  * ```ts
- * const items = new ItemBatcher((values) => peer.send({ kind: 'stream-items', id, values }), () => budget)
+ * const items = new ItemBatcher((values) => peer.send({ kind: 'items', id, by: 'callee', values }), () => budget)
  * items.push(value) // sent at the end of the turn, or sooner once a frame's worth has gathered
  * items.flush()     // before the end of the stream
  * ```

@@ -1,6 +1,8 @@
 import { InvalidOptionError } from '../../core/errors.ts'
 import type { FunctionRef } from '../../core/function-ref.ts'
-import { DEFAULT_STREAM_WINDOW } from './portal-stream.ts'
+
+/** How many items remote work lets either side send ahead of the other's reading by default. */
+export const DEFAULT_STREAM_WINDOW = 1024
 
 /** The options any portal call may take, and a portal's defaults for them. */
 interface CallOptions {

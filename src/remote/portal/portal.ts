@@ -8,6 +8,7 @@ import type {
   ContextOf,
   RunResult,
   StreamableFunction,
+  StreamItem,
 } from '../../core/function-ref.ts'
 import type { StopReason } from '../../core/inspection.ts'
 import { type AskOptions, type LocalActorHandle, type Ref, RefBase } from '../../core/ref.ts'
@@ -16,9 +17,9 @@ import type { RemoteNode } from '../node/remote-node.ts'
 import { RemoteRef } from '../node/remote-ref.ts'
 import { remoteOf } from '../node/start-node.ts'
 import { type ExposableFunction, exposedFunction, type FunctionRef, runExposed } from './exposed-functions.ts'
+import { openLocalContext } from './local-context.ts'
+import { LocalStream } from './local-stream.ts'
 import { portalCall } from './portal-call.ts'
-import { openLocalContext } from './portal-context.ts'
-import { LocalStream, type StreamItem } from './portal-stream.ts'
 
 /**
  * Options of {@link portalOf}: the defaults of every call of the portal, which a call's own

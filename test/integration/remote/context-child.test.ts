@@ -228,11 +228,13 @@ describe('a node facing context envelopes it does not expect', () => {
       }),
     )
     const unknownIds: Envelope[] = [
-      { kind: 'context-items', id: 99, values: [1, 2] },
-      { kind: 'context-credit', id: 99, n: 3 },
-      { kind: 'context-end', id: 99 },
-      { kind: 'context-started', id: 99, first: 'x' },
-      { kind: 'stream-credit', id: 99, n: 1 },
+      { kind: 'items', id: 99, by: 'caller', values: [1, 2] },
+      { kind: 'items', id: 99, by: 'callee', values: [1, 2] },
+      { kind: 'credit', id: 99, by: 'callee', n: 3 },
+      { kind: 'end', id: 99, by: 'caller' },
+      { kind: 'end', id: 99, by: 'callee', value: 'x' },
+      { kind: 'started', id: 99, first: 'x' },
+      { kind: 'credit', id: 99, by: 'caller', n: 1 },
       { kind: 'cancel', id: 99 },
     ]
     for (const envelope of unknownIds) good.send(codec.encodeEnvelope(envelope))
@@ -244,7 +246,16 @@ describe('a node facing context envelopes it does not expect', () => {
     })
 
     const bad = await rawPeer(port)
-    const open = { kind: 'open', id: 1, actor: '/user/host', module: 'm', name: 'n', args: [], window: 0 }
+    const open = {
+      kind: 'open',
+      id: 1,
+      actor: '/user/host',
+      module: 'm',
+      name: 'n',
+      args: [],
+      mode: 'context',
+      window: 0,
+    }
     bad.send(codec.encodeEnvelope(open as never))
     await within(bad.closed(), 5_000, 'the node to close a connection sending window 0')
     expect(await portalOf(system, system.localActor('host')!).ask({ type: 'ping' })).toBe('pong')

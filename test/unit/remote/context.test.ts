@@ -316,19 +316,29 @@ describe('portal.open over the network', () => {
 
 describe('the context envelopes', () => {
   it('are checked field by field', () => {
-    const open = { kind: 'open', id: 1, actor: '', module: 'm', name: 'n', args: [], window: 4 }
+    const open = {
+      kind: 'open',
+      id: 1,
+      actor: '',
+      module: 'm',
+      name: 'n',
+      args: [],
+      mode: 'context',
+      window: 4,
+    }
     expect(checkEnvelope(open)).toBe(open)
     expect(() => checkEnvelope({ ...open, window: 0 })).toThrow(
       "envelope 'open' needs 'window' to be a positive integer",
     )
     expect(() => checkEnvelope({ ...open, args: 'x' })).toThrow("envelope 'open' needs 'args' to be an array")
-    expect(checkEnvelope({ kind: 'context-started', id: 1, first: undefined }).kind).toBe('context-started')
-    expect(() => checkEnvelope({ kind: 'context-started', id: 1 })).toThrow(
-      "envelope 'context-started' lacks 'first'",
+    expect(checkEnvelope({ kind: 'started', id: 1, first: undefined }).kind).toBe('started')
+    expect(() => checkEnvelope({ kind: 'started', id: 1 })).toThrow("envelope 'started' lacks 'first'")
+    expect(checkEnvelope({ kind: 'items', id: 2, by: 'caller', values: [1, undefined] }).kind).toBe('items')
+    expect(() => checkEnvelope({ kind: 'items', id: 2, by: 'caller', values: {} })).toThrow("needs 'values'")
+    expect(() => checkEnvelope({ kind: 'items', id: 2, by: 'me', values: [] })).toThrow(
+      "envelope 'items' needs 'by' to be one of caller, callee",
     )
-    expect(checkEnvelope({ kind: 'context-items', id: 2, values: [1, undefined] }).kind).toBe('context-items')
-    expect(() => checkEnvelope({ kind: 'context-items', id: 2, values: {} })).toThrow("needs 'values'")
-    expect(() => checkEnvelope({ kind: 'context-credit', id: 1, n: 0 })).toThrow("needs 'n'")
-    expect(() => checkEnvelope({ kind: 'context-end', id: -1 })).toThrow("envelope 'context-end' needs 'id'")
+    expect(() => checkEnvelope({ kind: 'credit', id: 1, by: 'callee', n: 0 })).toThrow("needs 'n'")
+    expect(() => checkEnvelope({ kind: 'end', id: -1, by: 'caller' })).toThrow("envelope 'end' needs 'id'")
   })
 })

@@ -168,13 +168,23 @@ describe('the arguments and options of a portal call', () => {
   })
 })
 
-describe('the call envelope', () => {
+describe('the open envelope of a run', () => {
   it('is checked field by field', async () => {
     const { checkEnvelope } = await import('../../../src/wire/check-envelope.ts')
-    const call = { kind: 'call', id: 1, actor: '', module: fixture, name: 'hi', args: [] }
+    const call = {
+      kind: 'open',
+      id: 1,
+      actor: '',
+      module: fixture,
+      name: 'hi',
+      args: [],
+      mode: 'run',
+      window: 1,
+    }
     expect(checkEnvelope(call)).toBe(call)
-    expect(() => checkEnvelope({ ...call, args: 'x' })).toThrow("envelope 'call' needs 'args' to be an array")
-    expect(() => checkEnvelope({ ...call, module: undefined })).toThrow("envelope 'call' lacks 'module'")
-    expect(() => checkEnvelope({ ...call, id: -1 })).toThrow("envelope 'call' needs 'id'")
+    expect(() => checkEnvelope({ ...call, args: 'x' })).toThrow("envelope 'open' needs 'args' to be an array")
+    expect(() => checkEnvelope({ ...call, module: undefined })).toThrow("envelope 'open' lacks 'module'")
+    expect(() => checkEnvelope({ ...call, id: -1 })).toThrow("envelope 'open' needs 'id'")
+    expect(() => checkEnvelope({ ...call, mode: undefined })).toThrow("envelope 'open' lacks 'mode'")
   })
 })

@@ -11,7 +11,7 @@ import {
 } from 'troupe'
 import { InProcessNetwork } from 'troupe/testkit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { DEFAULT_STREAM_WINDOW } from '../../../src/remote/portal/portal-stream.ts'
+import { DEFAULT_STREAM_WINDOW } from '../../../src/remote/portal/portal-call.ts'
 import { large } from '../../fixtures/large-item-functions.ts'
 import { Host } from '../../fixtures/portal-functions.ts'
 import { probe, streams } from '../../fixtures/stream-functions.ts'
@@ -241,14 +241,26 @@ describe('cancelling a remote run', () => {
 describe('the stream envelopes', () => {
   it('are checked field by field', async () => {
     const { checkEnvelope } = await import('../../../src/wire/check-envelope.ts')
-    const stream = { kind: 'stream', id: 1, actor: '', module: 'm', name: 'n', args: [], window: 4 }
+    const stream = {
+      kind: 'open',
+      id: 1,
+      actor: '',
+      module: 'm',
+      name: 'n',
+      args: [],
+      mode: 'stream',
+      window: 4,
+    }
     expect(checkEnvelope(stream)).toBe(stream)
     expect(() => checkEnvelope({ ...stream, window: 0 })).toThrow(
-      "envelope 'stream' needs 'window' to be a positive integer",
+      "envelope 'open' needs 'window' to be a positive integer",
     )
-    expect(checkEnvelope({ kind: 'stream-items', id: 1, values: [undefined, 2] }).kind).toBe('stream-items')
-    expect(() => checkEnvelope({ kind: 'stream-credit', id: 1, n: -1 })).toThrow("needs 'n'")
-    expect(() => checkEnvelope({ kind: 'stream-end' })).toThrow("envelope 'stream-end' lacks 'id'")
+    expect(() => checkEnvelope({ ...stream, mode: 'pull' })).toThrow(
+      "envelope 'open' needs 'mode' to be one of run, stream, context",
+    )
+    expect(checkEnvelope({ kind: 'items', id: 1, by: 'callee', values: [undefined, 2] }).kind).toBe('items')
+    expect(() => checkEnvelope({ kind: 'credit', id: 1, by: 'caller', n: -1 })).toThrow("needs 'n'")
+    expect(() => checkEnvelope({ kind: 'end', by: 'callee' })).toThrow("envelope 'end' lacks 'id'")
     expect(() => checkEnvelope({ kind: 'cancel', id: 'x' })).toThrow("envelope 'cancel' needs 'id'")
   })
 })
