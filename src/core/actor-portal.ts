@@ -21,7 +21,7 @@ export interface RunOptions {
   timeout?: number
   /**
    * Aborting it cancels the call: `run` rejects with its reason and the function's signal
-   * (`currentCallSignal()`, its ambient `currentSignal()`) aborts.
+   * (its `currentSignal()`) aborts.
    * @default the portal's `signal`, else the ambient cancel scope at the call (`moveOnAfter`, a nursery, …)
    */
   signal?: AbortSignal

@@ -44,7 +44,7 @@ export type StreamItem<F extends ExposableFunction> =
 export interface ContextChannel<In = unknown, Out = unknown, First = void> extends AsyncIterable<In> {
   /**
    * Aborts when the caller cancels the context (`ctx.cancel()`, its signal, its ambient cancel
-   * scope) or its node goes down; the same as `currentCallSignal()` while the function runs.
+   * scope) or its node goes down; the function's `currentSignal()` aborts with it.
    */
   readonly signal: AbortSignal
   /**

@@ -118,14 +118,10 @@ export function callActor(): Ref | undefined {
  * The signal of the portal call (`portal.run` or `portal.stream`) the current function serves:
  * it aborts when the caller cancels the call (its `signal` option, its ambient cancel scope, a
  * `break` out of a stream's loop) or its node goes down. The same signal is the function's
- * ambient `currentSignal()` while it runs. `undefined` outside of a portal call.
+ * ambient `currentSignal()` while it runs (which is how a function reads it). `undefined` outside
+ * of a portal call.
  *
- * @example
- * ```ts
- * async function* ticks() {
- *   while (true) yield await sleep(100, { signal: currentCallSignal() })
- * }
- * ```
+ * @internal
  */
 export function currentCallSignal(): AbortSignal | undefined {
   const signal = current.getStore()?.signal
