@@ -1,6 +1,13 @@
+import type { ChildTransports } from '../remote/children/child-transports.ts'
 import type { InProcessNetwork } from '../transport/in-process/index.ts'
+import {
+  followChildProcessesOfThreads,
+  killChildProcessesOfThread,
+  processChildren,
+} from '../transport/process/index.ts'
 import { openTcpTransport, type TlsOptions } from '../transport/tcp/index.ts'
-import type { TransportFactory } from '../transport/transport.ts'
+import { threadChildren } from '../transport/thread/index.ts'
+import type { ChildTransport, TransportFactory } from '../transport/transport.ts'
 
 /**
  * The transports a node can start on, each under the option that chooses it; a node given none of
@@ -34,4 +41,24 @@ export function transportFactoryFor(options: TransportChoice & { tls?: TlsOption
   }
   const tls = options.tls
   return (settings) => openTcpTransport(tls === undefined ? settings : { ...settings, tls })
+}
+
+/**
+ * A thread's child processes are followed from the parent: a thread that is terminated (stuck past
+ * its grace) cannot end the child processes it started.
+ */
+const threadsWithTheirProcesses: ChildTransport = {
+  ...threadChildren,
+  async spawn(options) {
+    followChildProcessesOfThreads()
+    const child = await threadChildren.spawn(options)
+    void child.exited.then(() => killChildProcessesOfThread(child.id))
+    return child
+  },
+}
+
+/** Where child nodes run (`in: 'thread' | 'process'`), and how a child reaches its parent. */
+export const childTransports: ChildTransports = {
+  thread: threadsWithTheirProcesses,
+  process: processChildren,
 }

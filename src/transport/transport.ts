@@ -1,4 +1,7 @@
+import type { ChildProcess } from 'node:child_process'
+import type { Worker } from 'node:worker_threads'
 import type { Logger } from 'pino'
+import type { TsxLocation } from './tsx-location.ts'
 
 /** Who is at the other end of a connection, as it proved in the handshake. */
 export interface PeerInfo {
@@ -178,10 +181,10 @@ export interface Transport {
   onConnection(handler: (connection: Connection) => void): void
   /**
    * Opens an authenticated connection to `node`, reached at `endpoint` (a transport that finds
-   * nodes by name ignores it); rejects with a `ConnectError` (refused, unreachable, timed out) or
+   * nodes by name, or has one fixed peer, needs none); rejects with a `ConnectError` (refused, unreachable, timed out) or
    * a `HandshakeError` (wrong cookie, other version, handshake timeout).
    */
-  connect(endpoint: Endpoint, node: string): Promise<Connection>
+  connect(endpoint: Endpoint | undefined, node: string): Promise<Connection>
   /** Stops listening and closes every connection it opened or accepted; resolves once all are closed. */
   close(): Promise<void>
 }
@@ -194,3 +197,67 @@ export interface TransportSettings extends TransportOptions {
 
 /** Opens the transport of one node: what the registration of transports maps each choice to. */
 export type TransportFactory = (settings: TransportSettings) => Promise<Transport>
+
+/** How a child node ended. */
+export interface ChildExit {
+  /** The exit code, `null` for a process ended by a signal. */
+  readonly code: number | null
+  /** The signal that ended a process, else `null`. */
+  readonly signal: NodeJS.Signals | null
+}
+
+/** What a child node is started with, wherever it runs. */
+export interface ChildSpawnOptions {
+  /** The child's main module, which reads its boot and connects to its parent. */
+  readonly entry: URL
+  /** The parent node's name and incarnation, told to the child. */
+  readonly node: string
+  readonly incarnation: string
+  /** The child's node name. */
+  readonly childNode: string
+  /** The tsx the child loads before its main, when it needs one. */
+  readonly tsx?: TsxLocation
+  /** What the child reads as it starts, before it connects (JSON-compatible). */
+  readonly boot: unknown
+  /** Data for the child's modules (structured clone). */
+  readonly data: unknown
+  /** The cookie of the parent's cluster: never on a command line. */
+  readonly cookie: string | undefined
+  /** How long `stop()` lets the child end by itself before it is terminated. */
+  readonly graceMs: number
+  readonly logger: Logger
+}
+
+/** A child node started and linked to its parent. */
+export interface LinkedChild {
+  /** The link, a transport with the child as its one fixed peer: `connect` gives the connection to it. */
+  readonly link: Transport
+  /** The process id of a child process, the thread id of a worker thread. */
+  readonly id: number
+  /** The underlying worker or child process. */
+  readonly handle: Worker | ChildProcess
+  /** Settles once the child has exited (never rejects). */
+  readonly exited: Promise<ChildExit>
+  /** Closes the link and waits for the child to exit, terminating it after the grace period. */
+  stop(): Promise<void>
+  /** Ends the child now and waits for its exit. */
+  terminate(): Promise<void>
+}
+
+/** What a child node reads of its parent as it starts, and the link it then opens to it. */
+export interface ParentSide {
+  /** The boot its parent gave it, and the cookie of its parent's cluster. */
+  boot(): { boot: unknown; cookie: string | undefined }
+  /** Opens the link: a transport with the parent as its one fixed peer, and the data the parent gave. */
+  connect(node: string): Promise<{ link: Transport; data: unknown }>
+}
+
+/** Starts child nodes in one kind of place (a worker thread, a child process), each linked to its parent. */
+export interface ChildTransport {
+  /** `'thread'`, `'process'`. */
+  readonly name: string
+  /** In the parent: starts a child and links it. */
+  spawn(options: ChildSpawnOptions): Promise<LinkedChild>
+  /** In the child: its side of the link. */
+  readonly parent: ParentSide
+}

@@ -184,6 +184,35 @@ describe('layering', () => {
     expect(violations).toEqual([])
   })
 
+  it('the remote layer names no concrete transport: only transport.ts and the modules transports share', () => {
+    const concrete = ['tcp', 'thread', 'process', 'in-process', 'nats'].map((name) => join(src, 'transport', name))
+    const violations: string[] = []
+    for (const file of files.filter((f) => layerOf(f) === 'remote')) {
+      for (const found of importsOf(file)) {
+        if (!found.spec.startsWith('.')) continue
+        const target = resolve(file, '..', found.spec)
+        if (concrete.some((folder) => target === folder || target.startsWith(`${folder}/`)))
+          violations.push(where(file, found))
+      }
+    }
+    expect(violations).toEqual([])
+  })
+
+  it('no transport knows another: each folder of src/transport imports only its own and the shared modules', () => {
+    const transports = join(src, 'transport')
+    const folderOf = (file: string) => relative(transports, file).split('/').slice(0, -1)[0]
+    const violations: string[] = []
+    for (const file of files.filter((f) => folderOf(f) !== undefined && layerOf(f) === 'transport')) {
+      for (const found of importsOf(file)) {
+        if (!found.spec.startsWith('.')) continue
+        const target = resolve(file, '..', found.spec)
+        const to = layerOf(target) === 'transport' ? folderOf(target) : undefined
+        if (to !== undefined && to !== folderOf(file)) violations.push(where(file, found))
+      }
+    }
+    expect(violations).toEqual([])
+  })
+
   it('nothing in src imports Troupe by its package name', () => {
     const violations = files.flatMap((file) =>
       importsOf(file)

@@ -14,6 +14,7 @@ export {
 } from './live-children.ts'
 export type { Ancestor, ParentWatch, ParentWatchOptions } from './parent-watch.ts'
 export { currentParentWatch, watchAncestors, watchParent } from './parent-watch.ts'
+export { processChildren } from './process-child.ts'
 export { ProcessExitError } from './process-exit-error.ts'
 export type { SpawnedProcess, SpawnProcessOptions } from './spawn-process.ts'
 export { spawnProcess, terminateProcess } from './spawn-process.ts'

@@ -1,3 +1,4 @@
+import { ConnectError } from '../errors.ts'
 import type { Connection, Transport, TransportSettings } from '../transport.ts'
 import { connectTcp } from './connect.ts'
 import { listenTcp } from './listen.ts'
@@ -31,7 +32,9 @@ export async function openTcpTransport(settings: TcpTransportSettings): Promise<
     onConnection(handler) {
       listener?.onConnection(handler)
     },
-    async connect(target): Promise<Connection> {
+    async connect(target, node): Promise<Connection> {
+      if (target === undefined)
+        throw new ConnectError(node, undefined, 'TCP needs a host and port to connect to')
       const connection = await connectTcp({ ...common, host: target.host, port: target.port })
       outgoing.add(connection)
       void connection.closed().then(() => outgoing.delete(connection))
