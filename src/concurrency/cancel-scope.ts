@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events'
 import { ambientStorage } from './ambient-storage.ts'
-import { TimeoutError, toCancelReason } from './errors.ts'
+import { InvalidOptionError, TimeoutError, toCancelReason } from './errors.ts'
 
 const ambient = ambientStorage<CancelScope>()
 
@@ -109,7 +109,8 @@ export function createCancelScope(
   parents: readonly (AbortSignal | undefined)[],
   deadlineMs = Number.POSITIVE_INFINITY,
 ): ScopeHandle {
-  if (Number.isNaN(deadlineMs)) throw new RangeError('deadlineMs must be a number of milliseconds, not NaN')
+  if (Number.isNaN(deadlineMs))
+    throw new InvalidOptionError('deadlineMs', 'expected a number of milliseconds, got NaN')
   const scope = new LazyScope(deadlineMs)
   for (const parent of parents) {
     if (parent === undefined) continue

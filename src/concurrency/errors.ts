@@ -16,6 +16,19 @@ export class TroupeError extends Error {
   }
 }
 
+/**
+ * An option or argument given to Troupe is not valid (to `spawn`, `start`, `defineActor`, `sleep`,
+ * a cancel scope, …); `option` names it.
+ */
+export class InvalidOptionError extends TroupeError {
+  constructor(
+    readonly option: string,
+    detail: string,
+  ) {
+    super(`invalid option '${option}': ${detail}`)
+  }
+}
+
 /** Options of {@link CancelledError}. */
 export interface CancelledErrorOptions {
   /** Why the work was cancelled: whatever was given to `cancel(reason)`. */

@@ -1,5 +1,5 @@
 import { armTimer, currentSignal, openCancelScope } from './cancel-scope.ts'
-import { isCancelledBy } from './errors.ts'
+import { InvalidOptionError, isCancelledBy } from './errors.ts'
 
 /** Options of {@link sleep}. */
 export interface SleepOptions {
@@ -94,7 +94,8 @@ export function failAfter<T>(ms: number, fn: (signal: AbortSignal) => Promise<T>
  * ```
  */
 export function sleep(ms: number, options: SleepOptions = {}): Promise<void> {
-  if (Number.isNaN(ms)) return Promise.reject(new RangeError('sleep(ms): ms must be a number, not NaN'))
+  if (Number.isNaN(ms))
+    return Promise.reject(new InvalidOptionError('ms', 'expected a number of milliseconds, got NaN'))
   const signals = [...new Set([options.signal, currentSignal()])].filter(
     (signal): signal is AbortSignal => signal !== undefined,
   )

@@ -1,5 +1,8 @@
 import { TroupeError } from '../concurrency/errors.ts'
 
+// Option checks below the core (cancel scopes, sleep) throw it too, so it lives with the root.
+export { InvalidOptionError } from '../concurrency/errors.ts'
+
 /** Describes an actor in an error message without importing the ref types. */
 interface Named {
   readonly address: string
@@ -39,16 +42,6 @@ export class ReceiveTimeoutError extends TroupeError {
     readonly timeoutMs: number,
   ) {
     super(`${actor} received no matching message within ${timeoutMs} ms`)
-  }
-}
-
-/** An option given to `spawn`, `start` or `defineActor` is not valid; `option` names it. */
-export class InvalidOptionError extends TroupeError {
-  constructor(
-    readonly option: string,
-    detail: string,
-  ) {
-    super(`invalid option '${option}': ${detail}`)
   }
 }
 

@@ -1,4 +1,5 @@
 import { addExtension, Packr, Unpackr } from 'msgpackr'
+import { InvalidOptionError } from '../core/errors.ts'
 import { type Ref, RefBase } from '../core/ref.ts'
 import { checkEnvelope } from './check-envelope.ts'
 import {
@@ -256,8 +257,9 @@ export function createConnectionCodec(options: ConnectionCodecOptions): Connecti
   const maxDepth = checkedMaxDepth(options)
   const maxStructures = options.maxStructures ?? DEFAULT_MAX_STRUCTURES
   if (!Number.isSafeInteger(maxStructures) || maxStructures < 1 || maxStructures > MAX_STRUCTURES_LIMIT) {
-    throw new RangeError(
-      `maxStructures must be an integer from 1 to ${MAX_STRUCTURES_LIMIT}, got ${maxStructures}`,
+    throw new InvalidOptionError(
+      'maxStructures',
+      `expected an integer from 1 to ${MAX_STRUCTURES_LIMIT}, got ${maxStructures}`,
     )
   }
   const context = contextOf(options)
@@ -319,7 +321,10 @@ export function createConnectionCodec(options: ConnectionCodecOptions): Connecti
 function checkedMaxDepth(options: CodecOptions): number {
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH
   if (!Number.isSafeInteger(maxDepth) || maxDepth < 1 || maxDepth > MAX_DEPTH_LIMIT) {
-    throw new RangeError(`maxDepth must be an integer from 1 to ${MAX_DEPTH_LIMIT}, got ${maxDepth}`)
+    throw new InvalidOptionError(
+      'maxDepth',
+      `expected an integer from 1 to ${MAX_DEPTH_LIMIT}, got ${maxDepth}`,
+    )
   }
   return maxDepth
 }

@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../core/errors.ts'
 import { FrameTooLargeError } from './errors.ts'
 
 /** Bytes of the big-endian length that starts every frame. */
@@ -41,7 +42,10 @@ export class FrameDecoder {
 
   constructor(readonly maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES) {
     if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < 1 || maxFrameBytes > 0xffffffff) {
-      throw new RangeError(`maxFrameBytes must be an integer from 1 to 2^32-1, got ${maxFrameBytes}`)
+      throw new InvalidOptionError(
+        'maxFrameBytes',
+        `expected an integer from 1 to 2^32-1, got ${maxFrameBytes}`,
+      )
     }
   }
 

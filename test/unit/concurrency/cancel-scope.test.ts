@@ -2,7 +2,7 @@ import { getEventListeners, setMaxListeners } from 'node:events'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { type CancelScope, currentSignal, openCancelScope } from '../../../src/concurrency/cancel-scope.ts'
-import { CancelledError, TimeoutError } from '../../../src/concurrency/errors.ts'
+import { CancelledError, InvalidOptionError, TimeoutError } from '../../../src/concurrency/errors.ts'
 import { openNursery } from '../../../src/concurrency/nursery.ts'
 import { moveOnAfter, sleep } from '../../../src/concurrency/timeouts.ts'
 
@@ -164,7 +164,9 @@ describe('openCancelScope', () => {
   })
 
   it('rejects a NaN deadline', async () => {
-    await expect(openCancelScope(() => 1, { deadlineMs: Number.NaN })).rejects.toBeInstanceOf(RangeError)
+    await expect(openCancelScope(() => 1, { deadlineMs: Number.NaN })).rejects.toBeInstanceOf(
+      InvalidOptionError,
+    )
   })
 
   it('clears its deadline timer when it exits', async () => {

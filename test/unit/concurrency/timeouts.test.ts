@@ -3,7 +3,13 @@ import { setTimeout as delay } from 'node:timers/promises'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { currentSignal, openCancelScope } from '../../../src/concurrency/cancel-scope.ts'
-import { CancelledError, isCancellation, TimeoutError, TroupeError } from '../../../src/concurrency/errors.ts'
+import {
+  CancelledError,
+  InvalidOptionError,
+  isCancellation,
+  TimeoutError,
+  TroupeError,
+} from '../../../src/concurrency/errors.ts'
 import { failAfter, moveOnAfter, sleep, throwIfCancelled } from '../../../src/concurrency/timeouts.ts'
 
 const forever = Number.POSITIVE_INFINITY
@@ -249,7 +255,7 @@ describe('sleep', () => {
   })
 
   it('rejects a NaN duration', async () => {
-    await expect(sleep(Number.NaN)).rejects.toBeInstanceOf(RangeError)
+    await expect(sleep(Number.NaN)).rejects.toBeInstanceOf(InvalidOptionError)
   })
 })
 

@@ -4,7 +4,12 @@ import { defineActor } from 'troupe'
 import { withTestSystem } from 'troupe/testkit'
 import { describe, expect, it } from 'vitest'
 import { CancelledError, TimeoutError, TroupeError } from '../../../src/concurrency/errors.ts'
-import { ActorStoppedError, AskTimeoutError, ReceiveTimeoutError } from '../../../src/core/errors.ts'
+import {
+  ActorStoppedError,
+  AskTimeoutError,
+  InvalidOptionError,
+  ReceiveTimeoutError,
+} from '../../../src/core/errors.ts'
 import { isRef, type Ref } from '../../../src/core/ref.ts'
 import {
   type Codec,
@@ -558,7 +563,7 @@ describe('encoding refuses what cannot travel', () => {
 
   it('refuses a maxDepth it cannot honour', () => {
     for (const maxDepth of [0, -1, 1.5, 10_001]) {
-      expect(() => createCodec({ resolveRef: (a) => new FakeRef(a), maxDepth })).toThrow(RangeError)
+      expect(() => createCodec({ resolveRef: (a) => new FakeRef(a), maxDepth })).toThrow(InvalidOptionError)
     }
   })
 })

@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { InvalidOptionError } from '../../../src/core/errors.ts'
 import {
   type ConnectionCodecOptions,
   createCodec,
@@ -178,7 +179,7 @@ describe('createConnectionCodec', () => {
       expect(thrown(() => pair().decoder.decode(definition(id, ['a'], [1])))).toBeInstanceOf(ProtocolError)
     }
     for (const maxStructures of [0, MAX_STRUCTURES_LIMIT + 1, 1.5, Number.NaN]) {
-      expect(() => pair({ maxStructures })).toThrow(RangeError)
+      expect(() => pair({ maxStructures })).toThrow(InvalidOptionError)
     }
   })
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { InvalidOptionError } from '../../../src/core/errors.ts'
 import { FrameTooLargeError, ProtocolError } from '../../../src/wire/errors.ts'
 import {
   DEFAULT_MAX_FRAME_BYTES,
@@ -145,7 +146,7 @@ describe('FrameDecoder', () => {
 
   it('refuses limits it cannot honour', () => {
     for (const limit of [0, -1, 1.5, 2 ** 32, Number.NaN]) {
-      expect(() => new FrameDecoder(limit)).toThrow(RangeError)
+      expect(() => new FrameDecoder(limit)).toThrow(InvalidOptionError)
     }
   })
 
