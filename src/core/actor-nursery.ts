@@ -4,10 +4,10 @@ import { type Nursery, openNursery } from '../concurrency/nursery.ts'
 import type { ActorPortal } from './actor-portal.ts'
 import { type Behavior, defineActor, type SpawnOptions } from './behavior.ts'
 import type { Cell } from './cell/cell.ts'
+import { CHILD_RUNNER, type ChildPortal, type ChildRunner, PORTALS } from './core-extensions.ts'
 import { InvalidOptionError } from './errors.ts'
 import type { ExposableFunction, FunctionRef, RunResult } from './function-ref.ts'
 import type { Ref } from './ref.ts'
-import type { ChildPortal, ChildRunner } from './runtime.ts'
 import type { ActorSystem } from './system.ts'
 
 /**
@@ -166,8 +166,8 @@ class NurseryHandle implements ActorNursery {
   }
 
   private runner(): ChildRunner {
-    const runner = this.scope.runtime.childRunner
-    if (runner === null) throw new InvalidOptionError('in', 'this system cannot start child nodes')
+    const runner = this.scope.runtime.extensions.get(CHILD_RUNNER)
+    if (runner === undefined) throw new InvalidOptionError('in', 'this system cannot start child nodes')
     return runner
   }
 
@@ -177,8 +177,7 @@ class NurseryHandle implements ActorNursery {
     args: readonly unknown[],
     where: 'thread' | 'process',
   ): RunningActor<R> {
-    const runner = this.scope.runtime.childRunner
-    if (runner === null) throw new InvalidOptionError('in', 'this system cannot start child nodes')
+    const runner = this.runner()
     if (
       typeof fn !== 'object' ||
       fn === null ||
@@ -250,7 +249,11 @@ class NurseryHandle implements ActorNursery {
   }
 
   private running<R>(ref: Ref, result: Promise<R>, cancelActor: () => Promise<void>): RunningActor<R> {
-    return Object.assign(this.scope.system.portalFor(ref), { ref, result: () => result, cancelActor })
+    return Object.assign(this.scope.runtime.extensions.require(PORTALS)(ref), {
+      ref,
+      result: () => result,
+      cancelActor,
+    })
   }
 
   async finishRuns(): Promise<void> {

@@ -13,6 +13,7 @@ export type {
 } from './behavior.ts'
 export { defineActor, defineProcess } from './behavior.ts'
 export type { ActorContext, ProcessContext, ReceiveOptions } from './context.ts'
+export type { ChildPortal } from './core-extensions.ts'
 export {
   ActorNotFoundError,
   ActorStoppedError,
@@ -25,6 +26,8 @@ export {
   RestartIntensityError,
   UnhandledMessageError,
 } from './errors.ts'
+export type { Extensions } from './extensions.ts'
+export { ExtensionKey, MissingExtensionError } from './extensions.ts'
 export type {
   CallArgs,
   ContextArgs,
@@ -51,14 +54,7 @@ export type { LogFormat } from './log-format.ts'
 export type { MailboxOptions, OverflowPolicy } from './mailbox.ts'
 export type { AskOptions, Ref } from './ref.ts'
 export { isRef } from './ref.ts'
-export type {
-  ChildPortal,
-  ChildRun,
-  ChildRunner,
-  ChildRunRequest,
-  ChildStartRequest,
-  InspectionListener,
-} from './runtime.ts'
+export type { InspectionListener } from './runtime.ts'
 export type { SchedulerOptions } from './scheduler.ts'
 export type { Signal } from './signals.ts'
 export { Exit, Terminated } from './signals.ts'
@@ -66,4 +62,4 @@ export type { Backoff, Strategy, SupervisionOptions } from './supervision.ts'
 export type { ChildInfo, ChildSpec, RestartType, SupervisorMessage, SupervisorSpec } from './supervisor.ts'
 export { supervisor } from './supervisor.ts'
 export type { SystemOptions } from './system.ts'
-export { ActorSystem, start } from './system.ts'
+export { ActorSystem } from './system.ts'

@@ -1,10 +1,12 @@
 import type { Level, Logger } from 'pino'
 import { type ActorNursery, openActorNursery } from './actor-nursery.ts'
-import type { ActorPortal, PortalMaker } from './actor-portal.ts'
+import type { ActorPortal } from './actor-portal.ts'
 import type { AnyBehavior, Behavior, SpawnOptions } from './behavior.ts'
 import { Cell, STOPPED } from './cell/cell.ts'
+import { PORTALS, REMOTE, type RemoteHooks, RUNTIME } from './core-extensions.ts'
 import { systemLogger } from './default-logger.ts'
 import { InvalidOptionError } from './errors.ts'
+import type { Extensions } from './extensions.ts'
 import { HandlerCell } from './handler-cell.ts'
 import type { InspectOptions } from './inspection.ts'
 import { defaultIsolation, type IsolationMode, isolator } from './isolation.ts'
@@ -12,19 +14,13 @@ import type { LogFormat } from './log-format.ts'
 import { checkName } from './names.ts'
 import { ProcessCell } from './process-cell.ts'
 import { isRef, type LocalActorHandle, type Ref, RefBase } from './ref.ts'
-import {
-  type ChildActorHooks,
-  type ChildRunner,
-  type InspectionListener,
-  type RemoteHooks,
-  Runtime,
-} from './runtime.ts'
+import { type InspectionListener, Runtime } from './runtime.ts'
 import type { SchedulerOptions } from './scheduler.ts'
 import { Terminated } from './signals.ts'
 import { resolveSupervision, type SupervisionOptions } from './supervision.ts'
 import { type Template, unboundedLimits } from './template.ts'
 
-/** Options of {@link start}. */
+/** Options of the actor system of one node (`start` takes them, with those of its network). */
 export interface SystemOptions {
   /**
    * This node's name, the host part of every address (`troupe://<node>/user/a`); a networked
@@ -75,11 +71,16 @@ export class ActorSystem {
   readonly logger: Logger
   /** The format of the default logger's lines; `undefined` when the system was given a logger. */
   readonly logFormat: LogFormat | undefined
+  /**
+   * What the layers above the core plug into this system through, by typed key: the node-to-node
+   * layer, the registry link, the child nodes.
+   */
+  readonly extensions: Extensions
   private readonly runtime: Runtime
   private readonly guardian: Cell
   private shuttingDown: Promise<void> | undefined
 
-  /** @internal use {@link start}. */
+  /** @internal made by `start` from troupe. */
   constructor(options: SystemOptions = {}) {
     if (typeof options !== 'object' || options === null)
       throw new InvalidOptionError('options', 'expected an object')
@@ -107,6 +108,8 @@ export class ActorSystem {
     const isolate = isolator(options.messages ?? defaultIsolation(), isRef)
     this.runtime = new Runtime(node, this.logger, isolate, options.scheduler, askTimeoutMs)
     this.runtime.system = this
+    this.extensions = this.runtime.extensions
+    this.extensions.set(RUNTIME, this.runtime)
     this.runtime.createCell = (parent, template, props, name) => {
       const nameOrId = name ?? this.runtime.nextId()
       return template.kind === 'handler'
@@ -145,8 +148,8 @@ export class ActorSystem {
     const on = options?.on
     // With `in` too, the guardian's spawn refuses the pair.
     if (on !== undefined && on !== this.node && options?.in === undefined) {
-      const remote = this.runtime.remote
-      if (remote === null)
+      const remote = this.extensions.get(REMOTE)
+      if (remote === undefined)
         throw new InvalidOptionError(
           'on',
           `this node (${this.node}) is not networked: start it with a listen address`,
@@ -183,7 +186,7 @@ export class ActorSystem {
   /** Resolves with the actor's `Terminated` once it stops (at once if it has). */
   watch(ref: Ref): Promise<Terminated> {
     if (ref instanceof Cell) return new Promise((resolve) => ref.onTerminated(resolve))
-    if (!(ref instanceof RefBase)) throw new TypeError(`${String(ref)} is not a Troupe ref`)
+    if (!(ref instanceof RefBase)) throw new InvalidOptionError('ref', `expected a Troupe ref, got ${String(ref)}`)
     return new Promise((resolve) => {
       const watcher: LocalActorHandle = {
         ref: undefined,
@@ -215,8 +218,8 @@ export class ActorSystem {
       const local = this.actorAt(address.slice(prefix.length - 1))
       if (local !== undefined) return local as Ref<M>
     }
-    const remote = this.runtime.remote
-    if (remote === null) {
+    const remote = this.extensions.get(REMOTE)
+    if (remote === undefined) {
       if (address.startsWith(prefix)) throw new InvalidOptionError('address', `no actor at ${address}`)
       throw new InvalidOptionError(
         'address',
@@ -239,8 +242,9 @@ export class ActorSystem {
   }
 
   private remoteHooks(ref: Ref): RemoteHooks {
-    if (this.runtime.remote === null) throw new TypeError(`${String(ref)} is not an actor of this node`)
-    return this.runtime.remote
+    const remote = this.extensions.get(REMOTE)
+    if (remote === undefined) throw new TypeError(`${String(ref)} is not an actor of this node`)
+    return remote
   }
 
   /** The live actor registered under `name` on this node, or `undefined` (no network involved). */
@@ -261,9 +265,10 @@ export class ActorSystem {
    */
   async findActor<M = unknown>(name: string): Promise<ActorPortal<M> | undefined> {
     const local = this.runtime.names.find(name)
-    if (local !== undefined || this.runtime.remote === null)
+    const remote = this.extensions.get(REMOTE)
+    if (local !== undefined || remote === undefined)
       return local === undefined ? undefined : this.portalFor(local as Ref<M>)
-    const found = await this.runtime.remote.findActor(name)
+    const found = await remote.findActor(name)
     return found === undefined ? undefined : this.portalFor(found as Ref<M>)
   }
 
@@ -281,8 +286,8 @@ export class ActorSystem {
 
   private waitForRef<M>(name: string, options: { timeout?: number; signal?: AbortSignal }): Promise<Ref<M>> {
     const timeout = options.timeout ?? 5000
-    const remote = this.runtime.remote
-    if (remote === null || this.runtime.names.find(name) !== undefined) {
+    const remote = this.extensions.get(REMOTE)
+    if (remote === undefined || this.runtime.names.find(name) !== undefined) {
       return this.runtime.names.wait(name, timeout, options.signal) as Promise<Ref<M>>
     }
     // Whichever finds it first wins, and the other wait is called off.
@@ -340,39 +345,13 @@ export class ActorSystem {
   shutdown(): Promise<void> {
     if (this.shuttingDown === undefined) {
       this.guardian.stopWith('stopped')
-      this.shuttingDown = this.guardian.whenStopped().then(() => this.runtime.remote?.close())
+      this.shuttingDown = this.guardian.whenStopped().then(() => this.extensions.get(REMOTE)?.close())
     }
     return this.shuttingDown
   }
 
-  /** @internal the layer that starts child nodes plugs in here, for nurseries. */
-  attachChildRunner(runner: ChildRunner): void {
-    this.runtime.childRunner = runner
-  }
-
-  /** @internal the layer that runs exposed functions plugs in here, for `findActor`'s portals. */
-  attachPortals(maker: PortalMaker): void {
-    this.portalMaker = maker
-  }
-
-  private portalMaker: PortalMaker | undefined
-
-  /** @internal A portal to `ref` (for `findActor` and a nursery's `runInActor`). */
-  portalFor<M>(ref: Ref<M>): ActorPortal<M> {
-    if (this.portalMaker === undefined)
-      throw new TypeError('this system was started without portals: start it with `start` from troupe')
-    return this.portalMaker(ref)
-  }
-
-  /** @internal the layer that starts child nodes plugs in here, for `spawn(def, { in })`. */
-  attachChildActors(hooks: ChildActorHooks): void {
-    this.runtime.childActors = hooks
-  }
-
-  /** @internal the node-to-node layer plugs in here. */
-  attachRemote(remote: RemoteHooks): Runtime {
-    this.runtime.remote = remote
-    return this.runtime
+  private portalFor<M>(ref: Ref<M>): ActorPortal<M> {
+    return this.extensions.require(PORTALS)(ref)
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -382,21 +361,5 @@ export class ActorSystem {
 
 function localCell(ref: Ref): Cell {
   if (ref instanceof Cell) return ref
-  throw new TypeError(`${String(ref)} is not an actor of this node`)
-}
-
-/**
- * Starts an actor system.
- *
- * @example
- * ```ts
- * const system = await start({ node: 'app' })
- * const counter = system.spawn(Counter, { name: 'counter' })
- * counter.tell({ type: 'inc', by: 2 })
- * await counter.ask({ type: 'get' }, { timeout: 1_000 }) // 2
- * await system.shutdown()
- * ```
- */
-export async function start(options?: SystemOptions): Promise<ActorSystem> {
-  return new ActorSystem(options)
+  throw new InvalidOptionError('ref', `expected an actor of this node, got ${String(ref)}`)
 }

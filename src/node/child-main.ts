@@ -3,11 +3,10 @@
 // expose(import.meta.url, { … }) registers its functions for portals as it loads), starts a system under the
 // node name the parent chose, connects to the parent and takes the connection into its remote
 // layer. When the connection closes, it shuts the system down and exits.
-import { isMainThread, workerData } from 'node:worker_threads'
+import { isMainThread } from 'node:worker_threads'
 import { isLogFormat } from '../core/log-format.ts'
-import { type ActorSystem, start } from '../core/system.ts'
+import type { ActorSystem } from '../core/system.ts'
 import { ignoreRefusedStarts, markChildNode } from '../remote/children/child-module-loading.ts'
-import { registryToPassOn, setChildNetwork } from '../remote/children/child-network.ts'
 import {
   type ChildBoot,
   exposeModules,
@@ -16,18 +15,14 @@ import {
   MODULE_LOADER,
   ModuleLoader,
   setChildData,
-  type ThreadChildData,
 } from '../remote/children/child-node.ts'
-import { childRunnerOf } from '../remote/children/child-run.ts'
 import type { NodeEndpoint } from '../remote/node/address.ts'
-import { resolveCookie } from '../remote/node/cookie.ts'
-import { attachRemoteNode } from '../remote/node/start-node.ts'
+import { remoteNodeOf } from '../remote/node/remote-node-of.ts'
 import { setParentNode } from '../remote/portal/current-actor.ts'
-import { portalOf } from '../remote/portal/portal.ts'
-import { openTcpTransport } from '../remote/tcp-node-transport.ts'
-import { connectParent as connectProcessParent, endChildProcesses } from '../transport/process/index.ts'
-import { connectParent as connectThreadParent } from '../transport/thread/index.ts'
+import { endChildProcesses } from '../transport/process/index.ts'
 import type { Connection } from '../transport/transport.ts'
+import { startNode } from './start.ts'
+import { childTransports } from './transports.ts'
 
 type JoinRegistry = (
   system: ActorSystem,
@@ -41,48 +36,27 @@ const CHILDREN_GRACE_MS = 1_000
 
 const levels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 
-function bootOf(): ChildBoot {
-  if (!isMainThread) return ((workerData as { data: ThreadChildData }).data as ThreadChildData).boot
-  return JSON.parse(process.argv[2] ?? '{}') as ChildBoot
-}
-
-const boot = bootOf()
+// A child process's main thread, else a worker thread.
+const parentSide = childTransports[isMainThread ? 'process' : 'thread'].parent
+const given = parentSide.boot()
+const boot = given.boot as ChildBoot
 const logLevel = levels.has(boot.logLevel ?? '') ? (boot.logLevel as 'info') : undefined
 const logFormat = isLogFormat(boot.logFormat) ? boot.logFormat : undefined
-const system = await start({
-  node: boot.node,
-  ...(logLevel === undefined ? {} : { logLevel }),
-  ...(logFormat === undefined ? {} : { logFormat }),
-})
-const remote = attachRemoteNode(system, boot.liveness)
+// The same start as any node's, told that it is a child: the cluster of its parent comes from its boot.
+const system = await startNode(
+  {
+    node: boot.node,
+    ...boot.liveness,
+    ...(logLevel === undefined ? {} : { logLevel }),
+    ...(logFormat === undefined ? {} : { logFormat }),
+  },
+  {
+    network: boot.network,
+    cookie: given.cookie,
+  },
+)
+const remote = remoteNodeOf(system)!
 const network = boot.network
-if (network !== undefined) {
-  // The child of a networked node listens on a port of its own, so that other nodes of the
-  // cluster reach it (they learn the port from the registry), and can reach them.
-  const cookie = isMainThread
-    ? process.env.TROUPE_COOKIE
-    : (workerData as { data: ThreadChildData }).data.cookie
-  const settings = {
-    cookie: resolveCookie(cookie),
-    ...(network.maxFrameBytes === undefined ? {} : { maxFrameBytes: network.maxFrameBytes }),
-    ...(network.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: network.handshakeTimeoutMs }),
-  }
-  remote.transport = await openTcpTransport(
-    boot.node,
-    { name: boot.node, host: network.host, port: 0 },
-    (connection) => void remote.adopt(connection, false),
-    { ...settings, incarnation: remote.incarnation, logger: system.logger },
-  )
-  // Its own children join the same cluster, when they can reach its registry.
-  const { registry: _registry, ...ownNetwork } = network
-  const passOn = registryToPassOn(network.registry)
-  setChildNetwork(system, {
-    ...ownNetwork,
-    ...settings,
-    liveness: remote.liveness,
-    ...(passOn === undefined ? {} : { registry: passOn }),
-  })
-}
 // A child runs no one's top-level program: while it loads its modules, start() refuses.
 markChildNode()
 ignoreRefusedStarts()
@@ -97,20 +71,11 @@ const registry = network?.registry
 const joining =
   registry === undefined ? undefined : ((await import(registry.module)) as { joinRegistry: JoinRegistry })
 
-let connection: Connection
-if (isMainThread) {
-  const link = await connectProcessParent({ node: boot.node })
-  connection = link.connection
-  setChildData(link.data)
-} else {
-  const link = await connectThreadParent()
-  connection = link.connection
-  setChildData((link.data as ThreadChildData).data)
-}
+const parent = await parentSide.connect(boot.node)
+setChildData(parent.data)
+const connection = await new Promise<Connection>((resolve) => parent.link.onConnection(resolve))
 remote.adopt(connection, false)
 setParentNode(connection.peer.node)
-system.attachPortals((ref) => portalOf(system, ref))
-system.attachChildRunner(childRunnerOf(system))
 const listening = remote.transport?.listening
 if (registry !== undefined && joining !== undefined && listening !== undefined) {
   joining

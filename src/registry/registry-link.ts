@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { defineActor } from '../core/behavior.ts'
 import { ActorNotFoundError, ActorStoppedError, AskTimeoutError } from '../core/errors.ts'
+import { ExtensionKey } from '../core/extensions.ts'
 import type { NameListener, Names } from '../core/names.ts'
 import type { Ref } from '../core/ref.ts'
 import type { ActorSystem } from '../core/system.ts'
@@ -27,11 +28,15 @@ export interface RegistryLinkOptions {
   retryMaxMs: number
 }
 
-const links = new WeakMap<ActorSystem, RegistryLink>()
+/** The link of a system to its cluster registry, once it has one. */
+export const REGISTRY_LINK = new ExtensionKey<RegistryLink>(
+  'cluster registry',
+  "start it with start({ node, registry: 'host:port' }), or registry: true to host it",
+)
 
 /** The link of a system to its cluster registry, if it has one. */
 export function linkOf(system: ActorSystem): RegistryLink | undefined {
-  return links.get(system)
+  return system.extensions.get(REGISTRY_LINK)
 }
 
 /**
@@ -74,7 +79,7 @@ export class RegistryLink implements RegistryClient, NameListener {
         stopped: () => link.closing.abort(new Error(`${system.node} is shutting down`)),
       }),
     )
-    links.set(system, link)
+    system.extensions.set(REGISTRY_LINK, link)
     link.attach(registry)
     return link
   }

@@ -4,10 +4,10 @@
 import type { AnyBehavior } from '../../core/behavior.ts'
 import { InvalidOptionError } from '../../core/errors.ts'
 import { homeOf } from '../../core/exposed-definitions.ts'
+import type { ChildActorRequest } from '../../core/internal.ts'
 import { fileUrlOf } from '../../core/module-url.ts'
-import type { ChildActorRequest } from '../../core/runtime.ts'
 import type { ActorSystem } from '../../core/system.ts'
-import { attachRemoteNode } from '../node/start-node.ts'
+import { openRemoteNode } from '../node/remote-node-of.ts'
 
 /** How long finding a definition's export name may wait for its modules to load. */
 const IMPORT_WAIT_MS = 3_000
@@ -83,7 +83,7 @@ async function exportNameOf(
   modules: readonly string[],
 ): Promise<string> {
   const known =
-    attachRemoteNode(system).runtime.exposedNames.get(behavior as AnyBehavior) ?? exportNames.get(behavior)
+    openRemoteNode(system).runtime.exposedNames.get(behavior as AnyBehavior) ?? exportNames.get(behavior)
   if (known !== undefined) return known
   // A module still running its top-level code (one that awaits main(), say) cannot be imported
   // until it finishes: it would wait for the very actor that imports it.

@@ -3,7 +3,7 @@
 import { type Behavior, defineActor } from '../../core/behavior.ts'
 import { exposedDefinition } from '../../core/exposed-definitions.ts'
 import type { Ref } from '../../core/ref.ts'
-import { remoteOf } from '../node/start-node.ts'
+import { remoteNodeOf } from '../node/remote-node-of.ts'
 import { stoppedAtStart } from './child-module-loading.ts'
 
 /** @internal What the stand-in gives the host. */
@@ -49,7 +49,7 @@ export const TroupeChildActorHost = defineActor<{ type: 'ready' }, HostState, Ch
     // The definitions this node exposes are those of its modules: the host reaches nothing else.
     const { definition: name, module } = state.props
     const definition =
-      module === undefined ? remoteOf(ctx.system)?.runtime.exposed.get(name) : exposedDefinition(module, name)
+      module === undefined ? remoteNodeOf(ctx.system)?.runtime.exposed.get(name) : exposedDefinition(module, name)
     if (definition === undefined) {
       state.missing = missingDefinition(ctx.system.node, state.props)
       return

@@ -1,6 +1,6 @@
 import { AskRef } from '../../core/ask.ts'
-import { Cell, STOPPING } from '../../core/cell/cell.ts'
 import { ActorStoppedError, AskTimeoutError } from '../../core/errors.ts'
+import { type LocalActor, localActor } from '../../core/internal.ts'
 import { type Ref, RefBase } from '../../core/ref.ts'
 import { RemoteRef } from '../node/remote-ref.ts'
 import type { ChildActorReady } from './child-actor-host.ts'
@@ -60,9 +60,9 @@ export function forward(
   incarnation: Incarnation,
   message: unknown,
   sender: Ref | undefined,
-  standIn: Cell,
+  standIn: LocalActor,
 ): void {
-  if (sender === undefined || sender instanceof Cell || sender instanceof RemoteRef)
+  if (sender === undefined || localActor(sender) !== undefined || sender instanceof RemoteRef)
     incarnation.actor.tell(message, sender)
   else relayAsk(incarnation, message, sender, standIn)
 }
@@ -81,7 +81,7 @@ export async function relaysSettled(incarnation: Incarnation, ms: number): Promi
   }
 }
 
-function relayAsk(incarnation: Incarnation, message: unknown, asker: Ref, standIn: Cell): void {
+function relayAsk(incarnation: Incarnation, message: unknown, asker: Ref, standIn: LocalActor): void {
   const timeout = asker instanceof AskRef ? Math.max(1, asker.deadline - Date.now()) : RELAY_TIMEOUT_MS
   const relay: Promise<void> = incarnation.actor
     .ask(message, { timeout })
@@ -107,7 +107,7 @@ async function settleFailed(
   message: unknown,
   asker: Ref,
   error: unknown,
-  standIn: Cell,
+  standIn: LocalActor,
 ): Promise<void> {
   if (error instanceof AskTimeoutError) {
     failReply(asker, error)
@@ -131,7 +131,7 @@ async function settleFailed(
     unhandled ? undefined : { asker, error },
   )
   // Not through `tell`: it must not be frozen or copied, it holds the asker's live ref.
-  if (standIn.status >= STOPPING) outcome.settleWithout(standIn)
+  if (standIn.stopping) outcome.settleWithout(standIn)
   else standIn.enqueueOwned(outcome, undefined)
 }
 

@@ -1,9 +1,10 @@
+import type { Logger } from 'pino'
 import { type Behavior, defineActor } from '../../core/behavior.ts'
-import { type Cell, describe } from '../../core/cell/cell.ts'
 import type { ActorContext } from '../../core/context.ts'
+import { describeError } from '../../core/describe-error.ts'
 import { ActorStoppedError, InvalidOptionError } from '../../core/errors.ts'
+import type { ChildActorHooks, ChildActorRequest, LocalActor } from '../../core/internal.ts'
 import { type Ref, RefBase } from '../../core/ref.ts'
-import type { ChildActorHooks, ChildActorRequest } from '../../core/runtime.ts'
 import { Terminated } from '../../core/signals.ts'
 import type { ActorSystem } from '../../core/system.ts'
 import { NodeDownError } from '../node/errors.ts'
@@ -100,7 +101,8 @@ function standIn(system: ActorSystem, request: ChildActorRequest): Behavior<unkn
     state.incarnation = incarnation
     ctx.watch(ready.actor)
     // What the last incarnation failed without handling comes before what waited for this one.
-    for (const ask of undelivered.splice(0)) forward(incarnation, ask.message, ask.asker, ctx.self as Cell)
+    for (const ask of undelivered.splice(0))
+      forward(incarnation, ask.message, ask.asker, ctx.self as LocalActor)
   }
 
   return defineActor<unknown, StandInState, unknown>({
@@ -118,7 +120,7 @@ function standIn(system: ActorSystem, request: ChildActorRequest): Behavior<unkn
         // A definition that cannot be found stays so: a restart would only fail the same way.
         if (!(error instanceof InvalidOptionError)) throw error
         for (const ask of undelivered.splice(0)) failReply(ask.asker, error)
-        stopForGood(ctx.self as Cell, error)
+        stopForGood(ctx.self as LocalActor, ctx.log, error)
       }
     },
     receive(state, message, ctx) {
@@ -126,14 +128,14 @@ function standIn(system: ActorSystem, request: ChildActorRequest): Behavior<unkn
       // Never undefined here: `started` holds the mailbox until the actor runs.
       if (incarnation === undefined) throw new ActorStoppedError(ctx.self.address)
       if (!(message instanceof ActorFailedOutcome)) {
-        forward(incarnation, message, ctx.sender, ctx.self as Cell)
+        forward(incarnation, message, ctx.sender, ctx.self as LocalActor)
         return state
       }
       const asker = message.failedAsk
       if (!message.actor.equals(incarnation.actor)) {
         // An outcome of an incarnation that has ended already: settle it with this one.
         if (message.undelivered !== undefined)
-          forward(incarnation, message.undelivered.message, message.undelivered.asker, ctx.self as Cell)
+          forward(incarnation, message.undelivered.message, message.undelivered.asker, ctx.self as LocalActor)
         if (asker !== undefined) failReply(asker.asker, asker.error)
         return state
       }
@@ -189,18 +191,12 @@ function standIn(system: ActorSystem, request: ChildActorRequest): Behavior<unkn
  * mailbox reject with `error` (they would otherwise wait out their timeouts across restarts that
  * all fail the same way), and its watchers get `Terminated` with reason `failed` and `error`.
  */
-function stopForGood(cell: Cell, error: InvalidOptionError): void {
-  cell.log.error(
+function stopForGood(standIn: LocalActor, log: Logger, error: InvalidOptionError): void {
+  log.error(
     { err: error },
-    `${cell.path} cannot start and is stopped, not restarted: ${describe(error)}`,
+    `${standIn.path} cannot start and is stopped, not restarted: ${describeError(error)}`,
   )
-  if (cell.runtime.inspecting) cell.runtime.emit({ type: 'failed', ref: cell.ref, error, directive: 'stop' })
-  const mailbox = cell.mailbox
-  for (let i = 0; mailbox !== null && i < mailbox.length; i++) {
-    const sender = mailbox.senderAt(i)
-    if (sender instanceof RefBase) sender.failReply(error)
-  }
-  cell.stopWith('failed', error)
+  standIn.stopForGood(error)
 }
 
 function failReply(asker: Ref, error: unknown): void {

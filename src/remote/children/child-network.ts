@@ -1,3 +1,4 @@
+import { ExtensionKey } from '../../core/extensions.ts'
 import type { ActorSystem } from '../../core/system.ts'
 import { endpointOf } from '../node/address.ts'
 import type { LivenessOptions } from '../node/remote-node.ts'
@@ -25,54 +26,49 @@ export interface ChildRegistry {
   readonly module: string
 }
 
-const networks = new WeakMap<ActorSystem, ChildNetwork>()
-/** How to make the network of a system's children when the first of them starts. */
-const makers = new WeakMap<ActorSystem, () => Promise<ChildNetwork>>()
-const making = new WeakMap<ActorSystem, Promise<ChildNetwork>>()
+/** What the children of a system need to join its cluster, once it has a cluster. */
+export const CHILD_NETWORK = new ExtensionKey<ChildNetwork>('child network')
+
+/** Makes the network of a system's children when the first of them starts (a root without a port). */
+const CHILD_NETWORK_MAKER = new ExtensionKey<() => Promise<ChildNetwork>>('child network maker')
 
 /** @internal A networked node records what its children need. */
 export function setChildNetwork(system: ActorSystem, network: ChildNetwork): void {
-  networks.set(system, network)
+  system.extensions.set(CHILD_NETWORK, network)
 }
 
 /** @internal What the children of `system` need to join its cluster; `undefined` if it has none. */
 export function childNetworkOf(system: ActorSystem): ChildNetwork | undefined {
-  return networks.get(system)
+  return system.extensions.get(CHILD_NETWORK)
 }
 
 /**
  * @internal A system whose children get a network only once it starts one (a root without a port,
- * which then hosts the registry of its children) says how to make it.
+ * which then hosts the registry of its children) says how to make it: once (the starts that come
+ * meanwhile wait for it; a failure rejects them, and the next start tries again).
  */
 export function setChildNetworkMaker(system: ActorSystem, make: () => Promise<ChildNetwork>): void {
-  makers.set(system, make)
-}
-
-/**
- * @internal What the children of `system` need, made now if it is made when the first child starts
- * (once: the starts that come meanwhile wait for it; a failure rejects them, and the next start
- * tries again).
- */
-export async function prepareChildNetwork(system: ActorSystem): Promise<ChildNetwork | undefined> {
-  const known = networks.get(system)
-  if (known !== undefined) return known
-  const make = makers.get(system)
-  if (make === undefined) return undefined
-  let pending = making.get(system)
-  if (pending === undefined) {
-    pending = make().then(
+  let making: Promise<ChildNetwork> | undefined
+  system.extensions.set(CHILD_NETWORK_MAKER, () => {
+    making ??= make().then(
       (network) => {
-        networks.set(system, network)
+        system.extensions.set(CHILD_NETWORK, network)
         return network
       },
       (error: unknown) => {
-        making.delete(system)
+        making = undefined
         throw error
       },
     )
-    making.set(system, pending)
-  }
-  return await pending
+    return making
+  })
+}
+
+/** @internal What the children of `system` need, made now if it is made when the first child starts. */
+export async function prepareChildNetwork(system: ActorSystem): Promise<ChildNetwork | undefined> {
+  const known = system.extensions.get(CHILD_NETWORK)
+  if (known !== undefined) return known
+  return await system.extensions.get(CHILD_NETWORK_MAKER)?.()
 }
 
 /**

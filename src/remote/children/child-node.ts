@@ -1,3 +1,4 @@
+import { ExtensionKey } from '../../core/extensions.ts'
 import type { ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import type { Worker } from 'node:worker_threads'
@@ -21,7 +22,7 @@ import {
   tsxOfThisProcess,
 } from '../../transport/tsx-location.ts'
 import type { LivenessOptions } from '../node/remote-node.ts'
-import { attachRemoteNode } from '../node/start-node.ts'
+import { openRemoteNode } from '../node/remote-node-of.ts'
 import { isExposedFunction } from '../portal/exposed-functions.ts'
 import { importForParent } from './child-module-loading.ts'
 import { type ChildNetwork, prepareChildNetwork } from './child-network.ts'
@@ -182,10 +183,8 @@ export const ModuleLoader = defineActor<{ modules: string[] }>({
   },
 })
 
-const childMain = new URL(
-  import.meta.url.endsWith('.ts') ? '../../node/child-main.ts' : '../../node/child-main.js',
-  import.meta.url,
-)
+/** The program a child node runs (its main, which starts its node), as the layer that has `start` gives it. */
+export const CHILD_MAIN = new ExtensionKey<URL>('child-node layer', "start it with start() from 'troupe'")
 
 /**
  * @internal The tsx a child node loads: one that imports a TypeScript module must have it (else
@@ -194,8 +193,8 @@ const childMain = new URL(
  * it, about three times faster.
  */
 export function tsxFor(modules: readonly string[]): TsxLocation | undefined {
-  // Troupe's own sources (a checkout) are TypeScript too.
-  const typescript = [childMain.href, ...modules].find((module) => isTypeScriptModule(module))
+  // Troupe's own sources (a checkout) are TypeScript too: the child's main is one of them.
+  const typescript = [import.meta.url, ...modules].find((module) => isTypeScriptModule(module))
   if (typescript !== undefined) return requireTsx(typescript)
   return tsxOfThisProcess() === undefined ? undefined : findTsx()
 }
@@ -237,7 +236,8 @@ export async function startChildNode(system: ActorSystem, options: ChildNodeOpti
   const modules = (options.modules ?? []).map(moduleUrl)
   const tsx = tsxFor(modules)
   const node = options.node ?? childNodeName(prefix)
-  const remote = attachRemoteNode(system)
+  const entry = system.extensions.require(CHILD_MAIN)
+  const remote = openRemoteNode(system)
   system.expose({ [MODULE_LOADER]: ModuleLoader, [FUNCTION_HOST]: FunctionHost })
   const network = await prepareChildNetwork(system)
   const boot: ChildBoot = {
@@ -255,7 +255,7 @@ export async function startChildNode(system: ActorSystem, options: ChildNodeOpti
     cookie: network?.cookie,
     graceMs,
     common: {
-      entry: childMain,
+      entry,
       node: system.node,
       incarnation: remote.incarnation,
       childNode: node,

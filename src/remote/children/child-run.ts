@@ -1,16 +1,17 @@
 import { availableParallelism } from 'node:os'
 import { CancelledError } from '../../concurrency/errors.ts'
+import { ExtensionKey } from '../../core/extensions.ts'
 import type {
   ChildPortal,
   ChildRun,
   ChildRunner,
   ChildRunRequest,
   ChildStartRequest,
-} from '../../core/runtime.ts'
+} from '../../core/internal.ts'
 import type { ActorSystem } from '../../core/system.ts'
 import { registeredInCluster } from '../node/registered-name.ts'
+import { openRemoteNode } from '../node/remote-node-of.ts'
 import { RemoteRef } from '../node/remote-ref.ts'
-import { attachRemoteNode } from '../node/start-node.ts'
 import { Portal, portalOf } from '../portal/portal.ts'
 import { RemoteActorError } from '../portal/remote-actor-error.ts'
 import {
@@ -31,15 +32,11 @@ const ANSWER_GRACE_MS = 1_500
 const STARTS_AT_ONCE = Math.max(2, availableParallelism())
 
 /** Per system: how many of its child nodes are starting, and the starts waiting for their turn. */
-const startQueues = new WeakMap<ActorSystem, { starting: number; waiting: (() => void)[] }>()
+const START_QUEUE = new ExtensionKey<{ starting: number; waiting: (() => void)[] }>('child start queue')
 
 /** Starts a child node once fewer than {@link STARTS_AT_ONCE} of the system's are starting. */
 async function startInTurn(system: ActorSystem, options: ChildNodeOptions): Promise<ChildNode> {
-  let queue = startQueues.get(system)
-  if (queue === undefined) {
-    queue = { starting: 0, waiting: [] }
-    startQueues.set(system, queue)
-  }
+  const queue = system.extensions.ensure(START_QUEUE, () => ({ starting: 0, waiting: [] }))
   if (queue.starting >= STARTS_AT_ONCE) await new Promise<void>((resolve) => queue.waiting.push(resolve))
   else queue.starting++
   try {
@@ -63,7 +60,7 @@ async function startInTurn(system: ActorSystem, options: ChildNodeOptions): Prom
  */
 export function runInChildNode(system: ActorSystem, request: ChildRunRequest): ChildRun {
   const node = childNodeName(request.name)
-  const remote = attachRemoteNode(system)
+  const remote = openRemoteNode(system)
   const ref = remote.refOf(node, `/user/${request.name}`)
   const cancelling = new AbortController()
   const starting = startInTurn(system, { in: request.in, node, modules: [request.fn.module] })

@@ -2,7 +2,7 @@ import type { ActorSystem } from '../../core/system.ts'
 import { childNetworkOf } from '../children/child-network.ts'
 import type { ChildExit } from '../children/child-node.ts'
 import { NodeDownError, RemoteSpawnError } from './errors.ts'
-import { remoteOf } from './start-node.ts'
+import { remoteNodeOf } from './remote-node-of.ts'
 
 /**
  * How long the actor a nursery starts on a child node may take to be in the cluster registry once
@@ -24,7 +24,7 @@ export async function registeredInCluster(
   node: string,
   exited: Promise<ChildExit>,
 ): Promise<void> {
-  const registry = remoteOf(system)?.registry
+  const registry = remoteNodeOf(system)?.registry
   if (childNetworkOf(system)?.registry === undefined || registry == null) return
   const done = new AbortController()
   const gone = exited.then((exit) => {

@@ -3,8 +3,8 @@ import type { Logger } from 'pino'
 import type { AnyBehavior, Behavior, SpawnOptions } from '../../core/behavior.ts'
 import { ActorNotFoundError, InvalidOptionError } from '../../core/errors.ts'
 import type { StopReason } from '../../core/inspection.ts'
+import { REMOTE, type RemoteHooks, RUNTIME, type Runtime } from '../../core/internal.ts'
 import type { AskOptions, LocalActorHandle, Ref } from '../../core/ref.ts'
-import type { RemoteHooks, Runtime } from '../../core/runtime.ts'
 import type { ActorSystem } from '../../core/system.ts'
 import type { Connection } from '../../transport/transport.ts'
 import type { Envelope } from '../../wire/envelope.ts'
@@ -105,7 +105,8 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
     readonly liveness: Required<LivenessOptions>,
   ) {
     this.logger = system.logger
-    this.runtime = system.attachRemote(this)
+    this.runtime = system.extensions.require(RUNTIME)
+    system.extensions.set(REMOTE, this)
     this.connections = new NodeConnections(this)
     this.heartbeats = new Heartbeats(this.connections, liveness, this.logger)
   }

@@ -14,8 +14,8 @@ import type { StopReason } from '../../core/inspection.ts'
 import { type AskOptions, type LocalActorHandle, type Ref, RefBase } from '../../core/ref.ts'
 import type { ActorSystem } from '../../core/system.ts'
 import type { RemoteNode } from '../node/remote-node.ts'
+import { remoteNodeOf } from '../node/remote-node-of.ts'
 import { RemoteRef } from '../node/remote-ref.ts'
-import { remoteOf } from '../node/start-node.ts'
 import { type ExposableFunction, exposedFunction, type FunctionRef, runExposed } from './exposed-functions.ts'
 import { openLocalContext } from './local-context.ts'
 import { LocalStream } from './local-stream.ts'
@@ -235,7 +235,7 @@ export class Portal<M = unknown> extends RefBase<M> {
 
   /** The node-to-node layer that reaches `ref`'s node; throws if this system is not networked. */
   private remoteFor(ref: RemoteRef): RemoteNode {
-    const remote = remoteOf(this.system)
+    const remote = remoteNodeOf(this.system)
     if (remote === undefined)
       throw new InvalidOptionError(
         'ref',

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process'
 import type { Worker } from 'node:worker_threads'
 import { type ActorSystem, type ChildNode, NodeDownError, start, startChildNode } from 'troupe'
 import { describe, expect, it } from 'vitest'
-import { remoteOf } from '../../../src/remote/node/start-node.ts'
+import { remoteNodeOf } from '../../../src/remote/node/remote-node-of.ts'
 import { Counter } from '../../fixtures/child-actors.ts'
 import { reapAfterEach } from '../../support/child-nodes.ts'
 import { within } from '../transport/support.ts'
@@ -39,7 +39,7 @@ describe.each(['thread', 'process'] as const)('a child node in a %s', (kind) => 
     const before = performance.now()
     const node = await child(system, kind)
     expect(node.node).toMatch(/^child-[0-9a-f]{8}$/)
-    expect(remoteOf(system)).toBeDefined()
+    expect(remoteNodeOf(system)).toBeDefined()
     const counter = system.spawn(Counter, { on: node.node, name: 'counter' })
     expect(counter.address).toBe(`troupe://${node.node}/user/counter`)
     expect(await counter.ask({ type: 'get' }, { timeout: 10_000 })).toBe(0)
@@ -106,9 +106,9 @@ describe('startChildNode', () => {
   it('works from a plain local system: it attaches a node-to-node layer without a port', async () => {
     const system = await start({ logLevel: 'silent' })
     systems.push(system)
-    expect(remoteOf(system)).toBeUndefined()
+    expect(remoteNodeOf(system)).toBeUndefined()
     const node = await child(system, 'thread')
-    expect(remoteOf(system)).toBeDefined()
+    expect(remoteNodeOf(system)).toBeDefined()
     expect(node.node).not.toMatch(/@/)
   })
 

@@ -12,7 +12,7 @@ import {
 } from 'troupe'
 import { nextEvent } from 'troupe/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
-import { start as startLocal } from '../../../src/core/system.ts'
+import { createSystem } from '../../../src/core/internal.ts'
 import { type CounterMsg, actors as exposed } from '../../fixtures/exposed-actors.ts'
 import { type Where, Worker, type WorkerMsg } from '../../fixtures/supervised-actors.ts'
 import { processGone, stillRunning } from '../../support/processes.ts'
@@ -226,7 +226,7 @@ describe('an actor spawned in a child node, supervised here', () => {
 
 describe('spawn with `in` refuses', () => {
   it('a system without the child-node layer', async () => {
-    const system = await startLocal({ logLevel: 'silent' })
+    const system = createSystem({ logLevel: 'silent' })
     try {
       expect(() => system.spawn(Worker, { in: 'thread', modules: [actors] })).toThrow(InvalidOptionError)
       expect(() => system.spawn(Worker, { in: 'thread', modules: [actors] })).toThrow(

@@ -1,6 +1,7 @@
-import { CancelledError, type ChildRun, type ChildRunner, expose, type Ref, start } from 'troupe'
+import { CancelledError, expose, type Ref, start } from 'troupe'
 import { deferred } from 'troupe/testkit'
 import { describe, expect, it } from 'vitest'
+import { CHILD_RUNNER, type ChildRun, type ChildRunner } from '../../../src/core/internal.ts'
 
 const fns = expose(import.meta.url, { fail: () => 0 })
 
@@ -32,7 +33,7 @@ describe('a nursery of child runs', () => {
     const system = await start({ logLevel: 'silent' })
     try {
       const { runner, runs } = fakeRunner()
-      system.attachChildRunner(runner)
+      system.extensions.set(CHILD_RUNNER, runner)
       const outcome = system
         .nursery(async (n) => {
           for (let i = 0; i < 3; i++) n.runInActor(`c${i}`, fns.fail, [], { in: 'thread' })

@@ -1,0 +1,48 @@
+import type { Logger } from 'pino'
+import type { AskRef } from '../ask.ts'
+import type { RefBase } from '../ref.ts'
+import type { Terminated } from '../signals.ts'
+import type { LifecycleCell } from './lifecycle-cell.ts'
+
+// An actor's status, in the order it moves through (a restart goes back from SUSPENDED to RUNNING).
+export const RUNNING = 0
+/** `ctx.stop()` was called while a handler runs: stop once it settles. */
+export const STOP_PENDING = 1
+/** Failed and waiting for its supervisor, restarting, or backing off. */
+export const SUSPENDED = 2
+export const STOPPING = 3
+export const STOPPED = 4
+
+/** Who is told when an actor stops: another actor (a `Terminated` signal) or a function. */
+export type Watcher = LifecycleCell | ((terminated: Terminated) => void)
+
+/** A `send` or `ask` waiting for room in a bounded mailbox under `backpressure`. */
+export interface RoomWaiter {
+  message: unknown
+  sender: AskRef | undefined
+  resolve: () => void
+  reject: (error: unknown) => void
+}
+
+/** How a `send` is told that its message was queued or refused. */
+export interface Settle {
+  resolve: () => void
+  reject: (error: unknown) => void
+}
+
+/** The rarely used parts of an actor, allocated on first use to keep idle actors small. */
+export class CellExtras {
+  watchers: Set<Watcher> | null = null
+  /** Actors this one watches: cells of this node, refs of other nodes. */
+  watching: Set<LifecycleCell | RefBase> | null = null
+  links: Set<LifecycleCell | RefBase> | null = null
+  restartLog: number[] | null = null
+  roomWaiters: RoomWaiter[] | null = null
+  controller: AbortController | null = null
+  logger: Logger | null = null
+  pendingChildren = 0
+  afterChildren: (() => void) | null = null
+  stopWaiters: (() => void)[] | null = null
+  highWaterHit = false
+  exitError: unknown = undefined
+}

@@ -1,0 +1,38 @@
+import type { ActorSystem } from '../core/system.ts'
+import type { NodeEndpoint } from '../remote/node/address.ts'
+import { resolveCookie } from '../remote/node/cookie.ts'
+import type { RemoteNode } from '../remote/node/remote-node.ts'
+import type { Transport } from '../transport/transport.ts'
+import type { NodeOptions } from './start-options.ts'
+import { chosenTransport, transportFactoryFor } from './transports.ts'
+
+/** A node's transport, and the cookie its connections prove (none on the in-process network). */
+export interface OpenedTransport {
+  transport: Transport
+  cookie: string | undefined
+}
+
+/**
+ * The transport a node talks to other nodes over, as its options choose (see `transportChoices`):
+ * TCP (TLS when given) at `listenAt` unless they choose another. Every connection it accepts goes to `remote`.
+ */
+export async function openNodeTransport(
+  system: ActorSystem,
+  remote: RemoteNode,
+  listenAt: NodeEndpoint,
+  options: Pick<NodeOptions, 'network' | 'cookie' | 'maxFrameBytes' | 'handshakeTimeoutMs' | 'tls'>,
+): Promise<OpenedTransport> {
+  // Only TCP proves a cookie: the in-process network has no cookie to resolve (nor a file to read).
+  const cookie = chosenTransport(options) === 'tcp' ? resolveCookie(options.cookie) : undefined
+  const transport = await transportFactoryFor(options)({
+    node: system.node,
+    incarnation: remote.incarnation,
+    cookie: cookie ?? 'in-process',
+    logger: system.logger,
+    listen: { host: listenAt.host, port: listenAt.port },
+    ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
+    ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
+  })
+  transport.onConnection((connection) => void remote.adopt(connection, false))
+  return { transport, cookie }
+}

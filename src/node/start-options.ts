@@ -1,0 +1,52 @@
+import type { SystemOptions } from '../core/system.ts'
+import type { LivenessOptions } from '../remote/node/remote-node.ts'
+import type { TrustOptions } from '../remote/node/trust.ts'
+import type { ErrorClass } from '../wire/wire-error.ts'
+import type { TransportChoice } from './transports.ts'
+
+/** The port the root node, which hosts the cluster registry, listens on unless told otherwise. */
+export const DEFAULT_REGISTRY_PORT = 1616
+
+/** Options of a node that talks to other nodes. */
+export interface NodeOptions extends SystemOptions, LivenessOptions, TrustOptions, TransportChoice {
+  /**
+   * The secret every node of the cluster shares; it never crosses the wire.
+   * @default process.env.TROUPE_COOKIE, else the contents of ~/.troupe-cookie (created if missing)
+   */
+  cookie?: string
+  /**
+   * Largest frame this node accepts or sends, in bytes.
+   * @default 1048576 (1 MiB)
+   */
+  maxFrameBytes?: number
+  /**
+   * A connection that has not proven the cookie within this many milliseconds is closed.
+   * @default 5000
+   */
+  handshakeTimeoutMs?: number
+  /** TLS between nodes (mutual: each side checks the other's certificate against `ca`). */
+  tls?: { key: string | Buffer; cert: string | Buffer; ca: string | Buffer }
+  /** Error classes that arrive from other nodes as themselves (`instanceof` works). */
+  errorClasses?: readonly ErrorClass[]
+}
+
+/** Options of `start`: a node's options, and the cluster registry it hosts or joins. */
+export interface ClusterOptions extends NodeOptions {
+  /**
+   * The cluster registry, which maps the name of every named actor of the cluster to its ref, so
+   * that `findActor(name)` and `waitForActor(name)` find actors on any node (a name is unique in
+   * the cluster: a second actor that claims a taken name is refused, and the refusal is logged).
+   *
+   * - `true`: this node is the root node and hosts the registry (an actor named `registry`); with
+   *   no `node` option it is `root@127.0.0.1:1616`.
+   * - `'host:port'` or `'name@host:port'`: join the registry of the root node listening there (the
+   *   registry is reached through that node's own port). When it names this very node, this node
+   *   hosts the registry, so every node of a cluster can be given the same address.
+   *
+   * A node that joins registers all its names, present and future; when its registry is lost (the
+   * root node went down or restarted) it joins again, with the backoff of `reconnectMinMs` and
+   * `reconnectMaxMs`, and registers them again.
+   * @default no registry: names are found on this node only
+   */
+  registry?: string | true
+}

@@ -1,0 +1,70 @@
+import { ExtensionKey } from '../../core/extensions.ts'
+import type { ActorSystem } from '../../core/system.ts'
+import { createConnectionCodec } from '../../wire/codec.ts'
+import type { ErrorClass } from '../../wire/wire-error.ts'
+import { NotExposedError, RemoteActorError } from '../portal/remote-actor-error.ts'
+import { NodeDownError, RemoteSpawnError, UntrustedRequestError } from './errors.ts'
+import { type LivenessOptions, RemoteNode } from './remote-node.ts'
+import type { TrustOptions } from './trust.ts'
+
+/** What a system's node-to-node layer is made with: liveness settings and the error classes of the codec. */
+export interface RemoteNodeSetup extends LivenessOptions, TrustOptions {
+  /** Error classes that arrive from other nodes as themselves (`instanceof` works). */
+  errorClasses?: readonly ErrorClass[]
+}
+
+/** The node-to-node layer of a system, once it has one. */
+export const REMOTE_NODE = new ExtensionKey<RemoteNode>(
+  'remote node',
+  "start it with start({ node: 'name@host:port' })",
+)
+
+/** The settings of the node-to-node layer a local system gets if it starts child nodes. */
+export const REMOTE_NODE_SETUP = new ExtensionKey<RemoteNodeSetup>('node-to-node settings')
+
+/** The node-to-node layer of `system`, if it has one. */
+export function remoteNodeOf(system: ActorSystem): RemoteNode | undefined {
+  return system.extensions.get(REMOTE_NODE)
+}
+
+/**
+ * The node-to-node layer of `system`, made now if it has none (with `given`, else the settings the
+ * system was started with), without a transport: connections reach it by `remote.adopt` (child
+ * nodes), or the caller sets `remote.transport`.
+ */
+export function openRemoteNode(system: ActorSystem, given?: RemoteNodeSetup): RemoteNode {
+  const existing = system.extensions.get(REMOTE_NODE)
+  if (existing !== undefined) return existing
+  const setup = given ?? system.extensions.get(REMOTE_NODE_SETUP) ?? {}
+  const remote = new RemoteNode(
+    system,
+    {
+      heartbeatIntervalMs: setup.heartbeatIntervalMs ?? 1000,
+      heartbeatTimeoutMs: setup.heartbeatTimeoutMs ?? 3000,
+      reconnectMinMs: setup.reconnectMinMs ?? 100,
+      reconnectMaxMs: setup.reconnectMaxMs ?? 5000,
+    },
+    setup.untrusted,
+  )
+  system.extensions.set(REMOTE_NODE, remote)
+  const codecOptions = {
+    resolveRef: (address: string) => remote.resolve(address),
+    errorClasses: [
+      NodeDownError,
+      RemoteSpawnError,
+      RemoteActorError,
+      NotExposedError,
+      UntrustedRequestError,
+      ...(setup.errorClasses ?? []),
+    ],
+  }
+  remote.codecFor = () => {
+    const { encoder, decoder } = createConnectionCodec(codecOptions)
+    return {
+      encode: (e) => encoder.encodeEnvelope(e),
+      decode: (b) => decoder.decodeEnvelope(b),
+      reset: () => encoder.reset(),
+    }
+  }
+  return remote
+}
