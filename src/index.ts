@@ -134,4 +134,5 @@ export {
   RemoteSpawnError,
   StartInChildNodeError,
   TsxNotFoundError,
+  UntrustedRequestError,
 } from './remote/index.ts'

@@ -26,6 +26,8 @@ export type InspectionEvent =
   | { type: 'mailbox-high-water'; ref: Ref; size: number }
   | { type: 'hook-failed'; ref: Ref; hook: HookName; error: unknown }
   | { type: 'message'; ref: Ref; message: unknown; sender: Ref | undefined }
+  /** A node started with `untrusted` dropped a request of another node (`request` is its kind). */
+  | { type: 'refused'; from: string; request: string; subject: string }
 
 /** Options of `system.inspect`. */
 export interface InspectOptions {

@@ -67,6 +67,7 @@ const TROUPE_VALUES = [
   'TroupeError',
   'TsxNotFoundError',
   'UnhandledMessageError',
+  'UntrustedRequestError',
 ]
 
 const TROUPE_TYPES = [

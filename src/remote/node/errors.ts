@@ -18,3 +18,22 @@ export class RemoteSpawnError extends TroupeError {}
  * returned. Not a failure of the other side: a `send` that came too late.
  */
 export class ContextClosedError extends TroupeError {}
+
+/**
+ * A node started with `untrusted` refused a request that only its parent node may make: a stop,
+ * a link, a remote spawn, or a call of a function its `untrusted.allow` does not list.
+ */
+export class UntrustedRequestError extends TroupeError {
+  constructor(
+    /** The node that refused. */
+    readonly node: string,
+    /** The node whose request it was. */
+    readonly from: string,
+    readonly request: string,
+    subject: string,
+  ) {
+    super(
+      `node ${node} refused the '${request}' of ${subject} from ${from}: it runs with the option untrusted, which takes this only from its parent node${request === 'call' ? ' (or for a function in untrusted.allow)' : ''}`,
+    )
+  }
+}

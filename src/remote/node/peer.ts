@@ -1,26 +1,26 @@
 import type { Logger } from 'pino'
 import type { AskRef } from '../../core/ask.ts'
-import type { Behavior } from '../../core/behavior.ts'
-import { type LocalActor, localActor } from '../../core/internal.ts'
+import { describeError } from '../../core/describe-error.ts'
 import { ActorStoppedError } from '../../core/errors.ts'
 import type { StopReason } from '../../core/inspection.ts'
 import type { LocalActorHandle, Ref } from '../../core/ref.ts'
 import type { Runtime } from '../../core/runtime.ts'
 import type { ActorSystem } from '../../core/system.ts'
-import type { Envelope, WireStopReason } from '../../wire/envelope.ts'
+import type { Envelope } from '../../wire/envelope.ts'
 import { DEFAULT_MAX_FRAME_BYTES } from '../../wire/frames.ts'
-import { ItemBatcher, itemBudget } from '../portal/item-batcher.ts'
 import type { ContextCaller } from '../portal/context-caller.ts'
+import { ItemBatcher, itemBudget } from '../portal/item-batcher.ts'
 import { PendingRequests } from '../portal/pending-requests.ts'
 import { RemoteCalls } from '../portal/remote-calls.ts'
 import { ServedCalls } from '../portal/serve-calls.ts'
-import { NodeDownError, RemoteSpawnError } from './errors.ts'
+import { NodeDownError } from './errors.ts'
+import { LocalTargets } from './local-targets.ts'
+import { PeerWatcher } from './peer-watcher.ts'
 import { RemoteAskerRef } from './remote-asker-ref.ts'
 import { RemoteRef } from './remote-ref.ts'
+import { RemoteSpawns } from './remote-spawns.ts'
 import { halvesOf, refusalOf } from './too-large.ts'
-
-/** Most local actors a peer remembers by path (see `Peer.target`). */
-const MAX_REMEMBERED_TARGETS = 10_000
+import type { Trust } from './trust.ts'
 
 /** What a peer needs of one connection to its node: envelopes out, and closing. */
 export interface Channel {
@@ -39,6 +39,8 @@ export interface PeerHost {
   readonly system: ActorSystem
   readonly runtime: Runtime
   readonly logger: Logger
+  /** Which of the peer's requests this node takes. */
+  readonly trust: Trust
   /** A ref to an actor of `node` at `path`, pinned to that node's current incarnation. */
   refOf(node: string, path: string): RemoteRef
 }
@@ -60,17 +62,12 @@ export class Peer {
   private readonly calls: RemoteCalls
   /** Calls, streams and contexts of this node's functions that the peer runs here. */
   private readonly served: ServedCalls
-  /** Local watchers of this node's actors, by the id this node gave them. */
-  private readonly watchers = new Map<number, { watcher: LocalActorHandle; target: RemoteRef }>()
-  private readonly watcherIds = new Map<LocalActorHandle, Map<string, number>>()
-  /** This node's actors watched from the peer, with the function that stops watching. */
-  private readonly watchedHere = new Map<string, () => void>()
-  /** Links between an actor of this node and one of the peer: key `local|remote`. */
-  private readonly links = new Map<string, { local: LocalActorHandle; remote: RemoteRef }>()
-  /** Remote spawns waiting for their answer. */
-  private readonly spawns = new Map<number, { behavior: string; ref: RemoteRef }>()
-  private readonly failedSpawns = new Map<string, unknown>()
-  private readonly targets = new Map<string, LocalActor>()
+  /** Watches and links between this node's actors and the peer's, both ways. */
+  private readonly watcher: PeerWatcher
+  /** Spawns and stops: this node's of the peer's actors, and the peer's served here. */
+  private readonly spawns: RemoteSpawns
+  /** Where the peer's tells and asks go. */
+  private readonly targets: LocalTargets
 
   constructor(
     private readonly host: PeerHost,
@@ -87,9 +84,29 @@ export class Peer {
       send: (envelope: Envelope) => this.send(envelope),
       itemBatcher: (send: (values: unknown[]) => void) => this.itemBatcher(send),
       spawnFailure: (path: string) => this.spawnFailure(path),
+      callRefusal: (module: string, name: string) => host.trust.callRefusal(node, module, name),
     }
     this.calls = new RemoteCalls(portalHost)
     this.served = new ServedCalls(portalHost)
+    const isDown = () => this.isDown
+    const peerHost = {
+      node,
+      system: host.system,
+      runtime: host.runtime,
+      logger: host.logger,
+      trust: host.trust,
+      get down() {
+        return isDown()
+      },
+      downReason: () => (this.isDown ? this.downReason : undefined),
+      newId: () => this.pending.newId(),
+      send: (envelope: Envelope) => this.send(envelope),
+      refOf: (node: string, path: string) => host.refOf(node, path),
+      spawnFailure: (path: string) => this.spawnFailure(path),
+    }
+    this.watcher = new PeerWatcher(peerHost)
+    this.spawns = new RemoteSpawns(peerHost)
+    this.targets = new LocalTargets(host.system, host.runtime, host.refOf.bind(host))
   }
 
   get down(): boolean {
@@ -127,7 +144,7 @@ export class Peer {
     const error = refusalOf(envelope, thrown, 'id' in envelope ? this.served.modeOf(envelope.id) : undefined)
     this.host.logger.warn(
       { err: error, peer: this.node },
-      `cannot send a '${envelope.kind}' to ${this.node}: ${describe(error)}`,
+      `cannot send a '${envelope.kind}' to ${this.node}: ${describeError(error)}`,
     )
     if (this.calls.refused(envelope, error) || this.served.refused(envelope, error)) return
     switch (envelope.kind) {
@@ -150,7 +167,7 @@ export class Peer {
           this.send({
             kind: 'error',
             id: envelope.id,
-            error: new Error(`unsendable: ${describe(envelope.error)}`),
+            error: new Error(`unsendable: ${describeError(envelope.error)}`),
           })
         }
         return
@@ -211,46 +228,15 @@ export class Peer {
   }
 
   watch(target: RemoteRef, watcher: LocalActorHandle): void {
-    if (this.isDown) {
-      watcher.terminated(target, 'node-down')
-      return
-    }
-    const failed = this.failedSpawns.get(target.path)
-    if (failed !== undefined) {
-      watcher.terminated(target, 'failed', failed)
-      return
-    }
-    let ids = this.watcherIds.get(watcher)
-    if (ids === undefined) {
-      ids = new Map()
-      this.watcherIds.set(watcher, ids)
-    }
-    if (ids.has(target.path)) return
-    const id = this.pending.newId()
-    ids.set(target.path, id)
-    this.watchers.set(id, { watcher, target })
-    this.send({ kind: 'watch', watcher: `${id}`, target: target.path })
+    this.watcher.watch(target, watcher)
   }
 
   unwatch(target: RemoteRef, watcher: LocalActorHandle): void {
-    const ids = this.watcherIds.get(watcher)
-    const id = ids?.get(target.path)
-    if (id === undefined) return
-    ids!.delete(target.path)
-    if (ids!.size === 0) this.watcherIds.delete(watcher)
-    this.watchers.delete(id)
-    this.send({ kind: 'unwatch', watcher: `${id}`, target: target.path })
+    this.watcher.unwatch(target, watcher)
   }
 
   link(target: RemoteRef, actor: LocalActorHandle): void {
-    const local = actor.ref
-    if (local === undefined) throw new TypeError('only actors can link')
-    if (this.isDown) {
-      actor.exited(target, 'node-down')
-      return
-    }
-    this.links.set(`${local.path}|${target.path}`, { local: actor, remote: target })
-    this.send({ kind: 'link', a: local.path, b: target.path })
+    this.watcher.link(target, actor)
   }
 
   unlink(
@@ -258,36 +244,20 @@ export class Peer {
     actor: LocalActorHandle,
     exit: { reason: StopReason; error: unknown } | undefined,
   ): void {
-    const local = actor.ref
-    if (local === undefined) return
-    this.links.delete(`${local.path}|${target.path}`)
-    if (exit === undefined) this.send({ kind: 'unlink', a: local.path, b: target.path })
-    else
-      this.send({ kind: 'exit', from: local.path, to: target.path, reason: exit.reason, error: exit.error })
+    this.watcher.unlink(target, actor, exit)
   }
 
   /** Why the spawn of the actor at `path` on the peer failed, if it did. */
   spawnFailure(path: string): unknown {
-    return this.failedSpawns.size === 0 ? undefined : this.failedSpawns.get(path)
+    return this.spawns.failureOf(path)
   }
 
   spawn(behavior: string, name: string, props: unknown, ref: RemoteRef): void {
-    this.failedSpawns.delete(ref.path)
-    if (this.isDown) {
-      this.failedSpawns.set(ref.path, new NodeDownError(this.node, this.downReason))
-      return
-    }
-    const id = this.pending.newId()
-    this.spawns.set(id, { behavior, ref })
-    this.send(
-      props === undefined
-        ? { kind: 'spawn', id, behavior, name }
-        : { kind: 'spawn', id, behavior, name, props },
-    )
+    this.spawns.spawn(behavior, name, props, ref)
   }
 
   stopActor(target: RemoteRef): void {
-    this.send({ kind: 'stop', target: target.path })
+    this.spawns.stop(target)
   }
 
   // ---- incoming ----
@@ -296,14 +266,14 @@ export class Peer {
     this.lastSeen = Date.now()
     switch (envelope.kind) {
       case 'tell':
-        this.deliver(
+        this.targets.deliver(
           envelope.to,
           envelope.message,
           envelope.from === undefined ? undefined : this.senderOf(envelope.from),
         )
         return
       case 'ask':
-        this.deliver(
+        this.targets.deliver(
           envelope.to,
           envelope.message,
           new RemoteAskerRef((answer) => this.send(answer), envelope.id, `troupe://${this.node}`),
@@ -337,51 +307,31 @@ export class Peer {
         this.onError(envelope.id, envelope.error, envelope.uid)
         return
       case 'watch':
-        this.onWatch(envelope.watcher, envelope.target)
+        this.watcher.watched(envelope.watcher, envelope.target)
         return
-      case 'unwatch': {
-        const key = `${envelope.watcher}|${envelope.target}`
-        this.watchedHere.get(key)?.()
-        this.watchedHere.delete(key)
+      case 'unwatch':
+        this.watcher.unwatched(envelope.watcher, envelope.target)
         return
-      }
-      case 'terminated': {
-        const entry = this.watchers.get(Number(envelope.watcher))
-        if (entry === undefined) return
-        this.watchers.delete(Number(envelope.watcher))
-        this.watcherIds.get(entry.watcher)?.delete(entry.target.path)
-        const failed = this.failedSpawns.get(entry.target.path)
-        if (failed !== undefined) entry.watcher.terminated(entry.target, 'failed', failed)
-        else entry.watcher.terminated(entry.target, stopReason(envelope.reason), envelope.error)
+      case 'terminated':
+        this.watcher.terminated(envelope)
         return
-      }
       case 'link':
-        this.onLink(envelope.a, envelope.b)
+        this.watcher.linked(envelope.a, envelope.b)
         return
-      case 'unlink': {
-        const entry = this.links.get(`${envelope.b}|${envelope.a}`)
-        this.links.delete(`${envelope.b}|${envelope.a}`)
-        const cell = this.host.system.actorAt(envelope.b)
-        if (entry !== undefined) localActor(cell)?.forgetLink(entry.remote)
+      case 'unlink':
+        this.watcher.unlinked(envelope.a, envelope.b)
         return
-      }
-      case 'exit': {
-        const entry = this.links.get(`${envelope.to}|${envelope.from}`)
-        this.links.delete(`${envelope.to}|${envelope.from}`)
-        const from = entry?.remote ?? this.host.refOf(this.node, envelope.from)
-        entry?.local.exited(from, envelope.reason, envelope.error)
+      case 'exit':
+        this.watcher.exited(envelope)
         return
-      }
-      case 'stop': {
-        const target = this.host.system.actorAt(envelope.target)
-        if (target !== undefined) void this.host.system.stop(target)
+      case 'stop':
+        this.spawns.serveStop(envelope.target)
         return
-      }
       case 'spawn':
-        this.onSpawn(envelope.id, envelope.behavior, envelope.name, envelope.props)
+        this.spawns.serveSpawn(envelope.id, envelope.behavior, envelope.name, envelope.props)
         return
       case 'spawned':
-        this.spawns.delete(envelope.id)
+        this.spawns.spawned(envelope.id)
         return
       case 'ping':
         this.send({ kind: 'pong', at: envelope.at })
@@ -399,41 +349,8 @@ export class Peer {
     const error = new NodeDownError(this.node, reason)
     this.pending.failAll(error)
     this.served.lost(error)
-    for (const { watcher, target } of this.watchers.values()) watcher.terminated(target, 'node-down')
-    this.watchers.clear()
-    this.watcherIds.clear()
-    for (const stop of this.watchedHere.values()) stop()
-    this.watchedHere.clear()
-    for (const { local, remote } of this.links.values()) local.exited(remote, 'node-down', error)
-    this.links.clear()
+    this.watcher.lost(error)
     this.channel.close(error)
-  }
-
-  private deliver(path: string, message: unknown, sender: Ref | undefined): void {
-    const target = this.target(path)
-    if (target === undefined) {
-      this.host.runtime.deadLetter(this.host.refOf(this.host.system.node, path), message, sender, 'stopped')
-      return
-    }
-    // Freshly decoded: no one else holds it, so it needs no freezing or copying.
-    target.enqueueOwned(message, sender)
-  }
-
-  /**
-   * The live local actor at `path`. Paths the peer sends to are remembered, since walking the
-   * tree for every message cost a sixth of the time of a remote tell.
-   */
-  private target(path: string): LocalActor | undefined {
-    const known = this.targets.get(path)
-    if (known !== undefined && !known.stopped) return known
-    const found = localActor(this.host.system.actorAt(path))
-    if (found !== undefined) {
-      if (this.targets.size >= MAX_REMEMBERED_TARGETS) this.targets.clear()
-      this.targets.set(path, found)
-      return found
-    }
-    this.targets.delete(path)
-    return undefined
   }
 
   private senderOf(address: string): Ref {
@@ -447,82 +364,11 @@ export class Peer {
       pending.refused(error, uid)
       return
     }
-    const spawn = this.spawns.get(id)
-    if (spawn === undefined) return
-    this.spawns.delete(id)
-    this.failedSpawns.set(spawn.ref.path, error)
-    this.host.logger.error(
-      { err: error },
-      `spawn of '${spawn.behavior}' on ${this.node} failed: ${describe(error)}`,
-    )
-  }
-
-  private onWatch(watcher: string, targetPath: string): void {
-    const target = this.host.system.actorAt(targetPath)
-    const key = `${watcher}|${targetPath}`
-    if (target === undefined) {
-      this.send({ kind: 'terminated', watcher, target: targetPath, reason: 'noproc' })
-      return
-    }
-    const stop = this.host.system.watch(target)
-    let active = true
-    this.watchedHere.set(key, () => {
-      active = false
-    })
-    void stop.then((t) => {
-      if (!active) return
-      this.watchedHere.delete(key)
-      this.send({ kind: 'terminated', watcher, target: targetPath, reason: t.reason, error: t.error })
-    })
-  }
-
-  private onLink(remotePath: string, localPath: string): void {
-    const found = this.host.system.actorAt(localPath)
-    if (found === undefined) {
-      this.send({ kind: 'exit', from: localPath, to: remotePath, reason: 'noproc' })
-      return
-    }
-    const remote = this.host.refOf(this.node, remotePath)
-    const cell = localActor(found)
-    if (cell === undefined) return
-    this.links.set(`${localPath}|${remotePath}`, { local: cell, remote })
-    cell.acceptLink(remote)
+    this.spawns.failed(id, error)
   }
 
   /** Values gathered for one turn of the event loop and sent together, in frames within the connection's limit. */
   private itemBatcher(send: (values: unknown[]) => void): ItemBatcher {
     return new ItemBatcher(send, () => itemBudget(this.channel.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES))
   }
-
-  private onSpawn(id: number, behaviorName: string, name: string | undefined, props: unknown): void {
-    const behavior = this.host.runtime.exposed.get(behaviorName)
-    if (behavior === undefined) {
-      this.host.logger.warn(
-        `refused to spawn '${behaviorName}' for ${this.node}: this node does not expose it`,
-      )
-      this.send({
-        kind: 'error',
-        id,
-        error: new RemoteSpawnError(`node ${this.host.system.node} does not expose '${behaviorName}'`),
-      })
-      return
-    }
-    try {
-      const ref = this.host.system.spawn(
-        behavior as Behavior<unknown, unknown>,
-        name === undefined ? { props } : { name, props },
-      )
-      this.send({ kind: 'spawned', id, path: ref.path })
-    } catch (error) {
-      this.send({ kind: 'error', id, error })
-    }
-  }
-}
-
-function stopReason(reason: WireStopReason): StopReason {
-  return reason === 'noproc' ? 'stopped' : reason
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 }

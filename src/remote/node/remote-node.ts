@@ -6,7 +6,7 @@ import type { StopReason } from '../../core/inspection.ts'
 import { REMOTE, type RemoteHooks, RUNTIME, type Runtime } from '../../core/internal.ts'
 import type { AskOptions, LocalActorHandle, Ref } from '../../core/ref.ts'
 import type { ActorSystem } from '../../core/system.ts'
-import type { Connection } from '../../transport/transport.ts'
+import type { Connection, Transport } from '../../transport/transport.ts'
 import type { Envelope } from '../../wire/envelope.ts'
 import { ContextCaller } from '../portal/context-caller.ts'
 import { type NodeEndpoint, parseAddress } from './address.ts'
@@ -16,12 +16,7 @@ import { Heartbeats } from './heartbeats.ts'
 import { NodeConnections } from './node-connections.ts'
 import type { Peer, PeerHost } from './peer.ts'
 import { type PeerRouter, RemoteRef } from './remote-ref.ts'
-
-/** A connection to another node after its handshake: the part of a transport's `Connection` the remote layer uses. */
-export type NodeConnection = Pick<
-  Connection,
-  'peer' | 'maxFrameBytes' | 'send' | 'onFrame' | 'close' | 'closed'
->
+import { Trust, type TrustOptions } from './trust.ts'
 
 /** Options of {@link RemoteNode.call}: an ask's, and a cancellation that still awaits the answer. */
 export interface CallOptions extends AskOptions {
@@ -30,14 +25,6 @@ export interface CallOptions extends AskOptions {
    * answer: its result, its error, or the `CancelledError` it ended with (as a `RemoteActorError`).
    */
   cancelOn?: AbortSignal
-}
-
-/** How the remote layer reaches other nodes: any transport behind one small interface. */
-export interface NodeTransport {
-  connect(endpoint: NodeEndpoint, node: string): Promise<NodeConnection>
-  close(): Promise<void>
-  /** Where the node listens, if it does. */
-  readonly listening?: { host: string; port: number }
 }
 
 /** How a node reaches the cluster registry (the registry layer provides it). */
@@ -90,12 +77,14 @@ export interface LivenessOptions {
 export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
   readonly logger: Logger
   readonly runtime: Runtime
+  /** Which requests of other nodes this node takes (all, unless it is untrusted). */
+  readonly trust: Trust
   private readonly connections: NodeConnections
   private readonly heartbeats: Heartbeats
   private closing = false
   /** Makes the codec of one connection: each connection has its own. */
   codecFor!: () => EnvelopeCodec
-  transport: NodeTransport | undefined
+  transport: Transport | undefined
 
   /** This run of the node, stated on every connection it makes or accepts (TCP, threads, processes). */
   readonly incarnation = randomUUID()
@@ -103,10 +92,12 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
   constructor(
     readonly system: ActorSystem,
     readonly liveness: Required<LivenessOptions>,
+    untrusted?: TrustOptions['untrusted'],
   ) {
     this.logger = system.logger
     this.runtime = system.extensions.require(RUNTIME)
     system.extensions.set(REMOTE, this)
+    this.trust = Trust.of(untrusted, system.node, this.logger, this.runtime)
     this.connections = new NodeConnections(this)
     this.heartbeats = new Heartbeats(this.connections, liveness, this.logger)
   }
@@ -127,7 +118,7 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
   }
 
   /** Takes a connection made by either side, once its handshake is done. */
-  adopt(connection: NodeConnection, initiated: boolean): Peer | undefined {
+  adopt(connection: Connection, initiated: boolean): Peer | undefined {
     return this.connections.adopt(connection, initiated)
   }
 

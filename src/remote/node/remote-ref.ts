@@ -23,13 +23,17 @@ export interface PeerRouter {
  * same name is never taken for the old one.
  */
 export class RemoteRef<M = unknown> extends RefBase<M> {
+  // An ES private field: what compares refs by their own keys (a test's deep equality) never walks the node behind it.
+  readonly #router: PeerRouter
+
   constructor(
-    private readonly router: PeerRouter,
+    router: PeerRouter,
     readonly node: string,
     readonly path: string,
     private pinned: string | undefined,
   ) {
     super()
+    this.#router = router
   }
 
   /** The life of its node this ref belongs to: fixed the first time the ref is used, if not before. */
@@ -52,33 +56,33 @@ export class RemoteRef<M = unknown> extends RefBase<M> {
   }
 
   tell(message: M, sender?: Ref): void {
-    this.router.tell(this, message, sender)
+    this.#router.tell(this, message, sender)
   }
 
   ask<R = unknown>(message: M, options?: AskOptions): Promise<R> {
-    return this.router.ask<R>(this, message, options)
+    return this.#router.ask<R>(this, message, options)
   }
 
   /** Resolves once the message is handed to the connection; remote mailboxes apply their own policy. */
   send(message: M): Promise<void> {
-    this.router.tell(this, message, undefined)
+    this.#router.tell(this, message, undefined)
     return Promise.resolve()
   }
 
   override addWatcher(watcher: LocalActorHandle): void {
-    this.router.watch(this, watcher)
+    this.#router.watch(this, watcher)
   }
 
   override removeWatcher(watcher: LocalActorHandle): void {
-    this.router.unwatch(this, watcher)
+    this.#router.unwatch(this, watcher)
   }
 
   override addLink(actor: LocalActorHandle): void {
-    this.router.link(this, actor)
+    this.#router.link(this, actor)
   }
 
   override removeLink(actor: LocalActorHandle, exit?: { reason: StopReason; error: unknown }): void {
-    this.router.unlink(this, actor, exit)
+    this.#router.unlink(this, actor, exit)
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {

@@ -5,6 +5,7 @@ import type { RemoteRef } from '../node/remote-ref.ts'
 import { ContextCaller } from './context-caller.ts'
 import type { ItemBatcher } from './item-batcher.ts'
 import type { PendingRequest, PendingRequests } from './pending-requests.ts'
+import { UntrustedRequestError } from '../node/errors.ts'
 import { RemoteActorError } from './remote-actor-error.ts'
 
 /** What the caller's side of remote work needs of its peer. */
@@ -34,7 +35,9 @@ class OpenedContext implements PendingRequest {
   refused(error: unknown, uid: string | undefined): void {
     // Work sent before the answer to its actor's spawn: the spawn's failure says why.
     const unspawned = error instanceof ActorStoppedError ? this.spawnFailure(this.target.path) : undefined
-    this.context.fail(unspawned ?? new RemoteActorError(error, this.target.address, uid))
+    // A refusal of the node, not a failure of the function: it arrives as itself.
+    const refusal = error instanceof UntrustedRequestError ? error : undefined
+    this.context.fail(unspawned ?? refusal ?? new RemoteActorError(error, this.target.address, uid))
   }
 
   failed(error: unknown): void {

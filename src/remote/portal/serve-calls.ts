@@ -18,6 +18,8 @@ export interface CalleeHost {
   readonly logger: Logger
   send(envelope: Envelope): void
   itemBatcher(send: (values: unknown[]) => void): ItemBatcher
+  /** Why this node refuses the peer a call of `module`#`name` (an untrusted node), if it does. */
+  callRefusal(module: string, name: string): Error | undefined
 }
 
 /** The callee's side: the remote work (runs, streams, contexts) of this node's functions that one peer runs here. */
@@ -77,6 +79,11 @@ export class ServedCalls {
     name: string,
   ): { actor: Ref | undefined; fn: ReturnType<typeof exposedFunction> } | undefined {
     const node = this.host.system.node
+    const refusal = this.host.callRefusal(module, name)
+    if (refusal !== undefined) {
+      this.host.send({ kind: 'error', id, error: refusal })
+      return undefined
+    }
     let actor: Ref | undefined
     if (actorPath !== '') {
       actor = this.host.system.actorAt(actorPath)

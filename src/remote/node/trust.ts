@@ -1,0 +1,119 @@
+import type { Logger } from 'pino'
+import { InvalidOptionError } from '../../core/errors.ts'
+import type { FunctionRef } from '../../core/function-ref.ts'
+import type { Runtime } from '../../core/runtime.ts'
+import { UntrustedRequestError } from './errors.ts'
+
+/** What an untrusted node takes from its parent node only. */
+export type GuardedRequest = 'stop' | 'link' | 'exit' | 'spawn' | 'call'
+
+/** The settings of untrusted mode. */
+export interface UntrustedSettings {
+  /**
+   * Exposed functions that any node may still `run`, `stream` or `open` here (what `expose`
+   * returned for them); every other function only the parent node may call.
+   * @default []
+   */
+  allow?: readonly FunctionRef[]
+}
+
+/** The option that makes a node untrusted. */
+export interface TrustOptions {
+  /**
+   * Takes from other nodes only what cannot harm this node's actors (Akka's untrusted mode):
+   * `tell`, `ask`, replies, `watch`, and calls of the functions in `allow`. Stop and kill of its
+   * actors, links and their exits, remote spawn and calls of other functions are dropped unless
+   * they come from the node's parent node (the node that started it as a child node). A refused
+   * request is logged at warn, emitted as the inspection event `{ type: 'refused' }`, and an ask,
+   * call or spawn among them rejects with `UntrustedRequestError`.
+   * @default false
+   */
+  untrusted?: boolean | UntrustedSettings
+}
+
+/** How often the same refusal (sender and kind) is logged again at most. */
+const LOG_EVERY_MS = 10_000
+
+/** Which requests from which node this node takes: everything, unless it is untrusted. */
+export class Trust {
+  private readonly allowed: ReadonlySet<string>
+  private readonly logged = new Map<string, { at: number; suppressed: number }>()
+  /** The node that started this one as a child node: the one node an untrusted node fully trusts. */
+  parent: string | undefined
+
+  constructor(
+    readonly untrusted: boolean,
+    allow: readonly FunctionRef[],
+    private readonly node: string,
+    private readonly logger: Logger,
+    private readonly runtime: Runtime,
+  ) {
+    this.allowed = new Set(allow.map((fn) => keyOf(fn.module, fn.name)))
+  }
+
+  /** Reads the `untrusted` option; throws `InvalidOptionError` for a malformed one. */
+  static of(option: TrustOptions['untrusted'], node: string, logger: Logger, runtime: Runtime): Trust {
+    if (option === undefined || option === false) return new Trust(false, [], node, logger, runtime)
+    if (option === true) return new Trust(true, [], node, logger, runtime)
+    if (typeof option !== 'object' || option === null)
+      throw new InvalidOptionError('untrusted', 'expected true, false or { allow: [exposed functions] }')
+    const allow = option.allow ?? []
+    if (
+      !Array.isArray(allow) ||
+      !allow.every((fn) => typeof fn?.module === 'string' && typeof fn?.name === 'string')
+    )
+      throw new InvalidOptionError(
+        'untrusted.allow',
+        'expected an array of exposed functions (what expose(import.meta.url, { … }) returned)',
+      )
+    return new Trust(true, allow, node, logger, runtime)
+  }
+
+  /**
+   * Whether this node drops `request` (about `subject`: an actor's path, a definition, a function)
+   * from `from`. A refusal is logged and emitted here.
+   */
+  refuses(from: string, request: GuardedRequest, subject: string): boolean {
+    if (!this.untrusted || from === this.parent) return false
+    this.record(from, request, subject)
+    return true
+  }
+
+  /** The error that answers `request` from `from`, if this node refuses it. */
+  refusal(from: string, request: GuardedRequest, subject: string): UntrustedRequestError | undefined {
+    if (!this.refuses(from, request, subject)) return undefined
+    return new UntrustedRequestError(this.node, from, request, subject)
+  }
+
+  /** The error that answers a call of `module`#`name` from `from`, unless the call may go ahead. */
+  callRefusal(from: string, module: string, name: string): UntrustedRequestError | undefined {
+    if (!this.untrusted || this.allowed.has(keyOf(module, name))) return undefined
+    return this.refusal(from, 'call', `'${name}' of ${module}`)
+  }
+
+  private record(from: string, request: GuardedRequest, subject: string): void {
+    if (this.runtime.inspecting) this.runtime.emit({ type: 'refused', from, request, subject })
+    const key = `${from}|${request}`
+    const now = Date.now()
+    const last = this.logged.get(key)
+    if (last !== undefined && now - last.at < LOG_EVERY_MS) {
+      last.suppressed++
+      return
+    }
+    const more = last === undefined || last.suppressed === 0 ? '' : ` (and ${last.suppressed} more since)`
+    this.logged.set(key, { at: now, suppressed: 0 })
+    this.logger.warn(
+      { peer: from, request },
+      `refused a '${request}' of ${escaped(subject)} from node ${escaped(from)}: this node is untrusted${more}`,
+    )
+  }
+}
+
+function keyOf(module: string, name: string): string {
+  return `${module}#${name}`
+}
+
+/** A value from another node, safe to print: quoted, control characters escaped, bounded. */
+function escaped(text: string): string {
+  return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text)
+}

@@ -1,0 +1,184 @@
+import {
+  type ActorSystem,
+  defineActor,
+  failAfter,
+  type InspectionEvent,
+  portalOf,
+  type Ref,
+  start,
+  UntrustedRequestError,
+} from 'troupe'
+import { freePort, InProcessNetwork } from 'troupe/testkit'
+import { afterEach, describe, expect, it } from 'vitest'
+import { Host, lines } from '../../fixtures/portal-functions.ts'
+import { startInProcessNode } from '../../support/in-process-node.ts'
+
+type EchoMsg = { type: 'echo'; text: string }
+const Echo = defineActor<EchoMsg>({ receive: (_s, msg, ctx) => ctx.reply(msg.text) })
+
+/** An actor that links to `to` when told, and fails when told to. */
+function linkerTo(to: () => Ref) {
+  return defineActor<'link' | 'fail' | 'ping'>({
+    receive(_s, msg, ctx) {
+      if (msg === 'link') ctx.link(to())
+      if (msg === 'fail') throw new Error('told to fail')
+      ctx.reply('pong')
+    },
+  })
+}
+
+const systems: ActorSystem[] = []
+afterEach(async () => {
+  await Promise.all(systems.splice(0).map((system) => system.shutdown()))
+})
+
+type Refused = Extract<InspectionEvent, { type: 'refused' }>
+
+/** The next `refused` event of `system` for `request`, waited for within `ms`. */
+function nextRefusal(system: ActorSystem, request: string, ms = 5_000): () => Promise<Refused> {
+  let seen: Refused | undefined
+  let wake = () => {}
+  const stop = system.inspect((event) => {
+    if (event.type === 'refused' && event.request === request && seen === undefined) {
+      seen = event
+      stop()
+      wake()
+    }
+  })
+  return () =>
+    failAfter(
+      ms,
+      (signal) =>
+        new Promise<Refused>((resolve, reject) => {
+          wake = () => resolve(seen!)
+          if (seen !== undefined) wake()
+          signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+        }),
+    )
+}
+
+async function untrustedPair() {
+  const network = new InProcessNetwork()
+  const guarded = await startInProcessNode(network, 'guarded', { untrusted: { allow: [lines.hi] } })
+  const other = await startInProcessNode(network, 'other', { supervision: { decide: () => 'stop' } })
+  systems.push(guarded, other)
+  for (const system of [guarded, other]) system.expose({ echo: Echo, Host })
+  guarded.spawn(Echo, { name: 'victim' })
+  guarded.spawn(Host, { name: 'host' })
+  const victim = other.refOf<EchoMsg>(`troupe://${guarded.node}/user/victim`)
+  return { guarded, other, victim }
+}
+
+describe('an untrusted node, over the in-process network', () => {
+  it('answers tells, asks and watches of any node', async () => {
+    const { guarded, other, victim } = await untrustedPair()
+    expect(await failAfter(5_000, () => victim.ask({ type: 'echo', text: 'hi' }))).toBe('hi')
+    const watched = other.watch(victim)
+    const local = guarded.actorAt('/user/victim')!
+    await guarded.stop(local)
+    expect((await failAfter(5_000, () => watched)).reason).toBe('stopped')
+  })
+
+  it('drops a stop of its actors from another node, and says so once', async () => {
+    const { guarded, other, victim } = await untrustedPair()
+    const refused = nextRefusal(guarded, 'stop')
+    void other.stop(victim)
+    const event = await refused()
+    expect(event).toMatchObject({ from: other.node, subject: '/user/victim' })
+    expect(await failAfter(5_000, () => victim.ask({ type: 'echo', text: 'still here' }))).toBe('still here')
+  })
+
+  it('refuses a remote spawn with UntrustedRequestError, which names the node, the request and the option', async () => {
+    const { guarded, other } = await untrustedPair()
+    const spawned = other.spawn(Echo, { on: guarded.node })
+    const error = await failAfter(5_000, () => spawned.ask({ type: 'echo', text: '?' })).catch(
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(UntrustedRequestError)
+    const message = (error as Error).message
+    expect(message).toContain(guarded.node)
+    expect(message).toContain("'spawn'")
+    expect(message).toContain('untrusted')
+  })
+
+  it('runs only the functions on its allow list for another node', async () => {
+    const { guarded, other } = await untrustedPair()
+    const host = portalOf(other, other.refOf(`troupe://${guarded.node}/user/host`))
+    expect((await failAfter(5_000, () => host.run(lines.hi))).actor).toContain('/user/host')
+    const error = await failAfter(5_000, () => host.run(lines.divide, [6, 3])).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(UntrustedRequestError)
+    expect((error as Error).message).toContain("'call' of 'divide'")
+    expect((error as Error).message).toContain('untrusted.allow')
+  })
+
+  it('takes no link from another node: the actor there is unlinked, and the one here lives on', async () => {
+    const { guarded, other, victim } = await untrustedPair()
+    const refused = nextRefusal(guarded, 'link')
+    const linker = other.spawn(linkerTo(() => victim))
+    await failAfter(5_000, () => linker.ask('link'))
+    await refused()
+    await failAfter(5_000, () => other.stop(linker))
+    expect(await failAfter(5_000, () => victim.ask({ type: 'echo', text: 'alive' }))).toBe('alive')
+  })
+
+  it('lets no exit from another node fail an actor of its own that linked out', async () => {
+    const { guarded, other } = await untrustedPair()
+    const there = other.spawn(
+      linkerTo(() => {
+        throw new Error('links to nothing')
+      }),
+      { name: 'there' },
+    )
+    const thereFromHere = guarded.refOf(`troupe://${other.node}/user/there`)
+    const here = guarded.spawn(
+      linkerTo(() => thereFromHere),
+      { name: 'here' },
+    )
+    await failAfter(5_000, () => here.ask('link'))
+    // The link reached the other node: its actor's failure sends an exit here.
+    expect(await failAfter(5_000, () => there.ask('ping'))).toBe('pong')
+    const refused = nextRefusal(guarded, 'exit')
+    there.tell('fail')
+    await refused()
+    expect(await failAfter(5_000, () => here.ask('ping'))).toBe('pong')
+  })
+
+  it('still takes every request from its parent node', async () => {
+    const { guarded, other, victim } = await untrustedPair()
+    const { remoteNodeOf } = await import('../../../src/remote/node/remote-node-of.ts')
+    remoteNodeOf(guarded)!.trust.parent = other.node
+    const stopped = other.watch(victim)
+    void other.stop(victim)
+    expect((await failAfter(5_000, () => stopped)).reason).toBe('stopped')
+    const spawned = other.spawn(Echo, { on: guarded.node })
+    expect(await failAfter(5_000, () => spawned.ask({ type: 'echo', text: 'from the parent' }))).toBe(
+      'from the parent',
+    )
+  })
+})
+
+describe('an untrusted node, over TCP', () => {
+  it('refuses a stop and a spawn of another node, and answers its asks', async () => {
+    const cookie = 'untrusted-test-cookie'
+    const guarded = await start({
+      node: `guarded@127.0.0.1:${await freePort()}`,
+      cookie,
+      logLevel: 'silent',
+      untrusted: true,
+    })
+    systems.push(guarded)
+    const other = await start({ node: `other@127.0.0.1:${await freePort()}`, cookie, logLevel: 'silent' })
+    systems.push(other)
+    for (const system of [guarded, other]) system.expose({ echo: Echo })
+    guarded.spawn(Echo, { name: 'victim' })
+    const victim = other.refOf<EchoMsg>(`troupe://${guarded.node}/user/victim`)
+    const refused = nextRefusal(guarded, 'stop')
+    void other.stop(victim)
+    await refused()
+    expect(await failAfter(10_000, () => victim.ask({ type: 'echo', text: 'hi' }))).toBe('hi')
+    const spawned = other.spawn(Echo, { on: guarded.node })
+    await expect(failAfter(10_000, () => spawned.ask({ type: 'echo', text: '?' }))).rejects.toThrow(
+      UntrustedRequestError,
+    )
+  })
+})
