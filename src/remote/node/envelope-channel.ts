@@ -1,6 +1,6 @@
+import type { Connection } from '../../transport/transport.ts'
 import { MessageTooLargeError } from '../../wire/errors.ts'
 import type { Channel } from './peer.ts'
-import type { Connection } from '../../transport/transport.ts'
 import type { EnvelopeCodec } from './remote-node.ts'
 
 /**

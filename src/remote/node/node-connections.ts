@@ -6,11 +6,7 @@ import { ProtocolError } from '../../wire/errors.ts'
 import { endpointOf } from './address.ts'
 import { envelopeChannel } from './envelope-channel.ts'
 import { type Channel, Peer, type PeerHost } from './peer.ts'
-import type {
-  EnvelopeCodec,
-  LivenessOptions,
-  RegistryClient,
-} from './remote-node.ts'
+import type { EnvelopeCodec, LivenessOptions, RegistryClient } from './remote-node.ts'
 
 /** What the connections of a node need of it. */
 export interface ConnectionsHost extends PeerHost {

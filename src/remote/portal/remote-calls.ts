@@ -1,11 +1,11 @@
 import type { AskRef } from '../../core/ask.ts'
 import { ActorStoppedError } from '../../core/errors.ts'
 import type { Envelope } from '../../wire/envelope.ts'
+import { UntrustedRequestError } from '../node/errors.ts'
 import type { RemoteRef } from '../node/remote-ref.ts'
 import { ContextCaller } from './context-caller.ts'
 import type { ItemBatcher } from './item-batcher.ts'
 import type { PendingRequest, PendingRequests } from './pending-requests.ts'
-import { UntrustedRequestError } from '../node/errors.ts'
 import { RemoteActorError } from './remote-actor-error.ts'
 
 /** What the caller's side of remote work needs of its peer. */
