@@ -186,7 +186,8 @@ export class ActorSystem {
   /** Resolves with the actor's `Terminated` once it stops (at once if it has). */
   watch(ref: Ref): Promise<Terminated> {
     if (ref instanceof Cell) return new Promise((resolve) => ref.onTerminated(resolve))
-    if (!(ref instanceof RefBase)) throw new InvalidOptionError('ref', `expected a Troupe ref, got ${String(ref)}`)
+    if (!(ref instanceof RefBase))
+      throw new InvalidOptionError('ref', `expected a Troupe ref, got ${String(ref)}`)
     return new Promise((resolve) => {
       const watcher: LocalActorHandle = {
         ref: undefined,

@@ -33,9 +33,8 @@ export interface PortalOptions {
   timeout?: number
   /**
    * Aborting it cancels pending `run`s, open `stream`s and contexts (`open`): they reject with its
-   * reason, and the remote function's signal (`currentCallSignal()`, its ambient `currentSignal()`)
-   * aborts. Without it, the ambient cancel scope at the time of the call does (`moveOnAfter`, a
-   * nursery, …).
+   * reason, and the remote function's `currentSignal()` aborts. Without it, the ambient cancel
+   * scope at the time of the call does (`moveOnAfter`, a nursery, …).
    */
   signal?: AbortSignal
   /**

@@ -148,7 +148,7 @@ describe('invalid spawn options', () => {
 
   it('rejects spawn options that are not an object', async () => {
     await withTestSystem(async (system) => {
-      expect(thrownBy(() => system.spawn(Noop, 'name' as never))).toBeInstanceOf(TypeError)
+      expect(thrownBy(() => system.spawn(Noop, 'name' as never))).toBeInstanceOf(InvalidOptionError)
     })
   })
 
