@@ -2,20 +2,20 @@
  * Everything nodes say to each other after the handshake, as one union of tagged types. Actors
  * are named by their path on their node (`/user/orders/o-17`); the node is the connection's peer.
  *
- * | kinds                                   | sent by                                  |
- * | --------------------------------------- | ---------------------------------------- |
- * | `tell`, `ask`                           | the sender's node                        |
- * | `reply`                                 | the asked actor's node                   |
- * | `error`                                 | the node an ask, `open` or `spawn` went to |
- * | `watch`, `unwatch`, `link`, `unlink`    | the watcher's (the linker's) node        |
- * | `terminated`                            | the watched actor's node                 |
- * | `exit`                                  | the node of the linked actor that ended  |
- * | `stop`, `spawn`                         | the node that asks for it                |
- * | `spawned`                               | the node that spawned                    |
- * | `ping`; `pong`                          | either node; the pinged node             |
- * | `open`, `cancel`                        | the caller of remote work                |
- * | `started`                               | the callee (a context's function)        |
- * | `items`, `credit`, `end`                | either end of a context, named by `by`   |
+ * | kinds                                | sent by                                    |
+ * | ------------------------------------ | ------------------------------------------ |
+ * | `tell`, `ask`                        | the sender's node                          |
+ * | `reply`                              | the asked actor's node                     |
+ * | `error`                              | the node an ask, `open` or `spawn` went to |
+ * | `watch`, `unwatch`, `link`, `unlink` | the watcher's (the linker's) node          |
+ * | `terminated`                         | the watched actor's node                   |
+ * | `exit`                               | the node of the linked actor that ended    |
+ * | `stop`, `spawn`                      | the node that asks for it                  |
+ * | `spawned`                            | the node that spawned                      |
+ * | `ping`; `pong`                       | either node; the pinged node               |
+ * | `open`, `cancel`                     | the caller of remote work                  |
+ * | `started`                            | the callee (a context's function)          |
+ * | `items`, `credit`, `end`             | either end of a context, named by `by`     |
  */
 
 /** The version every node states in its handshake; peers of another version are refused. */
@@ -58,7 +58,7 @@ export type ContextSide = 'caller' | 'callee'
  * Runs the function `name` that the module `module` exposes on the receiving node, as the actor
  * at `actor` (`currentActor()` names it), or as no actor when `actor` is `''`, in the `mode`
  * that says how (see {@link OpenMode}). Each side sends at most `window` items the other has
- * not read. The context `id` ends with the callee's `end`, an `error` with what the function
+ * not read (a `run` sends none, and states 1). The context `id` ends with the callee's `end`, an `error` with what the function
  * threw, or the caller's `cancel`.
  */
 export interface OpenEnvelope {
