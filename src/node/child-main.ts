@@ -47,6 +47,7 @@ const system = await startNode(
   {
     node: boot.node,
     ...boot.liveness,
+    untrusted: boot.untrusted,
     ...(logLevel === undefined ? {} : { logLevel }),
     ...(logFormat === undefined ? {} : { logFormat }),
   },
@@ -74,6 +75,8 @@ const joining =
 const parent = await parentSide.connect(boot.node)
 setChildData(parent.data)
 const connection = await new Promise<Connection>((resolve) => parent.link.onConnection(resolve))
+// The one node an untrusted child takes every request from, before the first of them arrives.
+remote.trust.parent = connection.peer.node
 remote.adopt(connection, false)
 setParentNode(connection.peer.node)
 const listening = remote.transport?.listening

@@ -23,6 +23,7 @@ import {
 } from '../../transport/tsx-location.ts'
 import type { LivenessOptions } from '../node/remote-node.ts'
 import { openRemoteNode } from '../node/remote-node-of.ts'
+import type { TrustOptions } from '../node/trust.ts'
 import { isExposedFunction } from '../portal/exposed-functions.ts'
 import { importForParent } from './child-module-loading.ts'
 import { type ChildNetwork, prepareChildNetwork } from './child-network.ts'
@@ -111,6 +112,8 @@ export interface ChildBoot {
   readonly modules: readonly string[]
   readonly liveness: Required<LivenessOptions>
   readonly network: Omit<ChildNetwork, 'cookie' | 'liveness'> | undefined
+  /** The parent's `untrusted` option: the child of an untrusted node is untrusted too. */
+  readonly untrusted: TrustOptions['untrusted']
 }
 
 /** @internal What a thread child gets as its data. */
@@ -247,6 +250,7 @@ export async function startChildNode(system: ActorSystem, options: ChildNodeOpti
     modules,
     liveness: remote.liveness,
     network: network === undefined ? undefined : bootNetwork(network),
+    untrusted: remote.trust.toOption(),
   }
   const launch: Launch = {
     system,

@@ -37,6 +37,7 @@ const LOG_EVERY_MS = 10_000
 /** Which requests from which node this node takes: everything, unless it is untrusted. */
 export class Trust {
   private readonly allowed: ReadonlySet<string>
+  private readonly allow: readonly FunctionRef[]
   private readonly logged = new Map<string, { at: number; suppressed: number }>()
   /** The node that started this one as a child node: the one node an untrusted node fully trusts. */
   parent: string | undefined
@@ -48,7 +49,14 @@ export class Trust {
     private readonly logger: Logger,
     private readonly runtime: Runtime,
   ) {
+    this.allow = allow.map((fn) => ({ module: fn.module, name: fn.name }))
     this.allowed = new Set(allow.map((fn) => keyOf(fn.module, fn.name)))
+  }
+
+  /** The option that gives a child node the same trust: an untrusted node's children are untrusted too. */
+  toOption(): TrustOptions['untrusted'] {
+    if (!this.untrusted) return false
+    return this.allow.length === 0 ? true : { allow: this.allow }
   }
 
   /** Reads the `untrusted` option; throws `InvalidOptionError` for a malformed one. */

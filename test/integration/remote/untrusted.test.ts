@@ -6,11 +6,14 @@ import {
   portalOf,
   type Ref,
   start,
+  startChildNode,
   UntrustedRequestError,
 } from 'troupe'
 import { freePort, InProcessNetwork } from 'troupe/testkit'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { Counter } from '../../fixtures/child-actors.ts'
 import { Host, lines } from '../../fixtures/portal-functions.ts'
+import { reapAfterEach } from '../../support/child-nodes.ts'
 import { startInProcessNode } from '../../support/in-process-node.ts'
 
 type EchoMsg = { type: 'echo'; text: string }
@@ -27,10 +30,8 @@ function linkerTo(to: () => Ref) {
   })
 }
 
-const systems: ActorSystem[] = []
-afterEach(async () => {
-  await Promise.all(systems.splice(0).map((system) => system.shutdown()))
-})
+const { systems, children } = reapAfterEach()
+const childActors = new URL('../../fixtures/child-actors.ts', import.meta.url).href
 
 type Refused = Extract<InspectionEvent, { type: 'refused' }>
 
@@ -180,5 +181,22 @@ describe('an untrusted node, over TCP', () => {
     await expect(failAfter(10_000, () => spawned.ask({ type: 'echo', text: '?' }))).rejects.toThrow(
       UntrustedRequestError,
     )
+  })
+})
+
+describe('the child node of an untrusted node', () => {
+  it('is untrusted too, and takes a spawn and a stop from its parent', async () => {
+    const root = await start({ logLevel: 'silent', untrusted: true })
+    systems.push(root)
+    root.expose({ Counter })
+    const child = await failAfter(20_000, () =>
+      startChildNode(root, { in: 'thread', modules: [childActors], graceMs: 1_000 }),
+    )
+    children.push(child)
+    const counter = root.spawn(Counter, { on: child.node })
+    expect(await failAfter(10_000, () => counter.ask({ type: 'get' }))).toBe(0)
+    const stopped = root.watch(counter)
+    await failAfter(10_000, () => root.stop(counter))
+    expect((await failAfter(10_000, () => stopped)).reason).toBe('stopped')
   })
 })
