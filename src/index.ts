@@ -11,7 +11,7 @@
 // Starting a system: one start(), local, a node, or a cluster member.
 export { start } from './node/start.ts'
 export type { ClusterOptions, NodeOptions } from './node/start.ts'
-export type { LivenessOptions } from './remote/index.ts'
+export type { LivenessOptions, UntrustedSettings } from './remote/index.ts'
 export type { ActorSystem, IsolationMode, LogFormat, SchedulerOptions, SystemOptions } from './core/index.ts'
 
 // Defining actors: handler style and process style.

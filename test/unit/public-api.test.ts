@@ -80,6 +80,7 @@ const TROUPE_TYPES = [
   'NodeOptions',
   'SchedulerOptions',
   'SystemOptions',
+  'UntrustedSettings',
   // Defining actors
   'ActorContext',
   'ActorDefinition',
