@@ -1,19 +1,12 @@
-import { ExtensionKey } from '../../core/extensions.ts'
 import type { ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import type { Worker } from 'node:worker_threads'
 import { type AnyBehavior, defineActor } from '../../core/behavior.ts'
 import { InvalidOptionError } from '../../core/errors.ts'
+import { ExtensionKey } from '../../core/extensions.ts'
 import type { LogFormat } from '../../core/log-format.ts'
 import type { ActorSystem } from '../../core/system.ts'
-import {
-  followChildProcessesOfThreads,
-  killChildProcessesOfThread,
-  spawnProcess,
-  terminateProcess,
-} from '../../transport/process/index.ts'
-import { spawnThread, terminateThread } from '../../transport/thread/index.ts'
-import type { Connection } from '../../transport/transport.ts'
+import type { ChildExit } from '../../transport/transport.ts'
 import {
   findTsx,
   isTypeScriptModule,
@@ -27,6 +20,7 @@ import type { TrustOptions } from '../node/trust.ts'
 import { isExposedFunction } from '../portal/exposed-functions.ts'
 import { importForParent } from './child-module-loading.ts'
 import { type ChildNetwork, prepareChildNetwork } from './child-network.ts'
+import { CHILD_TRANSPORTS } from './child-transports.ts'
 
 /** Options of {@link startChildNode}. */
 export interface ChildNodeOptions {
@@ -60,13 +54,7 @@ export interface ChildNodeOptions {
   graceMs?: number
 }
 
-/** How a child node ended. */
-export interface ChildExit {
-  /** The exit code, `null` for a process ended by a signal. */
-  readonly code: number | null
-  /** The signal that ended a process, else `null`. */
-  readonly signal: NodeJS.Signals | null
-}
+export type { ChildExit } from '../../transport/transport.ts'
 
 /** A node running in a worker thread or child process, connected to this one. */
 export interface ChildNode {
@@ -114,13 +102,6 @@ export interface ChildBoot {
   readonly network: Omit<ChildNetwork, 'cookie' | 'liveness'> | undefined
   /** The parent's `untrusted` option: the child of an untrusted node is untrusted too. */
   readonly untrusted: TrustOptions['untrusted']
-}
-
-/** @internal What a thread child gets as its data. */
-export interface ThreadChildData {
-  readonly boot: ChildBoot
-  readonly data: unknown
-  readonly cookie: string | undefined
 }
 
 let dataOfThisChild: unknown
@@ -252,96 +233,26 @@ export async function startChildNode(system: ActorSystem, options: ChildNodeOpti
     network: network === undefined ? undefined : bootNetwork(network),
     untrusted: remote.trust.toOption(),
   }
-  const launch: Launch = {
-    system,
+  const transport = system.extensions.require(CHILD_TRANSPORTS)[options.in]
+  const spawning = transport.spawn({
+    entry,
+    node: system.node,
+    incarnation: remote.incarnation,
+    childNode: node,
+    ...(tsx === undefined ? {} : { tsx }),
     boot,
     data: options.data,
     cookie: network?.cookie,
     graceMs,
-    common: {
-      entry,
-      node: system.node,
-      incarnation: remote.incarnation,
-      childNode: node,
-      ...(tsx === undefined ? {} : { tsx }),
-    },
-  }
-  // What is sent to the child while it starts waits for its connection instead of failing.
-  const started = (options.in === 'thread' ? launchThread(launch) : launchProcess(launch)).then(
-    ({ connection, ...child }) => {
-      remote.adopt(connection, true)
-      return { node, in: options.in, ...child }
-    },
-  )
-  remote.awaitConnection(node, started)
-  return await started
-}
-
-/** What the two launchers need. */
-interface Launch {
-  system: ActorSystem
-  boot: ChildBoot
-  data: unknown
-  cookie: string | undefined
-  graceMs: number
-  common: { entry: URL; node: string; incarnation: string; childNode: string; tsx?: TsxLocation }
-}
-
-/** A started child, before its connection is taken into the remote layer. */
-type Launched = Omit<ChildNode, 'node' | 'in'> & { connection: Connection }
-
-async function launchThread({ system, boot, data, cookie, graceMs, common }: Launch): Promise<Launched> {
-  const threadData: ThreadChildData = { boot, data, cookie }
-  followChildProcessesOfThreads()
-  const { worker, connection } = await spawnThread({ ...common, data: threadData, logger: system.logger })
-  // A thread that is terminated (stuck past its grace) cannot end the child processes it started.
-  const threadId = worker.threadId
-  worker.once('exit', () => killChildProcessesOfThread(threadId))
-  return {
-    connection,
-    handle: worker,
-    id: worker.threadId,
-    exited: new Promise((resolve) => worker.once('exit', (code) => resolve({ code, signal: null }))),
-    stop: async () => {
-      await terminateThread(worker, graceMs)
-    },
-    terminate: async () => {
-      await worker.terminate()
-    },
-  }
-}
-
-async function launchProcess({ system, boot, data, cookie, graceMs, common }: Launch): Promise<Launched> {
-  const { child, connection } = await spawnProcess({
-    ...common,
-    args: [JSON.stringify(boot)],
-    data,
-    // The cookie goes in the environment (readable by the same user only), never in the arguments.
-    ...(cookie === undefined ? {} : { env: { ...process.env, TROUPE_COOKIE: cookie } }),
     logger: system.logger,
   })
-  const exited: Promise<ChildExit> =
-    child.exitCode !== null || child.signalCode !== null
-      ? Promise.resolve({ code: child.exitCode, signal: child.signalCode })
-      : new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
-  const stop = async () => {
-    connection.close()
-    let timer: NodeJS.Timeout | undefined
-    const grace = new Promise<'grace'>((resolve) => {
-      timer = setTimeout(() => resolve('grace'), graceMs)
-    })
-    try {
-      if ((await Promise.race([exited, grace])) === 'grace') await terminateProcess(child, graceMs)
-      await exited
-    } finally {
-      clearTimeout(timer)
-    }
-  }
-  const terminate = async () => {
-    await terminateProcess(child, graceMs)
-    await exited
-  }
-  return { connection, handle: child, id: child.pid ?? -1, exited, stop, terminate }
+  // What is sent to the child while it starts waits for its connection instead of failing.
+  const started = spawning.then(async ({ link, ...child }) => {
+    remote.adopt(await link.connect(undefined, node), true)
+    return { node, in: options.in, ...child }
+  })
+  remote.awaitConnection(node, started)
+  return await started
 }
 
 function bootNetwork({ cookie: _cookie, liveness: _liveness, ...rest }: ChildNetwork): ChildBoot['network'] {
