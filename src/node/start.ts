@@ -10,8 +10,8 @@ import {
   setChildNetworkMaker,
 } from '../remote/children/child-network.ts'
 import { CHILD_MAIN } from '../remote/children/child-node.ts'
-import { CHILD_TRANSPORTS } from '../remote/children/child-transports.ts'
 import { childRunnerOf } from '../remote/children/child-run.ts'
+import { CHILD_TRANSPORTS } from '../remote/children/child-transports.ts'
 import { endpointOf, type NodeEndpoint } from '../remote/node/address.ts'
 import { openRemoteNode, REMOTE_NODE_SETUP } from '../remote/node/remote-node-of.ts'
 import { portalOf } from '../remote/portal/portal.ts'

@@ -185,7 +185,9 @@ describe('layering', () => {
   })
 
   it('the remote layer names no concrete transport: only transport.ts and the modules transports share', () => {
-    const concrete = ['tcp', 'thread', 'process', 'in-process', 'nats'].map((name) => join(src, 'transport', name))
+    const concrete = ['tcp', 'thread', 'process', 'in-process', 'nats'].map((name) =>
+      join(src, 'transport', name),
+    )
     const violations: string[] = []
     for (const file of files.filter((f) => layerOf(f) === 'remote')) {
       for (const found of importsOf(file)) {

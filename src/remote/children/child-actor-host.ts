@@ -49,7 +49,9 @@ export const TroupeChildActorHost = defineActor<{ type: 'ready' }, HostState, Ch
     // The definitions this node exposes are those of its modules: the host reaches nothing else.
     const { definition: name, module } = state.props
     const definition =
-      module === undefined ? remoteNodeOf(ctx.system)?.runtime.exposed.get(name) : exposedDefinition(module, name)
+      module === undefined
+        ? remoteNodeOf(ctx.system)?.runtime.exposed.get(name)
+        : exposedDefinition(module, name)
     if (definition === undefined) {
       state.missing = missingDefinition(ctx.system.node, state.props)
       return

@@ -149,11 +149,10 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
 
   ask<R>(target: RemoteRef, message: unknown, options: AskOptions | undefined): Promise<R> {
     const ask = this.runtime.asks.open(target, options)
-    this.withPeer(target.node, (peer) => {
+    this.withIncarnation(target, ask, (peer) => {
       const unspawned = peer.spawnFailure(target.path)
       if (unspawned !== undefined) ask.fail(unspawned)
-      else if (peer.down || target.pin(peer.incarnation)) peer.ask(ask, target, message)
-      else ask.fail(new NodeDownError(target.node, 'the node restarted since this ref was made'))
+      else peer.ask(ask, target, message)
     })
     return ask.promise as Promise<R>
   }
@@ -167,12 +166,10 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
     options: CallOptions | undefined,
   ): Promise<R> {
     const ask = this.runtime.asks.open(target, options)
-    this.withPeer(target.node, (peer) => {
+    this.withIncarnation(target, ask, (peer) => {
       const unspawned = peer.spawnFailure(target.path)
       if (unspawned !== undefined) ask.fail(unspawned)
-      else if (peer.down || target.pin(peer.incarnation))
-        peer.call(ask, target, module, name, args, options?.cancelOn)
-      else ask.fail(new NodeDownError(target.node, 'the node restarted since this ref was made'))
+      else peer.call(ask, target, module, name, args, options?.cancelOn)
     })
     return ask.promise as Promise<R>
   }
@@ -187,10 +184,7 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
     signal: AbortSignal | undefined,
   ): AsyncIterableIterator<T> {
     const stream = new ContextCaller('stream', window, signal)
-    this.withPeer(target.node, (peer) => {
-      if (peer.down || target.pin(peer.incarnation)) peer.open(stream, target, module, name, args)
-      else stream.fail(new NodeDownError(target.node, 'the node restarted since this ref was made'))
-    })
+    this.withIncarnation(target, stream, (peer) => peer.open(stream, target, module, name, args))
     return stream.stream<T>()
   }
 
@@ -204,10 +198,7 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
     signal: AbortSignal | undefined,
   ): ContextCaller {
     const context = new ContextCaller('context', window, signal)
-    this.withPeer(target.node, (peer) => {
-      if (peer.down || target.pin(peer.incarnation)) peer.open(context, target, module, name, args)
-      else context.fail(new NodeDownError(target.node, 'the node restarted since this ref was made'))
-    })
+    this.withIncarnation(target, context, (peer) => peer.open(context, target, module, name, args))
     return context
   }
 
@@ -295,6 +286,21 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
   }
 
   /** Runs `action` with the peer of `node`: now if connected, after connecting otherwise. */
+  /**
+   * Runs `send` with the peer of `target`'s node once it is connected, unless that node restarted
+   * since the ref was made: then `pending` fails with NodeDownError (a down peer fails it itself).
+   */
+  private withIncarnation(
+    target: RemoteRef,
+    pending: { fail(error: unknown): void },
+    send: (peer: Peer) => void,
+  ): void {
+    this.withPeer(target.node, (peer) => {
+      if (peer.down || target.pin(peer.incarnation)) send(peer)
+      else pending.fail(new NodeDownError(target.node, 'the node restarted since this ref was made'))
+    })
+  }
+
   private withPeer(node: string, action: (peer: Peer) => void): void {
     this.connections.withPeer(node, action)
   }
