@@ -31,14 +31,32 @@ export class HandlerCell extends Cell {
       return
     }
     if (started instanceof Promise) {
-      started.then(
-        () => this.settled(incarnation, this.state),
-        (error) => incarnation === this.incarnation && this.fail(error),
-      )
+      this.awaitStarted(started, incarnation)
       return
     }
     this.busy = false
     this.resume()
+  }
+
+  // The closures that wait on a promise live in their own methods: a closure in `begin` or `run`
+  // would make V8 allocate a context for the variables it captures on every call (every spawn,
+  // every message), whether or not a promise comes.
+  private awaitStarted(started: Promise<void>, incarnation: number): void {
+    started.then(
+      () => this.settled(incarnation, this.state),
+      (error) => incarnation === this.incarnation && this.fail(error),
+    )
+  }
+
+  private awaitHandler(next: Promise<unknown>, incarnation: number): void {
+    next.then(
+      (state) => this.settled(incarnation, state),
+      (error) => incarnation === this.incarnation && this.fail(error),
+    )
+  }
+
+  private receiveAsActor(def: Definition, message: unknown): unknown {
+    return runAsActor(this, () => def.receive(this.state, message, this))
   }
 
   run(batch: number): number {
@@ -64,9 +82,7 @@ export class HandlerCell extends Cell {
           this.current = message
           if (runtime.traceMessages)
             runtime.emit({ type: 'message', ref: this.ref, message, sender: this.sender })
-          next = asyncReceive
-            ? runAsActor(this, () => def.receive(this.state, message, this))
-            : def.receive(this.state, message, this)
+          next = asyncReceive ? this.receiveAsActor(def, message) : def.receive(this.state, message, this)
         }
       } catch (error) {
         if (incarnation === this.incarnation) this.fail(error)
@@ -74,10 +90,7 @@ export class HandlerCell extends Cell {
       }
       if (incarnation !== this.incarnation) return handled
       if (next instanceof Promise) {
-        next.then(
-          (state) => this.settled(incarnation, state),
-          (error) => incarnation === this.incarnation && this.fail(error),
-        )
+        this.awaitHandler(next, incarnation)
         return handled
       }
       this.busy = false
