@@ -124,6 +124,7 @@ export class ActorSystem {
           return state
         },
       },
+      asyncReceive: false,
       limits: unboundedLimits,
       supervision: resolveSupervision(options.supervision),
       trapExit: false,
@@ -176,7 +177,11 @@ export class ActorSystem {
     }
   }
 
-  /** Stops an actor (children first) and resolves once it has stopped. */
+  /**
+   * Stops an actor (children first) and resolves once it has stopped (or its node is down). A node
+   * started with `untrusted` refuses a stop from any node but its parent: that rejects with
+   * `UntrustedRequestError`.
+   */
   stop(ref: Ref): Promise<void> {
     if (!(ref instanceof Cell)) return this.remoteHooks(ref).stop(ref)
     ref.stopWith('stopped')

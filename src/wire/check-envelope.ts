@@ -6,6 +6,7 @@ type Field =
   | 'path'
   | 'path?'
   | 'id'
+  | 'id?'
   | 'count'
   | 'time'
   | 'reason'
@@ -40,7 +41,7 @@ const fieldsByKind: Record<EnvelopeKind, Readonly<Record<string, Field>>> = {
   link: { a: 'path', b: 'path' },
   unlink: { a: 'path', b: 'path' },
   exit: { from: 'path', to: 'path', reason: 'reason', error: 'any?' },
-  stop: { target: 'path' },
+  stop: { target: 'path', id: 'id?' },
   spawn: { id: 'id', behavior: 'path', name: 'path?', props: 'any?' },
   spawned: { id: 'id', path: 'path' },
   ping: { at: 'time' },
@@ -81,6 +82,7 @@ function fits(field: Field, value: unknown): boolean {
     case 'path?':
       return typeof value === 'string'
     case 'id':
+    case 'id?':
       return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
     case 'count':
       return typeof value === 'number' && Number.isSafeInteger(value) && value > 0
@@ -104,6 +106,7 @@ const expected: Record<Field, string> = {
   path: 'a string',
   'path?': 'a string',
   id: 'a non-negative integer',
+  'id?': 'a non-negative integer',
   count: 'a positive integer',
   time: 'a finite number',
   reason: `one of ${[...stopReasons].join(', ')}`,

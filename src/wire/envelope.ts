@@ -171,10 +171,11 @@ export interface ExitEnvelope {
   error?: unknown
 }
 
-/** Asks the receiving node to stop one of its actors. */
+/** Asks the receiving node to stop one of its actors; a node that refuses answers `id` with `error`. */
 export interface StopEnvelope {
   kind: 'stop'
   target: string
+  id?: number
 }
 
 /** Asks the receiving node to spawn the definition it exposes as `behavior`. */

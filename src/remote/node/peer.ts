@@ -141,7 +141,11 @@ export class Peer {
       for (const half of halves) this.send(half)
       return
     }
-    const error = refusalOf(envelope, thrown, 'id' in envelope ? this.served.modeOf(envelope.id) : undefined)
+    const error = refusalOf(
+      envelope,
+      thrown,
+      'id' in envelope && envelope.id !== undefined ? this.served.modeOf(envelope.id) : undefined,
+    )
     this.host.logger.warn(
       { err: error, peer: this.node },
       `cannot send a '${envelope.kind}' to ${this.node}: ${describeError(error)}`,
@@ -256,8 +260,8 @@ export class Peer {
     this.spawns.spawn(behavior, name, props, ref)
   }
 
-  stopActor(target: RemoteRef): void {
-    this.spawns.stop(target)
+  stopActor(target: RemoteRef): Promise<void> {
+    return this.spawns.stop(target)
   }
 
   // ---- incoming ----
@@ -325,7 +329,7 @@ export class Peer {
         this.watcher.exited(envelope)
         return
       case 'stop':
-        this.spawns.serveStop(envelope.target)
+        this.spawns.serveStop(envelope.target, envelope.id)
         return
       case 'spawn':
         this.spawns.serveSpawn(envelope.id, envelope.behavior, envelope.name, envelope.props)

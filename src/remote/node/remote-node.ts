@@ -271,9 +271,9 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
   stop(ref: Ref): Promise<void> {
     if (!(ref instanceof RemoteRef))
       return Promise.reject(new TypeError(`${String(ref)} is not a remote actor`))
-    const stopped = this.system.watch(ref).then(() => undefined)
-    this.withPeer(ref.node, (peer) => peer.stopActor(ref))
-    return stopped
+    return new Promise((resolve, reject) =>
+      this.withPeer(ref.node, (peer) => peer.stopActor(ref).then(resolve, reject)),
+    )
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { Behavior } from '../../core/behavior.ts'
 import { describeError } from '../../core/describe-error.ts'
+import type { LocalActorHandle } from '../../core/ref.ts'
 import type { Runtime } from '../../core/runtime.ts'
 import type { ActorSystem } from '../../core/system.ts'
 import type { Envelope } from '../../wire/envelope.ts'
@@ -29,6 +30,8 @@ export class RemoteSpawns {
   /** Spawns waiting for their answer. */
   private readonly spawns = new Map<number, { behavior: string; ref: RemoteRef }>()
   private readonly failedSpawns = new Map<string, unknown>()
+  /** Stops waiting for their actor to stop, with what rejects each when the peer refuses it. */
+  private readonly stops = new Map<number, (error: unknown) => void>()
 
   constructor(private readonly host: SpawnHost) {}
 
@@ -53,16 +56,43 @@ export class RemoteSpawns {
     )
   }
 
-  stop(target: RemoteRef): void {
-    this.host.send({ kind: 'stop', target: target.path })
+  /**
+   * Asks the peer to stop `target`: resolves once it has stopped (or the peer is down), rejects
+   * with the peer's refusal (an untrusted node's `UntrustedRequestError`).
+   */
+  stop(target: RemoteRef): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const id = this.host.newId()
+      const watcher: LocalActorHandle = {
+        ref: undefined,
+        terminated: () => {
+          this.stops.delete(id)
+          resolve()
+        },
+        exited: () => {},
+      }
+      this.stops.set(id, (error) => {
+        target.removeWatcher(watcher)
+        reject(error)
+      })
+      // Watched first, so that the peer sends the stop's `terminated` along the same connection.
+      target.addWatcher(watcher)
+      if (this.stops.has(id)) this.host.send({ kind: 'stop', target: target.path, id })
+    })
   }
 
   spawned(id: number): void {
     this.spawns.delete(id)
   }
 
-  /** Takes the peer's `error` if it answers a spawn of this node's. */
+  /** Takes the peer's `error` if it answers a spawn or a stop of this node's. */
   failed(id: number, error: unknown): boolean {
+    const refused = this.stops.get(id)
+    if (refused !== undefined) {
+      this.stops.delete(id)
+      refused(error)
+      return true
+    }
     const spawn = this.spawns.get(id)
     if (spawn === undefined) return false
     this.spawns.delete(id)
@@ -76,8 +106,13 @@ export class RemoteSpawns {
 
   // ---- serving the peer ----
 
-  serveStop(path: string): void {
-    if (this.host.trust.refuses(this.host.node, 'stop', path)) return
+  /** Stops the actor at `path` for the peer, or answers `id` (when the peer gave one) with the refusal. */
+  serveStop(path: string, id: number | undefined): void {
+    const refusal = this.host.trust.refusal(this.host.node, 'stop', path)
+    if (refusal !== undefined) {
+      if (id !== undefined) this.host.send({ kind: 'error', id, error: refusal })
+      return
+    }
     const target = this.host.system.actorAt(path)
     if (target !== undefined) void this.host.system.stop(target)
   }

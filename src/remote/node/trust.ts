@@ -24,8 +24,9 @@ export interface TrustOptions {
    * `tell`, `ask`, replies, `watch`, and calls of the functions in `allow`. Stop and kill of its
    * actors, links and their exits, remote spawn and calls of other functions are dropped unless
    * they come from the node's parent node (the node that started it as a child node). A refused
-   * request is logged at warn, emitted as the inspection event `{ type: 'refused' }`, and an ask,
-   * call or spawn among them rejects with `UntrustedRequestError`.
+   * request is logged at warn (the same sender and request at most once per 10 s), emitted as the
+   * inspection event `{ type: 'refused' }`, and answered with `UntrustedRequestError`: the
+   * sender's `system.stop`, remote spawn or call rejects with it.
    * @default false
    */
   untrusted?: boolean | UntrustedSettings

@@ -80,13 +80,25 @@ describe('an untrusted node, over the in-process network', () => {
     expect((await failAfter(5_000, () => watched)).reason).toBe('stopped')
   })
 
-  it('drops a stop of its actors from another node, and says so once', async () => {
+  it('refuses a stop of its actors from another node: system.stop rejects with UntrustedRequestError', async () => {
     const { guarded, other, victim } = await untrustedPair()
     const refused = nextRefusal(guarded, 'stop')
-    void other.stop(victim)
+    const error = await failAfter(5_000, () => other.stop(victim)).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(UntrustedRequestError)
+    expect(error).toMatchObject({ node: guarded.node, from: other.node, request: 'stop' })
+    expect((error as Error).message).toContain("'stop' of /user/victim")
+    expect((error as Error).message).toContain('untrusted')
     const event = await refused()
     expect(event).toMatchObject({ from: other.node, subject: '/user/victim' })
     expect(await failAfter(5_000, () => victim.ask({ type: 'echo', text: 'still here' }))).toBe('still here')
+  })
+
+  it('still stops an actor of another node that is not untrusted', async () => {
+    const { guarded, other } = await untrustedPair()
+    other.spawn(Echo, { name: 'plain' })
+    const plain = guarded.refOf(`troupe://${other.node}/user/plain`)
+    await failAfter(5_000, () => guarded.stop(plain))
+    expect(other.actorAt('/user/plain')).toBeUndefined()
   })
 
   it('refuses a remote spawn with UntrustedRequestError, which names the node, the request and the option', async () => {
@@ -174,7 +186,7 @@ describe('an untrusted node, over TCP', () => {
     guarded.spawn(Echo, { name: 'victim' })
     const victim = other.refOf<EchoMsg>(`troupe://${guarded.node}/user/victim`)
     const refused = nextRefusal(guarded, 'stop')
-    void other.stop(victim)
+    await expect(failAfter(10_000, () => other.stop(victim))).rejects.toThrow(UntrustedRequestError)
     await refused()
     expect(await failAfter(10_000, () => victim.ask({ type: 'echo', text: 'hi' }))).toBe('hi')
     const spawned = other.spawn(Echo, { on: guarded.node })

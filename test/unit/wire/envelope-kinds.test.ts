@@ -73,6 +73,13 @@ describe('the envelope kinds', () => {
     expect(checkEnvelope({ kind: 'end', id: 1, by: 'caller' }).kind).toBe('end')
   })
 
+  it('a stop may carry an id, which a refusal answers', () => {
+    expect(checkEnvelope({ kind: 'stop', target: '/user/a', id: 7 }).kind).toBe('stop')
+    expect(() => checkEnvelope({ kind: 'stop', target: '/user/a', id: -1 })).toThrow(
+      "envelope 'stop' needs 'id' to be a non-negative integer",
+    )
+  })
+
   it('cancel may say why', () => {
     expect(checkEnvelope({ kind: 'cancel', id: 1, reason: new Error('too large') }).kind).toBe('cancel')
     expect(() => checkEnvelope({ kind: 'cancel' })).toThrow("envelope 'cancel' lacks 'id'")
