@@ -2,7 +2,7 @@ import type { ActorDefinition } from './behavior.ts'
 import { Cell, RUNNING, STOP_PENDING } from './cell/cell.ts'
 import type { StopReason } from './inspection.ts'
 import type { Ref } from './ref.ts'
-import { isAsyncFunction, runAsActor } from './running-actor.ts'
+import { runAsActor } from './running-actor.ts'
 import { SIGNAL_SENDER, type Signal } from './signals.ts'
 
 type Definition = ActorDefinition<unknown, unknown, unknown>
@@ -10,8 +10,6 @@ type Definition = ActorDefinition<unknown, unknown, unknown>
 /** A handler-style actor: `receive(state, message, ctx)` returns the next state. */
 export class HandlerCell extends Cell {
   state: unknown = undefined
-  /** Whether `receive` is an `async function`, whose awaits must keep `currentActor()`. */
-  private asyncReceive = false
 
   private get definition(): Definition {
     return (this.template as { definition: Definition }).definition
@@ -19,7 +17,6 @@ export class HandlerCell extends Cell {
 
   begin(): void {
     const def = this.definition
-    this.asyncReceive = isAsyncFunction(def.receive)
     const incarnation = this.incarnation
     this.busy = true
     let started: void | Promise<void>
@@ -65,7 +62,7 @@ export class HandlerCell extends Cell {
     const def = this.definition
     const runtime = this.runtime
     const incarnation = this.incarnation
-    const asyncReceive = this.asyncReceive
+    const asyncReceive = (this.template as { asyncReceive: boolean }).asyncReceive
     let handled = 0
     while (handled < batch && mb.length > 0) {
       const message = mb.peekMessage()

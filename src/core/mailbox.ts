@@ -49,6 +49,9 @@ export class Mailbox {
   private tail = 0
   /** Number of queued messages. */
   length = 0
+  /** The message taken last, which its actor is handling, and its sender (`ctx.sender`). */
+  current: unknown = undefined
+  sender: unknown = undefined
 
   push(message: unknown, sender: unknown): void {
     let chunk = this.tailChunk

@@ -1,6 +1,7 @@
 import type { ActorDefinition, Behavior, ProcessFunction } from './behavior.ts'
 import { InvalidOptionError } from './errors.ts'
 import type { MailboxOptions, OverflowPolicy } from './mailbox.ts'
+import { isAsyncFunction } from './running-actor.ts'
 import { resolveSupervision, type Supervision } from './supervision.ts'
 
 /** Resolved mailbox bounds of one actor. */
@@ -15,6 +16,8 @@ export type Template =
   | {
       readonly kind: 'handler'
       readonly definition: ActorDefinition<unknown, unknown, unknown>
+      /** Whether `receive` is an `async function`, whose awaits must keep `currentActor()`. */
+      readonly asyncReceive: boolean
       readonly limits: Limits
       readonly supervision: Supervision
       readonly trapExit: boolean
@@ -107,6 +110,7 @@ function resolve(behavior: Behavior<unknown, unknown>, mailbox: MailboxOptions |
   return {
     kind: 'handler',
     definition: d,
+    asyncReceive: isAsyncFunction(d.receive),
     limits: resolveLimits(mailbox ?? d.mailbox),
     supervision: resolveSupervision(d.supervision),
     trapExit: d.trapExit === true,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { AskRef } from '../ask.ts'
+import type { StopReason } from '../inspection.ts'
 import type { RefBase } from '../ref.ts'
 import type { Terminated } from '../signals.ts'
 import type { LifecycleCell } from './lifecycle-cell.ts'
@@ -12,6 +13,27 @@ export const STOP_PENDING = 1
 export const SUSPENDED = 2
 export const STOPPING = 3
 export const STOPPED = 4
+
+// An actor's status, busy and scheduled bits, why it stopped and its incarnation share one small
+// integer (`flags`): a field costs 8 bytes in every actor, and `flags & RUNNABLE` is the one check
+// a delivery makes.
+export const STATUS_MASK = 0b111
+export const BUSY = 0b1000
+export const SCHEDULED = 0b1_0000
+/** Whether a delivery must schedule the actor: running, not busy, not yet scheduled. */
+export const RUNNABLE = STATUS_MASK | BUSY | SCHEDULED
+export const EXIT_SHIFT = 5
+export const EXIT_MASK = 0b111 << EXIT_SHIFT
+export const exitReasons: readonly (StopReason | undefined)[] = [
+  undefined,
+  'normal',
+  'stopped',
+  'failed',
+  'node-down',
+]
+export const INCARNATION_SHIFT = 8
+/** Incarnations count modulo 2^22 (the flags stay a small integer): a result 4M incarnations late is the only one taken for current. */
+export const FLAGS_LIMIT = 2 ** 30
 
 /** Who is told when an actor stops: another actor (a `Terminated` signal) or a function. */
 export type Watcher = LifecycleCell | ((terminated: Terminated) => void)

@@ -1,14 +1,22 @@
 import type { Logger } from 'pino'
 import { AskRef } from '../ask.ts'
 import { ActorStoppedError, MailboxFullError } from '../errors.ts'
-import type { StopReason } from '../inspection.ts'
 import { Mailbox } from '../mailbox.ts'
 import { type AskOptions, type Ref, RefBase } from '../ref.ts'
 import type { Runtime } from '../runtime.ts'
 import { SIGNAL_SENDER, type Signal } from '../signals.ts'
 import type { Template } from '../template.ts'
 import type { Cell } from './cell.ts'
-import { CellExtras, type RoomWaiter, RUNNING, type Settle, STOPPING } from './cell-status.ts'
+import {
+  CellExtras,
+  type RoomWaiter,
+  RUNNABLE,
+  RUNNING,
+  SCHEDULED,
+  type Settle,
+  STATUS_MASK,
+  STOPPING,
+} from './cell-status.ts'
 
 /**
  * An actor's delivery (Akka's `Dispatch`): its identity as a ref, its mailbox, and how a message
@@ -16,22 +24,18 @@ import { CellExtras, type RoomWaiter, RUNNING, type Settle, STOPPING } from './c
  * of the cell is declared here, so that every cell has one shape.
  */
 export abstract class DeliveryCell extends RefBase<unknown> {
-  scheduled = false
-  status = RUNNING
-  /** A handler, hook or (process actors) the function between receives holds the mailbox. */
-  busy = false
-  /** Bumped at every restart and stop, so that a late result of an earlier incarnation is ignored. */
-  incarnation = 0
+  /**
+   * Status, busy, scheduled, exit reason and incarnation (see `STATUS_MASK` and after); the
+   * lifecycle reads and writes them by their names.
+   */
+  protected flags = RUNNING
   mailbox: Mailbox | null = null
-  sender: Ref | undefined = undefined
-  current: unknown = undefined
   // Children form an intrusive doubly linked list in spawn order: O(1) add and remove with no
-  // per-child allocation, which a Set of 100k children does not give.
+  // per-child allocation, which a Set of 100k children does not give. The first child's
+  // `prevSibling` is the last child, which saves the parent a field.
   firstChild: Cell | null = null
-  lastChild: Cell | null = null
   prevSibling: Cell | null = null
   nextSibling: Cell | null = null
-  exitReason: StopReason | undefined = undefined
   /** The rarely used parts; `x` allocates them. */
   extra: CellExtras | null = null
 
@@ -64,6 +68,32 @@ export abstract class DeliveryCell extends RefBase<unknown> {
 
   get path(): string {
     return this.parentCell === null ? `/${this.name}` : `${this.parentCell.path}/${this.name}`
+  }
+
+  get scheduled(): boolean {
+    return (this.flags & SCHEDULED) !== 0
+  }
+
+  set scheduled(scheduled: boolean) {
+    this.flags = scheduled ? this.flags | SCHEDULED : this.flags & ~SCHEDULED
+  }
+
+  /** Who sent the message being handled; kept in the mailbox, which every actor that handles one has. */
+  get sender(): Ref | undefined {
+    return this.mailbox?.sender as Ref | undefined
+  }
+
+  set sender(sender: Ref | undefined) {
+    this.ensureMailbox().sender = sender
+  }
+
+  /** The message (or signal) being handled. */
+  get current(): unknown {
+    return this.mailbox?.current
+  }
+
+  set current(message: unknown) {
+    this.ensureMailbox().current = message
   }
 
   get log(): Logger {
@@ -99,7 +129,7 @@ export abstract class DeliveryCell extends RefBase<unknown> {
 
   enqueue(message: unknown, sender: unknown): void {
     const isolate = this.runtime.isolate
-    this.enqueueOwned(isolate === null || this.status >= STOPPING ? message : isolate(message), sender)
+    this.enqueueOwned(isolate === null || this.isStopping() ? message : isolate(message), sender)
   }
 
   /**
@@ -107,15 +137,11 @@ export abstract class DeliveryCell extends RefBase<unknown> {
    * would only cost time.
    */
   enqueueOwned(m: unknown, sender: unknown): void {
-    if (this.status >= STOPPING) {
+    if (this.isStopping()) {
       this.runtime.deadLetter(this.ref, m, sender, 'stopped')
       return
     }
-    let mb = this.mailbox
-    if (mb === null) {
-      mb = new Mailbox()
-      this.mailbox = mb
-    }
+    const mb = this.ensureMailbox()
     const limits = this.template.limits
     if (mb.length >= limits.capacity) {
       if (limits.overflow !== 'drop-oldest') {
@@ -127,18 +153,22 @@ export abstract class DeliveryCell extends RefBase<unknown> {
       this.highWater(mb.length + 1)
     }
     mb.push(m, sender)
-    if (this.status === RUNNING && !this.busy && !this.scheduled) this.runtime.scheduler.schedule(this)
+    if ((this.flags & RUNNABLE) === 0) this.runtime.scheduler.schedule(this)
   }
 
   enqueueSignal(signal: Signal): void {
-    if (this.status >= STOPPING) return
-    let mb = this.mailbox
-    if (mb === null) {
-      mb = new Mailbox()
-      this.mailbox = mb
-    }
-    mb.push(signal, SIGNAL_SENDER)
-    if (this.status === RUNNING && !this.busy && !this.scheduled) this.runtime.scheduler.schedule(this)
+    if (this.isStopping()) return
+    this.ensureMailbox().push(signal, SIGNAL_SENDER)
+    if ((this.flags & RUNNABLE) === 0) this.runtime.scheduler.schedule(this)
+  }
+
+  private ensureMailbox(): Mailbox {
+    if (this.mailbox === null) this.mailbox = new Mailbox()
+    return this.mailbox
+  }
+
+  private isStopping(): boolean {
+    return (this.flags & STATUS_MASK) >= STOPPING
   }
 
   /**
@@ -152,7 +182,7 @@ export abstract class DeliveryCell extends RefBase<unknown> {
     const limits = this.template.limits
     const queued = this.mailbox?.length ?? 0
     const waiting = this.extra?.roomWaiters?.length ?? 0
-    if (this.status >= STOPPING) {
+    if (this.isStopping()) {
       this.enqueue(message, ask)
       if (ask === undefined) (to as Settle).reject(new ActorStoppedError(this.ref.address))
       return
@@ -232,13 +262,7 @@ export abstract class DeliveryCell extends RefBase<unknown> {
 
   /** Schedules the actor if it can run and has messages. */
   wake(): void {
-    if (
-      this.status === RUNNING &&
-      !this.busy &&
-      !this.scheduled &&
-      this.mailbox !== null &&
-      this.mailbox.length > 0
-    ) {
+    if ((this.flags & RUNNABLE) === 0 && this.mailbox !== null && this.mailbox.length > 0) {
       this.runtime.scheduler.schedule(this)
     }
   }

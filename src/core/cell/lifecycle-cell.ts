@@ -8,7 +8,19 @@ import { type Ref, RefBase } from '../ref.ts'
 import { Exit, Terminated } from '../signals.ts'
 import { templateOf } from '../template.ts'
 import type { Cell } from './cell.ts'
-import { type CellExtras, STOPPED, STOPPING, SUSPENDED } from './cell-status.ts'
+import {
+  BUSY,
+  type CellExtras,
+  EXIT_MASK,
+  EXIT_SHIFT,
+  exitReasons,
+  FLAGS_LIMIT,
+  INCARNATION_SHIFT,
+  STATUS_MASK,
+  STOPPED,
+  STOPPING,
+  SUSPENDED,
+} from './cell-status.ts'
 import { DeliveryCell } from './delivery-cell.ts'
 
 /**
@@ -24,6 +36,37 @@ export abstract class LifecycleCell extends DeliveryCell {
   protected abstract hasStoppedHook(): boolean
   /** The current incarnation ends (restart or stop): release what waits on it. */
   protected abstract endIncarnation(): void
+
+  get status(): number {
+    return this.flags & STATUS_MASK
+  }
+
+  set status(status: number) {
+    this.flags = (this.flags & ~STATUS_MASK) | status
+  }
+
+  /** A handler, hook or (process actors) the function between receives holds the mailbox. */
+  get busy(): boolean {
+    return (this.flags & BUSY) !== 0
+  }
+
+  set busy(busy: boolean) {
+    this.flags = busy ? this.flags | BUSY : this.flags & ~BUSY
+  }
+
+  /** Bumped at every restart and stop, so that a late result of an earlier incarnation is ignored. */
+  get incarnation(): number {
+    return this.flags >>> INCARNATION_SHIFT
+  }
+
+  protected nextIncarnation(): void {
+    this.flags = (this.flags + (1 << INCARNATION_SHIFT)) % FLAGS_LIMIT
+  }
+
+  /** Why the actor stopped, once it has. */
+  get exitReason(): StopReason | undefined {
+    return exitReasons[(this.flags & EXIT_MASK) >>> EXIT_SHIFT]
+  }
 
   watch(ref: Ref): void {
     const x = this.x
@@ -124,13 +167,16 @@ export abstract class LifecycleCell extends DeliveryCell {
     // Every cell is a `Cell`: the classes under it are its concerns, never made on their own.
     const child = this.runtime.createCell(this as unknown as Cell, template, options.props, name)
     if (name !== undefined) this.runtime.names.register(name, child.ref)
-    const last = this.lastChild
-    if (last === null) this.firstChild = child
-    else {
+    const first = this.firstChild
+    if (first === null) {
+      this.firstChild = child
+      child.prevSibling = child
+    } else {
+      const last = first.prevSibling!
       last.nextSibling = child
       child.prevSibling = last
+      first.prevSibling = child
     }
-    this.lastChild = child
     if (this.runtime.inspecting) this.runtime.emit({ type: 'spawned', ref: child.ref, parent: this.ref })
     child.begin()
     return child.ref
@@ -174,10 +220,14 @@ export abstract class LifecycleCell extends DeliveryCell {
 
   private childTerminated(child: LifecycleCell): void {
     const { prevSibling: prev, nextSibling: next } = child
-    if (prev === null) this.firstChild = next
-    else prev.nextSibling = next
-    if (next === null) this.lastChild = prev
-    else next.prevSibling = prev
+    if (child === this.firstChild) {
+      this.firstChild = next
+      if (next !== null) next.prevSibling = prev
+    } else {
+      prev!.nextSibling = next
+      if (next !== null) next.prevSibling = prev
+      else this.firstChild!.prevSibling = prev
+    }
     child.prevSibling = null
     child.nextSibling = null
     const x = this.extra
@@ -216,7 +266,7 @@ export abstract class LifecycleCell extends DeliveryCell {
     // An ask being handled gets no reply now: tell its asker at once.
     if (this.sender instanceof RefBase) this.sender.failReply(new ActorStoppedError(this.ref.address))
     this.busy = false
-    this.incarnation++
+    this.nextIncarnation()
     if (error !== undefined) this.x.exitError = error
     this.abortSignal('stopped')
     this.endIncarnation()
@@ -259,8 +309,8 @@ export abstract class LifecycleCell extends DeliveryCell {
   }
 
   private terminate(reason: StopReason): void {
-    this.status = STOPPED
-    this.exitReason = reason
+    this.flags =
+      (this.flags & ~(STATUS_MASK | EXIT_MASK)) | STOPPED | (exitReasons.indexOf(reason) << EXIT_SHIFT)
     if (typeof this.nameOrId === 'string') this.runtime.names.unregister(this.nameOrId, this.ref)
     const mb = this.mailbox
     if (mb !== null) {

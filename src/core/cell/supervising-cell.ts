@@ -141,7 +141,7 @@ export abstract class SupervisingCell extends LifecycleCell {
   private suspendForRestart(done: () => void): void {
     this.status = SUSPENDED
     this.busy = false
-    this.incarnation++
+    this.nextIncarnation()
     this.abortSignal('restart')
     this.endIncarnation()
     this.stopChildren(() => this.runStoppedHook('restart', done))

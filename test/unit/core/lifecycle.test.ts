@@ -199,4 +199,44 @@ describe('watch', () => {
       { supervision: { decide: () => 'stop' } },
     )
   })
+
+  it('keeps the children in spawn order as the first, a middle and the last one stop', async () => {
+    await withTestSystem(async (system) => {
+      type Msg = { type: 'spawn'; name: string } | { type: 'stop'; name: string } | { type: 'list' }
+      const Leaf = defineActor<'noop'>({ receive: () => undefined })
+      const Parent = defineActor<Msg>({
+        receive: (_s, msg, ctx) => {
+          if (msg.type === 'spawn') ctx.spawn(Leaf, { name: msg.name })
+          else if (msg.type === 'stop') ctx.stop(ctx.children().find((c) => c.name === msg.name))
+          else ctx.reply(ctx.children().map((c) => c.name))
+        },
+      })
+      const parent = system.spawn(Parent)
+      const list = () => parent.ask<string[]>({ type: 'list' })
+      for (const name of ['a', 'b', 'c', 'd', 'e']) parent.tell({ type: 'spawn', name })
+      expect(await list()).toEqual(['a', 'b', 'c', 'd', 'e'])
+      const stopAndWait = async (name: string) => {
+        const child = system.localActor(name)!
+        const stopped = system.watch(child)
+        parent.tell({ type: 'stop', name })
+        await stopped
+      }
+      await stopAndWait('a')
+      expect(await list()).toEqual(['b', 'c', 'd', 'e'])
+      await stopAndWait('c')
+      expect(await list()).toEqual(['b', 'd', 'e'])
+      await stopAndWait('e')
+      expect(await list()).toEqual(['b', 'd'])
+      parent.tell({ type: 'spawn', name: 'f' })
+      expect(await list()).toEqual(['b', 'd', 'f'])
+      await stopAndWait('b')
+      await stopAndWait('f')
+      expect(await list()).toEqual(['d'])
+      await stopAndWait('d')
+      expect(await list()).toEqual([])
+      parent.tell({ type: 'spawn', name: 'g' })
+      parent.tell({ type: 'spawn', name: 'h' })
+      expect(await list()).toEqual(['g', 'h'])
+    })
+  })
 })
