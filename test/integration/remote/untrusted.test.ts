@@ -93,12 +93,15 @@ describe('an untrusted node, over the in-process network', () => {
     expect(await failAfter(5_000, () => victim.ask({ type: 'echo', text: 'still here' }))).toBe('still here')
   })
 
-  it('still stops an actor of another node that is not untrusted', async () => {
+  it('still stops an actor of another node that is not untrusted, by its ref or its portal', async () => {
     const { guarded, other } = await untrustedPair()
     other.spawn(Echo, { name: 'plain' })
-    const plain = guarded.refOf(`troupe://${other.node}/user/plain`)
-    await failAfter(5_000, () => guarded.stop(plain))
+    other.spawn(Echo, { name: 'portal' })
+    await failAfter(5_000, () => guarded.stop(guarded.refOf(`troupe://${other.node}/user/plain`)))
     expect(other.actorAt('/user/plain')).toBeUndefined()
+    const portal = portalOf(guarded, guarded.refOf(`troupe://${other.node}/user/portal`))
+    await failAfter(5_000, () => guarded.stop(portal))
+    expect(other.actorAt('/user/portal')).toBeUndefined()
   })
 
   it('refuses a remote spawn with UntrustedRequestError, which names the node, the request and the option', async () => {
@@ -210,5 +213,41 @@ describe('the child node of an untrusted node', () => {
     const stopped = root.watch(counter)
     await failAfter(10_000, () => root.stop(counter))
     expect((await failAfter(10_000, () => stopped)).reason).toBe('stopped')
+  })
+})
+
+describe('the child node of an untrusted networked node', () => {
+  it('refuses a stop and a spawn of another node of the cluster, which reaches it by name', async () => {
+    const root = await start({
+      node: `root@127.0.0.1:${await freePort()}`,
+      registry: true,
+      logLevel: 'silent',
+      untrusted: true,
+    })
+    systems.push(root)
+    root.expose({ Counter })
+    const child = await failAfter(20_000, () =>
+      startChildNode(root, { in: 'thread', modules: [childActors], graceMs: 1_000 }),
+    )
+    children.push(child)
+    const fromRoot = root.spawn(Counter, { on: child.node, name: 'counter' })
+    expect(await failAfter(10_000, () => fromRoot.ask({ type: 'get' }))).toBe(0)
+    const other = await start({
+      node: `other@127.0.0.1:${await freePort()}`,
+      registry: root.node,
+      logLevel: 'silent',
+    })
+    systems.push(other)
+    other.expose({ Counter })
+    const counter = await failAfter(15_000, () => other.waitForActor('counter', { timeout: 10_000 }))
+    expect(counter.address).toBe(`troupe://${child.node}/user/counter`)
+    const error = await failAfter(10_000, () => other.stop(counter)).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(UntrustedRequestError)
+    expect(error).toMatchObject({ node: child.node, from: other.node, request: 'stop' })
+    const spawned = other.spawn(Counter, { on: child.node })
+    await expect(failAfter(10_000, () => spawned.ask({ type: 'get' }))).rejects.toThrow(UntrustedRequestError)
+    // Asks still pass, and the counter the other node could not stop is still there.
+    expect(await failAfter(10_000, () => counter.ask({ type: 'get' }))).toBe(0)
+    expect(await failAfter(10_000, () => fromRoot.ask({ type: 'get' }))).toBe(0)
   })
 })
