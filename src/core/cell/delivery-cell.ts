@@ -199,6 +199,17 @@ export abstract class DeliveryCell extends RefBase<unknown> {
       if (ask === undefined) (to as Settle).reject(new MailboxFullError(this.ref.address, limits.capacity))
       return
     }
+    this.waitForRoom(m, ask, to, signal)
+  }
+
+  // Apart from admit(), whose every call (every ask) would otherwise allocate a context for what
+  // these closures capture.
+  private waitForRoom(
+    m: unknown,
+    ask: AskRef | undefined,
+    to: AskRef | Settle,
+    signal: AbortSignal | undefined,
+  ): void {
     const x = this.x
     if (x.roomWaiters === null) x.roomWaiters = []
     const waiters = x.roomWaiters
