@@ -1,7 +1,6 @@
 import type { ActorDefinition } from './behavior.ts'
 import { Cell, RUNNING, STOP_PENDING } from './cell/cell.ts'
 import type { StopReason } from './inspection.ts'
-import type { Ref } from './ref.ts'
 import { runAsActor } from './running-actor.ts'
 import { SIGNAL_SENDER, type Signal } from './signals.ts'
 
@@ -75,8 +74,8 @@ export class HandlerCell extends Cell {
         if (sender === SIGNAL_SENDER) {
           next = this.handleSignal(def, message as Signal)
         } else {
-          this.sender = sender as Ref | undefined
-          this.current = message
+          mb.sender = sender
+          mb.current = message
           if (runtime.traceMessages)
             runtime.emit({ type: 'message', ref: this.ref, message, sender: this.sender })
           next = asyncReceive ? this.receiveAsActor(def, message) : def.receive(this.state, message, this)

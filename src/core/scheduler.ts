@@ -15,9 +15,13 @@ export interface SchedulerOptions {
   sliceMs?: number
 }
 
+/** The bit of {@link Runnable.flags} that says the actor is in the run queue; the others are the actor's. */
+export const SCHEDULED = 0b1_0000
+
 /** What the scheduler runs: an actor with work. */
 export interface Runnable {
-  scheduled: boolean
+  /** Bit flags; the scheduler sets and clears {@link SCHEDULED} (a plain field: no accessor on the hot path). */
+  flags: number
   /** Handles up to `batch` messages; returns how many it handled. */
   run(batch: number): number
 }
@@ -51,7 +55,7 @@ export class Scheduler {
   }
 
   schedule(actor: Runnable): void {
-    actor.scheduled = true
+    actor.flags |= SCHEDULED
     let queue = this.queue
     if (this.size === queue.length) queue = this.grow()
     queue[(this.head + this.size) & (queue.length - 1)] = actor
@@ -90,7 +94,7 @@ export class Scheduler {
       this.queue[this.head] = undefined
       this.head = (this.head + 1) & mask
       this.size--
-      actor.scheduled = false
+      actor.flags &= ~SCHEDULED
       running.actor = actor
       this.handled += actor.run(batch)
     }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { AskRef } from '../ask.ts'
 import type { StopReason } from '../inspection.ts'
 import type { RefBase } from '../ref.ts'
+import { SCHEDULED } from '../scheduler.ts'
 import type { Terminated } from '../signals.ts'
 import type { LifecycleCell } from './lifecycle-cell.ts'
 
@@ -19,7 +20,6 @@ export const STOPPED = 4
 // a delivery makes.
 export const STATUS_MASK = 0b111
 export const BUSY = 0b1000
-export const SCHEDULED = 0b1_0000
 /** Whether a delivery must schedule the actor: running, not busy, not yet scheduled. */
 export const RUNNABLE = STATUS_MASK | BUSY | SCHEDULED
 export const EXIT_SHIFT = 5

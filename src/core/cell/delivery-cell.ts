@@ -12,7 +12,6 @@ import {
   type RoomWaiter,
   RUNNABLE,
   RUNNING,
-  SCHEDULED,
   type Settle,
   STATUS_MASK,
   STOPPING,
@@ -25,10 +24,10 @@ import {
  */
 export abstract class DeliveryCell extends RefBase<unknown> {
   /**
-   * Status, busy, scheduled, exit reason and incarnation (see `STATUS_MASK` and after); the
-   * lifecycle reads and writes them by their names.
+   * Status, busy, scheduled (the scheduler's bit), exit reason and incarnation (see `STATUS_MASK`
+   * and after); the lifecycle reads and writes them by their names.
    */
-  protected flags = RUNNING
+  flags = RUNNING
   mailbox: Mailbox | null = null
   // Children form an intrusive doubly linked list in spawn order: O(1) add and remove with no
   // per-child allocation, which a Set of 100k children does not give. The first child's
@@ -68,14 +67,6 @@ export abstract class DeliveryCell extends RefBase<unknown> {
 
   get path(): string {
     return this.parentCell === null ? `/${this.name}` : `${this.parentCell.path}/${this.name}`
-  }
-
-  get scheduled(): boolean {
-    return (this.flags & SCHEDULED) !== 0
-  }
-
-  set scheduled(scheduled: boolean) {
-    this.flags = scheduled ? this.flags | SCHEDULED : this.flags & ~SCHEDULED
   }
 
   /** Who sent the message being handled; kept in the mailbox, which every actor that handles one has. */
