@@ -126,6 +126,7 @@ export {
 export { RegistryUnavailableError } from './registry/index.ts'
 export {
   ContextClosedError,
+  ContextMisuseError,
   EncodeError,
   MessageTooLargeError,
   NodeDownError,

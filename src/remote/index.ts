@@ -8,7 +8,13 @@ export { createChildPool } from './children/child-pool.ts'
 export type { ActorAddress, NodeEndpoint } from './node/address.ts'
 export { endpointOf, parseAddress } from './node/address.ts'
 export { COOKIE_FILE, readCookieFile } from './node/cookie.ts'
-export { ContextClosedError, NodeDownError, RemoteSpawnError, UntrustedRequestError } from './node/errors.ts'
+export {
+  ContextClosedError,
+  ContextMisuseError,
+  NodeDownError,
+  RemoteSpawnError,
+  UntrustedRequestError,
+} from './node/errors.ts'
 export type { LivenessOptions } from './node/remote-node.ts'
 export type { UntrustedSettings } from './node/trust.ts'
 export type { CurrentActor } from './portal/current-actor.ts'

@@ -49,6 +49,7 @@ const TROUPE_VALUES = [
   'AskTimeoutError',
   'CancelledError',
   'ContextClosedError',
+  'ContextMisuseError',
   'EncodeError',
   'InvalidOptionError',
   'LinkedActorFailedError',

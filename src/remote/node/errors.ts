@@ -20,6 +20,13 @@ export class RemoteSpawnError extends TroupeError {}
 export class ContextClosedError extends TroupeError {}
 
 /**
+ * A context's channel used against its protocol, by the code that holds it: `started()` called
+ * twice, `send()` before `started()`, a context function that returns without calling `started()`,
+ * two loops reading one context at once, or a channel asked of a `run` or `stream`, which have none.
+ */
+export class ContextMisuseError extends TroupeError {}
+
+/**
  * A node started with `untrusted` refused a request that only its parent node may make: a stop,
  * a link, a remote spawn, or a call of a function its `untrusted.allow` does not list.
  */

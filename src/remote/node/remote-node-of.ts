@@ -3,7 +3,13 @@ import type { ActorSystem } from '../../core/system.ts'
 import { createConnectionCodec } from '../../wire/codec.ts'
 import type { ErrorClass } from '../../wire/wire-error.ts'
 import { NotExposedError, RemoteActorError } from '../portal/remote-actor-error.ts'
-import { NodeDownError, RemoteSpawnError, UntrustedRequestError } from './errors.ts'
+import {
+  ContextClosedError,
+  ContextMisuseError,
+  NodeDownError,
+  RemoteSpawnError,
+  UntrustedRequestError,
+} from './errors.ts'
 import { type LivenessOptions, RemoteNode } from './remote-node.ts'
 import type { TrustOptions } from './trust.ts'
 
@@ -55,6 +61,8 @@ export function openRemoteNode(system: ActorSystem, given?: RemoteNodeSetup): Re
       RemoteActorError,
       NotExposedError,
       UntrustedRequestError,
+      ContextClosedError,
+      ContextMisuseError,
       ...(setup.errorClasses ?? []),
     ],
   }

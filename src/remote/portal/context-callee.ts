@@ -3,7 +3,7 @@ import { CancelledError } from '../../concurrency/errors.ts'
 import type { ContextChannel } from '../../core/function-ref.ts'
 import type { Ref } from '../../core/ref.ts'
 import type { OpenMode } from '../../wire/envelope.ts'
-import { ContextClosedError } from '../node/errors.ts'
+import { ContextClosedError, ContextMisuseError } from '../node/errors.ts'
 import { ContextInbox } from './context-inbox.ts'
 import { ContextOutbox } from './context-outbox.ts'
 import { type ExposableFunction, inCall, runExposed } from './exposed-functions.ts'
@@ -80,7 +80,7 @@ export class ContextCallee {
       this.scope.run,
     )
     if (!this.startedCalled)
-      throw new TypeError(`'${this.fn.name}' returned before it called channel.started()`)
+      throw new ContextMisuseError(`'${this.fn.name}' returned before it called channel.started()`)
     return result
   }
 
@@ -149,14 +149,14 @@ export class ContextCallee {
   }
 
   started(first: unknown): void {
-    if (this.startedCalled) throw new TypeError('channel.started() was already called')
+    if (this.startedCalled) throw new ContextMisuseError('channel.started() was already called')
     this.startedCalled = true
     if (!this.over) this.link.started(first)
   }
 
   send(value: unknown): Promise<void> {
     if (!this.startedCalled && !this.over)
-      return Promise.reject(new TypeError('call channel.started() before channel.send()'))
+      return Promise.reject(new ContextMisuseError('call channel.started() before channel.send()'))
     return this.outbox.send(value)
   }
 

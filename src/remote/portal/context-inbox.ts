@@ -1,3 +1,4 @@
+import { ContextMisuseError } from '../node/errors.ts'
 import { ItemQueue } from './item-queue.ts'
 
 type Waiter = {
@@ -71,7 +72,7 @@ export class ContextInbox {
     if (this.failure !== undefined) return Promise.reject(this.thrown(this.failure))
     if (this.ended) return Promise.resolve(doneResult())
     if (this.waiter !== undefined)
-      return Promise.reject(new TypeError('a context is read by one loop at a time'))
+      return Promise.reject(new ContextMisuseError('a context is read by one loop at a time'))
     return new Promise((resolve, reject) => {
       this.waiter = { resolve, reject }
     })

@@ -3,6 +3,7 @@ import {
   type ActorSystem,
   CancelledError,
   ContextClosedError,
+  ContextMisuseError,
   moveOnAfter,
   NodeDownError,
   NotExposedError,
@@ -200,8 +201,33 @@ describe.each(['remote', 'local'] as const)('portal.open (%s)', (where) => {
     const { portal } = await setUp(where)
     const error = await portal.open(contexts.neverStarts).catch((e: unknown) => e)
     const cause = causeOf(error, where === 'remote')
-    expect(cause).toBeInstanceOf(TypeError)
+    expect(cause).toBeInstanceOf(ContextMisuseError)
     expect((cause as Error).message).toContain('returned before it called channel.started()')
+  })
+
+  it('fails a callee that misuses its channel with ContextMisuseError, which arrives as itself', async () => {
+    const { portal } = await setUp(where)
+    const ctx = await portal.open(contexts.startsTwice)
+    expect(ctx.first).toBe('once')
+    const twice = causeOf(await ctx.result().catch((e: unknown) => e), where === 'remote')
+    expect(twice).toBeInstanceOf(ContextMisuseError)
+    expect((twice as Error).message).toBe('channel.started() was already called')
+    const early = causeOf(
+      await portal.open(contexts.sendsBeforeStarted).catch((e: unknown) => e),
+      where === 'remote',
+    )
+    expect(early).toBeInstanceOf(ContextMisuseError)
+    expect((early as Error).message).toBe('call channel.started() before channel.send()')
+  })
+
+  it('lets one loop at a time read a context: a second reader gets ContextMisuseError', async () => {
+    const { portal } = await setUp(where)
+    const ctx = await portal.open(contexts.echo, ['echo: '])
+    const first = ctx.next()
+    await expect(ctx.next()).rejects.toThrow(ContextMisuseError)
+    await ctx.send('hi')
+    expect(await first).toEqual({ value: 'echo: hi', done: false })
+    await ctx.close()
   })
 
   it("runs the callee as the portal's actor, with the call signal as its channel's", async () => {
