@@ -30,8 +30,9 @@ export interface CalleeLink {
  */
 export class ContextCallee {
   private readonly scope = createCancelScope([])
-  private readonly inbox: ContextInbox
-  private readonly outbox: ContextOutbox
+  /** What the caller sent and what the function sends: only a `context` has them. */
+  private readonly inbox: ContextInbox | undefined
+  private readonly outbox: ContextOutbox | undefined
   private startedCalled = false
   private over = false
   /** A stream's credit: how many more items the generator may yield before it waits. */
@@ -48,6 +49,7 @@ export class ContextCallee {
     private readonly link: CalleeLink,
   ) {
     this.credit = window
+    if (mode !== 'context') return
     this.inbox = new ContextInbox(window, (n) => {
       if (!this.over) link.credit(n)
     })
@@ -63,7 +65,7 @@ export class ContextCallee {
       if (!this.over || this.mode === 'run') this.link.failed(error)
     } finally {
       this.over = true
-      this.outbox.close(new ContextClosedError(`cannot send: '${this.fn.name}' has returned`))
+      this.outbox?.close(new ContextClosedError(`cannot send: '${this.fn.name}' has returned`))
       this.scope.close()
     }
   }
@@ -84,36 +86,40 @@ export class ContextCallee {
     return result
   }
 
-  /** Pulls the generator while it has credit, sending each item; resolves once it is done. */
-  private async pull(): Promise<undefined> {
-    const iterator = this.within(() =>
-      iteratorOf((this.fn as (...args: unknown[]) => unknown)(...this.args), this.fn.name),
-    )
-    this.generator = iterator
-    while (!this.over) {
-      if (this.credit <= 0) {
-        await new Promise<void>((resolve) => {
-          this.wake = resolve
-        })
-        continue
+  /**
+   * Pulls the generator while it has credit, sending each item; resolves once it is done. The
+   * whole loop runs in the call's context, where a generator's body resumes on each `next()`:
+   * entering it per item cost two AsyncLocalStorage runs an item.
+   */
+  private pull(): Promise<undefined> {
+    return this.within(async () => {
+      const iterator = iteratorOf((this.fn as (...args: unknown[]) => unknown)(...this.args), this.fn.name)
+      this.generator = iterator
+      while (!this.over) {
+        if (this.credit <= 0) {
+          await new Promise<void>((resolve) => {
+            this.wake = resolve
+          })
+          continue
+        }
+        const result = await iterator.next()
+        if (this.over || result.done === true) break
+        this.credit--
+        this.link.item(result.value)
       }
-      const result = await this.within(() => iterator.next())
-      if (this.over || result.done === true) break
-      this.credit--
-      this.link.item(result.value)
-    }
-    return undefined
+      return undefined
+    })
   }
 
   // ---- from the caller ----
 
   item(value: unknown): void {
-    this.inbox.push(value)
+    this.inbox?.push(value)
   }
 
   grant(n: number): void {
     if (this.mode !== 'stream') {
-      this.outbox.grant(n)
+      this.outbox?.grant(n)
       return
     }
     this.credit += n
@@ -121,7 +127,7 @@ export class ContextCallee {
   }
 
   end(): void {
-    this.inbox.end()
+    this.inbox?.end()
   }
 
   cancel(reason: unknown = new CancelledError('the context was cancelled by its caller')): void {
@@ -130,8 +136,8 @@ export class ContextCallee {
     // A run goes on to its answer: the caller may still be waiting for it.
     if (this.mode === 'run') return
     this.over = true
-    this.inbox.fail(reason, false)
-    this.outbox.close(reason)
+    this.inbox?.fail(reason, false)
+    this.outbox?.close(reason)
     this.resume()
     const iterator = this.generator
     if (iterator?.return !== undefined) {
@@ -157,15 +163,21 @@ export class ContextCallee {
   send(value: unknown): Promise<void> {
     if (!this.startedCalled && !this.over)
       return Promise.reject(new ContextMisuseError('call channel.started() before channel.send()'))
-    return this.outbox.send(value)
+    return this.contextOnly(this.outbox).send(value)
   }
 
   next(): Promise<IteratorResult<unknown, undefined>> {
-    return this.inbox.next()
+    return this.contextOnly(this.inbox).next()
   }
 
   iterator(): AsyncIterableIterator<unknown> {
-    return this.inbox.iterator()
+    return this.contextOnly(this.inbox).iterator()
+  }
+
+  /** The channel's inbox or outbox: only a `context`'s function has a channel. */
+  private contextOnly<T>(box: T | undefined): T {
+    if (box === undefined) throw new ContextMisuseError(`a ${this.mode} has no channel`)
+    return box
   }
 
   private resume(): void {

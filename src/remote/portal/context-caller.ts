@@ -36,8 +36,10 @@ export class ContextCaller implements PortalContext {
   private closedByCaller = false
   private cancelledWith: { reason: unknown } | undefined
   private link: CallerLink | undefined
-  private readonly inbox: ContextInbox
-  private readonly outbox: ContextOutbox
+  /** What the callee sent (a stream's items, a context's values); a `run` has none. */
+  private readonly inbox: ContextInbox | undefined
+  /** What the caller sends: only a `context` sends. */
+  private readonly outbox: ContextOutbox | undefined
 
   constructor(
     readonly mode: OpenMode,
@@ -53,8 +55,9 @@ export class ContextCaller implements PortalContext {
     // Whoever gets no handle on the context (open rejected, a stream) never asks for its result.
     this.outcome.catch(() => {})
     this.opened.catch(() => {})
-    this.inbox = new ContextInbox(window, (n) => this.link?.credit(n), mode === 'stream')
-    this.outbox = new ContextOutbox(window, (value) => this.link?.item(value))
+    // A run allocates neither, nor the errors that would close them (an error's stack costs more than the rest of a run's bookkeeping).
+    if (mode !== 'run') this.inbox = new ContextInbox(window, (n) => this.link?.credit(n), mode === 'stream')
+    if (mode === 'context') this.outbox = new ContextOutbox(window, (value) => this.link?.item(value))
     if (signal !== undefined) {
       if (signal.aborted) this.abandon(signal.reason)
       else signal.addEventListener('abort', this, { once: true })
@@ -81,11 +84,11 @@ export class ContextCaller implements PortalContext {
   }
 
   item(value: unknown): void {
-    this.inbox.push(value)
+    this.inbox?.push(value)
   }
 
   credit(n: number): void {
-    this.outbox.grant(n)
+    this.outbox?.grant(n)
   }
 
   /** The callee's function returned `result` (a stream's generator ended). */
@@ -93,16 +96,16 @@ export class ContextCaller implements PortalContext {
     if (this.state === 'over') return
     this.started(undefined)
     this.finish()
-    this.inbox.end()
-    this.outbox.close(new ContextClosedError('cannot send: the callee of this context has returned'))
+    this.inbox?.end()
+    this.outbox?.close(new ContextClosedError('cannot send: the callee of this context has returned'))
     this.settleOutcome.resolve(result)
   }
 
   fail(error: unknown): void {
     if (this.state === 'over') return
     this.finish()
-    this.inbox.fail(error, true)
-    this.outbox.close(error)
+    this.inbox?.fail(error, true)
+    this.outbox?.close(error)
     this.settleOpened.reject(error)
     this.settleOutcome.reject(error)
   }
@@ -111,34 +114,42 @@ export class ContextCaller implements PortalContext {
 
   /** The items of a stream, for one `for await`: leaving it early cancels the callee. */
   stream<T>(): AsyncIterableIterator<T> {
-    return this.inbox.iterator<T>(() => this.abandon(undefined))
+    return this.received().iterator<T>(() => this.abandon(undefined))
   }
 
   send(value: unknown): Promise<void> {
+    if (this.outbox === undefined) return Promise.reject(new TypeError(`a ${this.mode} cannot send`))
     return this.outbox.send(value)
   }
 
   next(): Promise<IteratorResult<unknown, undefined>> {
-    return this.inbox.next()
+    return this.received().next()
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<unknown> {
-    return this.inbox.iterator()
+    return this.received().iterator()
+  }
+
+  private received(): ContextInbox {
+    if (this.inbox === undefined) throw new TypeError(`a ${this.mode} has only its result`)
+    return this.inbox
   }
 
   async close(): Promise<void> {
     if (this.state === 'over' || this.closedByCaller) return
     this.closedByCaller = true
-    this.outbox.close(new ContextClosedError('cannot send: this context was closed by its caller'))
+    this.outbox?.close(new ContextClosedError('cannot send: this context was closed by its caller'))
     this.link?.end()
   }
 
   cancel(reason?: unknown): void {
+    // Over: nothing to cancel, and no error to make (every run's ask cancels it once settled).
+    if (this.state === 'over') return
     const error =
       reason === undefined
         ? new CancelledError('the context was cancelled by its caller')
         : toCancelReason(reason)
-    if (this.state !== 'over') this.cancelledWith = { reason: error }
+    this.cancelledWith = { reason: error }
     this.abandon(error)
   }
 
@@ -170,8 +181,8 @@ export class ContextCaller implements PortalContext {
   private abandon(reason: unknown): void {
     if (this.state === 'over') return
     this.finish()
-    this.inbox.fail(reason, false)
-    this.outbox.close(reason)
+    this.inbox?.fail(reason, false)
+    this.outbox?.close(reason)
     this.settleOpened.reject(reason)
     this.settleOutcome.reject(reason)
     this.link?.cancel(reason)
