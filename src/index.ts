@@ -12,6 +12,7 @@
 export { start } from './node/start.ts'
 export type { ClusterOptions, NodeOptions } from './node/start.ts'
 export type { LivenessOptions, UntrustedSettings } from './remote/index.ts'
+export type { ErrorClass } from './wire/index.ts'
 export type { ActorSystem, IsolationMode, LogFormat, SchedulerOptions, SystemOptions } from './core/index.ts'
 
 // Defining actors: handler style and process style.

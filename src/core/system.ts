@@ -73,7 +73,8 @@ export class ActorSystem {
   readonly logFormat: LogFormat | undefined
   /**
    * What the layers above the core plug into this system through, by typed key: the node-to-node
-   * layer, the registry link, the child nodes.
+   * layer, the registry link, the child nodes. A seam between Troupe's own layers, not user API.
+   * @internal
    */
   readonly extensions: Extensions
   private readonly runtime: Runtime
@@ -360,6 +361,7 @@ export class ActorSystem {
     return this.extensions.require(PORTALS)(ref)
   }
 
+  /** Shuts the system down at the end of its scope: `await using system = await start()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown()
   }

@@ -75,6 +75,7 @@ const TROUPE_TYPES = [
   // Starting a system
   'ActorSystem',
   'ClusterOptions',
+  'ErrorClass',
   'IsolationMode',
   'LivenessOptions',
   'LogFormat',

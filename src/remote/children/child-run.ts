@@ -8,11 +8,12 @@ import type {
   ChildRunRequest,
   ChildStartRequest,
 } from '../../core/internal.ts'
+import type { Ref } from '../../core/ref.ts'
 import type { ActorSystem } from '../../core/system.ts'
 import { registeredInCluster } from '../node/registered-name.ts'
 import { openRemoteNode } from '../node/remote-node-of.ts'
 import { RemoteRef } from '../node/remote-ref.ts'
-import { Portal, portalOf } from '../portal/portal.ts'
+import { Portal } from '../portal/portal.ts'
 import { RemoteActorError } from '../portal/remote-actor-error.ts'
 import {
   type ChildNode,
@@ -147,10 +148,10 @@ function answerWithin<T>(
 class DaemonPortal extends Portal implements ChildPortal {
   constructor(
     system: ActorSystem,
-    host: Portal,
+    actor: Ref,
     private readonly child: ChildNode,
   ) {
-    super(system, host.ref, { timeout: NO_DEADLINE_MS })
+    super(system, actor, { timeout: NO_DEADLINE_MS })
   }
 
   cancelActor(): Promise<void> {
@@ -174,7 +175,7 @@ export async function startInChildNode(
     data: request.data,
   })
   try {
-    const host = portalOf(system, system.spawn(FunctionHost, { on: node, name: request.name }))
+    const host = system.spawn(FunctionHost, { on: node, name: request.name })
     // The portal comes once findActor(name) finds the actor anywhere in the cluster.
     await registeredInCluster(system, request.name, node, child.exited)
     return new DaemonPortal(system, host, child)

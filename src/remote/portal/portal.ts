@@ -1,5 +1,5 @@
 import { currentSignal } from '../../concurrency/cancel-scope.ts'
-import type { OpenOptions, RunOptions, StreamOptions } from '../../core/actor-portal.ts'
+import type { ActorPortal, OpenOptions, RunOptions, StreamOptions } from '../../core/actor-portal.ts'
 import { InvalidOptionError } from '../../core/errors.ts'
 import type {
   CallArgs,
@@ -268,7 +268,7 @@ export function portalOf<M = unknown>(
   system: ActorSystem,
   ref: Ref<M> | string,
   options: PortalOptions = {},
-): Portal<M> {
+): ActorPortal<M> {
   const target = typeof ref === 'string' ? system.refOf<M>(ref) : ref
   if (target instanceof Portal) return new Portal(system, target.ref as Ref<M>, options)
   return new Portal(system, target, options)

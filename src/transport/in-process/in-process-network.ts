@@ -26,7 +26,7 @@ const silent = pino({ level: 'silent' })
  * Nodes of one process connected without sockets, for tests of what crosses nodes: frames are
  * copied and delivered in order on later microtasks, a frame over `maxFrameBytes` closes its
  * connection as over a socket, and `partition` cuts a node off as a crash would. Each node that
- * starts with it gets a transport of the network ({@link InProcessNetwork.open}).
+ * starts with it (`start({ node, network })`) gets a transport of the network.
  */
 export class InProcessNetwork {
   private readonly maxFrameBytes: number
@@ -40,7 +40,11 @@ export class InProcessNetwork {
     this.maxFrameBytes = max
   }
 
-  /** The transport of one node of the network, which finds the others by name and listens on no port. */
+  /**
+   * The transport of one node of the network, which finds the others by name and listens on no
+   * port: what `start({ network })` opens.
+   * @internal
+   */
   readonly open = async (settings: TransportSettings): Promise<Transport> => {
     const node = settings.node
     const held: Connection[] = []
@@ -113,7 +117,10 @@ export class InProcessNetwork {
     for (const connection of this.members.get(node)?.connections ?? []) connection.frozen = true
   }
 
-  /** The connections `node` opened or accepted, open or closed since (for tests). */
+  /**
+   * The connections `node` opened or accepted, open or closed since (for Troupe's own tests).
+   * @internal
+   */
   connectionsOf(node: string): readonly (Connection & { readonly open: boolean })[] {
     return [...(this.members.get(node)?.connections ?? [])]
   }
