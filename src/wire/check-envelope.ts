@@ -47,7 +47,18 @@ const fieldsByKind: Record<EnvelopeKind, Readonly<Record<string, Field>>> = {
   ping: { at: 'time' },
   pong: { at: 'time' },
 }
-const kinds = new Map(Object.entries(fieldsByKind))
+/** One field of a kind's table, compiled once: `for…in` and `endsWith` per field and envelope cost a tenth of a tell's receipt. */
+interface CheckedField {
+  readonly name: string
+  readonly field: Field
+  readonly optional: boolean
+}
+const kinds = new Map<string, readonly CheckedField[]>(
+  Object.entries(fieldsByKind).map(([kind, fields]) => [
+    kind,
+    Object.entries(fields).map(([name, field]) => ({ name, field, optional: field.endsWith('?') })),
+  ]),
+)
 
 const stopReasons = new Set<unknown>([
   'normal',
@@ -130,17 +141,17 @@ export function checkEnvelope(value: unknown): Envelope {
   const kind = record.kind
   const fields = typeof kind === 'string' ? kinds.get(kind) : undefined
   if (fields === undefined) throw new ProtocolError(`unknown envelope kind ${show(kind)}`)
-  for (const name in fields) {
-    const field = fields[name]!
-    const present = Object.hasOwn(record, name)
-    if (!present || record[name] === undefined) {
-      if (field.endsWith('?') || (present && field === 'any')) continue
+  for (let i = 0; i < fields.length; i++) {
+    const { name, field, optional } = fields[i]!
+    const got = record[name]
+    if (got === undefined) {
+      const present = Object.hasOwn(record, name)
+      if (optional || (present && field === 'any')) continue
       throw new ProtocolError(`envelope '${kind}' lacks '${name}' (${expected[field]})`)
     }
-    if (!fits(field, record[name])) {
-      throw new ProtocolError(
-        `envelope '${kind}' needs '${name}' to be ${expected[field]}, got ${show(record[name])}`,
-      )
+    // Own: the record's prototype is Object.prototype, which has no property of a field's name.
+    if (!fits(field, got)) {
+      throw new ProtocolError(`envelope '${kind}' needs '${name}' to be ${expected[field]}, got ${show(got)}`)
     }
   }
   return record as unknown as Envelope

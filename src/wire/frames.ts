@@ -36,6 +36,8 @@ export function encodeFrame(body: Uint8Array): Buffer {
  */
 export class FrameDecoder {
   private chunks: Buffer[] = []
+  /** Bytes of `chunks[0]` already taken: a cursor, so that a frame costs one view (its body), not four. */
+  private offset = 0
   private held = 0
   /** Length of the body being read, or -1 while reading a header. */
   private bodyLength = -1
@@ -66,7 +68,7 @@ export class FrameDecoder {
     for (;;) {
       if (this.bodyLength < 0) {
         if (this.held < FRAME_HEADER_BYTES) return frames
-        const length = this.take(FRAME_HEADER_BYTES).readUInt32BE(0)
+        const length = this.readHeader()
         if (length > this.maxFrameBytes) throw new FrameTooLargeError(length, this.maxFrameBytes)
         this.bodyLength = length
       }
@@ -76,26 +78,44 @@ export class FrameDecoder {
     }
   }
 
+  /** Removes the next header's bytes and returns the length it holds; call only with a header held. */
+  private readHeader(): number {
+    const first = this.chunks[0]!
+    if (first.length - this.offset >= FRAME_HEADER_BYTES) {
+      const length = first.readUInt32BE(this.offset)
+      this.advance(first, FRAME_HEADER_BYTES)
+      return length
+    }
+    return this.take(FRAME_HEADER_BYTES).readUInt32BE(0)
+  }
+
   /** Removes and returns the next `n` held bytes (one copy at most). */
   private take(n: number): Buffer {
     const first = this.chunks[0]
-    if (first !== undefined && first.length >= n) {
-      this.held -= n
-      if (first.length === n) this.chunks.shift()
-      else this.chunks[0] = first.subarray(n)
-      return first.subarray(0, n)
+    if (first !== undefined && first.length - this.offset >= n) {
+      const out = first.subarray(this.offset, this.offset + n)
+      this.advance(first, n)
+      return out
     }
     const out = Buffer.allocUnsafe(n)
     let filled = 0
     while (filled < n) {
       const next = this.chunks[0]!
-      const used = Math.min(next.length, n - filled)
-      next.copy(out, filled, 0, used)
+      const used = Math.min(next.length - this.offset, n - filled)
+      next.copy(out, filled, this.offset, this.offset + used)
       filled += used
-      if (used === next.length) this.chunks.shift()
-      else this.chunks[0] = next.subarray(used)
+      this.advance(next, used)
     }
-    this.held -= n
     return out
+  }
+
+  /** Moves the cursor `n` bytes into `first` (the first chunk), dropping it once it is all taken. */
+  private advance(first: Buffer, n: number): void {
+    this.held -= n
+    this.offset += n
+    if (this.offset === first.length) {
+      this.chunks.shift()
+      this.offset = 0
+    }
   }
 }
