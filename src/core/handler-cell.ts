@@ -1,5 +1,6 @@
 import type { ActorDefinition } from './behavior.ts'
 import { Cell, RUNNING, STOP_PENDING } from './cell/cell.ts'
+import { BUSY, INCARNATION_SHIFT, STATUS_MASK } from './cell/cell-status.ts'
 import type { StopReason } from './inspection.ts'
 import { runAsActor } from './running-actor.ts'
 import { SIGNAL_SENDER, type Signal } from './signals.ts'
@@ -57,33 +58,38 @@ export class HandlerCell extends Cell {
 
   run(batch: number): number {
     const mb = this.mailbox
-    if (this.status !== RUNNING || this.busy || mb === null) return 0
+    const ready = this.flags
+    if ((ready & (STATUS_MASK | BUSY)) !== RUNNING || mb === null) return 0
+    // While nothing but this turn touches the flags, one compare per message stands for the
+    // checks of incarnation, status and busy.
+    const busy = ready | BUSY
     const def = this.definition
     const runtime = this.runtime
-    const incarnation = this.incarnation
     const asyncReceive = (this.template as { asyncReceive: boolean }).asyncReceive
     let handled = 0
     while (handled < batch && mb.length > 0) {
-      const message = mb.peekMessage()
-      const sender = mb.peekSender()
-      mb.drop()
+      const message = mb.take()
       handled++
-      this.busy = true
+      this.flags = busy
       let next: unknown
       try {
-        if (sender === SIGNAL_SENDER) {
+        if (mb.sender === SIGNAL_SENDER) {
           next = this.handleSignal(def, message as Signal)
         } else {
-          mb.sender = sender
-          mb.current = message
           if (runtime.traceMessages)
             runtime.emit({ type: 'message', ref: this.ref, message, sender: this.sender })
           next = asyncReceive ? this.receiveAsActor(def, message) : def.receive(this.state, message, this)
         }
       } catch (error) {
-        if (incarnation === this.incarnation) this.fail(error)
+        if (ready >>> INCARNATION_SHIFT === this.incarnation) this.fail(error)
         return handled
       }
+      if (this.flags === busy && !(next instanceof Promise)) {
+        this.flags = ready
+        this.state = next
+        continue
+      }
+      const incarnation = ready >>> INCARNATION_SHIFT
       if (incarnation !== this.incarnation) return handled
       if (next instanceof Promise) {
         this.awaitHandler(next, incarnation)

@@ -79,6 +79,16 @@ export class Mailbox {
     return this.headChunk[this.head + 1]
   }
 
+  /** Takes the head pair, which becomes `current` and `sender`; call only when `length > 0`. */
+  take(): unknown {
+    const chunk = this.headChunk
+    const message = chunk[this.head]
+    this.current = message
+    this.sender = chunk[this.head + 1]
+    this.drop()
+    return message
+  }
+
   /** Removes the head pair. */
   drop(): void {
     const chunk = this.headChunk
