@@ -18,6 +18,8 @@ export interface NodeSettings {
   /** `true`: this node hosts the cluster registry; `host:port`: it joins the root node's registry. */
   registry?: string | true | undefined
   logLevel: LogLevel
+  /** Whether the node takes stops, links, spawns and calls only from its parent. @default false */
+  untrusted?: ClusterOptions['untrusted']
 }
 
 /**
@@ -31,6 +33,7 @@ export async function startNode(settings: NodeSettings): Promise<ActorSystem> {
     logLevel: settings.logLevel,
     ...(cookie === undefined ? {} : { cookie }),
     ...(settings.registry === undefined ? {} : { registry: settings.registry }),
+    ...(settings.untrusted === undefined ? {} : { untrusted: settings.untrusted }),
   }
   try {
     return await start(options)

@@ -80,6 +80,25 @@ export function collectUsing(value: string, previous: Using[] | undefined = []):
   return [...previous, { key, locator: parseLocator(value.slice(eq + 1)) }]
 }
 
+/** One `--allow module#function`: a function the module exposes, by the module's path and the function's name. */
+export interface AllowedCall {
+  module: string
+  name: string
+}
+
+/** `--allow module#function`, repeatable (or comma-separated): collects every occurrence. */
+export function collectAllow(value: string, previous: AllowedCall[] | undefined = []): AllowedCall[] {
+  const calls = [...previous]
+  for (const spec of value.split(',')) {
+    const hash = spec.lastIndexOf('#')
+    const name = hash < 0 ? '' : spec.slice(hash + 1)
+    if (hash < 1 || !propKey.test(name))
+      throw new InvalidArgumentError('expected module#function, such as src/lines.ts#hi.')
+    calls.push({ module: spec.slice(0, hash), name })
+  }
+  return calls
+}
+
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 /** A level of the node's logs. */

@@ -1,12 +1,15 @@
 import { Command } from 'commander'
 import { type ActorSystem, type Behavior, listActors, type Ref } from '../index.ts'
+import { loadAllowedCalls } from './allowed-calls.ts'
 import { type CliContext, whenAborted } from './cli-context.ts'
-import { CommandFailedError, describeError } from './cli-errors.ts'
+import { CommandFailedError, describeError, UsageError } from './cli-errors.ts'
 import { confirmReachable } from './confirm-reachable.ts'
 import { loadBehavior } from './load-behavior.ts'
 import { checkLocator, locate } from './locate.ts'
 import { startNode, stopNode } from './node.ts'
 import {
+  type AllowedCall,
+  collectAllow,
   collectUsing,
   type LogLevel,
   logLevelOf,
@@ -39,6 +42,13 @@ export interface RunOptions {
   /** The file holding the cookie. */
   cookieFile?: string
   logLevel?: LogLevel
+  /**
+   * Take stop, link, exit, remote spawn and calls from no node (this node has no parent node).
+   * @default false
+   */
+  untrusted?: boolean
+  /** With `untrusted`: the exposed functions any node may still call, as `module#function`. */
+  allow?: AllowedCall[]
 }
 
 /**
@@ -80,6 +90,15 @@ export function runCommand(context: CliContext): Command {
         10_000,
       )
       .option(
+        '--untrusted',
+        'refuse stops, links, exits, remote spawns and calls from other nodes (they still tell, ask and watch), answering each with UntrustedRequestError',
+      )
+      .option(
+        '--allow <module#function>',
+        'with --untrusted: a function the module exposes that any node may still run, stream or open (repeatable, or comma-separated)',
+        collectAllow,
+      )
+      .option(
         '--connect-timeout <ms>',
         'how long to keep trying to reach the node of each --using actor before exiting 1 with the reason',
         parseMilliseconds,
@@ -91,7 +110,9 @@ export function runCommand(context: CliContext): Command {
 Examples:
   $ troupe run examples/spinoff-example2/other.ts --node other@127.0.0.1:9701 --name other
   $ troupe run examples/spinoff-example2/main-actor.ts --node main@127.0.0.1:9702 --name main-actor \\
-      --using other_actor=troupe://other@127.0.0.1:9701/user/other`,
+      --using other_actor=troupe://other@127.0.0.1:9701/user/other
+  $ troupe run examples/cli-ping-pong/pong.ts --node pong@127.0.0.1:9703 --name pong --untrusted \\
+      --allow functions.ts#hi`,
       ),
     'warn',
   ).action((module: string, options: RunOptions) => runActor(context, module, options))
@@ -101,12 +122,18 @@ Examples:
 export async function runActor(context: CliContext, module: string, options: RunOptions): Promise<void> {
   for (const using of options.using ?? [])
     checkLocator(using.locator, options.registry, `--using ${using.key}`)
+  if (options.allow !== undefined && options.untrusted !== true)
+    throw new UsageError(
+      '--allow names what an untrusted node still runs for other nodes: give --untrusted too',
+    )
   const loaded = await loadBehavior(module)
+  const allow = options.allow === undefined ? [] : await loadAllowedCalls(options.allow)
   const system = await startNode({
     node: options.node,
     cookieFile: options.cookieFile,
     registry: options.registry,
     logLevel: logLevelOf(options.logLevel, 'warn'),
+    ...(options.untrusted === true ? { untrusted: allow.length === 0 ? true : { allow } } : {}),
   })
   try {
     system.expose({ [loaded.exposedName]: loaded.behavior })
