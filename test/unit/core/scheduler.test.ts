@@ -265,8 +265,10 @@ describe('fairness: a flooded actor starves neither a timer nor a socket', () =>
         expect(measured.timer).toBeLessThan(DEADLINE_MS)
         expect(measured.data).toBe('ping')
         expect(measured.echo).toBeLessThan(DEADLINE_MS)
-        // The flooder really was running meanwhile (the test must not pass with an idle actor).
-        expect(countAtMeasure).toBeGreaterThan(1000)
+        // The flooder really was running meanwhile (the test must not pass with an idle actor): it
+        // took more than a few turns of 64. Not a rate: how much CPU this process gets in the timer's
+        // few milliseconds depends on the machine's load (a loaded one gave 897).
+        expect(countAtMeasure).toBeGreaterThan(4 * 64)
         expect(performance.now()).toBeLessThan(giveUpAt)
 
         await within(5000, floodDone.promise, 'the 1M messages')
