@@ -156,3 +156,11 @@ export function checkEnvelope(value: unknown): Envelope {
   }
   return record as unknown as Envelope
 }
+
+/** The envelopes a frame holds: one envelope, or a non-empty array of them, each checked by {@link checkEnvelope}. */
+export function checkEnvelopes(value: unknown): Envelope[] {
+  if (!Array.isArray(value)) return [checkEnvelope(value)]
+  if (value.length === 0) throw new ProtocolError('a batch of envelopes must not be empty')
+  for (let i = 0; i < value.length; i++) checkEnvelope(value[i])
+  return value as Envelope[]
+}

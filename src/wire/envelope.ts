@@ -18,8 +18,11 @@
  * | `items`, `credit`, `end`             | either end of a context, named by `by`     |
  */
 
-/** The version every node states in its handshake; peers of another version are refused. */
-export const PROTOCOL_VERSION = 2
+/**
+ * The version every node states in its handshake; peers of another version are refused.
+ * Version 3: a frame holds one envelope or a batch of them (an array).
+ */
+export const PROTOCOL_VERSION = 3
 
 /** Why an actor stopped, as it crosses the wire (`StopReason` of the core). */
 export type WireStopReason = 'normal' | 'stopped' | 'failed' | 'node-down' | 'noproc'

@@ -126,9 +126,9 @@ export class NodeConnections {
     const node = peer.node
     const logger = this.logger
     connection.onFrame((body) => {
-      let envelope: Envelope
+      let envelopes: Envelope[]
       try {
-        envelope = codec.decode(body)
+        envelopes = codec.decode(body)
       } catch (error) {
         const reason =
           error instanceof ProtocolError ? error : new ProtocolError('undecodable frame', { cause: error })
@@ -136,7 +136,7 @@ export class NodeConnections {
         connection.close(reason)
         return
       }
-      peer.receive(envelope)
+      for (const envelope of envelopes) peer.receive(envelope)
     })
     void connection.closed().then((error) => {
       // A connection retired after a simultaneous connect leaves the peer on the other one.

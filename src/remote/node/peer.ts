@@ -27,6 +27,13 @@ export interface Channel {
   /** Throws if the envelope cannot be sent: `EncodeError`, `MessageTooLargeError` for a frame over the limit. */
   send(envelope: Envelope): void
   close(error?: Error): void
+  /** Sends now what the channel gathered to send together, if it gathers. */
+  flush?(): void
+  /**
+   * Told of an envelope gathered with others that could not be sent after all (what `send`
+   * throws for one sent at once); the peer sets it.
+   */
+  refused?: (envelope: Envelope, error: unknown) => void
   /**
    * The largest frame body the connection carries.
    * @default 1048576 (`DEFAULT_MAX_FRAME_BYTES`)
@@ -107,6 +114,7 @@ export class Peer {
     this.watcher = new PeerWatcher(peerHost)
     this.spawns = new RemoteSpawns(peerHost)
     this.targets = new LocalTargets(host.system, host.runtime, host.refOf.bind(host))
+    channel.refused = (envelope, error) => this.refuse(envelope, error)
   }
 
   get down(): boolean {
@@ -118,6 +126,9 @@ export class Peer {
    * connections, the one both nodes keep), keeping every pending ask, call, stream and watch.
    */
   switchChannel(channel: Channel): void {
+    // What the old channel gathered goes first, on the old connection, which the peer still reads.
+    this.channel.flush?.()
+    channel.refused = (envelope, error) => this.refuse(envelope, error)
     this.channel = channel
   }
 

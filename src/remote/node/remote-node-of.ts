@@ -69,8 +69,8 @@ export function openRemoteNode(system: ActorSystem, given?: RemoteNodeSetup): Re
   remote.codecFor = () => {
     const { encoder, decoder } = createConnectionCodec(codecOptions)
     return {
-      encode: (e) => encoder.encodeEnvelope(e),
-      decode: (b) => decoder.decodeEnvelope(b),
+      encode: (e) => encoder.encode(e),
+      decode: (b) => decoder.decodeEnvelopes(b),
       reset: () => encoder.reset(),
     }
   }

@@ -40,8 +40,10 @@ export interface RegistryClient {
  * it, so every frame must be decoded, in order); refs inside messages are resolved by the node.
  */
 export interface EnvelopeCodec {
-  encode(envelope: Envelope): Uint8Array
-  decode(body: Uint8Array): Envelope
+  /** One envelope, or a batch of them in one frame. */
+  encode(envelopes: Envelope | readonly Envelope[]): Uint8Array
+  /** The envelopes of a frame: one, or a batch. */
+  decode(body: Uint8Array): Envelope[]
   /** Forgets what was sent so far: for a frame that was encoded but not sent. */
   reset(): void
 }

@@ -230,3 +230,31 @@ describe('createConnectionCodec', () => {
     )
   })
 })
+
+describe('a batch of envelopes in one frame', () => {
+  it('round-trips through encodeEnvelopes and decodeEnvelopes, and a lone envelope reads as a batch of one', () => {
+    const { encoder } = pair()
+    const { decoder } = pair()
+    const batch: Envelope[] = [
+      { kind: 'tell', to: '/user/a', message: { n: 1 } },
+      { kind: 'ask', to: '/user/a', id: 7, message: { n: 2 } },
+      { kind: 'ping', at: 3 },
+    ]
+    expect(decoder.decodeEnvelopes(encoder.encodeEnvelopes(batch))).toEqual(batch)
+    expect(decoder.decodeEnvelopes(encoder.encodeEnvelope({ kind: 'pong', at: 4 }))).toEqual([
+      { kind: 'pong', at: 4 },
+    ])
+  })
+
+  it('refuses an empty batch, a batch holding anything but envelopes, and a batch where one envelope only is expected', () => {
+    const plain = createCodec({ resolveRef })
+    for (const value of [[], [[{ kind: 'ping', at: 1 }]], [{ kind: 'ping', at: 1 }, { kind: 'nope' }], [1]]) {
+      const { decoder } = pair()
+      expect(thrown(() => decoder.decodeEnvelopes(plain.encode(value)))).toBeInstanceOf(ProtocolError)
+    }
+    const { decoder } = pair()
+    expect(thrown(() => decoder.decodeEnvelope(plain.encode([{ kind: 'ping', at: 1 }])))).toBeInstanceOf(
+      ProtocolError,
+    )
+  })
+})
