@@ -1,19 +1,18 @@
-export type {
-  Codec,
-  CodecOptions,
-  ConnectionCodec,
-  ConnectionCodecOptions,
-  ConnectionDecoder,
-  ConnectionEncoder,
-} from './codec.ts'
+export type { Codec, CodecOptions } from './codec.ts'
 export {
   createCodec,
-  createConnectionCodec,
   DEFAULT_MAX_DEPTH,
   DEFAULT_MAX_STRUCTURES,
   MAX_DEPTH_LIMIT,
   MAX_STRUCTURES_LIMIT,
 } from './codec.ts'
+export type {
+  ConnectionCodec,
+  ConnectionCodecOptions,
+  ConnectionDecoder,
+  ConnectionEncoder,
+} from './connection-codec.ts'
+export { createConnectionCodec } from './connection-codec.ts'
 export type {
   AskEnvelope,
   Envelope,

@@ -1,6 +1,6 @@
 import { ExtensionKey } from '../../core/extensions.ts'
 import type { ActorSystem } from '../../core/system.ts'
-import { createConnectionCodec } from '../../wire/codec.ts'
+import { createConnectionCodec } from '../../wire/connection-codec.ts'
 import type { ErrorClass } from '../../wire/wire-error.ts'
 import { NotExposedError, RemoteActorError } from '../portal/remote-actor-error.ts'
 import {
