@@ -185,12 +185,13 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
     window: number,
     signal: AbortSignal | undefined,
   ): AsyncIterableIterator<T> {
-    const stream = new ContextCaller('stream', window, signal)
-    this.withIncarnation(target, stream, (peer) => peer.open(stream, target, module, name, args))
-    return stream.stream<T>()
+    return this.open(target, module, name, args, window, signal, 'stream').stream<T>()
   }
 
-  /** Opens a context with the exposed function `module`#`name` on `target`'s node: see `Portal.open`. */
+  /**
+   * Opens a context with the exposed function `module`#`name` on `target`'s node (see `Portal.open`);
+   * a stream is a context whose callee only yields.
+   */
   open(
     target: RemoteRef,
     module: string,
@@ -198,8 +199,9 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
     args: unknown[],
     window: number,
     signal: AbortSignal | undefined,
+    mode: 'context' | 'stream' = 'context',
   ): ContextCaller {
-    const context = new ContextCaller('context', window, signal)
+    const context = new ContextCaller(mode, window, signal)
     this.withIncarnation(target, context, (peer) => peer.open(context, target, module, name, args))
     return context
   }
