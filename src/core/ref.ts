@@ -65,6 +65,11 @@ export abstract class RefBase<M = unknown> implements Ref<M> {
     return other === this || other.address === this.address
   }
 
+  /** The ref this one stands for: itself, or, for a wrapper such as a portal, the ref it wraps. */
+  unwrap(): Ref<M> {
+    return this
+  }
+
   /**
    * For refs that stand for a waiting asker (an ask's reply ref, a remote asker): there will be
    * no reply, and `error` says why. Other refs ignore it.

@@ -183,14 +183,16 @@ export class ActorSystem {
    * started with `untrusted` refuses a stop from any node but its parent: that rejects with
    * `UntrustedRequestError`.
    */
-  stop(ref: Ref): Promise<void> {
+  stop(given: Ref): Promise<void> {
+    const ref = actorOf(given)
     if (!(ref instanceof Cell)) return this.remoteHooks(ref).stop(ref)
     ref.stopWith('stopped')
     return ref.whenStopped()
   }
 
   /** Resolves with the actor's `Terminated` once it stops (at once if it has). */
-  watch(ref: Ref): Promise<Terminated> {
+  watch(given: Ref): Promise<Terminated> {
+    const ref = actorOf(given)
     if (ref instanceof Cell) return new Promise((resolve) => ref.onTerminated(resolve))
     if (!(ref instanceof RefBase))
       throw new InvalidOptionError('ref', `expected a Troupe ref, got ${String(ref)}`)
@@ -367,7 +369,13 @@ export class ActorSystem {
   }
 }
 
-function localCell(ref: Ref): Cell {
+/** The actor a ref names: a portal (what `findActor` gives) stands for the ref it wraps. */
+function actorOf(ref: Ref): Ref {
+  return ref instanceof RefBase ? ref.unwrap() : ref
+}
+
+function localCell(given: Ref): Cell {
+  const ref = actorOf(given)
   if (ref instanceof Cell) return ref
   throw new InvalidOptionError('ref', `expected an actor of this node, got ${String(ref)}`)
 }

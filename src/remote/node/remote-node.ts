@@ -4,7 +4,7 @@ import type { AnyBehavior, Behavior, SpawnOptions } from '../../core/behavior.ts
 import { ActorNotFoundError, InvalidOptionError } from '../../core/errors.ts'
 import type { StopReason } from '../../core/inspection.ts'
 import { REMOTE, type RemoteHooks, RUNTIME, type Runtime } from '../../core/internal.ts'
-import { type AskOptions, type LocalActorHandle, type Ref, RefBase } from '../../core/ref.ts'
+import type { AskOptions, LocalActorHandle, Ref } from '../../core/ref.ts'
 import type { ActorSystem } from '../../core/system.ts'
 import type { Connection, Transport } from '../../transport/transport.ts'
 import type { Envelope } from '../../wire/envelope.ts'
@@ -273,9 +273,6 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
   }
 
   stop(ref: Ref): Promise<void> {
-    // A portal (what findActor and waitForActor give) stands for the ref it wraps.
-    const inner = (ref as { ref?: unknown }).ref
-    if (inner instanceof RefBase && inner !== ref) return this.system.stop(inner)
     if (!(ref instanceof RemoteRef))
       return Promise.reject(new TypeError(`${String(ref)} is not a remote actor`))
     return new Promise((resolve, reject) =>

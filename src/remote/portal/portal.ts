@@ -243,6 +243,10 @@ export class Portal<M = unknown> extends RefBase<M> {
     return remote
   }
 
+  override unwrap(): Ref<M> {
+    return this.ref instanceof RefBase ? (this.ref as RefBase<M>).unwrap() : this.ref
+  }
+
   private inner(): RefBase<M> {
     if (this.ref instanceof RefBase) return this.ref as RefBase<M>
     throw new TypeError(`${this.address} cannot be watched or linked through a portal`)
