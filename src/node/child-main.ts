@@ -42,7 +42,7 @@ const given = parentSide.boot()
 const boot = given.boot as ChildBoot
 const logLevel = levels.has(boot.logLevel ?? '') ? (boot.logLevel as 'info') : undefined
 const logFormat = isLogFormat(boot.logFormat) ? boot.logFormat : undefined
-// The same start as any node's, told that it is a child: the cluster of its parent comes from its boot.
+// The one start every node goes through, told that this node is a child: its parent's cluster comes from its boot.
 const system = await startNode(
   {
     node: boot.node,

@@ -84,18 +84,22 @@ export function envelopeChannel(connection: Connection, codec: EnvelopeCodec): C
     }
   }
 
-  const flush = (): void => {
-    if (scheduled !== undefined) clearImmediate(scheduled)
-    scheduled = undefined
-    const batch = pending
-    pending = undefined
-    if (batch === undefined || batch.length === 0) return
+  /** Sends what gathered: as one batch where it can, else envelope by envelope. */
+  const sendGathered = (batch: readonly Envelope[]): void => {
     flushing = true
     try {
       if (batch.length === 1 || !sendBatch(batch)) sendEach(batch)
     } finally {
       flushing = false
     }
+  }
+
+  const flush = (): void => {
+    if (scheduled !== undefined) clearImmediate(scheduled)
+    scheduled = undefined
+    const batch = pending
+    pending = undefined
+    if (batch !== undefined && batch.length > 0) sendGathered(batch)
   }
 
   const channel: Channel = {
@@ -120,12 +124,7 @@ export function envelopeChannel(connection: Connection, codec: EnvelopeCodec): C
       if (pending.length >= MAX_BATCH) {
         const full = pending
         pending = undefined
-        flushing = true
-        try {
-          if (!sendBatch(full)) sendEach(full)
-        } finally {
-          flushing = false
-        }
+        sendGathered(full)
         pending = []
       }
     },
