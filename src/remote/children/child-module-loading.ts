@@ -4,7 +4,7 @@
 // again in each child would start children of its own, without end. So while a child loads a
 // module, `start()` refuses, and the loader takes exactly that refusal as "the definitions made
 // before the call are loaded".
-import { AsyncLocalStorage } from 'node:async_hooks'
+import { ambientStorage } from '../../concurrency/ambient-storage.ts'
 import { TroupeError } from '../../concurrency/errors.ts'
 
 /** What the code that runs while a child loads a module is loaded for. */
@@ -14,7 +14,9 @@ interface Loading {
 }
 
 // The async context of the import: the module's top-level code (and what it imports) runs in it.
-const loading = new AsyncLocalStorage<Loading>()
+// A slot of the one ambient frame, not an AsyncLocalStorage of its own: one that stayed enabled
+// after the modules loaded would tax every promise of the child from then on.
+const loading = ambientStorage<Loading>()
 let inChildNode = false
 /** Modules whose top-level code stopped at a refused `start()`, in this thread or process. */
 const modulesStoppedAtStart = new Set<string>()
