@@ -194,8 +194,6 @@ export class ActorSystem {
   watch(given: Ref): Promise<Terminated> {
     const ref = actorOf(given)
     if (ref instanceof Cell) return new Promise((resolve) => ref.onTerminated(resolve))
-    if (!(ref instanceof RefBase))
-      throw new InvalidOptionError('ref', `expected a Troupe ref, got ${String(ref)}`)
     return new Promise((resolve) => {
       const watcher: LocalActorHandle = {
         ref: undefined,
@@ -370,8 +368,10 @@ export class ActorSystem {
 }
 
 /** The actor a ref names: a portal (what `findActor` gives) stands for the ref it wraps. */
-function actorOf(ref: Ref): Ref {
-  return ref instanceof RefBase ? ref.unwrap() : ref
+/** What `ref` stands for (a portal stands for its actor); anything but a Troupe ref is refused. */
+function actorOf(ref: Ref): RefBase<unknown> {
+  if (ref instanceof RefBase) return ref.unwrap() as RefBase<unknown>
+  throw new InvalidOptionError('ref', `expected a Troupe ref, got ${String(ref)}`)
 }
 
 function localCell(given: Ref): Cell {

@@ -1,4 +1,4 @@
-import { defineActor, failAfter, start, Terminated } from 'troupe'
+import { defineActor, failAfter, InvalidOptionError, type Ref, start, Terminated } from 'troupe'
 import { describe, expect, it } from 'vitest'
 
 const Idle = defineActor<string>({ receive: () => {} })
@@ -22,6 +22,20 @@ describe('a portal stands for the actor it wraps, on a system with no network', 
       expect(system.isAlive(stopped!)).toBe(false)
       expect(await system.findActor('stopped')).toBeUndefined()
       expect(system.isAlive(kept!)).toBe(true)
+    } finally {
+      await system.shutdown()
+    }
+  })
+
+  it('system.stop, watch and isAlive refuse what is not a ref with InvalidOptionError', async () => {
+    const system = await start({ logLevel: 'silent' })
+    try {
+      for (const notARef of [undefined, 'troupe://a/user/x', { tell() {} }]) {
+        const given = notARef as unknown as Ref
+        expect(() => system.stop(given)).toThrow(InvalidOptionError)
+        expect(() => system.watch(given)).toThrow(/expected a Troupe ref/)
+        expect(() => system.isAlive(given)).toThrow(InvalidOptionError)
+      }
     } finally {
       await system.shutdown()
     }
