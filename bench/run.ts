@@ -14,10 +14,14 @@
  *                      thread-stream-heap, process-stream-heap, thread-stream-heap-16k,
  *                      process-stream-heap-16k, spawn-thread, spawn-process, fanout
  *   --peers, --no-peers  run nact too (default) or not
+ *   --from dist|source  measure the compiled package in dist/ (default: what users run; `npm run
+ *                      bench` builds it first) or the TypeScript sources through tsx, whose
+ *                      transform names every closure it creates (a cost no user pays)
  *
  * Exits non-zero when any workload throws, gives a wrong result or does not finish.
  */
 import { type ChildProcess, fork } from 'node:child_process'
+import { readdirSync, statSync } from 'node:fs'
 import { availableParallelism, cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -357,6 +361,7 @@ interface Options {
   size: SizeName
   only: Set<string> | null
   peers: boolean
+  from: 'dist' | 'source'
 }
 
 function parseOptions(argv: string[]): Options {
@@ -367,19 +372,46 @@ function parseOptions(argv: string[]): Options {
       only: { type: 'string' },
       peers: { type: 'boolean', default: true },
       'no-peers': { type: 'boolean', default: false },
+      from: { type: 'string', default: 'dist' },
     },
     strict: true,
   })
   if (values.size !== 'full' && values.size !== 'tiny')
     throw new Error(`--size must be tiny or full, not ${values.size}`)
+  if (values.from !== 'dist' && values.from !== 'source')
+    throw new Error(`--from must be dist or source, not ${values.from}`)
   const only = values.only ? new Set(values.only.split(',').map((s) => s.trim())) : null
   for (const name of only ?? []) {
     if (!figures.some((f) => f.name === name)) {
       throw new Error(`unknown figure ${name}; one of ${figures.map((f) => f.name).join(', ')}`)
     }
   }
-  return { size: values.size, only, peers: values.peers && !values['no-peers'] }
+  return { size: values.size, only, peers: values.peers && !values['no-peers'], from: values.from }
 }
+
+/** The newest modification time of the files under `dir`, in milliseconds (0 for none). */
+function newestMtime(dir: string): number {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs)
+  }
+  return newest
+}
+
+/** Refuses to measure a dist/ that is missing or older than the sources it was built from. */
+function checkDist(): void {
+  let built: number
+  try {
+    built = statSync(join(root, 'dist', 'index.js')).mtimeMs
+  } catch {
+    throw new Error('dist/ is not built: run `npm run build` first, or pass --from source')
+  }
+  if (newestMtime(join(root, 'src')) > built)
+    throw new Error('dist/ is older than src/: run `npm run build` first, or pass --from source')
+}
+
+/** Node options of every measuring process: `--conditions=source` makes `troupe` resolve to src/. */
+let fromSource = false
 
 function paramsOf(workload: AnyWorkload, size: SizeName): Params {
   if (isChildWorkload(workload)) return childParamsFor(workload, size)
@@ -400,7 +432,7 @@ process.on('exit', () => {
 function forkChild(script: string, args: string[]): ChildProcess {
   const child = fork(join(benchDir, script), args, {
     cwd: root,
-    execArgv: ['--import', 'tsx', '--conditions=source', '--expose-gc', '--max-old-space-size=8192'],
+    execArgv: ['--import', 'tsx', ...(fromSource ? ['--conditions=source'] : []), '--expose-gc', '--max-old-space-size=8192'],
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   })
   children.add(child)
@@ -636,6 +668,8 @@ function limit(concurrency: number): <T>(task: () => Promise<T>) => Promise<T> {
 
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2))
+  fromSource = options.from === 'source'
+  if (!fromSource) checkDist()
   const selected = figures.filter((f) => options.only === null || options.only.has(f.name))
   const peerSubjects: SubjectName[] = options.peers ? ['floor', 'troupe', 'nact'] : ['floor', 'troupe']
   // The remote and child-node figures have no peer: nact does not talk between processes.
@@ -650,7 +684,7 @@ async function main(): Promise<number> {
       : peerSubjects
   console.log(
     `# troupe bench: size ${options.size}, node ${process.version}, ${cpus().length} cpus, ` +
-      `peers ${options.peers ? 'nact' : 'off'}; value | floor | ratio to floor | target | peer | size`,
+      `peers ${options.peers ? 'nact' : 'off'}, troupe from ${options.from}; value | floor | ratio to floor | target | peer | size`,
   )
   // Timing needs the machine to itself; a tiny run only proves correctness, so it may run in parallel.
   const queue = limit(options.size === 'tiny' ? availableParallelism() : 1)

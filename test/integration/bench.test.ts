@@ -33,7 +33,7 @@ const remoteFigures = [
 describe('bench --size tiny', () => {
   it('runs every workload on the floor, Troupe and nact and prints one line per figure', async () => {
     const { code, signal, stdout, stderr } = await runTypeScript(
-      ['bench/run.ts', '--size', 'tiny', '--peers'],
+      ['bench/run.ts', '--size', 'tiny', '--peers', '--from', 'source'],
       {
         timeoutMs: 115_000,
         nodeFlags: ['--expose-gc'],
