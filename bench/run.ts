@@ -432,7 +432,13 @@ process.on('exit', () => {
 function forkChild(script: string, args: string[]): ChildProcess {
   const child = fork(join(benchDir, script), args, {
     cwd: root,
-    execArgv: ['--import', 'tsx', ...(fromSource ? ['--conditions=source'] : []), '--expose-gc', '--max-old-space-size=8192'],
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(fromSource ? ['--conditions=source'] : []),
+      '--expose-gc',
+      '--max-old-space-size=8192',
+    ],
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   })
   children.add(child)
