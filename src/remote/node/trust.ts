@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import { InvalidOptionError } from '../../core/errors.ts'
 import type { FunctionRef } from '../../core/function-ref.ts'
 import type { Runtime } from '../../core/runtime.ts'
+import { LogLimiter, suppressedTail } from '../../transport/log-limiter.ts'
 import { UntrustedRequestError } from './errors.ts'
 
 /** What an untrusted node takes from its parent node only. */
@@ -35,11 +36,24 @@ export interface TrustOptions {
 /** How often the same refusal (sender and kind) is logged again at most. */
 const LOG_EVERY_MS = 10_000
 
+/**
+ * Whether `path` is a guardian or a system actor rather than one of the user's actors: `/user`
+ * itself (stopping it stops every actor of the node), the root, and anything outside `/user/`.
+ */
+export function isGuardianPath(path: string): boolean {
+  return !/^\/user\/[^/]/.test(path)
+}
+
+/** Requests that no other node may aim at a guardian, trusted or not. */
+function hitsGuardian(request: GuardedRequest, subject: string): boolean {
+  return (request === 'stop' || request === 'link' || request === 'exit') && isGuardianPath(subject)
+}
+
 /** Which requests from which node this node takes: everything, unless it is untrusted. */
 export class Trust {
   private readonly allowed: ReadonlySet<string>
   private readonly allow: readonly FunctionRef[]
-  private readonly logged = new Map<string, { at: number; suppressed: number }>()
+  private readonly logged = new LogLimiter(LOG_EVERY_MS)
   /** The node that started this one as a child node: the one node an untrusted node fully trusts. */
   parent: string | undefined
 
@@ -80,18 +94,27 @@ export class Trust {
 
   /**
    * Whether this node drops `request` (about `subject`: an actor's path, a definition, a function)
-   * from `from`. A refusal is logged and emitted here.
+   * from `from`. A `stop`, `link` or `exit` aimed at a guardian or a system actor is dropped from
+   * every node, trusted or not: one such stop of `/user` stops every actor of the node. A refusal
+   * is logged and emitted here.
    */
   refuses(from: string, request: GuardedRequest, subject: string): boolean {
+    if (hitsGuardian(request, subject)) {
+      this.record(from, request, subject, 'it is a guardian or a system actor')
+      return true
+    }
     if (!this.untrusted || from === this.parent) return false
-    this.record(from, request, subject)
+    this.record(from, request, subject, 'this node is untrusted')
     return true
   }
 
   /** The error that answers `request` from `from`, if this node refuses it. */
   refusal(from: string, request: GuardedRequest, subject: string): UntrustedRequestError | undefined {
     if (!this.refuses(from, request, subject)) return undefined
-    return new UntrustedRequestError(this.node, from, request, subject)
+    const error = new UntrustedRequestError(this.node, from, request, subject)
+    if (hitsGuardian(request, subject))
+      error.message = `node ${this.node} refused the '${request}' of ${subject} from ${from}: it is a guardian or a system actor, which no other node may stop, link to or exit`
+    return error
   }
 
   /** The error that answers a call of `module`#`name` from `from`, unless the call may go ahead. */
@@ -100,20 +123,13 @@ export class Trust {
     return this.refusal(from, 'call', `'${name}' of ${module}`)
   }
 
-  private record(from: string, request: GuardedRequest, subject: string): void {
+  private record(from: string, request: GuardedRequest, subject: string, why: string): void {
     if (this.runtime.inspecting) this.runtime.emit({ type: 'refused', from, request, subject })
-    const key = `${from}|${request}`
-    const now = Date.now()
-    const last = this.logged.get(key)
-    if (last !== undefined && now - last.at < LOG_EVERY_MS) {
-      last.suppressed++
-      return
-    }
-    const more = last === undefined || last.suppressed === 0 ? '' : ` (and ${last.suppressed} more since)`
-    this.logged.set(key, { at: now, suppressed: 0 })
+    const suppressed = this.logged.admit(`${from}|${request}|${why}`)
+    if (suppressed === undefined) return
     this.logger.warn(
       { peer: from, request },
-      `refused a '${request}' of ${escaped(subject)} from node ${escaped(from)}: this node is untrusted${more}`,
+      `refused a '${request}' of ${escaped(subject)} from node ${escaped(from)}: ${why}${suppressedTail(suppressed)}`,
     )
   }
 }
