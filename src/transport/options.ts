@@ -15,6 +15,28 @@ export interface ResolvedTransportOptions {
   readonly logger: Logger
 }
 
+// ---- the cookie's strength: one rule for the transport options, start(), the CLI and cookie files ----
+
+/**
+ * Fewest characters a cookie has. The handshake proves the cookie with an HMAC over random
+ * challenges: whoever sees one exchange can guess the cookie offline, as fast as it can hash,
+ * where throttling does not reach. Eight characters (the old rule of the CLI) fall to that in
+ * hours; sixteen are out of reach for a random cookie and costly for a typed one. The cookie a
+ * node makes for itself has 32.
+ */
+export const MIN_COOKIE_LENGTH = 16
+
+/** What the cookie rule asks for, in the words every refusal uses. */
+export const COOKIE_RULE = `expected a secret of at least ${MIN_COOKIE_LENGTH} characters shared by the nodes`
+
+/** Throws `InvalidOptionError` for a cookie that breaks the rule; `where` names a file it came from. */
+export function checkCookie(cookie: unknown, where?: string): asserts cookie is string {
+  if (typeof cookie !== 'string' || cookie.length < MIN_COOKIE_LENGTH)
+    throw new InvalidOptionError('cookie', where === undefined ? COOKIE_RULE : `${COOKIE_RULE} (in ${where})`)
+}
+
+// ---- end of the cookie's strength ----
+
 function positive(name: string, value: unknown, fallback: number, max = 2 ** 31 - 1): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max)
@@ -33,8 +55,7 @@ export function resolveTransportOptions(options: TransportOptions): ResolvedTran
     const problem = nameProblem(options[name])
     if (problem !== undefined) throw new InvalidOptionError(name, problem)
   }
-  if (typeof options.cookie !== 'string' || options.cookie.length === 0)
-    throw new InvalidOptionError('cookie', 'expected a non-empty string shared by the nodes')
+  checkCookie(options.cookie)
   return {
     node: options.node,
     incarnation: options.incarnation,

@@ -184,7 +184,7 @@ describe('handshake over sockets', () => {
       accepted++
       closeAfter(connection)
     })
-    const attempt = connect(listener, 'client', clientLog, { cookie: 'not the cookie' })
+    const attempt = connect(listener, 'client', clientLog, { cookie: 'not the cookie of the cluster' })
     await expect(attempt).rejects.toBeInstanceOf(HandshakeError)
     const error = (await attempt.catch((e: unknown) => e)) as HandshakeError
     expect(error.reason).toBe('cookie-mismatch')

@@ -94,7 +94,7 @@ describe('tcp transport across processes', () => {
       const wrong = await connectTcp({
         node: 'intruder',
         incarnation: 'i-1',
-        cookie: 'guessed',
+        cookie: 'a-guessed-cookie-value',
         port: node.port,
         logger: log.logger,
       }).catch((error: unknown) => error)
