@@ -2,6 +2,7 @@ import type { ActorSystem } from '../core/system.ts'
 import type { NodeEndpoint } from '../remote/node/address.ts'
 import { resolveCookie } from '../remote/node/cookie.ts'
 import type { RemoteNode } from '../remote/node/remote-node.ts'
+import { type StrangerLimits, strangerLimitsOf } from '../transport/stranger-limits.ts'
 import type { Transport } from '../transport/transport.ts'
 import type { NodeOptions } from './start-options.ts'
 import { chosenTransport, transportFactoryFor } from './transports.ts'
@@ -20,7 +21,8 @@ export async function openNodeTransport(
   system: ActorSystem,
   remote: RemoteNode,
   listenAt: NodeEndpoint,
-  options: Pick<NodeOptions, 'network' | 'cookie' | 'maxFrameBytes' | 'handshakeTimeoutMs' | 'tls'>,
+  options: Pick<NodeOptions, 'network' | 'cookie' | 'maxFrameBytes' | 'handshakeTimeoutMs' | 'tls'> &
+    StrangerLimits,
 ): Promise<OpenedTransport> {
   // Only TCP proves a cookie: the in-process network has no cookie to resolve (nor a file to read).
   const cookie = chosenTransport(options) === 'tcp' ? resolveCookie(options.cookie) : undefined
@@ -32,6 +34,7 @@ export async function openNodeTransport(
     listen: { host: listenAt.host, port: listenAt.port },
     ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
     ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
+    ...strangerLimitsOf(options),
   })
   transport.onConnection((connection) => void remote.adopt(connection, false))
   return { transport, cookie }

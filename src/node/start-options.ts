@@ -1,16 +1,26 @@
 import type { SystemOptions } from '../core/system.ts'
 import type { LivenessOptions } from '../remote/node/remote-node.ts'
 import type { TrustOptions } from '../remote/node/trust.ts'
+import type { StrangerLimits } from '../transport/stranger-limits.ts'
 import type { ErrorClass } from '../wire/wire-error.ts'
 import type { TransportChoice } from './transports.ts'
 
 /** The port the root node, which hosts the cluster registry, listens on unless told otherwise. */
 export const DEFAULT_REGISTRY_PORT = 1616
 
-/** Options of a node that talks to other nodes. */
-export interface NodeOptions extends SystemOptions, LivenessOptions, TrustOptions, TransportChoice {
+/**
+ * Options of a node that talks to other nodes. Its TCP listener also takes the
+ * {@link StrangerLimits}: `maxHandshakes`, `maxHandshakesPerAddress`, `maxFailedProofs`,
+ * `failedProofWindowMs`, `refusalLogIntervalMs`.
+ */
+export interface NodeOptions
+  extends SystemOptions,
+    LivenessOptions,
+    TrustOptions,
+    TransportChoice,
+    StrangerLimits {
   /**
-   * The secret every node of the cluster shares; it never crosses the wire.
+   * The secret every node of the cluster shares, at least 16 characters; it never crosses the wire.
    * @default process.env.TROUPE_COOKIE, else the contents of ~/.troupe-cookie (created if missing)
    */
   cookie?: string

@@ -2,6 +2,7 @@ import { type Logger, pino } from 'pino'
 import { InvalidOptionError } from '../core/errors.ts'
 import { DEFAULT_MAX_FRAME_BYTES } from '../wire/frames.ts'
 import { nameProblem } from './handshake.ts'
+import { type ResolvedStrangerLimits, resolveStrangerLimits } from './stranger-limits.ts'
 import type { TransportOptions } from './transport.ts'
 
 /** {@link TransportOptions} checked, with their defaults filled in. */
@@ -13,6 +14,8 @@ export interface ResolvedTransportOptions {
   readonly handshakeTimeoutMs: number
   readonly closeTimeoutMs: number
   readonly logger: Logger
+  /** What strangers may cost a listener. */
+  readonly strangers: ResolvedStrangerLimits
 }
 
 // ---- the cookie's strength: one rule for the transport options, start(), the CLI and cookie files ----
@@ -64,5 +67,6 @@ export function resolveTransportOptions(options: TransportOptions): ResolvedTran
     handshakeTimeoutMs: positive('handshakeTimeoutMs', options.handshakeTimeoutMs, 5000),
     closeTimeoutMs: positive('closeTimeoutMs', options.closeTimeoutMs, 2000),
     logger: options.logger ?? pino({ level: 'silent' }),
+    strangers: resolveStrangerLimits(options),
   }
 }

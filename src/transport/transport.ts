@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process'
 import type { Worker } from 'node:worker_threads'
 import type { Logger } from 'pino'
+import type { StrangerLimits } from './stranger-limits.ts'
 import type { TsxLocation } from './tsx-location.ts'
 
 /** Who is at the other end of a connection, as it proved in the handshake. */
@@ -115,15 +116,19 @@ export interface Listener {
   [Symbol.asyncDispose](): Promise<void>
 }
 
-/** What every transport needs to know to authenticate and bound its connections. */
-export interface TransportOptions {
+/**
+ * What every transport needs to know to authenticate and bound its connections. A listener also
+ * takes the {@link StrangerLimits} (handshakes in progress, failed proofs, refusal logs).
+ */
+export interface TransportOptions extends StrangerLimits {
   /** This node's name, sent in the handshake: 1 to 255 bytes of UTF-8, no control characters. */
   node: string
   /** This run of the node (a random id made at start): 1 to 255 bytes of UTF-8, no control characters. */
   incarnation: string
   /**
-   * The secret shared by the nodes that may talk to each other. It proves itself by an
-   * HMAC-SHA256 challenge-response and never crosses the wire.
+   * The secret shared by the nodes that may talk to each other, at least 16 characters
+   * (`MIN_COOKIE_LENGTH`). It proves itself by an HMAC-SHA256 challenge-response and never
+   * crosses the wire.
    */
   cookie: string
   /**

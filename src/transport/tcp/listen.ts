@@ -2,10 +2,11 @@ import net from 'node:net'
 import tls from 'node:tls'
 import type { Logger } from 'pino'
 import { InvalidOptionError } from '../../core/errors.ts'
-import { describeSystemError, ListenError } from '../errors.ts'
+import { describeSystemError, HandshakeError, ListenError } from '../errors.ts'
 import { type ResolvedTransportOptions, resolveTransportOptions } from '../options.ts'
 import type { Connection, Listener, ListenerAddress } from '../transport.ts'
 import { formatHostPort } from './address.ts'
+import { HandshakeGate } from './handshake-gate.ts'
 import { SocketConnection } from './socket-connection.ts'
 import type { TcpListenOptions } from './tcp-options.ts'
 
@@ -13,6 +14,9 @@ import type { TcpListenOptions } from './tcp-options.ts'
  * Listens for nodes over TCP (or TLS, or a Unix domain socket) and hands over each connection once
  * it has passed the handshake. Binds to 127.0.0.1 unless `host` says otherwise. A connection that
  * fails the handshake, or later breaks the protocol, is closed and logged; nothing else is affected.
+ * Strangers cost little: a connection over the limits on handshakes in progress or on failed
+ * proofs (`maxHandshakes`, `maxHandshakesPerAddress`, `maxFailedProofs`) is closed before any
+ * handshake work, and refusals are logged at most once per address and reason per interval.
  *
  * @example
  * ```ts
@@ -71,7 +75,10 @@ class TcpListener implements Listener {
   private handler: ((connection: Connection) => void) | undefined
   private held: Connection[] = []
   private closing: Promise<void> | undefined
-  private readonly tlsRemotes = new WeakMap<net.Socket, string>()
+  private readonly tlsRemotes = new WeakMap<net.Socket, { remote: string; address: string | undefined }>()
+  /** The place in the gate of each admitted socket (the raw one, under TLS), until its handshake ends. */
+  private readonly places = new WeakMap<net.Socket, () => void>()
+  private readonly gate: HandshakeGate
   private readonly log: Logger
 
   constructor(
@@ -81,22 +88,28 @@ class TcpListener implements Listener {
     secure: boolean,
   ) {
     this.log = options.logger
-    server.on(secure ? 'secureConnection' : 'connection', (socket: net.Socket) => this.accept(socket))
+    this.gate = new HandshakeGate(options.strangers, this.log)
+    // Admitted on arrival, before TLS too: a TLS handshake is the costlier one.
+    server.on('connection', (socket: net.Socket) => this.admit(socket, secure))
+    server.on(secure ? 'secureConnection' : 'connection', (socket: net.Socket) => {
+      if (!socket.destroyed) this.accept(socket)
+    })
     if (secure) {
-      // A socket that TLS refused has lost its address by the time it is reported: note it on arrival.
-      server.on('connection', (socket: net.Socket) => this.tlsRemotes.set(socket, this.remoteOf(socket)))
       server.on('tlsClientError', (error: Error, socket: tls.TLSSocket) => {
         const parent = (socket as tls.TLSSocket & { _parent?: net.Socket })._parent
-        const remote = this.tlsRemotes.get(parent ?? socket) ?? this.remoteOf(socket)
+        const noted = this.tlsRemotes.get(parent ?? socket)
+        // Turned away by the gate, which logged it already.
+        if (noted !== undefined && !this.places.has(parent ?? socket)) return
+        const remote = noted?.remote ?? this.remoteOf(socket)
         const refused = socket.authorizationError
         const why =
           refused === undefined
             ? describeSystemError(error).text
             : `the client's certificate was refused (${String(refused)})`
-        this.log.warn(
-          { err: error, remote, reason: 'tls', authorizationError: refused },
-          `refused connection from ${remote}: TLS handshake failed: ${why}`,
-        )
+        const failure = new HandshakeError('tls', 'local', why, { remote, cause: error })
+        this.gate.failed(noted?.address ?? socket.remoteAddress, remote, failure, {
+          authorizationError: refused,
+        })
       })
     }
     server.on('error', (error) => {
@@ -148,16 +161,34 @@ class TcpListener implements Listener {
     return formatHostPort(socket.remoteAddress, socket.remotePort)
   }
 
+  /** Takes a place in the gate for a new socket, or closes it at once. */
+  private admit(socket: net.Socket, secure: boolean): void {
+    const remote = this.remoteOf(socket)
+    // A socket that TLS refused has lost its address by the time it is reported: note it on arrival.
+    if (secure) this.tlsRemotes.set(socket, { remote, address: socket.remoteAddress })
+    const release = this.gate.admit(socket.remoteAddress, remote)
+    if (release === undefined) {
+      socket.destroy()
+      return
+    }
+    this.places.set(socket, release)
+    socket.once('close', release)
+  }
+
   private accept(socket: net.Socket): void {
+    const raw = (socket as net.Socket & { _parent?: net.Socket })._parent ?? socket
+    const release = this.places.get(raw) ?? (() => {})
     if (this.closing !== undefined) {
       socket.destroy()
       return
     }
     socket.setNoDelay(true)
-    const connection = new SocketConnection(socket, 'server', this.options, this.remoteOf(socket))
+    const remote = this.remoteOf(socket)
+    const connection = new SocketConnection(socket, 'server', this.options, remote)
     this.handshaking.add(connection)
     connection.open(this.options.handshakeTimeoutMs).then(
       () => {
+        release()
         this.handshaking.delete(connection)
         if (this.closing !== undefined) {
           connection.close()
@@ -173,8 +204,12 @@ class TcpListener implements Listener {
         if (this.handler === undefined) this.held.push(connection)
         else this.deliver(connection)
       },
-      // Already logged, and the socket closed: nothing else to do.
-      () => this.handshaking.delete(connection),
+      (error: unknown) => {
+        release()
+        this.handshaking.delete(connection)
+        if (error instanceof HandshakeError)
+          this.gate.failed(socket.remoteAddress ?? raw.remoteAddress, remote, error)
+      },
     )
   }
 

@@ -167,7 +167,8 @@ describe('hostile bytes close only the connection that carried them', () => {
       echo: string
     }
     expect(result.closed).toBe(100)
-    expect(result.refused).toBe(100)
+    // Logged, but rate-limited: one line per address and reason per interval, not one per connection.
+    expect(result.refused).toBeGreaterThanOrEqual(1)
     // The handshake timeout is 300 ms: none closed before it, all soon after it.
     expect(result.firstCloseMs).toBeGreaterThanOrEqual(280)
     expect(result.lastCloseMs).toBeLessThan(2_000)
