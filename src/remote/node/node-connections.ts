@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import { InvalidOptionError } from '../../core/errors.ts'
+import { LogLimiter, suppressedTail } from '../../transport/log-limiter.ts'
 import type { Connection, Transport } from '../../transport/transport.ts'
 import type { Envelope } from '../../wire/envelope.ts'
 import { ProtocolError } from '../../wire/errors.ts'
@@ -16,6 +17,9 @@ export interface ConnectionsHost extends PeerHost {
   /** Makes the codec of one connection: each connection has its own. */
   codecFor(): EnvelopeCodec
 }
+
+/** How often a refused claim of the same node's name is logged again at most. */
+const CLAIM_LOG_EVERY_MS = 10_000
 
 interface Slot {
   peer: Peer | null
@@ -39,6 +43,7 @@ export class NodeConnections {
   private readonly slots = new Map<string, Slot>()
   private closing = false
   private readonly logger: Logger
+  private readonly claimLog = new LogLimiter(CLAIM_LOG_EVERY_MS)
 
   constructor(private readonly host: ConnectionsHost) {
     this.logger = host.logger
@@ -64,11 +69,28 @@ export class NodeConnections {
     if (slot?.peer === peer) slot.peer = null
   }
 
-  /** Takes a connection made by either side, once its handshake is done. */
+  /**
+   * Takes a connection made by either side, once its handshake is done. A node's name is bound to
+   * the connection it proved first: a connection another node opened that claims the name of a
+   * live peer with another incarnation is refused (closed, and `undefined` returned) until that
+   * peer is proven gone, by its connection closing or its heartbeats being lost. Without this any
+   * holder of the cookie could take a live node's name and the replies meant for it. A connection
+   * with the same incarnation is the same run of the node (two nodes that connected at once, or a
+   * reconnect), and one this node opened to the node's own address is believed over the live one.
+   */
   adopt(connection: Connection, initiated: boolean): Peer | undefined {
     const node = connection.peer.node
     const slot = this.slotOf(node)
     const current = slot.peer
+    if (
+      current !== null &&
+      !current.down &&
+      current.incarnation !== connection.peer.incarnation &&
+      !initiated
+    ) {
+      this.refuseClaim(connection, current)
+      return undefined
+    }
     const codec = this.host.codecFor()
     const channel = envelopeChannel(connection, codec)
     if (current !== null && !current.down && current.incarnation === connection.peer.incarnation) {
@@ -86,6 +108,21 @@ export class NodeConnections {
     slot.waiting = []
     for (const action of waiting) action(peer)
     return peer
+  }
+
+  /** Closes a connection that claims the name of `current`, a live peer of another incarnation. */
+  private refuseClaim(connection: Connection, current: Peer): void {
+    const node = connection.peer.node
+    const reason = new ProtocolError(
+      `refused a connection from ${connection.remoteAddress} that claims to be node ${node}: a live ${node} is connected (another incarnation) and answers its heartbeats; a restarted ${node} is taken once the old connection closes or its heartbeats are lost`,
+    )
+    connection.close(reason)
+    const suppressed = this.claimLog.admit(node)
+    if (suppressed === undefined) return
+    this.logger.warn(
+      { peer: node, remote: connection.remoteAddress, incarnation: current.incarnation },
+      `${reason.message}${suppressedTail(suppressed)}`,
+    )
   }
 
   /**
