@@ -6,6 +6,7 @@ import { describeSystemError, HandshakeError, ListenError } from '../errors.ts'
 import { type ResolvedTransportOptions, resolveTransportOptions } from '../options.ts'
 import type { Connection, Listener, ListenerAddress } from '../transport.ts'
 import { formatHostPort } from './address.ts'
+import { certificateNameProblem } from './certificate-name.ts'
 import { HandshakeGate } from './handshake-gate.ts'
 import { SocketConnection } from './socket-connection.ts'
 import type { TcpListenOptions } from './tcp-options.ts'
@@ -194,6 +195,7 @@ class TcpListener implements Listener {
           connection.close()
           return
         }
+        if (socket instanceof tls.TLSSocket && !this.certificateNames(socket, connection, remote)) return
         this.accepted.add(connection)
         void connection.closed().then(() => {
           // One that closes before a handler takes it is never handed over.
@@ -211,6 +213,16 @@ class TcpListener implements Listener {
           this.gate.failed(socket.remoteAddress ?? raw.remoteAddress, remote, error)
       },
     )
+  }
+
+  /** Whether the client's certificate names the node it proved to be; closes the connection if not. */
+  private certificateNames(socket: tls.TLSSocket, connection: Connection, remote: string): boolean {
+    const problem = certificateNameProblem(connection.peer.node, socket.getPeerCertificate())
+    if (problem === undefined) return true
+    const error = new HandshakeError('tls', 'local', problem, { remote })
+    connection.close(error)
+    this.gate.failed(socket.remoteAddress, remote, error)
+    return false
   }
 
   private deliver(connection: Connection): void {

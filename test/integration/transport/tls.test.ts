@@ -10,7 +10,16 @@ import {
   type TlsOptions,
 } from '../../../src/transport/index.ts'
 import { hasOpenssl, makePki } from '../../support/pki.ts'
-import { CapturedLog, connect, connectedPair, listen, portOf, socketClosed, within } from './support.ts'
+import {
+  CapturedLog,
+  connect,
+  connectedPair,
+  listen,
+  nextConnection,
+  portOf,
+  socketClosed,
+  within,
+} from './support.ts'
 
 const cleanups: Array<() => unknown> = []
 afterEach(async () => {
@@ -104,6 +113,29 @@ describe.skipIf(!hasOpenssl)('tls (mutual authentication; skipped only when open
     expect(error).toBeInstanceOf(HandshakeError)
     expect(error.reason).toBe('tls')
     expect(error.refusedBy).toBe('local')
+  })
+
+  it('refuses a client whose certificate is not for the node name it proved; the one it names still connects', async () => {
+    const log = new CapturedLog()
+    // Every refusal logged: one per address and reason per millisecond at most.
+    const listener = closeAfter(await listen('server', log, { tls: server, refusalLogIntervalMs: 1 }))
+    // The certificate is for CN=client, IP 127.0.0.1 and DNS localhost.
+    for (const claimed of ['mallory', 'mallory@10.9.8.7:9700']) {
+      const claimant = closeAfter(await connect(listener, claimed, log, { tls: client }))
+      await within(claimant.closed(), 5_000, 'the claimant to be closed')
+      const line = await log.waitFor(
+        (l) => l.msg.includes(`is not for the node it claims to be, ${JSON.stringify(claimed)}`),
+        `the refusal of ${claimed}`,
+      )
+      expect(line.msg).toMatch(
+        /^refused connection from 127\.0\.0\.1:\d+: TLS handshake failed: the client's certificate/,
+      )
+    }
+    for (const named of ['client', 'client@127.0.0.1:9700', 'any@localhost:9700']) {
+      const accepted = nextConnection(listener)
+      closeAfter(await connect(listener, named, log, { tls: client }))
+      expect((await accepted).peer.node).toBe(named)
+    }
   })
 
   it('a plain TCP client gets nowhere with a TLS listener', async () => {
