@@ -9,6 +9,8 @@ import {
 } from 'troupe'
 import { freePort } from 'troupe/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
+import { connectTcp } from '../../../src/transport/index.ts'
+import { createCodec } from '../../../src/wire/index.ts'
 
 const cookie = 'guardians-test-cookie'
 const cleanups: (() => Promise<unknown>)[] = []
@@ -115,5 +117,54 @@ describe.each([false, true])('guardians of a TCP node (untrusted: %s)', (untrust
       expect(outcome).toBe('stopped')
       await waitUntil('the worker to stop', () => target.actorAt('/user/worker') === undefined)
     }
+  })
+})
+
+describe('guardians facing a peer that forges envelopes', () => {
+  it('a forged stop, link and exit aimed at /user, the root or /system stop and restart nothing', async () => {
+    const target = await tcpNode('target')
+    const refused = refusalsOf(target)
+    const worker = target.spawn(Echo, { name: 'worker' })
+    const ended: unknown[] = []
+    target.inspect((event) => {
+      if (event.type === 'restarted' || event.type === 'stopped') ended.push(event)
+    })
+    const port = Number(target.node.slice(target.node.lastIndexOf(':') + 1))
+    const forger = await connectTcp({ port, node: 'forger@127.0.0.1:1', incarnation: 'forger-1', cookie })
+    cleanups.push(() => forger[Symbol.asyncDispose]())
+    forger.onFrame(() => {})
+    const codec = createCodec({
+      resolveRef: () => {
+        throw new Error('no refs here')
+      },
+    })
+    const guardians = ['/user', '/', '/system']
+    for (const to of guardians) {
+      forger.send(codec.encodeEnvelope({ kind: 'stop', target: to, id: 1 }))
+      forger.send(codec.encodeEnvelope({ kind: 'link', a: '/user/forged', b: to }))
+      forger.send(
+        codec.encodeEnvelope({
+          kind: 'exit',
+          from: '/user/forged',
+          to,
+          reason: 'failed',
+          error: new Error('forged'),
+        }),
+      )
+    }
+    await waitUntil('the refusals', () => refused.filter((event) => event.request === 'link').length === 3)
+    expect(refused.filter((event) => event.request === 'stop').map((event) => event.subject)).toEqual(
+      guardians,
+    )
+    expect(refused.filter((event) => event.request === 'link').map((event) => event.subject)).toEqual(
+      guardians,
+    )
+    // The same worker, not a restarted one, still answers an honest node.
+    const honest = await tcpNode('honest')
+    const ref = honest.refOf<EchoMsg>(`troupe://${target.node}/user/worker`)
+    expect(await failAfter(5_000, () => ref.ask({ type: 'echo', text: 'alive' }))).toBe('alive')
+    expect(target.actorAt('/user/worker')).toBe(worker)
+    expect(target.actorAt('/user')).toBeDefined()
+    expect(ended).toEqual([])
   })
 })
