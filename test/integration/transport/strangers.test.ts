@@ -1,13 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
 import net from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { type ActorSystem, failAfter, start } from 'troupe'
 import { freePort } from 'troupe/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { HandshakeError, type Listener } from '../../../src/transport/index.ts'
+import { hasOpenssl, makePki } from '../../support/pki.ts'
 import { root } from '../../support/run-node.ts'
 import {
   CapturedLog,
   COOKIE,
+  connect,
   connectedPair,
   handshakeByHand,
   listen,
@@ -123,6 +128,31 @@ describe('strangers cost little', () => {
     )
     await stillServes(listener, log)
   })
+
+  it.each([false, true])(
+    'frees the place of a connection once its handshake is done (tls: %s): with maxHandshakes 1, three stay connected',
+    async (secure) => {
+      if (secure && !hasOpenssl) return
+      const dir = mkdtempSync(join(tmpdir(), 'troupe-strangers-'))
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+      const pki = secure ? makePki(dir, 'troupe') : undefined
+      const tls = (cn: string) => (pki === undefined ? {} : { tls: { ...pki.issue(cn), ca: pki.ca } })
+      const log = new CapturedLog()
+      const listener = await listen('server', log, {
+        maxHandshakes: 1,
+        maxHandshakesPerAddress: 1,
+        ...tls('server'),
+      })
+      cleanups.push(() => listener.close())
+      const client = tls('client')
+      for (let n = 0; n < 3; n++) {
+        const connection = await connect(listener, 'client', log, client)
+        cleanups.push(() => connection[Symbol.asyncDispose]())
+        expect(connection.peer.node).toBe('server')
+      }
+      expect(log.lines.filter((line) => line.msg.includes('before its handshake'))).toEqual([])
+    },
+  )
 
   it('checks its limits as options', async () => {
     const log = new CapturedLog()
