@@ -313,3 +313,39 @@ describe('frameAuth by default', () => {
     },
   )
 })
+
+describe('sealed frames over a connection', () => {
+  it('carry no plaintext, and keep the frame limit for what they carry (the tag is extra)', async () => {
+    const log = new CapturedLog()
+    const common = { cookie: COOKIE, logger: log.logger, frameAuth: true, maxFrameBytes: 1024 }
+    const listener = await listenTcp({ ...common, node: 'b', incarnation: 'b-1' })
+    cleanups.push(() => listener.close())
+    const accepted = new Promise<Connection>((resolve) => listener.onConnection(resolve))
+    const seen: Buffer[] = []
+    const path = await relay((listener.address as { port: number }).port, (frame, _index, forward) => {
+      seen.push(frame)
+      forward(frame)
+    })
+    const client = await connectTcp({ ...common, port: path.port, node: 'a', incarnation: 'a-1' })
+    cleanups.push(() => client[Symbol.asyncDispose]())
+    const server = await within(accepted, 5_000, 'the accepted connection')
+    const got: string[] = []
+    const two = new Promise<void>((resolve) =>
+      server.onFrame((body) => {
+        got.push(Buffer.from(body).toString())
+        if (got.length === 2) resolve()
+      }),
+    )
+    client.send(Buffer.from('secret-text'))
+    client.send(Buffer.alloc(1024, 'y'))
+    await within(two, 5_000, 'both frames')
+    expect(got[0]).toBe('secret-text')
+    expect(got[1]).toHaveLength(1024)
+    expect(Buffer.concat(seen).includes(Buffer.from('secret-text'))).toBe(false)
+    expect(seen.map((frame) => frame.length)).toEqual([4 + 11 + 16, 4 + 1024 + 16])
+
+    client.send(Buffer.alloc(1025, 'z'))
+    const error = await within(server.closed(), 5_000, 'the refusal of a frame over the limit')
+    expect(error?.name).toBe('FrameTooLargeError')
+  })
+})
