@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { FRAME_TAG_BYTES, FrameOpener, FrameSealer } from '../../../src/transport/frame-seal.ts'
 import { decodeReject, encodeReject, nameProblem } from '../../../src/transport/handshake-messages.ts'
+import { isLoopbackHost } from '../../../src/transport/tcp/address.ts'
 
 describe('decodeReject', () => {
   it('replaces every control character of the detail, not only the first', () => {
@@ -48,5 +49,30 @@ describe('sealed frames', () => {
         for (const frame of mangle(sent)) opener.open(frame)
       }, what).toThrow(/^frame [01] from peer failed authentication/)
     }
+  })
+})
+
+describe('isLoopbackHost, which decides frameAuth by default', () => {
+  it('knows loopback in its spellings, and nothing else', () => {
+    for (const host of [
+      'localhost',
+      '127.0.0.1',
+      '127.9.8.7',
+      '::1',
+      '[::1]',
+      '::ffff:127.0.0.1',
+      'LOCALHOST',
+    ])
+      expect(isLoopbackHost(host), host).toBe(true)
+    for (const host of [
+      '0.0.0.0',
+      '::',
+      '192.0.2.2',
+      '10.0.0.1',
+      '::ffff:10.0.0.1',
+      'example.com',
+      '127.0.0.1.example.com',
+    ])
+      expect(isLoopbackHost(host), host).toBe(false)
   })
 })
