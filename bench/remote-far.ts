@@ -1,7 +1,8 @@
 /**
  * The far side of a remote figure, in its own fresh process: `remote-far.ts floor|troupe`.
  * Forked by run.ts; it listens, sends `{ ready: <address> }` over IPC and serves until it is
- * killed (run.ts SIGKILLs it after the measuring worker is done) or its parent goes away.
+ * killed (run.ts SIGKILLs it after the measuring worker is done) or its parent goes away. A
+ * third argument `sealed` starts the Troupe node with `frameAuth: true`.
  *
  * - floor: a raw `node:net` server. A ping is answered with a pong and an ask with its reply,
  *   one write per frame; tells are counted (in order) and `count` is answered with the count.
@@ -61,7 +62,7 @@ function serveRaw(socket: Socket): void {
   socket.on('error', () => socket.destroy())
 }
 
-async function main(subject: RemoteSubjectName): Promise<void> {
+async function main(subject: RemoteSubjectName, frameAuth: boolean): Promise<void> {
   if (subject === 'floor') {
     const server = createServer(serveRaw)
     await new Promise<void>((resolve, reject) => {
@@ -73,17 +74,17 @@ async function main(subject: RemoteSubjectName): Promise<void> {
     ready(`127.0.0.1:${address.port}`)
     return
   }
-  const system = await start({ ...nodeOptions, node: `far@127.0.0.1:${await freePort()}` })
+  const system = await start({ ...nodeOptions, frameAuth, node: `far@127.0.0.1:${await freePort()}` })
   system.expose(exposed)
   ready(system.node)
 }
 
 const subject = process.argv[2]
 if (subject !== 'floor' && subject !== 'troupe') {
-  console.error('usage: remote-far.ts floor|troupe')
+  console.error('usage: remote-far.ts floor|troupe [sealed]')
   process.exit(2)
 } else {
-  main(subject).catch((error: unknown) => {
+  main(subject, process.argv[3] === 'sealed').catch((error: unknown) => {
     console.error(error)
     process.exit(1)
   })

@@ -10,7 +10,9 @@ import { performance } from 'node:perf_hooks'
 import { type ActorSystem, type Ref, start } from 'troupe'
 import { runJob } from './job-runner.ts'
 import {
+  baseWorkload,
   freePort,
+  isSealed,
   nodeOptions,
   RawBatcher,
   RawDecoder,
@@ -143,8 +145,12 @@ async function rawSide(far: string): Promise<RemoteSide> {
 
 // ---- Troupe: two nodes ----
 
-async function troupeSide(far: string): Promise<RemoteSide> {
-  const system: ActorSystem = await start({ ...nodeOptions, node: `bench@127.0.0.1:${await freePort()}` })
+async function troupeSide(far: string, frameAuth: boolean): Promise<RemoteSide> {
+  const system: ActorSystem = await start({
+    ...nodeOptions,
+    frameAuth,
+    node: `bench@127.0.0.1:${await freePort()}`,
+  })
   system.expose(exposed)
   /** Stops a far actor after its trial (one round trip, untimed). */
   const stopping =
@@ -215,7 +221,7 @@ async function troupeSide(far: string): Promise<RemoteSide> {
 // ---- timing ----
 
 function prepare(side: RemoteSide, workload: RemoteWorkloadName, params: Params): Promise<Trial> {
-  switch (workload) {
+  switch (baseWorkload(workload)) {
     case 'remote-ping-pong':
       return side.pingPong(params.count)
     case 'remote-tells':
@@ -253,7 +259,8 @@ async function measure(job: RemoteJob, side: RemoteSide, params: Params): Promis
 }
 
 async function main(job: RemoteJob): Promise<RemoteRun[]> {
-  const side = job.subject === 'floor' ? await rawSide(job.far) : await troupeSide(job.far)
+  const side =
+    job.subject === 'floor' ? await rawSide(job.far) : await troupeSide(job.far, isSealed(job.workload))
   try {
     if (job.warmup) await measure(job, side, job.warmup)
     const runs = [await measure(job, side, job.params)]

@@ -1,11 +1,34 @@
 import type { Params, SizeName } from './workloads.ts'
 
-export type RemoteWorkloadName = 'remote-ping-pong' | 'remote-tells' | 'remote-ask'
+export type RemoteWorkloadName =
+  | 'remote-ping-pong'
+  | 'remote-tells'
+  | 'remote-ask'
+  | 'remote-ping-pong-sealed'
+  | 'remote-tells-sealed'
 export const remoteWorkloadNames: readonly RemoteWorkloadName[] = [
   'remote-ping-pong',
   'remote-tells',
   'remote-ask',
+  'remote-ping-pong-sealed',
+  'remote-tells-sealed',
 ]
+
+/** The `-sealed` figures run the same workload with `frameAuth: true` on both nodes (the floor is the same raw socket). */
+export function isSealed(workload: RemoteWorkloadName): boolean {
+  return workload.endsWith('-sealed')
+}
+
+/** The workload a figure runs, without its `-sealed`. */
+export function baseWorkload(
+  workload: RemoteWorkloadName,
+): 'remote-ping-pong' | 'remote-tells' | 'remote-ask' {
+  return workload === 'remote-ping-pong-sealed'
+    ? 'remote-ping-pong'
+    : workload === 'remote-tells-sealed'
+      ? 'remote-tells'
+      : (workload as 'remote-ping-pong' | 'remote-tells' | 'remote-ask')
+}
 
 /** `floor` is raw `node:net` between the same two processes; `troupe` is two networked nodes. */
 export type RemoteSubjectName = 'floor' | 'troupe'
@@ -18,6 +41,8 @@ const fullParams: Record<RemoteWorkloadName, Params> = {
   'remote-ping-pong': { count: 20_000 },
   'remote-tells': { count: 1_000_000 },
   'remote-ask': { count: 20_000 },
+  'remote-ping-pong-sealed': { count: 20_000 },
+  'remote-tells-sealed': { count: 1_000_000 },
 }
 
 /** Tiny sizes: the round trips at 1/100 (a handful would prove nothing), the tells at 1/1000. */
@@ -25,6 +50,8 @@ const tinyParams: Record<RemoteWorkloadName, Params> = {
   'remote-ping-pong': { count: 200 },
   'remote-tells': { count: 1_000 },
   'remote-ask': { count: 200 },
+  'remote-ping-pong-sealed': { count: 200 },
+  'remote-tells-sealed': { count: 1_000 },
 }
 
 export function remoteParamsFor(workload: RemoteWorkloadName, size: SizeName): Params {
@@ -33,7 +60,7 @@ export function remoteParamsFor(workload: RemoteWorkloadName, size: SizeName): P
 
 /** Round trips made, tells counted in order by the far side, or the sum of the ask replies. */
 export function remoteExpected(workload: RemoteWorkloadName, params: Params): number {
-  return workload === 'remote-ask' ? (params.count * (params.count + 1)) / 2 : params.count
+  return baseWorkload(workload) === 'remote-ask' ? (params.count * (params.count + 1)) / 2 : params.count
 }
 
 /** One remote job, as run.ts passes it to `remote-worker.ts`. */
@@ -61,13 +88,16 @@ export const benchCookie = 'troupe-bench-cookie'
  * that holds the event loop for a second or more on a loaded 2-core machine is not taken for a
  * dead node, and for the log level: the far sink's mailbox passes its high-water mark (10,000)
  * during the 1M tells, and each warning would be a log line. A lost connection still fails the
- * run (asks reject with `NodeDownError`).
+ * run (asks reject with `NodeDownError`). The 1M tells are sent in one synchronous loop, which
+ * queues tens of MiB for the socket at once: `maxQueuedBytes` is raised past it, as a program that
+ * sends such bursts must do.
  */
 export const nodeOptions = {
   cookie: benchCookie,
   messages: 'none',
   logLevel: 'error',
   heartbeatTimeoutMs: 30_000,
+  maxQueuedBytes: 1024 * 1024 * 1024,
 } as const
 
 export { freePort } from '../src/testkit/free-port.ts'

@@ -10,6 +10,7 @@
  *   --size tiny|full   full (default) or about 1/1000 of it, to prove the benchmarks still work
  *   --only <figure>    one figure (or several, comma-separated): skynet, ring, ping-pong, burst,
  *                      ask, spawn, spawn-heap, remote-ping-pong, remote-tells, remote-ask,
+ *                      remote-ping-pong-sealed, remote-tells-sealed (frameAuth on both nodes),
  *                      thread-run, process-run, thread-stream, process-stream,
  *                      thread-stream-heap, process-stream-heap, thread-stream-heap-16k,
  *                      process-stream-heap-16k, spawn-thread, spawn-process, fanout
@@ -43,6 +44,7 @@ import {
 import {
   type FarReady,
   isRemoteWorkload,
+  isSealed,
   type RemoteJob,
   type RemoteSubjectName,
   type RemoteWorkloadName,
@@ -166,6 +168,22 @@ const figures: Figure[] = [
   {
     name: 'remote-tells',
     workload: 'remote-tells',
+    better: 'higher',
+    value: (run, params) => perSecond(params.count, run),
+    format: rate,
+    target: { text: '>= 1M msg/s', met: (v) => v >= 1e6 },
+  },
+  {
+    name: 'remote-ping-pong-sealed',
+    workload: 'remote-ping-pong-sealed',
+    better: 'lower',
+    value: (run, params) => (run.ms * 1_000) / params.count,
+    format: (us) => `${significant(us)} us`,
+    target: { text: '<= 1.3x floor', met: (_v, ratio) => ratio <= 1.3 },
+  },
+  {
+    name: 'remote-tells-sealed',
+    workload: 'remote-tells-sealed',
     better: 'higher',
     value: (run, params) => perSecond(params.count, run),
     format: rate,
@@ -322,6 +340,10 @@ function describe(workload: AnyWorkload, params: Params): string {
       return `${count(params.count)} tells to another process`
     case 'remote-ask':
       return `${count(params.count)} sequential asks of another process`
+    case 'remote-ping-pong-sealed':
+      return `${count(params.count)} round trips between two processes, frames sealed (frameAuth)`
+    case 'remote-tells-sealed':
+      return `${count(params.count)} tells to another process, frames sealed (frameAuth)`
     case 'skynet':
       return `${count(skynetActors(params.count))} actors, ${count(params.count)} leaves`
     case 'ring':
@@ -469,8 +491,8 @@ interface Far {
   kill(): Promise<void>
 }
 
-function startFar(subject: RemoteSubjectName): Promise<Far> {
-  const child = forkChild('remote-far.ts', [subject])
+function startFar(subject: RemoteSubjectName, sealed: boolean): Promise<Far> {
+  const child = forkChild('remote-far.ts', sealed ? [subject, 'sealed'] : [subject])
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const kill = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
@@ -500,7 +522,7 @@ async function measureRemote(
   const params = remoteParamsFor(workload, size)
   let far: Far
   try {
-    far = await startFar(subject)
+    far = await startFar(subject, isSealed(workload))
   } catch (error) {
     return { ok: false, error: error instanceof Error ? error.message : String(error) }
   }

@@ -3,9 +3,17 @@ import type { NodeEndpoint } from '../remote/node/address.ts'
 import { resolveCookie } from '../remote/node/cookie.ts'
 import type { RemoteNode } from '../remote/node/remote-node.ts'
 import { type StrangerLimits, strangerLimitsOf } from '../transport/stranger-limits.ts'
+import { isLoopbackHost } from '../transport/tcp/address.ts'
 import type { Transport } from '../transport/transport.ts'
 import type { NodeOptions } from './start-options.ts'
 import { chosenTransport, transportFactoryFor } from './transports.ts'
+
+/** The options of `keys` that are set, to spread into settings that take no `undefined`. */
+function pick<T extends object, K extends keyof T>(options: T, ...keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {}
+  for (const key of keys) if (options[key] !== undefined) out[key] = options[key]
+  return out
+}
 
 /** A node's transport, and the cookie its connections prove (none on the in-process network). */
 export interface OpenedTransport {
@@ -21,7 +29,17 @@ export async function openNodeTransport(
   system: ActorSystem,
   remote: RemoteNode,
   listenAt: NodeEndpoint,
-  options: Pick<NodeOptions, 'network' | 'cookie' | 'maxFrameBytes' | 'handshakeTimeoutMs' | 'tls'> &
+  options: Pick<
+    NodeOptions,
+    | 'network'
+    | 'cookie'
+    | 'maxFrameBytes'
+    | 'handshakeTimeoutMs'
+    | 'tls'
+    | 'frameAuth'
+    | 'helloTimeoutMs'
+    | 'maxQueuedBytes'
+  > &
     StrangerLimits,
 ): Promise<OpenedTransport> {
   // Only TCP proves a cookie: the in-process network has no cookie to resolve (nor a file to read).
@@ -35,7 +53,15 @@ export async function openNodeTransport(
     ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
     ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
     ...strangerLimitsOf(options),
+    ...pick(options, 'frameAuth', 'helloTimeoutMs', 'maxQueuedBytes'),
   })
+  if (chosenTransport(options) === 'tcp' && !isLoopbackHost(listenAt.host) && options.tls === undefined) {
+    if (options.frameAuth === false)
+      system.logger.warn(
+        { node: system.node, host: listenAt.host },
+        `node ${system.node} listens beyond loopback (${listenAt.host}) with neither frame authentication nor TLS: a relay on the path could inject, replay or drop frames after the handshake; leave frameAuth on or give tls`,
+      )
+  }
   transport.onConnection((connection) => void remote.adopt(connection, false))
   return { transport, cookie }
 }

@@ -36,6 +36,30 @@ export interface NodeOptions
   handshakeTimeoutMs?: number
   /** TLS between nodes (mutual: each side checks the other's certificate against `ca`). */
   tls?: { key: string | Buffer; cert: string | Buffer; ca: string | Buffer }
+
+  // ---- frame authentication, the hello's deadline, the bound of what is queued ----
+
+  /**
+   * Seal every frame after the handshake (AES-256-GCM, keys derived from the cookie and both
+   * handshake nonces), so that a relay on the path cannot inject, alter, replay, reorder or drop
+   * frames: any of these closes the connection. The nodes of a cluster must agree on it. `false`
+   * leaves only the handshake's proofs: fine on loopback, where nothing but this machine is on
+   * the path, and warned about at start when the node listens beyond it without TLS.
+   * @default true for connections over a network address (unless over TLS, which authenticates
+   * frames already), false over loopback
+   */
+  frameAuth?: boolean
+  /**
+   * A connection whose peer sends no hello within this many milliseconds is closed.
+   * @default 1000
+   */
+  helloTimeoutMs?: number
+  /**
+   * The most bytes queued to send to one peer before its connection is closed as one that does
+   * not read (with a warning that names it).
+   * @default 67108864 (64 MiB)
+   */
+  maxQueuedBytes?: number
   /** Error classes that arrive from other nodes as themselves (`instanceof` works). */
   errorClasses?: readonly ErrorClass[]
 }

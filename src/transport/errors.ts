@@ -15,6 +15,8 @@ export type HandshakeFailure =
   | 'closed'
   /** The TLS handshake failed: a certificate was missing, not trusted, or not for this host. */
   | 'tls'
+  /** One node seals the frames after the handshake (`frameAuth`) and the other does not. */
+  | 'frame-auth-mismatch'
 
 const failureText: Record<HandshakeFailure, string> = {
   'version-mismatch': 'protocol version mismatch',
@@ -23,6 +25,7 @@ const failureText: Record<HandshakeFailure, string> = {
   timeout: 'handshake timed out',
   closed: 'connection closed during the handshake',
   tls: 'TLS handshake failed',
+  'frame-auth-mismatch': 'frame authentication mismatch',
 }
 
 /** Which side of a connection noticed a failed handshake and refused it. */

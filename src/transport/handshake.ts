@@ -1,198 +1,72 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { PROTOCOL_VERSION } from '../wire/envelope.ts'
 import { HandshakeError, type HandshakeFailure } from './errors.ts'
+import { deriveFrameKeys, type FrameKeys } from './frame-seal.ts'
+import {
+  decodeHello,
+  decodeProof,
+  decodeReject,
+  encodeHello,
+  encodeName,
+  encodeProof,
+  encodeReject,
+  type HandshakeRole,
+  helloVersion,
+  Malformed,
+  MessageType,
+  NONCE_BYTES,
+  typeNames,
+} from './handshake-messages.ts'
 import type { PeerInfo } from './transport.ts'
 
+export type { HandshakeRole, Hello } from './handshake-messages.ts'
+export {
+  decodeHello,
+  decodeReject,
+  encodeHello,
+  encodeReject,
+  HANDSHAKE_MAX_FRAME_BYTES,
+  helloVersion,
+  MAX_NODE_NAME_BYTES,
+  NONCE_BYTES,
+  nameProblem,
+} from './handshake-messages.ts'
+
 /**
- * The handshake: the first frames on every connection, in a small fixed binary format (one byte
- * of type, then fixed fields; strings are a length byte and UTF-8).
+ * The handshake: the first frames on every connection (the format is in handshake-messages.ts).
  *
  * ```
- * client -> server  hello   { version, role, nonce, node, incarnation }
- * server -> client  hello   (or reject: version-mismatch)
+ * client -> server  hello   { version, role, frameAuth, nonce, node }
+ * server -> client  hello   (or reject: version-mismatch, frame-auth-mismatch)
  * client -> server  proof   HMAC(cookie, "troupe client proof" + client hello + server hello)
- * server -> client  proof   HMAC(cookie, "troupe server proof" + ...)   (or reject: cookie-mismatch)
- * client -> server  ready   (or reject: cookie-mismatch)
+ * server -> client  proof   HMAC(cookie, "troupe server proof" + both hellos + server incarnation),
+ *                           server incarnation                     (or reject: cookie-mismatch)
+ * client -> server  ready   HMAC(cookie, "troupe client ready" + both hellos + server proof
+ *                           + client incarnation), client incarnation   (or reject: cookie-mismatch)
  * ```
  *
- * Each hello carries a fresh 32-byte nonce, so every proof covers both nonces, both node names
- * and incarnations and the version; the role tag makes a reflected proof fail. The server proves
- * itself only to a client that has proved itself first, so a stranger learns nothing it could
- * test cookies against offline. The client is done when the server's proof checks out (the server
- * has accepted the client by then); the server when the client's `ready` says it accepted.
+ * Each hello carries a fresh 32-byte nonce, so every MAC covers both nonces, both node names, the
+ * version and both `frameAuth` flags (a relay that flips a flag to turn sealing off fails the
+ * proofs, and each side refuses a peer whose flag differs from its own); the role tags make a
+ * reflected proof fail. A side tells its incarnation only once the peer has proved the cookie to
+ * it, and under a MAC, so a stranger never learns which run of a node it reached. With
+ * `frameAuth`, both sides then derive per-direction keys from the cookie and both hellos
+ * ({@link deriveFrameKeys}) and seal every later frame.
+ *
+ * Who proves first. Without a password-authenticated key exchange, whichever side proves first
+ * hands a peer that has not proved anything an HMAC under the cookie, which that peer can test
+ * cookie guesses against offline. If the server proved first, anyone who can open a TCP
+ * connection to the port would get one for the asking, then hang up: no failed proof to count or
+ * throttle, no rogue listener needed. With the client first, only a listener the client chose to
+ * connect to (an on-path relay, a spoofed address) gets one, and it must be where the client
+ * connects; proving both at once would expose both sides. So the client proves first, the server
+ * proves itself only to a client whose proof checked out, and a rogue listener's offline guessing
+ * is answered by the cookie's strength (a random cookie, as nodes make by default, cannot be
+ * guessed) and by TLS where the network cannot be trusted at all.
+ *
+ * The client is done when the server's proof checks out (the server has accepted the client by
+ * then); the server when the client's `ready` checks out.
  */
-
-/** The largest handshake message; a longer handshake frame is refused before it is read. */
-export const HANDSHAKE_MAX_FRAME_BYTES = 1024
-
-/** The largest node name or incarnation, in bytes of UTF-8. */
-export const MAX_NODE_NAME_BYTES = 255
-
-/** Bytes of each side's random nonce. */
-export const NONCE_BYTES = 32
-
-const PROOF_BYTES = 32
-const MAX_REJECT_DETAIL_BYTES = 512
-const MAGIC = Buffer.from('TRPE', 'latin1')
-
-/** Which end of the connection a handshake speaks for. */
-export type HandshakeRole = 'client' | 'server'
-
-/** The four handshake messages, by their type byte. */
-const MessageType = { Hello: 1, Proof: 2, Ready: 3, Reject: 4 } as const
-type MessageType = (typeof MessageType)[keyof typeof MessageType]
-
-const roleCode: Record<HandshakeRole, number> = { client: 1, server: 2 }
-
-const rejectCodes: Record<HandshakeFailure, number> = {
-  'version-mismatch': 1,
-  'cookie-mismatch': 2,
-  malformed: 3,
-  timeout: 4,
-  closed: 5,
-  tls: 6,
-}
-const rejectReasons = new Map<number, HandshakeFailure>(
-  Object.entries(rejectCodes).map(([reason, code]) => [code, reason as HandshakeFailure]),
-)
-
-/** A decoded `hello`. */
-export interface Hello {
-  version: number
-  role: HandshakeRole
-  nonce: Buffer
-  node: string
-  incarnation: string
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-// C0 and C1 control characters and DEL: names go into log lines and error messages.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/
-
-/** Why `name` is not a valid node name or incarnation, or `undefined` if it is. */
-export function nameProblem(name: unknown): string | undefined {
-  if (typeof name !== 'string') return `expected a string, got ${typeof name}`
-  const bytes = Buffer.byteLength(name, 'utf8')
-  if (bytes === 0) return 'expected a non-empty string'
-  if (bytes > MAX_NODE_NAME_BYTES)
-    return `${bytes} bytes of UTF-8 exceeds the limit of ${MAX_NODE_NAME_BYTES}`
-  if (controlCharacters.test(name)) return 'contains a control character'
-  if (/\p{Cs}/u.test(name)) return 'contains a lone surrogate'
-  return undefined
-}
-
-/** Encodes a `hello`. */
-export function encodeHello(hello: Hello): Buffer {
-  const node = Buffer.from(hello.node, 'utf8')
-  const incarnation = Buffer.from(hello.incarnation, 'utf8')
-  if (hello.nonce.length !== NONCE_BYTES) throw new RangeError(`a nonce has ${NONCE_BYTES} bytes`)
-  const out = Buffer.allocUnsafe(
-    1 + MAGIC.length + 2 + 1 + NONCE_BYTES + 1 + node.length + 1 + incarnation.length,
-  )
-  let at = out.writeUInt8(MessageType.Hello, 0)
-  at += MAGIC.copy(out, at)
-  at = out.writeUInt16BE(hello.version, at)
-  at = out.writeUInt8(roleCode[hello.role], at)
-  at += hello.nonce.copy(out, at)
-  at = out.writeUInt8(node.length, at)
-  at += node.copy(out, at)
-  at = out.writeUInt8(incarnation.length, at)
-  incarnation.copy(out, at)
-  return out
-}
-
-/** Thrown by the decoders; turned into a {@link HandshakeError} by the handshake. */
-class Malformed extends Error {}
-
-function readName(body: Buffer, at: number, what: string): [string, number] {
-  if (at >= body.length) throw new Malformed(`hello ends before its ${what}`)
-  const length = body.readUInt8(at)
-  const end = at + 1 + length
-  if (end > body.length) throw new Malformed(`hello ends inside its ${what}`)
-  let text: string
-  try {
-    text = utf8.decode(body.subarray(at + 1, end))
-  } catch {
-    throw new Malformed(`the ${what} is not valid UTF-8`)
-  }
-  const problem = nameProblem(text)
-  if (problem !== undefined) throw new Malformed(`the ${what} ${JSON.stringify(text)}: ${problem}`)
-  return [text, end]
-}
-
-/**
- * The protocol version a `hello` states. It is read before the rest, so that a peer of another
- * version (whose hello may differ after it) is refused for its version and not as malformed.
- */
-export function helloVersion(body: Buffer): number {
-  if (body.length < 1 + MAGIC.length + 2) throw new Malformed(`a hello of ${body.length} bytes is too short`)
-  if (!body.subarray(1, 1 + MAGIC.length).equals(MAGIC)) throw new Malformed('not a Troupe hello (bad magic)')
-  return body.readUInt16BE(1 + MAGIC.length)
-}
-
-/** Decodes a `hello` strictly: exact lengths, UTF-8 names within {@link MAX_NODE_NAME_BYTES}. */
-export function decodeHello(body: Buffer): Hello {
-  const version = helloVersion(body)
-  let at = 1 + MAGIC.length + 2
-  if (body.length < at + 1 + NONCE_BYTES) throw new Malformed(`a hello of ${body.length} bytes is too short`)
-  const roleByte = body.readUInt8(at++)
-  const role = roleByte === roleCode.client ? 'client' : roleByte === roleCode.server ? 'server' : undefined
-  if (role === undefined) throw new Malformed(`unknown role ${roleByte}`)
-  const nonce = Buffer.from(body.subarray(at, at + NONCE_BYTES))
-  at += NONCE_BYTES
-  const [node, afterNode] = readName(body, at, 'node name')
-  const [incarnation, end] = readName(body, afterNode, 'incarnation')
-  if (end !== body.length) throw new Malformed(`${body.length - end} bytes after the end of the hello`)
-  return { version, role, nonce, node, incarnation }
-}
-
-/** Encodes a `reject`: why the sender refuses the handshake, with a short text for the peer's logs. */
-export function encodeReject(reason: HandshakeFailure, detail: string): Buffer {
-  let text = Buffer.from(detail, 'utf8')
-  if (text.length > MAX_REJECT_DETAIL_BYTES)
-    text = Buffer.from(detail.slice(0, MAX_REJECT_DETAIL_BYTES / 4), 'utf8')
-  const out = Buffer.allocUnsafe(4 + text.length)
-  out.writeUInt8(MessageType.Reject, 0)
-  out.writeUInt8(rejectCodes[reason], 1)
-  out.writeUInt16BE(text.length, 2)
-  text.copy(out, 4)
-  return out
-}
-
-/** Decodes a `reject`. An unknown reason code reads as `malformed`. */
-export function decodeReject(body: Buffer): { reason: HandshakeFailure; detail: string } {
-  if (body.length < 4) throw new Malformed(`a reject of ${body.length} bytes is too short`)
-  const length = body.readUInt16BE(2)
-  if (length > MAX_REJECT_DETAIL_BYTES || body.length !== 4 + length)
-    throw new Malformed('a reject whose detail length is wrong')
-  let detail: string
-  try {
-    detail = utf8.decode(body.subarray(4))
-  } catch {
-    throw new Malformed('the detail of a reject is not valid UTF-8')
-  }
-  return {
-    reason: rejectReasons.get(body.readUInt8(1)) ?? 'malformed',
-    detail: detail.replace(controlCharacters, '?'),
-  }
-}
-
-function encodeProof(proof: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(1 + PROOF_BYTES)
-  out.writeUInt8(MessageType.Proof, 0)
-  proof.copy(out, 1)
-  return out
-}
-
-const READY = Buffer.from([MessageType.Ready])
-
-const typeNames: Record<number, string> = {
-  [MessageType.Hello]: 'hello',
-  [MessageType.Proof]: 'proof',
-  [MessageType.Ready]: 'ready',
-  [MessageType.Reject]: 'reject',
-}
 
 /** Options of a {@link Handshake}. */
 export interface HandshakeOptions {
@@ -204,6 +78,11 @@ export interface HandshakeOptions {
   incarnation: string
   /** The shared secret. */
   cookie: string
+  /**
+   * Seal every frame after the handshake with keys derived from it; the peer must say the same.
+   * @default false
+   */
+  frameAuth?: boolean
   /** The peer's address, for error messages. */
   remote?: string
   /** The protocol version this side speaks (tests change it). @default PROTOCOL_VERSION */
@@ -236,20 +115,27 @@ export class Handshake {
   private state: 'new' | 'hello' | 'proof' | 'ready' | 'done' | 'failed' = 'new'
   private readonly ownHello: Buffer
   private peerHello: Buffer | undefined
+  private peerNode: string | undefined
   private peerInfo: PeerInfo | undefined
+  private serverProof: Buffer | undefined
   private readonly key: Buffer
   private readonly version: number
+  private readonly frameAuth: boolean
+  private readonly incarnation: Buffer
   private rejectionBody: Buffer | undefined
+  private keys: FrameKeys | undefined
 
   constructor(private readonly options: HandshakeOptions) {
     this.version = options.version ?? PROTOCOL_VERSION
+    this.frameAuth = options.frameAuth ?? false
     this.key = Buffer.from(options.cookie, 'utf8')
+    this.incarnation = encodeName(options.incarnation)
     this.ownHello = encodeHello({
       version: this.version,
       role: options.role,
+      frameAuth: this.frameAuth,
       nonce: options.nonce ?? randomBytes(NONCE_BYTES),
       node: options.node,
-      incarnation: options.incarnation,
     })
   }
 
@@ -270,9 +156,19 @@ export class Handshake {
     return this.state === 'done'
   }
 
-  /** The peer, once its hello has been read. */
+  /** Whether the peer's hello has been read (the hello timeout no longer applies). */
+  get helloReceived(): boolean {
+    return this.peerHello !== undefined
+  }
+
+  /** The peer, once the handshake is done. */
   get peer(): PeerInfo | undefined {
     return this.peerInfo
+  }
+
+  /** Once done with `frameAuth`: the keys that seal what this side sends and open what it receives. */
+  get frameKeys(): FrameKeys | undefined {
+    return this.keys
   }
 
   /** Handles one handshake message from the peer. Throws {@link HandshakeError} when the handshake fails. */
@@ -329,58 +225,95 @@ export class Handshake {
   private onHello(body: Buffer): HandshakeStep {
     const version = helloVersion(body)
     if (version !== this.version) {
-      const [client, server] =
+      const [clientVersion, serverVersion] =
         this.options.role === 'client' ? [this.version, version] : [version, this.version]
       throw this.refuse(
         'version-mismatch',
-        `the client speaks protocol version ${client}, the server ${server}`,
+        `the client speaks protocol version ${clientVersion}, the server ${serverVersion}`,
       )
     }
     const hello = decodeHello(body)
     const peerRole = this.options.role === 'client' ? 'server' : 'client'
     if (hello.role !== peerRole)
       throw new Malformed(`the peer says it is a ${hello.role}, expected a ${peerRole}`)
+    if (hello.frameAuth !== this.frameAuth) {
+      const [clientSeals, serverSeals] =
+        this.options.role === 'client' ? [this.frameAuth, hello.frameAuth] : [hello.frameAuth, this.frameAuth]
+      const says = (seals: boolean): string => (seals ? 'seals its frames' : 'does not seal its frames')
+      throw this.refuse(
+        'frame-auth-mismatch',
+        `the client ${says(clientSeals)} (frameAuth ${clientSeals}), the server ${says(serverSeals)} (frameAuth ${serverSeals}): give both nodes the same frameAuth`,
+      )
+    }
     this.peerHello = Buffer.from(body)
-    this.peerInfo = { node: hello.node, incarnation: hello.incarnation }
+    this.peerNode = hello.node
     this.state = 'proof'
-    // The client proves itself first; the server answers with its hello and waits for that proof.
+    // The client proves itself first (see the order above); the server answers with its hello.
     return this.options.role === 'client'
-      ? { replies: [encodeProof(this.proof('client'))] }
+      ? { replies: [encodeProof('proof', this.mac('troupe client proof'))] }
       : { replies: [this.ownHello] }
   }
 
   private onProof(body: Buffer): HandshakeStep {
-    if (body.length !== 1 + PROOF_BYTES) throw new Malformed(`a proof of ${body.length} bytes`)
-    const peerRole = this.options.role === 'client' ? 'server' : 'client'
-    if (!timingSafeEqual(body.subarray(1), this.proof(peerRole))) {
-      throw this.refuse(
-        'cookie-mismatch',
-        `the ${peerRole}'s proof does not match the ${this.options.role}'s cookie`,
-      )
-    }
     if (this.options.role === 'server') {
+      const { mac } = decodeProof(body, 'proof', false)
+      this.check(mac, this.mac('troupe client proof'), 'proof')
       this.state = 'ready'
-      return { replies: [encodeProof(this.proof('server'))] }
+      this.serverProof = encodeProof(
+        'proof',
+        this.mac('troupe server proof', this.incarnation),
+        this.incarnation,
+      )
+      return { replies: [this.serverProof] }
     }
-    this.state = 'done'
-    return { replies: [READY], peer: this.peerInfo! }
+    const { mac, incarnation } = decodeProof(body, 'proof', true)
+    const peerIncarnation = encodeName(incarnation!)
+    this.check(mac, this.mac('troupe server proof', peerIncarnation), 'proof')
+    const ready = encodeProof(
+      'ready',
+      this.mac('troupe client ready', Buffer.from(body), this.incarnation),
+      this.incarnation,
+    )
+    return { replies: [ready], peer: this.complete(incarnation!) }
   }
 
   private onReady(body: Buffer): HandshakeStep {
-    if (body.length !== 1) throw new Malformed(`a ready of ${body.length} bytes`)
-    this.state = 'done'
-    return { replies: [], peer: this.peerInfo! }
+    const { mac, incarnation } = decodeProof(body, 'ready', true)
+    this.check(mac, this.mac('troupe client ready', this.serverProof!, encodeName(incarnation!)), 'ready')
+    return { replies: [], peer: this.complete(incarnation!) }
   }
 
-  /** HMAC(cookie, role tag + client hello + server hello): both nonces, both names, the version. */
-  private proof(role: HandshakeRole): Buffer {
-    const [clientHello, serverHello] =
-      this.options.role === 'client' ? [this.ownHello, this.peerHello!] : [this.peerHello!, this.ownHello]
-    return createHmac('sha256', this.key)
-      .update(`troupe ${role} proof`)
-      .update(clientHello)
-      .update(serverHello)
-      .digest()
+  private check(mac: Buffer, expected: Buffer, what: 'proof' | 'ready'): void {
+    if (timingSafeEqual(mac, expected)) return
+    const peerRole = this.options.role === 'client' ? 'server' : 'client'
+    throw this.refuse(
+      'cookie-mismatch',
+      `the ${peerRole}'s ${what} does not match the ${this.options.role}'s cookie`,
+    )
+  }
+
+  private complete(incarnation: string): PeerInfo {
+    this.state = 'done'
+    this.peerInfo = { node: this.peerNode!, incarnation }
+    if (this.frameAuth) {
+      const [clientHello, serverHello] = this.hellos()
+      this.keys = deriveFrameKeys(this.key, clientHello, serverHello, this.options.role)
+    }
+    return this.peerInfo
+  }
+
+  private hellos(): [Buffer, Buffer] {
+    return this.options.role === 'client'
+      ? [this.ownHello, this.peerHello!]
+      : [this.peerHello!, this.ownHello]
+  }
+
+  /** HMAC(cookie, tag + client hello + server hello + more): both nonces, both names, the version, the flags. */
+  private mac(tag: string, ...more: Buffer[]): Buffer {
+    const [clientHello, serverHello] = this.hellos()
+    const hmac = createHmac('sha256', this.key).update(tag).update(clientHello).update(serverHello)
+    for (const part of more) hmac.update(part)
+    return hmac.digest()
   }
 
   private refuse(reason: HandshakeFailure, detail: string): HandshakeError {

@@ -1,7 +1,7 @@
 import { type Logger, pino } from 'pino'
 import { InvalidOptionError } from '../core/errors.ts'
 import { DEFAULT_MAX_FRAME_BYTES } from '../wire/frames.ts'
-import { nameProblem } from './handshake.ts'
+import { nameProblem } from './handshake-messages.ts'
 import { type ResolvedStrangerLimits, resolveStrangerLimits } from './stranger-limits.ts'
 import type { TransportOptions } from './transport.ts'
 
@@ -16,6 +16,11 @@ export interface ResolvedTransportOptions {
   readonly logger: Logger
   /** What strangers may cost a listener. */
   readonly strangers: ResolvedStrangerLimits
+  // Frame authentication, the hello's deadline, the bound of what is queued.
+  /** `undefined`: decided per connection by its address (see `TransportOptions.frameAuth`). */
+  readonly frameAuth: boolean | undefined
+  readonly helloTimeoutMs: number
+  readonly maxQueuedBytes: number
 }
 
 // ---- the cookie's strength: one rule for the transport options, start(), the CLI and cookie files ----
@@ -39,6 +44,12 @@ export function checkCookie(cookie: unknown, where?: string): asserts cookie is 
 }
 
 // ---- end of the cookie's strength ----
+
+/** The default of `TransportOptions.helloTimeoutMs`. */
+export const DEFAULT_HELLO_TIMEOUT_MS = 1000
+
+/** The default of `TransportOptions.maxQueuedBytes`: 64 MiB, past a loop of a million small tells. */
+export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024
 
 function positive(name: string, value: unknown, fallback: number, max = 2 ** 31 - 1): number {
   if (value === undefined) return fallback
@@ -68,5 +79,13 @@ export function resolveTransportOptions(options: TransportOptions): ResolvedTran
     closeTimeoutMs: positive('closeTimeoutMs', options.closeTimeoutMs, 2000),
     logger: options.logger ?? pino({ level: 'silent' }),
     strangers: resolveStrangerLimits(options),
+    frameAuth: checkedFrameAuth(options.frameAuth),
+    helloTimeoutMs: positive('helloTimeoutMs', options.helloTimeoutMs, DEFAULT_HELLO_TIMEOUT_MS),
+    maxQueuedBytes: positive('maxQueuedBytes', options.maxQueuedBytes, DEFAULT_MAX_QUEUED_BYTES, 2 ** 52),
   }
+}
+
+function checkedFrameAuth(value: unknown): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value
+  throw new InvalidOptionError('frameAuth', `expected true or false, got ${String(value)}`)
 }

@@ -151,6 +151,32 @@ export interface TransportOptions extends StrangerLimits {
   closeTimeoutMs?: number
   /** A pino logger for the transport's log lines (refused peers, protocol errors, lost connections). @default a silent logger */
   logger?: Logger
+
+  // ---- frame authentication, the hello's deadline, the bound of what is queued ----
+
+  /**
+   * Seal every frame after the handshake with AES-256-GCM under per-direction keys derived from
+   * the cookie and both handshake nonces, so that a relay on the path, which cannot forge the
+   * cookie's proofs, cannot inject, alter, replay, reorder or drop frames either: any of these
+   * closes the connection with a `ProtocolError` saying the frame failed authentication. Both
+   * nodes must agree (else the handshake fails with `frame-auth-mismatch`). Without it, the
+   * handshake still proves both nodes, but the frames that follow are plain.
+   * @default true for a connection whose address is not loopback (127.0.0.0/8, ::1), unless over
+   * TLS, which already authenticates every byte; false over loopback, a Unix socket or TLS
+   */
+  frameAuth?: boolean
+  /**
+   * A connection whose peer has not sent its hello within this many milliseconds is closed
+   * (`timeout`), well before `handshakeTimeoutMs`: a silent socket holds nothing for long.
+   * @default 1000
+   */
+  helloTimeoutMs?: number
+  /**
+   * The most bytes queued to send on one connection (the socket's buffer and the frame writer's)
+   * before it is closed as a peer that does not read, with a warning that names it.
+   * @default 67108864 (64 MiB)
+   */
+  maxQueuedBytes?: number
 }
 
 /** Where a node that listens on a port is reached. */

@@ -20,9 +20,10 @@
 
 /**
  * The version every node states in its handshake; peers of another version are refused.
- * Version 3: a frame holds one envelope or a batch of them (an array).
+ * Version 3: a frame holds one envelope or a batch of them (an array). Version 4: the hello
+ * carries the `frameAuth` flag and no incarnation, which comes with the proofs; frames may be sealed.
  */
-export const PROTOCOL_VERSION = 3
+export const PROTOCOL_VERSION = 4
 
 /** Why an actor stopped, as it crosses the wire (`StopReason` of the core). */
 export type WireStopReason = 'normal' | 'stopped' | 'failed' | 'node-down' | 'noproc'

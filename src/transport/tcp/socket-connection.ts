@@ -2,11 +2,13 @@ import type { Socket } from 'node:net'
 import { ProtocolError } from '../../wire/errors.ts'
 import { encodeFrame, FrameDecoder } from '../../wire/frames.ts'
 import { asError, ConnectionLostError, describeSystemError, HandshakeError } from '../errors.ts'
+import { FRAME_TAG_BYTES, FrameOpener, FrameSealer } from '../frame-seal.ts'
 import { FrameWriter } from '../frame-writer.ts'
 import { FramedConnection } from '../framed-connection.ts'
 import { HANDSHAKE_MAX_FRAME_BYTES, Handshake, type HandshakeRole } from '../handshake.ts'
 import type { ResolvedTransportOptions } from '../options.ts'
 import type { PeerInfo } from '../transport.ts'
+import { isLoopbackHost } from './address.ts'
 import { HandshakeReader } from './handshake-reader.ts'
 import { tlsFailure } from './tls-failure.ts'
 
@@ -23,6 +25,10 @@ export class SocketConnection extends FramedConnection {
   private readonly reader = new HandshakeReader(HANDSHAKE_MAX_FRAME_BYTES)
   private decoder: FrameDecoder | undefined
   protected readonly outbox: FrameWriter
+  /** With `frameAuth`, once the handshake is done: what seals the frames sent and opens those read. */
+  private sealer: FrameSealer | undefined
+  private opener: FrameOpener | undefined
+  private helloTimer: NodeJS.Timeout | undefined
   private opened:
     | { resolve: (connection: SocketConnection) => void; reject: (error: Error) => void }
     | undefined
@@ -48,6 +54,7 @@ export class SocketConnection extends FramedConnection {
       node: options.node,
       incarnation: options.incarnation,
       cookie: options.cookie,
+      frameAuth: options.frameAuth ?? frameAuthByAddress(socket, role),
       remote: remoteAddress,
     })
     this.outbox = new FrameWriter((chunk) => {
@@ -78,6 +85,14 @@ export class SocketConnection extends FramedConnection {
           this.handshake.fail('timeout', `no handshake within ${this.options.handshakeTimeoutMs} ms`),
         )
       }, timeoutMs)
+      // A socket that says nothing is dropped sooner than one that is slow to prove itself.
+      const helloTimeoutMs = this.options.helloTimeoutMs
+      if (helloTimeoutMs < timeoutMs) {
+        this.helloTimer = setTimeout(() => {
+          if (!this.handshake.helloReceived)
+            this.failHandshake(this.handshake.fail('timeout', `no hello within ${helloTimeoutMs} ms`))
+        }, helloTimeoutMs)
+      }
       this.sendHandshake(this.handshake.start())
     })
   }
@@ -85,6 +100,20 @@ export class SocketConnection extends FramedConnection {
   /** Ends a handshake in progress (the listener is closing, `connect` was aborted). */
   cancelHandshake(detail: string, cause?: unknown): void {
     if (this.phase === 'handshake') this.failHandshake(this.handshake.fail('closed', detail, cause), 'debug')
+  }
+
+  /** Seals the body when frames are authenticated; closes a connection whose peer lets too much queue up. */
+  override send(body: Uint8Array): void {
+    if (this.phase !== 'open') return
+    this.outbox.write(this.sealer === undefined ? body : this.sealer.seal(body))
+    const queued = this.socket.writableLength + this.outbox.pendingBytes
+    if (queued > this.options.maxQueuedBytes) {
+      this.abort(
+        new ProtocolError(
+          `${queued} bytes are queued to send, over maxQueuedBytes (${this.options.maxQueuedBytes}): the peer does not read what it is sent`,
+        ),
+      )
+    }
   }
 
   override get writableNeedDrain(): boolean {
@@ -147,11 +176,16 @@ export class SocketConnection extends FramedConnection {
   }
 
   private completeHandshake(peer: PeerInfo): void {
-    clearTimeout(this.timer)
-    this.timer = undefined
+    this.clearTimers()
     this.knowPeer(peer)
     this.phase = 'open'
-    this.decoder = new FrameDecoder(this.options.maxFrameBytes)
+    const keys = this.handshake.frameKeys
+    if (keys !== undefined) {
+      this.sealer = new FrameSealer(keys.send)
+      this.opener = new FrameOpener(keys.receive, () => this.describePeer())
+    }
+    // A sealed body is the body and its tag: the limit on bodies still holds for what they carry.
+    this.decoder = new FrameDecoder(this.options.maxFrameBytes + (keys === undefined ? 0 : FRAME_TAG_BYTES))
     this.log.debug(
       { remote: this.remoteAddress, peer: peer.node, incarnation: peer.incarnation },
       `${this.role === 'server' ? 'accepted connection from' : 'connected to'} ${this.describePeer()}`,
@@ -165,8 +199,7 @@ export class SocketConnection extends FramedConnection {
   private failHandshake(error: HandshakeError, level: 'warn' | 'debug' = 'warn'): void {
     if (this.phase !== 'handshake') return
     this.phase = 'closing'
-    clearTimeout(this.timer)
-    this.timer = undefined
+    this.clearTimers()
     this.closeError = error
     const line =
       this.role === 'server'
@@ -185,10 +218,18 @@ export class SocketConnection extends FramedConnection {
     this.opened = undefined
   }
 
+  private clearTimers(): void {
+    clearTimeout(this.timer)
+    clearTimeout(this.helloTimer)
+    this.timer = this.helloTimer = undefined
+  }
+
   private readFrames(chunk: Buffer): void {
     let bodies: Buffer[]
     try {
       bodies = this.decoder!.push(chunk)
+      // Every body is opened (and so checked) before any of this chunk is handed on.
+      if (this.opener !== undefined) bodies = bodies.map((sealed) => this.opener!.open(sealed))
     } catch (thrown) {
       this.abort(asError(thrown))
       return
@@ -245,4 +286,16 @@ export class SocketConnection extends FramedConnection {
     if (this.phase === 'handshake') this.failHandshake(this.handshake.fail('closed', 'the connection closed'))
     this.finish()
   }
+}
+
+/**
+ * `frameAuth` when not given: on for a connection over a network address, off over loopback or a
+ * Unix socket (nothing between the two ends but this machine) and over TLS (which authenticates
+ * every byte already). Both ends see the same address (the server its local one, the client the
+ * one it reached), so they agree unless a tunnel or a NAT makes loopback of one side's view.
+ */
+function frameAuthByAddress(socket: Socket, role: HandshakeRole): boolean {
+  if ((socket as Socket & { encrypted?: boolean }).encrypted) return false
+  const address = role === 'server' ? socket.localAddress : socket.remoteAddress
+  return address !== undefined && !isLoopbackHost(address)
 }

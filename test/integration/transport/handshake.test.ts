@@ -106,13 +106,67 @@ describe('handshake, on bytes alone', () => {
     const impostorHello = encodeHello({
       version: PROTOCOL_VERSION,
       role: 'server',
+      frameAuth: false,
       nonce: Buffer.alloc(NONCE_BYTES, 1),
       node: 'b',
-      incarnation: 'x',
     })
     expect(clientHello).toBeDefined()
     const [proof] = client.receive(impostorHello).replies
-    expect(() => client.receive(proof!)).toThrow(/cookie mismatch/)
+    const reflected = Buffer.concat([proof!, Buffer.from([1]), Buffer.from('x')])
+    expect(() => client.receive(reflected)).toThrow(/cookie mismatch/)
+  })
+
+  it('tells each incarnation only after the peer has proved the cookie, under a MAC', () => {
+    const client = machine('client')
+    const server = machine('server')
+    const crossed = runHandshake(client, server)
+    const [clientHello, serverHello, clientProof, serverProof, ready] = crossed
+    for (const body of [clientHello!, serverHello!, clientProof!])
+      expect(body.includes(Buffer.from('-1'))).toBe(false)
+    expect(serverProof!.includes(Buffer.from('server-1'))).toBe(true)
+    expect(ready!.includes(Buffer.from('client-1'))).toBe(true)
+
+    // A client without the cookie never sees the server's incarnation: the server refuses its proof.
+    const stranger = machine('client', 'other cookie')
+    const guarded = machine('server')
+    guarded.start()
+    const [hello] = guarded.receive(stranger.start()[0]!).replies
+    const [strangerProof] = stranger.receive(hello!).replies
+    expect(() => guarded.receive(strangerProof!)).toThrow(/cookie mismatch/)
+    expect(guarded.rejection!.includes(Buffer.from('server-1'))).toBe(false)
+
+    // An incarnation altered on the way fails the MAC that covers it.
+    const again = machine('server')
+    const honest = machine('client')
+    again.start()
+    const [secondHello] = again.receive(honest.start()[0]!).replies
+    const [proof] = honest.receive(secondHello!).replies
+    const [genuine] = again.receive(proof!).replies
+    const altered = Buffer.from(genuine!)
+    altered[altered.length - 1] = altered[altered.length - 1]! ^ 1
+    expect(() => honest.receive(altered)).toThrow(/cookie mismatch/)
+  })
+
+  it('refuses a peer whose frameAuth differs, on the hello, and says why', () => {
+    const client = machine('client', COOKIE, { frameAuth: true })
+    const server = machine('server')
+    server.start()
+    expect(() => server.receive(client.start()[0]!)).toThrow(
+      'handshake failed: frame authentication mismatch: the client seals its frames (frameAuth true), the server does not seal its frames (frameAuth false): give both nodes the same frameAuth',
+    )
+    expect(decodeReject(server.rejection!).reason).toBe('frame-auth-mismatch')
+  })
+
+  it('with frameAuth on both sides, derives matching keys, one per direction', () => {
+    const client = machine('client', COOKIE, { frameAuth: true })
+    const server = machine('server', COOKIE, { frameAuth: true })
+    runHandshake(client, server)
+    const clientKeys = client.frameKeys!
+    const serverKeys = server.frameKeys!
+    expect(clientKeys.send.equals(serverKeys.receive)).toBe(true)
+    expect(clientKeys.receive.equals(serverKeys.send)).toBe(true)
+    expect(clientKeys.send.equals(clientKeys.receive)).toBe(false)
+    expect(machine('client').frameKeys).toBeUndefined()
   })
 
   it('refuses another protocol version, and says so to the peer', () => {
@@ -140,9 +194,10 @@ describe('handshake, on bytes alone', () => {
         Buffer.concat([good.subarray(0, 7), Buffer.from([2]), good.subarray(8)]),
       ],
       ['an unknown role', Buffer.concat([good.subarray(0, 7), Buffer.from([7]), good.subarray(8)])],
-      ['a node name that is not UTF-8', encodeHelloRaw(Buffer.from([0xff, 0xfe]), Buffer.from('i'))],
-      ['an empty node name', encodeHelloRaw(Buffer.alloc(0), Buffer.from('i'))],
-      ['a control character in the incarnation', encodeHelloRaw(Buffer.from('a'), Buffer.from('i\n'))],
+      ['unknown flags', Buffer.concat([good.subarray(0, 8), Buffer.from([6]), good.subarray(9)])],
+      ['a node name that is not UTF-8', encodeHelloRaw(Buffer.from([0xff, 0xfe]))],
+      ['an empty node name', encodeHelloRaw(Buffer.alloc(0))],
+      ['a control character in the node name', encodeHelloRaw(Buffer.from('a\n'))],
     ]
     for (const [what, body] of cases) {
       const server = machine('server')
@@ -161,16 +216,14 @@ describe('handshake, on bytes alone', () => {
 })
 
 /** A client hello with the given raw name bytes. */
-function encodeHelloRaw(node: Buffer, incarnation: Buffer): Buffer {
+function encodeHelloRaw(node: Buffer): Buffer {
   return Buffer.concat([
     Buffer.from([1]),
     Buffer.from('TRPE'),
-    Buffer.from([PROTOCOL_VERSION >> 8, PROTOCOL_VERSION & 0xff, 1]),
+    Buffer.from([PROTOCOL_VERSION >> 8, PROTOCOL_VERSION & 0xff, 1, 0]),
     Buffer.alloc(NONCE_BYTES),
     Buffer.from([node.length]),
     node,
-    Buffer.from([incarnation.length]),
-    incarnation,
   ])
 }
 
@@ -273,6 +326,41 @@ describe('handshake over sockets', () => {
 
     const good = await connectedPair(listener, log)
     closeAfter(good.client)
+  })
+
+  it('a peer that sends no hello is closed at the hello timeout, long before the handshake timeout', async () => {
+    const log = new CapturedLog()
+    const listener = closeAfter(
+      await listen('server', log, { handshakeTimeoutMs: 10_000, helloTimeoutMs: 200 }),
+    )
+    // One that says hello first, and is answered: it is held to the handshake timeout instead.
+    const slow = closeAfter(await rawSocket(portOf(listener)))
+    const answered = new Promise<void>((resolve) => slow.once('data', () => resolve()))
+    slow.write(encodeFrame(machine('client').start()[0]!))
+    await within(answered, 5_000, 'the server hello')
+
+    const silent = closeAfter(await rawSocket(portOf(listener)))
+    silent.resume()
+    const started = performance.now()
+    await socketClosed(silent, 3_000)
+    expect(performance.now() - started).toBeLessThan(2_500)
+    const refused = await log.waitFor(
+      (l) => /^refused connection from .*: handshake timed out: no hello within 200 ms$/.test(l.msg),
+      'of the hello timeout',
+    )
+    expect(refused.reason).toBe('timeout')
+    // The slow one's hello timer, started earlier, has run out too, and it is still open.
+    expect(slow.closed).toBe(false)
+    expect(log.warnings().filter((line) => line.includes('no hello'))).toHaveLength(1)
+  })
+
+  it('checks helloTimeoutMs, frameAuth and maxQueuedBytes', async () => {
+    const log = new CapturedLog()
+    await expect(listen('server', log, { helloTimeoutMs: 0 })).rejects.toThrow(/helloTimeoutMs/)
+    await expect(listen('server', log, { maxQueuedBytes: -1 })).rejects.toThrow(/maxQueuedBytes/)
+    await expect(listen('server', log, { frameAuth: 'yes' as unknown as boolean })).rejects.toThrow(
+      "invalid option 'frameAuth': expected true or false, got yes",
+    )
   })
 
   it('connect rejects with a HandshakeError when the server never answers', async () => {

@@ -215,7 +215,8 @@ describe('tcp transport', () => {
   it('reports backpressure and drains', async () => {
     const log = new CapturedLog()
     const listener = closeAfter(await listen('server', log))
-    const { client, server } = await connectedPair(listener, log)
+    // 16 MiB queued at once, which only a sender that ignores the backpressure would do: the bound is given, not the default.
+    const { client, server } = await connectedPair(listener, log, { maxQueuedBytes: 32 * 1024 * 1024 })
     closeAfter(client)
     let received = 0
     const all = within(
