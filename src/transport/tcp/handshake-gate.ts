@@ -64,7 +64,8 @@ export class HandshakeGate {
       this.countFailedProof(address, Date.now())
     const suppressed = this.logLimiter.admit(`${address ?? remote}|${error.reason}`)
     if (suppressed === undefined) return
-    this.log.warn(
+    // A peer that hangs up mid-handshake (a port scan, a health check) is no warning.
+    this.log[error.reason === 'closed' ? 'debug' : 'warn'](
       { err: error, remote, reason: error.reason, ...fields },
       `refused connection from ${remote}: ${error.detail}${suppressedTail(suppressed)}`,
     )

@@ -201,11 +201,10 @@ export class SocketConnection extends FramedConnection {
     this.phase = 'closing'
     this.clearTimers()
     this.closeError = error
-    const line =
-      this.role === 'server'
-        ? `refused connection from ${this.describePeer()}: ${error.detail}`
-        : error.message
-    this.log[level]({ err: error, remote: this.remoteAddress, reason: error.reason }, line)
+    // The listener logs a refused stranger itself, at most once per address and reason a while:
+    // a line per connection here would let a flood of them write the log.
+    if (this.role === 'client')
+      this.log[level]({ err: error, remote: this.remoteAddress, reason: error.reason }, error.message)
     const rejection = this.handshake.rejection
     if (rejection !== undefined && !this.socket.destroyed) {
       // Tell the peer why, then close; a peer that does not close its side is cut at the linger time.
