@@ -131,7 +131,9 @@ export function fromWireError(data: unknown, classes: ReadonlyMap<string, ErrorC
   } finally {
     Error.stackTraceLimit = stackTraceLimit
   }
-  define(error, 'stack', stack ?? `${name}: ${message}`, false)
+  // An assignment, not a definition: the error has an own, writable, non-enumerable stack, and
+  // assigning it costs half as much.
+  error.stack = stack ?? `${name}: ${message}`
   if (errors !== undefined) define(error, 'errors', errors, false)
   if (props !== undefined) {
     for (const key of Object.keys(props)) if (!ownSlots.has(key)) define(error, key, props[key], true)
