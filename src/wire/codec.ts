@@ -82,9 +82,11 @@ export interface CodecOptions {
  * Turns values and envelopes into msgpack bytes and back, for one connection or one node.
  * It carries, beyond msgpack's JSON-like values:
  * - refs (anything `isRef`), sent as their address and resolved on arrival by `resolveRef`;
- * - errors: name, message, stack, `cause` (recursively), own enumerable properties such as `code`,
- *   `actor` (the actor that raised it), an `AggregateError`'s `errors`; rebuilt as the registered
- *   class of that name (see {@link CodecOptions.errorClasses}), else as an `Error` with the name;
+ * - errors: name, message, `cause` (recursively), own enumerable properties such as `code`,
+ *   `actor` (the actor that raised it), an `AggregateError`'s `errors`, and the stack only with
+ *   {@link CodecOptions.errorStacks}; rebuilt, without capturing a stack where they arrive, as the
+ *   registered class of that name (see {@link CodecOptions.errorClasses}), else as an `Error` with
+ *   the name;
  * - `Date` (millisecond precision, invalid dates too), `bigint` of any size, `Map` (any keys),
  *   `Set`, `RegExp`, `undefined` (also inside objects and arrays, where the key is kept);
  * - binary: a `Buffer` arrives as a `Buffer`, a `Uint8Array` as a `Uint8Array`, other typed
@@ -95,8 +97,9 @@ export interface CodecOptions {
  * `undefined`. Functions, symbols, cycles and objects with an own `__proto__` key cannot be
  * encoded (`EncodeError`).
  *
- * Decoding never trusts the bytes: they are checked before msgpackr builds anything, and any
- * failure is a `ProtocolError`.
+ * Decoding never trusts the bytes: they are checked before msgpackr builds anything (their
+ * depth, and what they would build: {@link CodecOptions.maxDecodedObjects} and
+ * {@link CodecOptions.maxDecodedErrors}), and any failure is a `ProtocolError`.
  */
 export interface Codec {
   /** The msgpack bytes of `value`; throws `EncodeError` if it cannot be sent. */
