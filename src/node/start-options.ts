@@ -35,7 +35,7 @@ export interface NodeOptions extends SystemOptions, LivenessOptions, TrustOption
    * `Map`, `Set`, ref or `RegExp` 4, an error 8). A frame with more is refused before anything of
    * it is built, and closes its connection (the refusal is logged, naming the peer); a value to
    * send with more fails its own send with an `EncodeError`.
-   * @default 262144
+   * @default 524288
    */
   maxDecodedObjects?: number
   /**

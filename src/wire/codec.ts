@@ -14,8 +14,12 @@ export const DEFAULT_MAX_DEPTH = 256
 /** The largest {@link CodecOptions.maxDepth}: msgpackr decodes recursively, and its stack is finite. */
 export const MAX_DEPTH_LIMIT = 10_000
 
-/** The default of {@link CodecOptions.maxDecodedObjects}: some 8 MiB of heap at most, a few milliseconds to build. */
-export const DEFAULT_MAX_DECODED_OBJECTS = 262_144
+/**
+ * The default of {@link CodecOptions.maxDecodedObjects}: at most some 25 MiB of heap and 70 ms to
+ * build (measured here), and room for any batch of stream items a frame of 1 MiB carries (80,000
+ * empty `Set`s, the heaviest per byte that the batcher weighs, are 400,000).
+ */
+export const DEFAULT_MAX_DECODED_OBJECTS = 524_288
 
 /** The default of {@link CodecOptions.maxDecodedErrors}. */
 export const DEFAULT_MAX_DECODED_ERRORS = 1024
@@ -58,7 +62,7 @@ export interface CodecOptions {
    * value with more is a `ProtocolError` before anything of it is built (and a value to send with
    * more an `EncodeError`). A frame bounds the bytes, not what they build: a 1 MiB frame of empty
    * maps would otherwise make a million `Map`s (some 180 MiB). From 1 to 2^32.
-   * @default 262144
+   * @default 524288
    */
   maxDecodedObjects?: number
   /**

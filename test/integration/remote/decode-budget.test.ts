@@ -126,7 +126,7 @@ describe('a node facing an authenticated peer whose frames build too much', () =
       await failAfter(3_000, () => connection.closed())
     }
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(64 * MiB)
-    const refusals = log.lines.filter((l) => l.msg.includes('more than maxDecodedObjects (262144)'))
+    const refusals = log.lines.filter((l) => l.msg.includes('more than maxDecodedObjects (524288)'))
     expect(refusals).toHaveLength(8)
     await stillServes(port)
   })
@@ -184,10 +184,10 @@ describe('a node decoding the worst frames its limits allow, in a loop', () => {
     })
 
     const { connection, codec } = await hostilePeer(port)
-    // Within the defaults: 52,428 sets of weight 5 and the envelope (262,143 of 262,144).
-    const worst = tellFrame('/user/nobody', EMPTY_SET, 52_428)
+    // Within the defaults: 104,857 sets of weight 5 and the envelope (524,288 of 524,288).
+    const worst = tellFrame('/user/nobody', EMPTY_SET, 104_857)
     const accepted = replyTo(connection, codec, 1)
-    for (let i = 0; i < 40; i++) connection.send(worst)
+    for (let i = 0; i < 20; i++) connection.send(worst)
     connection.send(
       codec.encoder.encodeEnvelope({ kind: 'ask', to: '/user/other', id: 1, message: { type: 'get' } }),
     )
