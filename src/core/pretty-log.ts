@@ -116,7 +116,9 @@ function summaryOf(err: SerializedError): string {
 
 /** The error's stack (its causes are in it already, as pino writes them), then each aggregated error's. */
 function stackLines(err: SerializedError, prefix: string): string {
-  const stack = typeof err.stack === 'string' && err.stack !== '' ? err.stack : summaryOf(err)
+  let stack = typeof err.stack === 'string' && err.stack !== '' ? err.stack : summaryOf(err)
+  // A message of several lines (from another node, say) stays on its error's line.
+  for (const message of messagesOf(err)) stack = stack.replaceAll(message, escapeControl(message))
   // Frames ('    at f (file:1:2)') go under their error's line ('Error: ...', 'caused by: ...').
   const own = stack
     .split('\n')
@@ -126,6 +128,15 @@ function stackLines(err: SerializedError, prefix: string): string {
     ? err.aggregateErrors.filter(isError).map((inner) => stackLines(inner, `${prefix}  `))
     : []
   return [...own, ...nested].join('\n')
+}
+
+/** The messages of `err` and of its serialized causes that span lines. */
+function messagesOf(err: SerializedError): string[] {
+  const messages: string[] = []
+  for (let at: unknown = err, depth = 0; isError(at) && depth < 32; at = at.cause, depth++) {
+    if (typeof at.message === 'string' && at.message.includes('\n')) messages.push(at.message)
+  }
+  return messages
 }
 
 function show(value: unknown): string {

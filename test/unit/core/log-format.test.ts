@@ -157,6 +157,13 @@ describe('control characters in log lines', () => {
     // The stack's own lines are indented under the entry; no control character of the message is raw.
     expect(withStack.replaceAll('\n', '')).not.toMatch(/\p{Cc}/u)
     for (const line of withStack.trimEnd().split('\n').slice(1)) expect(line.startsWith('    ')).toBe(true)
+    // A remote error's stack is its name and message: the message stays on one line.
+    const remote = Object.assign(new Error(hostile), { stack: `Error: ${hostile}` })
+    const remoteLines = prettyLines((logger) => logger.error({ err: remote }, 'failed'))
+      .trimEnd()
+      .split('\n')
+    expect(remoteLines).toHaveLength(2)
+    expect(remoteLines[1]).toContain(String.raw`    Error: evil@127.0.0.1:1\n12:00:00.000 ERROR`)
     expect(prettyLogLine(`not json ${hostile}`, { color: false, stacksFrom: 50 }).slice(0, -1)).not.toMatch(
       /\p{Cc}/u,
     )
