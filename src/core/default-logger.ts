@@ -1,5 +1,6 @@
 import { type Level, type Logger, pino } from 'pino'
 import { InvalidOptionError } from './errors.ts'
+import { escapeJsonControl } from './escape-control.ts'
 import { chooseLogFormat, colorWanted, type LogFormat } from './log-format.ts'
 import { prettyLogLine } from './pretty-log.ts'
 
@@ -47,12 +48,16 @@ export interface DefaultLoggerSettings {
  * The logger a system has when it is given none: pino, writing to stderr synchronously (so that
  * no line is lost at `process.exit`, and none waits for a worker thread), as JSON lines or as
  * {@link prettyLogLine}'s readable ones. Stacks of errors are shown in pretty lines at `error`
- * and above, and at every level when the logger's level is `debug` or `trace`.
+ * and above, and at every level when the logger's level is `debug` or `trace`. No line carries a
+ * raw control character of what was logged (a peer's name, a remote error's message): JSON lines
+ * escape them all, pretty lines write them out as `\x1b` and the like.
  */
 export function defaultLogger(settings: DefaultLoggerSettings): Logger {
   const destination = pino.destination({ dest: 2, sync: true })
   const options = { level: settings.level, base: { node: settings.node } }
-  if (settings.format === 'json') return pino(options, destination)
+  if (settings.format === 'json') {
+    return pino({ ...options, hooks: { streamWrite: escapeJsonControl } }, destination)
+  }
   const pretty = {
     color: settings.color ?? colorWanted(),
     stacksFrom: settings.level === 'debug' || settings.level === 'trace' ? 0 : ERROR_LEVEL,

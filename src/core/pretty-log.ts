@@ -1,3 +1,5 @@
+import { escapeControl } from './escape-control.ts'
+
 /** How {@link prettyLogLine} writes an entry. */
 export interface PrettyLogOptions {
   /** Colour the level (and dim the time) with ANSI escapes. */
@@ -42,6 +44,8 @@ const indent = '    '
  * (the node and the actor, unless the message starts with them, then the message and the other keys),
  * followed by the error's stack (and its causes) on indented lines when the entry's level asks
  * for it. The result ends with a newline. A line that is not a JSON object is returned as it is.
+ * Every text of the entry has its control characters escaped ({@link escapeControl}): a message
+ * or a key from another node can neither colour the terminal nor start a line of its own.
  */
 export function prettyLogLine(line: string, options: PrettyLogOptions): string {
   let entry: Entry
@@ -52,11 +56,16 @@ export function prettyLogLine(line: string, options: PrettyLogOptions): string {
   } catch {
     return ensureNewline(line)
   }
+  return prettyEntry(entry, options)
+}
+
+function prettyEntry(entry: Entry, options: PrettyLogOptions): string {
   const level = typeof entry.level === 'number' ? entry.level : 30
-  const msg = typeof entry.msg === 'string' ? entry.msg : ''
-  const where = [entry.node, entry.actor].filter(
-    (value): value is string => typeof value === 'string' && value !== '' && !msg.startsWith(value),
-  )
+  const msg = typeof entry.msg === 'string' ? escapeControl(entry.msg) : ''
+  const where = [entry.node, entry.actor]
+    .filter((value): value is string => typeof value === 'string' && value !== '')
+    .map(escapeControl)
+    .filter((value) => !msg.startsWith(value))
   const head = [
     paint(options.color, '2', timeOf(entry.time)),
     paint(options.color, colors[level] ?? '0', (labels[level] ?? String(entry.level)).padEnd(5)),
@@ -66,14 +75,15 @@ export function prettyLogLine(line: string, options: PrettyLogOptions): string {
   const words = [msg]
   if (err !== undefined && level < options.stacksFrom) {
     const summary = summaryOf(err)
-    if (summary !== '' && !msg.includes(String(err.message ?? summary))) words.push(`(${summary})`)
+    if (summary !== '' && !msg.includes(escapeControl(String(err.message ?? summary))))
+      words.push(`(${summary})`)
   }
   const extras = Object.entries(entry)
     .filter(([key]) => !placed.has(key))
-    .map(([key, value]) => `${key}=${show(value)}`)
+    .map(([key, value]) => `${escapeControl(key)}=${show(value)}`)
   if (err !== undefined) {
     for (const [key, value] of Object.entries(err)) {
-      if (!errorPlaced.has(key)) extras.push(`err.${key}=${show(value)}`)
+      if (!errorPlaced.has(key)) extras.push(`err.${escapeControl(key)}=${show(value)}`)
     }
   }
   if (entry.err !== undefined && err === undefined) extras.push(`err=${show(entry.err)}`)
@@ -98,16 +108,21 @@ function isError(value: unknown): value is SerializedError {
 }
 
 function summaryOf(err: SerializedError): string {
-  const type = typeof err.type === 'string' ? err.type : 'Error'
-  return typeof err.message === 'string' && err.message !== '' ? `${type}: ${err.message}` : type
+  const type = typeof err.type === 'string' ? escapeControl(err.type) : 'Error'
+  return typeof err.message === 'string' && err.message !== ''
+    ? `${type}: ${escapeControl(err.message)}`
+    : type
 }
 
 /** The error's stack (its causes are in it already, as pino writes them), then each aggregated error's. */
 function stackLines(err: SerializedError, prefix: string): string {
-  const stack = typeof err.stack === 'string' && err.stack !== '' ? err.stack : summaryOf(err)
+  let stack = typeof err.stack === 'string' && err.stack !== '' ? err.stack : summaryOf(err)
+  // A message of several lines (from another node, say) stays on its error's line.
+  for (const message of messagesOf(err)) stack = stack.replaceAll(message, escapeControl(message))
   // Frames ('    at f (file:1:2)') go under their error's line ('Error: ...', 'caused by: ...').
   const own = stack
     .split('\n')
+    .map(escapeControl)
     .map((line) => (/^\s/.test(line) ? `${prefix}  ${line.trim()}` : `${prefix}${line}`))
   const nested = Array.isArray(err.aggregateErrors)
     ? err.aggregateErrors.filter(isError).map((inner) => stackLines(inner, `${prefix}  `))
@@ -115,11 +130,22 @@ function stackLines(err: SerializedError, prefix: string): string {
   return [...own, ...nested].join('\n')
 }
 
+/** The messages of `err` and of its serialized causes that span lines. */
+function messagesOf(err: SerializedError): string[] {
+  const messages: string[] = []
+  for (let at: unknown = err, depth = 0; isError(at) && depth < 32; at = at.cause, depth++) {
+    if (typeof at.message === 'string' && at.message.includes('\n')) messages.push(at.message)
+  }
+  return messages
+}
+
 function show(value: unknown): string {
-  if (typeof value === 'string') return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value)
-  return JSON.stringify(value) ?? String(value)
+  // JSON escapes the C0 controls, not DEL and the C1 ones.
+  if (typeof value === 'string')
+    return escapeControl(/^[^\s"=]+$/.test(value) ? value : JSON.stringify(value))
+  return escapeControl(JSON.stringify(value) ?? String(value))
 }
 
 function ensureNewline(line: string): string {
-  return line.endsWith('\n') ? line : `${line}\n`
+  return `${escapeControl(line.endsWith('\n') ? line.slice(0, -1) : line)}\n`
 }

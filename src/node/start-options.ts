@@ -62,6 +62,29 @@ export interface NodeOptions
   maxQueuedBytes?: number
   /** Error classes that arrive from other nodes as themselves (`instanceof` works). */
   errorClasses?: readonly ErrorClass[]
+
+  // What one frame from a peer may make this node build, and what its errors tell peers.
+  /**
+   * The most objects one frame from a peer may build, weighted by kind (an array or object 1, a
+   * `Map`, `Set`, ref or `RegExp` 4, an error 8). A frame with more is refused before anything of
+   * it is built, and closes its connection (the refusal is logged, naming the peer); a value to
+   * send with more fails its own send with an `EncodeError`.
+   * @default 524288
+   */
+  maxDecodedObjects?: number
+  /**
+   * The most errors one frame from a peer may hold (each of a `cause` chain counts); more is
+   * refused as {@link NodeOptions.maxDecodedObjects} is.
+   * @default 1024
+   */
+  maxDecodedErrors?: number
+  /**
+   * Whether errors sent to other nodes (error replies, failures of calls and streams, exit and
+   * terminated reasons) carry their stacks, which name this node's files: for development. Without,
+   * they carry their name, message, `cause` chain and properties.
+   * @default false
+   */
+  errorStacks?: boolean
 }
 
 /** Options of `start`: a node's options, and the cluster registry it hosts or joins. */

@@ -1,3 +1,4 @@
+import { escapeControl } from '../core/escape-control.ts'
 import type { ContextSide, Envelope, EnvelopeKind, OpenMode, WireStopReason } from './envelope.ts'
 import { ProtocolError } from './errors.ts'
 
@@ -73,8 +74,7 @@ const sides = new Set<unknown>(['caller', 'callee'] satisfies ContextSide[])
 /** A short, printable account of a value received from a peer, for error messages. */
 function show(value: unknown): string {
   if (typeof value === 'string') {
-    const text = JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
-    return `'${text.slice(1, -1)}'`
+    return `'${escapeControl(value.length > 40 ? `${value.slice(0, 40)}…` : value)}'`
   }
   if (value === null || value === undefined) return String(value)
   if (Array.isArray(value)) return 'an array'

@@ -20,6 +20,50 @@ const PROTO_KEY = [0x5f, 0x5f, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x5f, 0x5f] // '__p
 /** How many one-byte record ids msgpackr has (0x40-0x7f): the most structures a table holds. */
 export const ONE_BYTE_RECORD_IDS = 64
 
+/**
+ * What one value may make the decoder build, as {@link checkMsgpack} enforces it: a frame is at
+ * most `maxFrameBytes`, but a byte may cost a `Map` of about 180 bytes of heap, and an error more.
+ */
+export interface DecodeLimits {
+  /** The deepest nesting of containers. */
+  readonly maxDepth: number
+  /** The most objects, weighted by kind ({@link DecodeWeight}). */
+  readonly maxDecodedObjects: number
+  /** The most errors (each one of a `cause` chain or an `AggregateError` counts). */
+  readonly maxDecodedErrors: number
+}
+
+/**
+ * How much each kind of object a value decodes to counts against
+ * {@link DecodeLimits.maxDecodedObjects}: about its heap size in units of an empty array (some 30
+ * bytes, measured on Node 20). Numbers, strings, booleans and binary cost their own bytes of the
+ * frame and count nothing.
+ */
+export const DecodeWeight = {
+  /** An array, or an object (a msgpack record). */
+  object: 1,
+  /** A record definition: the structure, one key string per field, and the first object. */
+  recordDefinition: 2,
+  /** A `Map` (every msgpack map decodes to one) or a `Set`: about 180 bytes when empty. */
+  map: 4,
+  /** An error: its object, its fields and the work of rebuilding it. */
+  error: 8,
+  /** A ref, resolved into a ref object on arrival, or a `RegExp`, compiled on arrival. */
+  resolved: 4,
+  /** A `Date`, a `bigint` or a typed array. */
+  scalarObject: 1,
+} as const
+
+/** The weight of each extension type, by type byte (0 for those that build nothing). */
+const extensionWeights = new Uint8Array(256)
+extensionWeights[ExtensionType.error] = DecodeWeight.error
+extensionWeights[ExtensionType.set] = DecodeWeight.map
+extensionWeights[ExtensionType.ref] = DecodeWeight.resolved
+extensionWeights[ExtensionType.regexp] = DecodeWeight.resolved
+extensionWeights[ExtensionType.bigint] = DecodeWeight.scalarObject
+extensionWeights[ExtensionType.typedArray] = DecodeWeight.scalarObject
+extensionWeights[ExtensionType.timestamp] = DecodeWeight.scalarObject
+
 // Scratch space reused by every call: checkMsgpack runs to completion without calling out.
 let pending = new Float64Array(64)
 const scratchFields = new Int32Array(ONE_BYTE_RECORD_IDS)
@@ -43,7 +87,8 @@ export function createStructureTable(limit: number): StructureTable {
 
 /**
  * Walks one msgpack value without building it, and throws `ProtocolError` unless msgpackr can
- * decode it safely: complete, no trailing bytes, nested at most `maxDepth` containers deep, every
+ * decode it safely: complete, no trailing bytes, nested at most `maxDepth` containers deep,
+ * building at most `maxDecodedObjects` weighted objects and `maxDecodedErrors` errors, every
  * length backed by bytes that are really there, only the extension types of {@link ExtensionType}
  * in the forms the codec writes, and no `__proto__` field name. It allocates nothing that depends
  * on the input, so a header that claims 2^32 elements costs nothing; the walk is iterative, so
@@ -61,8 +106,12 @@ export function createStructureTable(limit: number): StructureTable {
  * that is not is refused, where it would otherwise be an integer that msgpackr never writes
  * so), and a definition must use one of the table's first `limit` ids.
  */
-export function checkMsgpack(bytes: Uint8Array, maxDepth: number, table?: StructureTable): void {
+export function checkMsgpack(bytes: Uint8Array, limits: DecodeLimits, table?: StructureTable): void {
   // One function with local state only: this runs on every frame, both ways.
+  const { maxDepth, maxDecodedObjects, maxDecodedErrors } = limits
+  // What is left of the budgets; a weight is added as each object's header is read.
+  let objectsLeft = maxDecodedObjects
+  let errorsLeft = maxDecodedErrors
   const end = bytes.length
   if (end === 0) throw new ProtocolError('empty msgpack value')
   if (pending.length <= maxDepth) pending = new Float64Array(maxDepth + 1)
@@ -89,16 +138,20 @@ export function checkMsgpack(bytes: Uint8Array, maxDepth: number, table?: Struct
       // positive or negative fixint
     } else if (token < 0x80) {
       const fields = recordFields[token & 0x3f]!
-      if (fields > 0) children = fields
-      else if (fields < 0 && table !== undefined) {
+      if (fields >= 0) {
+        children = fields
+        objectsLeft -= DecodeWeight.object
+      } else if (table !== undefined) {
         throw new ProtocolError(
           `msgpack record id 0x${token.toString(16)} at byte ${position - 1} refers to a structure never defined`,
         )
       }
     } else if (token < 0x90) {
       children = (token - 0x80) * 2
+      objectsLeft -= DecodeWeight.map
     } else if (token < 0xa0) {
       children = token - 0x90
+      objectsLeft -= DecodeWeight.object
     } else if (token < 0xc0) {
       skip = token - 0xa0
     } else {
@@ -146,6 +199,7 @@ export function checkMsgpack(bytes: Uint8Array, maxDepth: number, table?: Struct
           position += lengthBytes
           if (length + 1 > end - position) throw truncated(position, length + 1, end)
           if (!payloadOnly.has(bytes[position]!)) throw refused(bytes[position]!, token, position)
+          objectsLeft -= extensionWeights[bytes[position]!]!
           position += length + 1
           lengthBytes = 0
           break
@@ -163,11 +217,19 @@ export function checkMsgpack(bytes: Uint8Array, maxDepth: number, table?: Struct
               )
             }
             children = recordFields[id & 0x3f] = recordDefinition(bytes, position + 2, end)
+            objectsLeft -= DecodeWeight.recordDefinition
             position = definitionEnd
           } else if (carriesValue.has(type)) {
+            if (type === ExtensionType.error && --errorsLeft < 0) {
+              throw new ProtocolError(
+                `msgpack value holds more than maxDecodedErrors (${maxDecodedErrors}) errors, at byte ${position - 1}`,
+              )
+            }
+            objectsLeft -= extensionWeights[type]!
             position += 2
             children = 1
           } else if (payloadOnly.has(type)) {
+            objectsLeft -= extensionWeights[type]!
             position += 2
           } else throw refused(type, token, position)
           break
@@ -179,6 +241,7 @@ export function checkMsgpack(bytes: Uint8Array, maxDepth: number, table?: Struct
           const length = 1 << (token - 0xd4)
           if (length + 1 > end - position) throw truncated(position, length + 1, end)
           if (!payloadOnly.has(bytes[position]!)) throw refused(bytes[position]!, token, position)
+          objectsLeft -= extensionWeights[bytes[position]!]!
           position += length + 1
           break
         }
@@ -192,6 +255,7 @@ export function checkMsgpack(bytes: Uint8Array, maxDepth: number, table?: Struct
           position += lengthBytes
           lengthBytes = 0
           children = token < 0xde ? count : count * 2
+          objectsLeft -= token < 0xde ? DecodeWeight.object : DecodeWeight.map
           break
         }
         default:
@@ -199,6 +263,11 @@ export function checkMsgpack(bytes: Uint8Array, maxDepth: number, table?: Struct
             `msgpack byte 0x${token.toString(16)} at byte ${position - 1} is never used`,
           )
       }
+    }
+    if (objectsLeft < 0) {
+      throw new ProtocolError(
+        `msgpack value builds more than maxDecodedObjects (${maxDecodedObjects}) weighted objects, by byte ${position}`,
+      )
     }
     if (lengthBytes > 0) {
       if (lengthBytes > end - position) throw truncated(position, lengthBytes, end)

@@ -2,7 +2,7 @@ import { addExtension, Packr, Unpackr } from 'msgpackr'
 import { InvalidOptionError } from '../core/errors.ts'
 import { type Ref, RefBase } from '../core/ref.ts'
 import { checkEnvelope } from './check-envelope.ts'
-import { checkMsgpack, ONE_BYTE_RECORD_IDS, type StructureTable } from './check-msgpack.ts'
+import { checkMsgpack, type DecodeLimits, ONE_BYTE_RECORD_IDS, type StructureTable } from './check-msgpack.ts'
 import type { Envelope } from './envelope.ts'
 import { EncodeError, ProtocolError } from './errors.ts'
 import { ExtensionType } from './extension-types.ts'
@@ -13,6 +13,16 @@ export const DEFAULT_MAX_DEPTH = 256
 
 /** The largest {@link CodecOptions.maxDepth}: msgpackr decodes recursively, and its stack is finite. */
 export const MAX_DEPTH_LIMIT = 10_000
+
+/**
+ * The default of {@link CodecOptions.maxDecodedObjects}: at most some 25 MiB of heap and 70 ms to
+ * build (measured here), and room for any batch of stream items a frame of 1 MiB carries (80,000
+ * empty `Set`s, the heaviest per byte that the batcher weighs, are 400,000).
+ */
+export const DEFAULT_MAX_DECODED_OBJECTS = 524_288
+
+/** The default of {@link CodecOptions.maxDecodedErrors}. */
+export const DEFAULT_MAX_DECODED_ERRORS = 1024
 
 /** The default of {@link ConnectionCodecOptions.maxStructures}. */
 export const DEFAULT_MAX_STRUCTURES = ONE_BYTE_RECORD_IDS
@@ -46,15 +56,41 @@ export interface CodecOptions {
    * @default 256
    */
   maxDepth?: number
+  /**
+   * The most objects one decoded value may hold, weighted by what each costs to build (an array
+   * or object 1, a `Map` or `Set` 4, a ref or `RegExp` 4, an error 8: see `DecodeWeight`); a
+   * value with more is a `ProtocolError` before anything of it is built (and a value to send with
+   * more an `EncodeError`). A frame bounds the bytes, not what they build: a 1 MiB frame of empty
+   * maps would otherwise make a million `Map`s (some 180 MiB). From 1 to 2^32.
+   * @default 524288
+   */
+  maxDecodedObjects?: number
+  /**
+   * The most errors one decoded value may hold (each of a `cause` chain or of an
+   * `AggregateError`'s `errors` counts); more is a `ProtocolError` (to send, an `EncodeError`).
+   * From 0 to 2^32.
+   * @default 1024
+   */
+  maxDecodedErrors?: number
+  /**
+   * Whether encoded errors carry their stack (and a `RemoteActorError`'s `remoteStack`): stacks
+   * name the files and lines of the sender, so they are for development, between nodes one
+   * trusts with them. Without, an error still carries its name, message, `cause` chain and
+   * properties, and arrives with a stack of its name and message only.
+   * @default false
+   */
+  errorStacks?: boolean
 }
 
 /**
  * Turns values and envelopes into msgpack bytes and back, for one connection or one node.
  * It carries, beyond msgpack's JSON-like values:
  * - refs (anything `isRef`), sent as their address and resolved on arrival by `resolveRef`;
- * - errors: name, message, stack, `cause` (recursively), own enumerable properties such as `code`,
- *   `actor` (the actor that raised it), an `AggregateError`'s `errors`; rebuilt as the registered
- *   class of that name (see {@link CodecOptions.errorClasses}), else as an `Error` with the name;
+ * - errors: name, message, `cause` (recursively), own enumerable properties such as `code`,
+ *   `actor` (the actor that raised it), an `AggregateError`'s `errors`, and the stack only with
+ *   {@link CodecOptions.errorStacks}; rebuilt, without capturing a stack where they arrive, as the
+ *   registered class of that name (see {@link CodecOptions.errorClasses}), else as an `Error` with
+ *   the name;
  * - `Date` (millisecond precision, invalid dates too), `bigint` of any size, `Map` (any keys),
  *   `Set`, `RegExp`, `undefined` (also inside objects and arrays, where the key is kept);
  * - binary: a `Buffer` arrives as a `Buffer`, a `Uint8Array` as a `Uint8Array`, other typed
@@ -65,8 +101,9 @@ export interface CodecOptions {
  * `undefined`. Functions, symbols, cycles and objects with an own `__proto__` key cannot be
  * encoded (`EncodeError`).
  *
- * Decoding never trusts the bytes: they are checked before msgpackr builds anything, and any
- * failure is a `ProtocolError`.
+ * Decoding never trusts the bytes: they are checked before msgpackr builds anything (their
+ * depth, and what they would build: {@link CodecOptions.maxDecodedObjects} and
+ * {@link CodecOptions.maxDecodedErrors}), and any failure is a `ProtocolError`.
  */
 export interface Codec {
   /** The msgpack bytes of `value`; throws `EncodeError` if it cannot be sent. */
@@ -87,6 +124,12 @@ interface DecodeContext {
   errorClasses: ReadonlyMap<string, ErrorClass>
 }
 
+/** What a codec checks and writes: its limits and whether errors carry their stacks. */
+/** @internal shared with the connection codec. */
+export interface CodecSettings extends DecodeLimits {
+  readonly errorStacks: boolean
+}
+
 const defaultErrorClasses = errorClassesByName()
 
 // msgpackr's extensions are process-wide, not per Packr: they are registered once here, and
@@ -95,6 +138,8 @@ const defaultErrorClasses = errorClassesByName()
 // meets these types encodes them the same way; decoding them outside a codec gives refs as
 // their address and errors rebuilt from the default classes.
 let decoding: DecodeContext | undefined
+// Likewise for encoding: whether the codec that is packing sends stacks.
+let encodingStacks = false
 
 /** @internal shared with the connection codec. */
 export function messageOf(error: unknown): string {
@@ -122,7 +167,7 @@ addExtension({
 addExtension({
   Class: Error,
   type: ExtensionType.error,
-  write: toWireError,
+  write: (error: Error) => toWireError(error, encodingStacks),
   read: (data: unknown) => fromWireError(data, decoding?.errorClasses ?? defaultErrorClasses),
 })
 
@@ -154,18 +199,18 @@ function refuseFunction(): never {
  * ```
  */
 export function createCodec(options: CodecOptions): Codec {
-  const maxDepth = checkedMaxDepth(options)
+  const settings = checkedSettings(options)
   const context = contextOf(options)
   const packr = newPackr(false, 0)
   const unpackr = newUnpackr(false)
   const encode = (value: unknown): Buffer => {
-    const bytes = pack(packr, value)
-    checkEncoded(bytes, maxDepth, undefined)
+    const bytes = pack(packr, value, settings.errorStacks)
+    checkEncoded(bytes, settings, undefined)
     return bytes
   }
   const decode = (bytes: Uint8Array): unknown => {
     const source = asBuffer(bytes)
-    checkMsgpack(source, maxDepth)
+    checkMsgpack(source, settings)
     return unpack(unpackr, context, source)
   }
   return {
@@ -177,15 +222,37 @@ export function createCodec(options: CodecOptions): Codec {
 }
 
 /** @internal shared with the connection codec. */
-export function checkedMaxDepth(options: CodecOptions): number {
-  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH
-  if (!Number.isSafeInteger(maxDepth) || maxDepth < 1 || maxDepth > MAX_DEPTH_LIMIT) {
-    throw new InvalidOptionError(
-      'maxDepth',
-      `expected an integer from 1 to ${MAX_DEPTH_LIMIT}, got ${maxDepth}`,
-    )
+export function checkedSettings(options: CodecOptions): CodecSettings {
+  const errorStacks = options.errorStacks ?? false
+  if (typeof errorStacks !== 'boolean') {
+    throw new InvalidOptionError('errorStacks', `expected true or false, got ${String(errorStacks)}`)
   }
-  return maxDepth
+  return {
+    maxDepth: checkedInteger('maxDepth', options.maxDepth, DEFAULT_MAX_DEPTH, 1, MAX_DEPTH_LIMIT),
+    maxDecodedObjects: checkedInteger(
+      'maxDecodedObjects',
+      options.maxDecodedObjects,
+      DEFAULT_MAX_DECODED_OBJECTS,
+      1,
+      2 ** 32,
+    ),
+    maxDecodedErrors: checkedInteger(
+      'maxDecodedErrors',
+      options.maxDecodedErrors,
+      DEFAULT_MAX_DECODED_ERRORS,
+      0,
+      2 ** 32,
+    ),
+    errorStacks,
+  }
+}
+
+function checkedInteger(name: string, given: unknown, fallback: number, min: number, max: number): number {
+  const value = given ?? fallback
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new InvalidOptionError(name, `expected an integer from ${min} to ${max}, got ${String(value)}`)
+  }
+  return value
 }
 
 /** @internal shared with the connection codec. */
@@ -219,7 +286,9 @@ export function newUnpackr(sequential: boolean): Unpackr {
 }
 
 /** @internal shared with the connection codec. */
-export function pack(packr: Packr, value: unknown): Buffer {
+export function pack(packr: Packr, value: unknown, errorStacks: boolean): Buffer {
+  const outer = encodingStacks
+  encodingStacks = errorStacks
   try {
     return packr.pack(value)
   } catch (error) {
@@ -231,14 +300,16 @@ export function pack(packr: Packr, value: unknown): Buffer {
         : `cannot encode the value: ${messageOf(error)}`,
       { cause: error },
     )
+  } finally {
+    encodingStacks = outer
   }
 }
 
 /** The receiver's checks, run on what is about to be sent. */
 /** @internal shared with the connection codec. */
-export function checkEncoded(bytes: Buffer, maxDepth: number, table: StructureTable | undefined): void {
+export function checkEncoded(bytes: Buffer, limits: DecodeLimits, table: StructureTable | undefined): void {
   try {
-    checkMsgpack(bytes, maxDepth, table)
+    checkMsgpack(bytes, limits, table)
   } catch (error) {
     throw new EncodeError(`its receiver would refuse the value: ${messageOf(error)}`, { cause: error })
   }

@@ -5,7 +5,7 @@ import {
   asBuffer,
   type CodecOptions,
   checkEncoded,
-  checkedMaxDepth,
+  checkedSettings,
   contextOf,
   DEFAULT_MAX_STRUCTURES,
   MAX_STRUCTURES_LIMIT,
@@ -103,7 +103,7 @@ export interface ConnectionCodec {
  * ```
  */
 export function createConnectionCodec(options: ConnectionCodecOptions): ConnectionCodec {
-  const maxDepth = checkedMaxDepth(options)
+  const settings = checkedSettings(options)
   const maxStructures = options.maxStructures ?? DEFAULT_MAX_STRUCTURES
   if (!Number.isSafeInteger(maxStructures) || maxStructures < 1 || maxStructures > MAX_STRUCTURES_LIMIT) {
     throw new InvalidOptionError(
@@ -127,8 +127,8 @@ export function createConnectionCodec(options: ConnectionCodecOptions): Connecti
     }
     encoding = true
     try {
-      const bytes = pack(packr, value)
-      checkEncoded(bytes, maxDepth, sent)
+      const bytes = pack(packr, value, settings.errorStacks)
+      checkEncoded(bytes, settings, sent)
       return bytes
     } catch (error) {
       // The packr may have given ids to structures the peer will never see defined.
@@ -150,7 +150,7 @@ export function createConnectionCodec(options: ConnectionCodecOptions): Connecti
     }
     try {
       const source = asBuffer(bytes)
-      checkMsgpack(source, maxDepth, received)
+      checkMsgpack(source, settings, received)
       return unpack(unpackr, context, source)
     } catch (error) {
       failure =

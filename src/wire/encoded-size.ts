@@ -115,9 +115,9 @@ function weighObject(value: object, depth: number, scale: Scale): void {
     return
   }
   if (value instanceof Error) {
-    // What the error extension writes: a record of its name, message, stack, props and cause.
+    // What the error extension writes with stacks (a bound): a record of its name, message, stack, props and cause.
     scale.total += EXTENSION
-    weighRecord(toWireError(value), depth, scale)
+    weighRecord(toWireError(value, true), depth, scale)
     return
   }
   const toJSON: unknown = (value as { toJSON?: unknown }).toJSON

@@ -66,13 +66,19 @@ function actorOf(error: Error): unknown {
   return undefined
 }
 
-/** The wire form of an error: what the error extension writes. */
-export function toWireError(error: Error): WireError {
+/** Properties that say where an error was raised (files, lines): sent only with stacks. */
+const whereProps = new Set(['remoteStack'])
+
+/**
+ * The wire form of an error: what the error extension writes. Without `stacks`, it says what
+ * failed but not where: no `stack`, and no `remoteStack` of a `RemoteActorError` passed on.
+ */
+export function toWireError(error: Error, stacks: boolean): WireError {
   const wire: WireError = { name: String(error.name), message: String(error.message) }
-  if (typeof error.stack === 'string') wire.stack = error.stack
+  if (stacks && typeof error.stack === 'string') wire.stack = error.stack
   let props: Record<string, unknown> | undefined
   for (const key of Object.keys(error)) {
-    if (ownSlots.has(key) || key === 'actor') continue
+    if (ownSlots.has(key) || key === 'actor' || (!stacks && whereProps.has(key))) continue
     props ??= {}
     props[key] = (error as unknown as Record<string, unknown>)[key]
   }
@@ -115,8 +121,19 @@ export function fromWireError(data: unknown, classes: ReadonlyMap<string, ErrorC
   // `util.inspect`, loggers and `Object.prototype.toString` treat it as one) whose prototype is the
   // class's, without running the class's constructor, which may need arguments or have effects.
   const options = Object.hasOwn(data, 'cause') ? { cause: data.cause } : undefined
-  const error = Reflect.construct(Error, [message, options], classes.get(name) ?? Error) as Error
-  define(error, 'stack', stack ?? `${name}: ${message}`, false)
+  // Without a local stack: capturing one costs tens of microseconds (a frame of errors would hold
+  // the thread for seconds), and it would say where the error was decoded, not raised.
+  const stackTraceLimit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  let error: Error
+  try {
+    error = Reflect.construct(Error, [message, options], classes.get(name) ?? Error) as Error
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit
+  }
+  // An assignment, not a definition: the error has an own, writable, non-enumerable stack, and
+  // assigning it costs half as much.
+  error.stack = stack ?? `${name}: ${message}`
   if (errors !== undefined) define(error, 'errors', errors, false)
   if (props !== undefined) {
     for (const key of Object.keys(props)) if (!ownSlots.has(key)) define(error, key, props[key], true)

@@ -1,5 +1,6 @@
 import { ExtensionKey } from '../../core/extensions.ts'
 import type { ActorSystem } from '../../core/system.ts'
+import type { CodecOptions } from '../../wire/codec.ts'
 import { createConnectionCodec } from '../../wire/connection-codec.ts'
 import type { ErrorClass } from '../../wire/wire-error.ts'
 import { NotExposedError, RemoteActorError } from '../portal/remote-actor-error.ts'
@@ -13,8 +14,11 @@ import {
 import { type LivenessOptions, RemoteNode } from './remote-node.ts'
 import type { TrustOptions } from './trust.ts'
 
-/** What a system's node-to-node layer is made with: liveness settings and the error classes of the codec. */
-export interface RemoteNodeSetup extends LivenessOptions, TrustOptions {
+/** What a connection's codec decodes at most, and whether it sends the stacks of errors (see `CodecOptions`). */
+export type DecodeBudgetOptions = Pick<CodecOptions, 'maxDecodedObjects' | 'maxDecodedErrors' | 'errorStacks'>
+
+/** What a system's node-to-node layer is made with: liveness settings and the options of its codecs. */
+export interface RemoteNodeSetup extends LivenessOptions, TrustOptions, DecodeBudgetOptions {
   /** Error classes that arrive from other nodes as themselves (`instanceof` works). */
   errorClasses?: readonly ErrorClass[]
 }
@@ -42,6 +46,7 @@ export function openRemoteNode(system: ActorSystem, given?: RemoteNodeSetup): Re
   const existing = system.extensions.get(REMOTE_NODE)
   if (existing !== undefined) return existing
   const setup = given ?? system.extensions.get(REMOTE_NODE_SETUP) ?? {}
+  const budget = decodeBudgetOf(setup)
   const remote = new RemoteNode(
     system,
     {
@@ -53,8 +58,9 @@ export function openRemoteNode(system: ActorSystem, given?: RemoteNodeSetup): Re
     setup.untrusted,
   )
   system.extensions.set(REMOTE_NODE, remote)
-  const codecOptions = {
+  const codecOptions: CodecOptions = {
     resolveRef: (address: string) => remote.resolve(address),
+    ...budget,
     errorClasses: [
       NodeDownError,
       RemoteSpawnError,
@@ -75,4 +81,19 @@ export function openRemoteNode(system: ActorSystem, given?: RemoteNodeSetup): Re
     }
   }
   return remote
+}
+
+/** The codec options of `setup`, checked now: a bad one is an `InvalidOptionError` of `start`, not of a later connection. */
+function decodeBudgetOf(setup: DecodeBudgetOptions): DecodeBudgetOptions {
+  const budget: DecodeBudgetOptions = {
+    ...(setup.maxDecodedObjects === undefined ? {} : { maxDecodedObjects: setup.maxDecodedObjects }),
+    ...(setup.maxDecodedErrors === undefined ? {} : { maxDecodedErrors: setup.maxDecodedErrors }),
+    ...(setup.errorStacks === undefined ? {} : { errorStacks: setup.errorStacks }),
+  }
+  createConnectionCodec({ resolveRef: refuseRef, ...budget })
+  return budget
+}
+
+function refuseRef(address: string): never {
+  throw new Error(`no refs to resolve here: ${address}`)
 }

@@ -1,6 +1,7 @@
 import { pino } from 'pino'
 import { InvalidOptionError, start } from 'troupe'
 import { describe, expect, it } from 'vitest'
+import { escapeJsonControl } from '../../../src/core/escape-control.ts'
 import { chooseLogFormat, colorWanted } from '../../../src/core/log-format.ts'
 import { prettyLogLine } from '../../../src/core/pretty-log.ts'
 
@@ -134,5 +135,45 @@ describe('prettyLogLine', () => {
   it('passes a line that is not a JSON object through', () => {
     expect(prettyLogLine('not json', { color: false, stacksFrom: 50 })).toBe('not json\n')
     expect(prettyLogLine('[1,2]\n', { color: false, stacksFrom: 50 })).toBe('[1,2]\n')
+  })
+})
+
+describe('control characters in log lines', () => {
+  const hostile = 'evil@127.0.0.1:1\n12:00:00.000 ERROR \u001b[31mfake line\u001b[0m \u009b2J\u007f'
+
+  it('are written out in every text of a pretty line, which stays one line', () => {
+    const text = prettyLines((logger) =>
+      logger
+        .child({ actor: hostile })
+        .warn({ peer: hostile, [hostile]: 1, err: new Error(hostile) }, `refused ${hostile}`),
+    )
+    expect(text.endsWith('\n')).toBe(true)
+    // One line, with no raw control character (nor newline) before its end.
+    expect(text.slice(0, -1)).not.toMatch(/\p{Cc}/u)
+    expect(text).toContain(
+      String.raw`evil@127.0.0.1:1\n12:00:00.000 ERROR \x1b[31mfake line\x1b[0m \x9b2J\x7f`,
+    )
+    const withStack = prettyLines((logger) => logger.error({ err: new Error(hostile) }, 'failed'))
+    // The stack's own lines are indented under the entry; no control character of the message is raw.
+    expect(withStack.replaceAll('\n', '')).not.toMatch(/\p{Cc}/u)
+    for (const line of withStack.trimEnd().split('\n').slice(1)) expect(line.startsWith('    ')).toBe(true)
+    // A remote error's stack is its name and message: the message stays on one line.
+    const remote = Object.assign(new Error(hostile), { stack: `Error: ${hostile}` })
+    const remoteLines = prettyLines((logger) => logger.error({ err: remote }, 'failed'))
+      .trimEnd()
+      .split('\n')
+    expect(remoteLines).toHaveLength(2)
+    expect(remoteLines[1]).toContain(String.raw`    Error: evil@127.0.0.1:1\n12:00:00.000 ERROR`)
+    expect(prettyLogLine(`not json ${hostile}`, { color: false, stacksFrom: 50 }).slice(0, -1)).not.toMatch(
+      /\p{Cc}/u,
+    )
+  })
+
+  it('are escaped in JSON lines, which parse to the same text', () => {
+    const line = JSON.stringify({ msg: hostile })
+    expect(line).toMatch(/\p{Cc}/u)
+    const escaped = escapeJsonControl(line)
+    expect(escaped).not.toMatch(/\p{Cc}/u)
+    expect(JSON.parse(escaped)).toEqual({ msg: hostile })
   })
 })

@@ -42,7 +42,10 @@ class CountedError extends Error {
 
 const address = (path: string) => `troupe://other@127.0.0.1:9701${path}`
 
-function setup(options: { maxDepth?: number } = {}): { codec: Codec; resolved: string[] } {
+function setup(options: { maxDepth?: number; errorStacks?: boolean } = {}): {
+  codec: Codec
+  resolved: string[]
+} {
   const resolved: string[] = []
   const codec = createCodec({
     resolveRef: (address) => {
@@ -309,9 +312,13 @@ describe('refs', () => {
 })
 
 describe('errors', () => {
-  it('keep name, message, stack and own properties such as code', () => {
+  it('keep name, message and own properties such as code, and their stack only with errorStacks', () => {
     const error = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED', errno: -111 })
-    const out = roundTrip(error)
+    const bare = roundTrip(error)
+    expect(bare.stack).toBe('Error: connect ECONNREFUSED')
+    expect(codec.encode(error).includes(import.meta.filename)).toBe(false)
+    const { codec: withStacks } = setup({ errorStacks: true })
+    const out = withStacks.decode(withStacks.encode(error)) as typeof error
     expect(out).toBeInstanceOf(Error)
     expect(out.name).toBe('Error')
     expect(out.message).toBe('connect ECONNREFUSED')
