@@ -30,9 +30,10 @@ export interface FrameKeys {
 }
 
 /**
- * The per-direction keys, from HKDF-SHA256: the cookie is the secret, both nonces the salt, and
- * the direction's label with both hellos (which hold the nonces, both node names, the roles, the
- * version and the flags) the info, so the two directions, and any two connections, never share a key.
+ * The per-direction keys, from HKDF-SHA256: the stretched cookie (`cookieKey`) is the secret,
+ * both nonces the salt, and the direction's label with both hellos (which hold the nonces, both
+ * node names, the roles, the version and the flags) the info, so the two directions, and any two
+ * connections, never share a key.
  */
 export function deriveFrameKeys(
   cookie: Buffer,

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { PROTOCOL_VERSION } from '../wire/envelope.ts'
+import { cookieKey } from './cookie-key.ts'
 import { HandshakeError, type HandshakeFailure } from './errors.ts'
 import { deriveFrameKeys, type FrameKeys } from './frame-seal.ts'
 import {
@@ -38,12 +39,14 @@ export {
  * ```
  * client -> server  hello   { version, role, frameAuth, nonce, node }
  * server -> client  hello   (or reject: version-mismatch, frame-auth-mismatch)
- * client -> server  proof   HMAC(cookie, "troupe client proof" + client hello + server hello)
- * server -> client  proof   HMAC(cookie, "troupe server proof" + both hellos + server incarnation),
+ * client -> server  proof   HMAC(key, "troupe client proof" + client hello + server hello)
+ * server -> client  proof   HMAC(key, "troupe server proof" + both hellos + server incarnation),
  *                           server incarnation                     (or reject: cookie-mismatch)
- * client -> server  ready   HMAC(cookie, "troupe client ready" + both hellos + server proof
+ * client -> server  ready   HMAC(key, "troupe client ready" + both hellos + server proof
  *                           + client incarnation), client incarnation   (or reject: cookie-mismatch)
  * ```
+ *
+ * `key` is the cookie stretched by scrypt ({@link cookieKey}), never the cookie itself.
  *
  * Each hello carries a fresh 32-byte nonce, so every MAC covers both nonces, both node names, the
  * version and both `frameAuth` flags (a relay that flips a flag to turn sealing off fails the
@@ -61,8 +64,10 @@ export {
  * connect to (an on-path relay, a spoofed address) gets one, and it must be where the client
  * connects; proving both at once would expose both sides. So the client proves first, the server
  * proves itself only to a client whose proof checked out, and a rogue listener's offline guessing
- * is answered by the cookie's strength (a random cookie, as nodes make by default, cannot be
- * guessed) and by TLS where the network cannot be trusted at all.
+ * is answered by the cookie's strength (at least 16 characters; a random cookie, as nodes make by
+ * default, cannot be guessed), by the stretch, which makes each offline guess cost a scrypt (tens of
+ * milliseconds and 16 MiB, where a bare HMAC cost a microsecond), and by TLS where the network
+ * cannot be trusted at all.
  *
  * The client is done when the server's proof checks out (the server has accepted the client by
  * then); the server when the client's `ready` checks out.
@@ -128,7 +133,7 @@ export class Handshake {
   constructor(private readonly options: HandshakeOptions) {
     this.version = options.version ?? PROTOCOL_VERSION
     this.frameAuth = options.frameAuth ?? false
-    this.key = Buffer.from(options.cookie, 'utf8')
+    this.key = cookieKey(options.cookie)
     this.incarnation = encodeName(options.incarnation)
     this.ownHello = encodeHello({
       version: this.version,
@@ -308,7 +313,7 @@ export class Handshake {
       : [this.peerHello!, this.ownHello]
   }
 
-  /** HMAC(cookie, tag + client hello + server hello + more): both nonces, both names, the version, the flags. */
+  /** HMAC(key, tag + client hello + server hello + more): both nonces, both names, the version, the flags. */
   private mac(tag: string, ...more: Buffer[]): Buffer {
     const [clientHello, serverHello] = this.hellos()
     const hmac = createHmac('sha256', this.key).update(tag).update(clientHello).update(serverHello)

@@ -1,6 +1,7 @@
 import { type Logger, pino } from 'pino'
 import { InvalidOptionError } from '../core/errors.ts'
 import { DEFAULT_MAX_FRAME_BYTES } from '../wire/frames.ts'
+import { cookieKey } from './cookie-key.ts'
 import { nameProblem } from './handshake-messages.ts'
 import { type ResolvedStrangerLimits, resolveStrangerLimits } from './stranger-limits.ts'
 import type { TransportOptions } from './transport.ts'
@@ -70,6 +71,8 @@ export function resolveTransportOptions(options: TransportOptions): ResolvedTran
     if (problem !== undefined) throw new InvalidOptionError(name, problem)
   }
   checkCookie(options.cookie)
+  // The stretch runs once per cookie, here, as the transport is made, not at its first connection.
+  cookieKey(options.cookie)
   return {
     node: options.node,
     incarnation: options.incarnation,

@@ -1,5 +1,7 @@
+import { createHmac } from 'node:crypto'
 import net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { cookieKey } from '../../../src/transport/cookie-key.ts'
 import {
   type Connection,
   connectTcp,
@@ -68,6 +70,19 @@ const machine = (
 ) => new Handshake({ role, node: role === 'client' ? 'a' : 'b', incarnation: `${role}-1`, cookie, ...extra })
 
 describe('handshake, on bytes alone', () => {
+  it('proves an HMAC under the scrypt-stretched cookie, which a guess must pay a scrypt to test', () => {
+    const crossed = runHandshake(machine('client'), machine('server'))
+    const [clientHello, serverHello, clientProof] = crossed as [Buffer, Buffer, Buffer]
+    const proof = clientProof.subarray(1, 33)
+    const hmacUnder = (key: Buffer | string): Buffer =>
+      createHmac('sha256', key).update('troupe client proof').update(clientHello).update(serverHello).digest()
+    // What a rogue listener records: testing a guess against it takes the stretch, not one HMAC.
+    expect(proof.equals(hmacUnder(cookieKey(COOKIE)))).toBe(true)
+    expect(proof.equals(hmacUnder(COOKIE))).toBe(false)
+    expect(cookieKey(COOKIE)).toHaveLength(32)
+    expect(cookieKey(COOKIE).equals(cookieKey(`${COOKIE}!`))).toBe(false)
+  })
+
   it('completes both ways and names each peer; the cookie never crosses', () => {
     const client = machine('client')
     const server = machine('server')
