@@ -110,6 +110,7 @@ export async function hostRegistryForChildren(
     liveness: remote.liveness,
     ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
     ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
+    ...(options.frameAuth === undefined ? {} : { frameAuth: options.frameAuth }),
     registry: childRegistry(system.node),
   }
 }

@@ -173,6 +173,7 @@ async function wireNode(system: ActorSystem, options: ClusterOptions, endpoint: 
       liveness: remote.liveness,
       ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
       ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
+      ...(options.frameAuth === undefined ? {} : { frameAuth: options.frameAuth }),
     })
   }
 }

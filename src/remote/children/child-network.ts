@@ -13,6 +13,8 @@ export interface ChildNetwork {
   readonly cookie: string
   readonly maxFrameBytes?: number
   readonly handshakeTimeoutMs?: number
+  /** The parent's `frameAuth`, when it said one: a child seals as its parent does, or they could not talk. */
+  readonly frameAuth?: boolean
   readonly liveness: Required<LivenessOptions>
   /** The cluster registry children join: its root node, and the module that joins it. */
   registry?: ChildRegistry

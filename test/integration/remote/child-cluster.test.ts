@@ -17,11 +17,12 @@ import { within } from '../transport/support.ts'
 const fixture = new URL('../../fixtures/cluster-functions.ts', import.meta.url).href
 const { systems, children } = reapAfterEach()
 
-async function root(): Promise<ActorSystem> {
+async function root(options: { frameAuth?: boolean } = {}): Promise<ActorSystem> {
   const system = await start({
     node: `root@127.0.0.1:${await freePort()}`,
     registry: true,
     logLevel: 'silent',
+    ...options,
   })
   systems.push(system)
   system.expose({ Host })
@@ -85,6 +86,24 @@ describe('two children of a cluster node', () => {
     expect(fromDonny?.name).toBe('gretchen')
     expect(fromGretchen?.name).toBe('donny')
     expect(fromDonny?.uid).not.toBe(fromGretchen?.uid)
+  })
+})
+
+describe('the child of a node that seals its frames on loopback', () => {
+  it('seals its own: a third node that seals reaches it over TCP', async () => {
+    // frameAuth is off by default on loopback: a child that did not take its parent's choice
+    // would fail the handshake with the third node (frame-auth-mismatch).
+    const system = await root({ frameAuth: true })
+    const host = await child(system, 'thread', 'host')
+    const other = await start({
+      node: `other@127.0.0.1:${await freePort()}`,
+      registry: system.node,
+      frameAuth: true,
+      logLevel: 'silent',
+    })
+    systems.push(other)
+    const portal = await within(other.waitForActor('host', { timeout: 10_000 }), 15_000, 'host')
+    await expect(within(portal.run(fns.whoAmI), 10_000, 'a call')).resolves.toMatchObject({ node: host.node })
   })
 })
 
