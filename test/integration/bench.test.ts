@@ -16,6 +16,8 @@ const floorless = [
 const remoteFigures = [
   'remote-ping-pong',
   'remote-tells',
+  'remote-ping-pong-sealed',
+  'remote-tells-sealed',
   'remote-ask',
   'thread-run',
   'process-run',
