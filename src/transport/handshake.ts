@@ -20,19 +20,6 @@ import {
 } from './handshake-messages.ts'
 import type { PeerInfo } from './transport.ts'
 
-export type { HandshakeRole, Hello } from './handshake-messages.ts'
-export {
-  decodeHello,
-  decodeReject,
-  encodeHello,
-  encodeReject,
-  HANDSHAKE_MAX_FRAME_BYTES,
-  helloVersion,
-  MAX_NODE_NAME_BYTES,
-  NONCE_BYTES,
-  nameProblem,
-} from './handshake-messages.ts'
-
 /**
  * The handshake: the first frames on every connection (the format is in handshake-messages.ts).
  *

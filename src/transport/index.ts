@@ -6,18 +6,19 @@
  */
 export type { HandshakeFailure, HandshakeRefuser } from './errors.ts'
 export { ConnectError, ConnectionLostError, HandshakeError, ListenError } from './errors.ts'
-export type { HandshakeOptions, HandshakeRole, HandshakeStep, Hello } from './handshake.ts'
+export type { HandshakeOptions, HandshakeStep } from './handshake.ts'
+export { Handshake } from './handshake.ts'
+export type { HandshakeRole, Hello } from './handshake-messages.ts'
 export {
   decodeHello,
   decodeReject,
   encodeHello,
   encodeReject,
   HANDSHAKE_MAX_FRAME_BYTES,
-  Handshake,
   helloVersion,
   MAX_NODE_NAME_BYTES,
   NONCE_BYTES,
-} from './handshake.ts'
+} from './handshake-messages.ts'
 export type { ResolvedTransportOptions } from './options.ts'
 export { resolveTransportOptions } from './options.ts'
 /** Frames between a parent and the child process it forked, over the IPC channel. */

@@ -5,7 +5,7 @@ import { root } from './run-node.ts'
 export interface NodeProcess {
   readonly child: ChildProcess
   output(): string
-  /** Resolves when the process has printed `line`; rejects at the deadline or if it exits first. */
+  /** Resolves when the process has printed `line` (on stdout or stderr); rejects at the deadline or if it exits first. */
   waitFor(line: string, timeoutMs?: number): Promise<void>
   /** SIGKILLs the process (and resumes it first if it was stopped); resolves when it has exited. */
   kill(): Promise<void>
@@ -40,11 +40,13 @@ export function startProcess(args: string[]): NodeProcess {
         const done = (error?: Error) => {
           clearTimeout(timer)
           child.stdout?.off('data', check)
+          child.stderr?.off('data', check)
           child.off('exit', onExit)
           if (error) reject(error)
           else resolve()
         }
         child.stdout?.on('data', check)
+        child.stderr?.on('data', check)
         child.once('exit', onExit)
         check()
       })

@@ -1,16 +1,9 @@
-import {
-  type ActorSystem,
-  defineActor,
-  failAfter,
-  type InspectionEvent,
-  type Ref,
-  start,
-  UntrustedRequestError,
-} from 'troupe'
+import { type ActorSystem, failAfter, type InspectionEvent, start, UntrustedRequestError } from 'troupe'
 import { freePort } from 'troupe/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { connectTcp } from '../../../src/transport/index.ts'
 import { createCodec } from '../../../src/wire/index.ts'
+import { Echo, type EchoMsg, linkerTo } from '../../fixtures/trust-actors.ts'
 
 const cookie = 'guardians-test-cookie'
 const cleanups: (() => Promise<unknown>)[] = []
@@ -18,20 +11,6 @@ const cleanups: (() => Promise<unknown>)[] = []
 afterEach(async () => {
   await Promise.allSettled(cleanups.splice(0).map((f) => f()))
 })
-
-type EchoMsg = { type: 'echo'; text: string }
-const Echo = defineActor<EchoMsg>({ receive: (_s, msg, ctx) => ctx.reply(msg.text) })
-
-/** An actor that links to `to` when told, and fails when told to. */
-function linkerTo(to: () => Ref) {
-  return defineActor<'link' | 'fail' | 'ping'>({
-    receive(_s, msg, ctx) {
-      if (msg === 'link') ctx.link(to())
-      if (msg === 'fail') throw new Error('told to fail')
-      ctx.reply('pong')
-    },
-  })
-}
 
 async function tcpNode(name: string, options: { untrusted?: boolean } = {}): Promise<ActorSystem> {
   const system = await start({

@@ -1,10 +1,8 @@
 import {
   type ActorSystem,
-  defineActor,
   failAfter,
   type InspectionEvent,
   portalOf,
-  type Ref,
   start,
   startChildNode,
   UntrustedRequestError,
@@ -13,22 +11,9 @@ import { freePort, InProcessNetwork } from 'troupe/testkit'
 import { describe, expect, it } from 'vitest'
 import { Counter } from '../../fixtures/child-actors.ts'
 import { Host, lines } from '../../fixtures/portal-functions.ts'
+import { Echo, type EchoMsg, linkerTo } from '../../fixtures/trust-actors.ts'
 import { reapAfterEach } from '../../support/child-nodes.ts'
 import { startInProcessNode } from '../../support/in-process-node.ts'
-
-type EchoMsg = { type: 'echo'; text: string }
-const Echo = defineActor<EchoMsg>({ receive: (_s, msg, ctx) => ctx.reply(msg.text) })
-
-/** An actor that links to `to` when told, and fails when told to. */
-function linkerTo(to: () => Ref) {
-  return defineActor<'link' | 'fail' | 'ping'>({
-    receive(_s, msg, ctx) {
-      if (msg === 'link') ctx.link(to())
-      if (msg === 'fail') throw new Error('told to fail')
-      ctx.reply('pong')
-    },
-  })
-}
 
 const { systems, children } = reapAfterEach()
 const childActors = new URL('../../fixtures/child-actors.ts', import.meta.url).href
