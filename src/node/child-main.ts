@@ -48,6 +48,7 @@ const system = await startNode(
     node: boot.node,
     ...boot.liveness,
     untrusted: boot.untrusted,
+    ...boot.codec,
     ...(logLevel === undefined ? {} : { logLevel }),
     ...(logFormat === undefined ? {} : { logFormat }),
   },

@@ -14,7 +14,7 @@ import {
   type TsxLocation,
   tsxOfThisProcess,
 } from '../../transport/tsx-location.ts'
-import type { LivenessOptions } from '../node/remote-node.ts'
+import type { LivenessOptions, RemoteNode } from '../node/remote-node.ts'
 import { openRemoteNode } from '../node/remote-node-of.ts'
 import type { TrustOptions } from '../node/trust.ts'
 import { isExposedFunction } from '../portal/exposed-functions.ts'
@@ -102,6 +102,8 @@ export interface ChildBoot {
   readonly network: Omit<ChildNetwork, 'cookie' | 'liveness'> | undefined
   /** The parent's `untrusted` option: the child of an untrusted node is untrusted too. */
   readonly untrusted: TrustOptions['untrusted']
+  /** The parent's decode budget and `errorStacks`: a child sends and refuses as its parent does. */
+  readonly codec: RemoteNode['codecSettings']
 }
 
 let dataOfThisChild: unknown
@@ -232,6 +234,7 @@ export async function startChildNode(system: ActorSystem, options: ChildNodeOpti
     liveness: remote.liveness,
     network: network === undefined ? undefined : bootNetwork(network),
     untrusted: remote.trust.toOption(),
+    codec: remote.codecSettings,
   }
   const transport = system.extensions.require(CHILD_TRANSPORTS)[options.in]
   const spawning = transport.spawn({

@@ -58,6 +58,7 @@ export function openRemoteNode(system: ActorSystem, given?: RemoteNodeSetup): Re
     setup.untrusted,
   )
   system.extensions.set(REMOTE_NODE, remote)
+  remote.codecSettings = budget
   const codecOptions: CodecOptions = {
     resolveRef: (address: string) => remote.resolve(address),
     ...budget,

@@ -86,6 +86,12 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
   private closing = false
   /** Makes the codec of one connection: each connection has its own. */
   codecFor!: () => EnvelopeCodec
+  /** The decode budget and `errorStacks` this node was started with, which its child nodes take too. */
+  codecSettings: {
+    readonly maxDecodedObjects?: number
+    readonly maxDecodedErrors?: number
+    readonly errorStacks?: boolean
+  } = {}
   transport: Transport | undefined
 
   /** This run of the node, stated on every connection it makes or accepts (TCP, threads, processes). */
