@@ -51,6 +51,21 @@ export class FrameInbox {
     }
   }
 
+  /**
+   * Delivers every held body now, however long it takes: the peer has ended cleanly after sending
+   * them, and its end must not overtake them. Held bodies wait only while there is no handler.
+   */
+  flush(): void {
+    const handler = this.handler
+    if (handler === undefined) return
+    while (this.heldCount > 0) {
+      const body = this.held[this.heldHead]!
+      this.held[this.heldHead++] = undefined
+      this.deliver(handler, body)
+    }
+    this.clear()
+  }
+
   /** Drops what is held: the connection is closing. */
   clear(): void {
     this.held = []

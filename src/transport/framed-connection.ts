@@ -155,6 +155,14 @@ export abstract class FramedConnection implements Connection {
     }
   }
 
+  /**
+   * The peer ended the connection cleanly: what it sent before its end is handed to the handler
+   * first, even the bodies the inbox held back for a later turn.
+   */
+  protected peerEndedCleanly(): void {
+    if (this.reading) this.inbox.flush()
+  }
+
   /** Cuts the connection because of `error`, logging why. */
   protected abort(error: Error, prefix = ''): void {
     if (this.phase !== 'open') return

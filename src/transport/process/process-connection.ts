@@ -112,6 +112,7 @@ export class ProcessConnection extends FramedConnection {
     }
     if (controlTag(message) === 'close') {
       const reason = (message as CloseMessage).reason
+      if (reason === undefined) this.peerEndedCleanly()
       this.phase = 'closing'
       this.outbox.discard()
       this.draining = reason === undefined && this.pipe !== undefined && !this.pipeEnded
@@ -164,6 +165,7 @@ export class ProcessConnection extends FramedConnection {
   /** The peer's pipe has been read to its end (or for long enough) after its clean close. */
   private stopDraining(): void {
     if (!this.draining) return
+    this.peerEndedCleanly()
     this.draining = false
     if (this.channelEnded !== undefined) this.channelClosed(this.channelEnded)
     else this.disconnect()

@@ -255,6 +255,7 @@ export class SocketConnection extends FramedConnection {
         { remote: this.remoteAddress, peer: this.peerNode },
         `${this.describePeer()} closed the connection`,
       )
+      this.peerEndedCleanly()
       this.phase = 'closing'
       this.outbox.discard()
       // With allowHalfOpen off, the socket ends its side by itself; 'close' follows.

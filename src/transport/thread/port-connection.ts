@@ -82,6 +82,7 @@ export class PortConnection extends FramedConnection {
       }
       this.deliver(bodies)
     } else if (isThreadControl(message) && message.type === 'close') {
+      if (message.reason === undefined) this.peerEndedCleanly()
       this.phase = 'closing'
       this.outbox.discard()
       this.inbox.clear()

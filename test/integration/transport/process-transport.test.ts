@@ -53,8 +53,11 @@ class Frames {
   readonly bodies: Buffer[] = []
   private wanted: { count: number; resolve: () => void } | undefined
 
-  constructor(connection: Connection) {
+  /** @param busyMs how long the handler spins on each frame, as a costly one would. */
+  constructor(connection: Connection, busyMs = 0) {
     connection.onFrame((body) => {
+      const until = performance.now() + busyMs
+      while (performance.now() < until) {}
       this.bodies.push(Buffer.from(body))
       if (this.wanted !== undefined && this.bodies.length >= this.wanted.count) this.wanted.resolve()
     })
@@ -162,6 +165,20 @@ describe('process transport', () => {
     const frames = new Frames(connection)
     await frames.first(1)
     const count = 50_000
+    connection.send(Buffer.from(`flood ${count}`))
+    connection.send(Buffer.from('close'))
+    expect(await within(connection.closed(), 10_000, 'closed')).toBeUndefined()
+    const flooded = frames.bodies.slice(1)
+    expect(flooded.length).toBe(count)
+    expect(flooded.every((body, n) => body.readUInt32BE(0) === n)).toBe(true)
+  })
+
+  it('delivers the frames it held back for a later turn before the clean close that follows them', async () => {
+    const { connection } = await spawnChild('echo')
+    // 0.1 ms a frame: the inbox hands on 20 ms a turn and holds the rest while the close arrives.
+    const frames = new Frames(connection, 0.1)
+    await frames.first(1)
+    const count = 2_000
     connection.send(Buffer.from(`flood ${count}`))
     connection.send(Buffer.from('close'))
     expect(await within(connection.closed(), 10_000, 'closed')).toBeUndefined()
