@@ -5,15 +5,20 @@ import net from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { type ActorSystem, defineActor, type Ref, start } from 'troupe'
 import { freePort } from 'troupe/testkit'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { type Connection, connectTcp, listenTcp } from '../../../src/transport/index.ts'
 import { createCodec, createConnectionCodec, type Envelope } from '../../../src/wire/index.ts'
-import { CapturedLog, COOKIE, handshakeByHand, rawSocket, socketClosed, within } from './support.ts'
+import {
+  CapturedLog,
+  COOKIE,
+  cleanupsAfterEach,
+  handshakeByHand,
+  rawSocket,
+  socketClosed,
+  within,
+} from './support.ts'
 
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const cleanups = cleanupsAfterEach()
 
 type PongMsg = { type: 'ping'; text: string }
 const Pong = defineActor<PongMsg, null>({

@@ -1,11 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Connection, Listener } from '../../../src/transport/index.ts'
-import { CapturedLog, connectedPair, listen, within } from './support.ts'
+import { CapturedLog, cleanupsAfterEach, connectedPair, listen, within } from './support.ts'
 
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const cleanups = cleanupsAfterEach()
 function closeAfter<T extends Listener | Connection>(thing: T): T {
   cleanups.push(() => thing[Symbol.asyncDispose]())
   return thing

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto'
 import net from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { cookieKey } from '../../../src/transport/cookie-key.ts'
 import {
   type Connection,
@@ -18,6 +18,7 @@ import { encodeFrame } from '../../../src/wire/frames.ts'
 import {
   CapturedLog,
   COOKIE,
+  cleanupsAfterEach,
   connect,
   connectedPair,
   handshakeByHand,
@@ -29,10 +30,7 @@ import {
   within,
 } from './support.ts'
 
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const cleanups = cleanupsAfterEach()
 function closeAfter<T extends Listener | Connection | net.Socket | net.Server>(thing: T): T {
   cleanups.push(() => {
     if (thing instanceof net.Socket) thing.destroy()

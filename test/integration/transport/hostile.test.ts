@@ -1,9 +1,10 @@
 import type net from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Connection, Listener } from '../../../src/transport/index.ts'
 import { runTypeScript } from '../../support/run-node.ts'
 import {
   CapturedLog,
+  cleanupsAfterEach,
   connectedPair,
   handshakeByHand,
   listen,
@@ -13,10 +14,7 @@ import {
   within,
 } from './support.ts'
 
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const cleanups = cleanupsAfterEach()
 function closeAfter<T extends Listener | Connection | net.Socket>(thing: T): T {
   cleanups.push(() => ('destroy' in thing ? thing.destroy() : thing[Symbol.asyncDispose]()))
   return thing

@@ -5,13 +5,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type ActorSystem, failAfter, start } from 'troupe'
 import { freePort } from 'troupe/testkit'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { HandshakeError, type Listener } from '../../../src/transport/index.ts'
 import { hasOpenssl, makePki } from '../../support/pki.ts'
 import { root } from '../../support/run-node.ts'
 import {
   CapturedLog,
   COOKIE,
+  cleanupsAfterEach,
   connect,
   connectedPair,
   handshakeByHand,
@@ -21,10 +22,7 @@ import {
   within,
 } from './support.ts'
 
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const cleanups = cleanupsAfterEach()
 
 /** A raw socket to `port` on 127.0.0.1 from the local address `from` (any 127.x.y.z is this host). */
 async function socketFrom(port: number, from: string): Promise<net.Socket> {

@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events'
 import net from 'node:net'
 import { Writable } from 'node:stream'
 import { type Logger, pino } from 'pino'
+import { afterEach } from 'vitest'
 import {
   type Connection,
   connectTcp,
@@ -205,4 +206,16 @@ export async function handshakeByHand(
     5_000,
     'a handshake by hand',
   )
+}
+
+/**
+ * The cleanups of each test of the file that calls it: push one per process, listener, socket or
+ * file a test makes; after each test they run, the last pushed first, even when the test failed.
+ */
+export function cleanupsAfterEach(): Array<() => unknown> {
+  const cleanups: Array<() => unknown> = []
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+  })
+  return cleanups
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import tls from 'node:tls'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type Connection,
   HandshakeError,
@@ -12,6 +12,7 @@ import {
 import { hasOpenssl, makePki } from '../../support/pki.ts'
 import {
   CapturedLog,
+  cleanupsAfterEach,
   connect,
   connectedPair,
   listen,
@@ -21,10 +22,7 @@ import {
   within,
 } from './support.ts'
 
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const cleanups = cleanupsAfterEach()
 function closeAfter<T extends Listener | Connection>(thing: T): T {
   cleanups.push(() => thing[Symbol.asyncDispose]())
   return thing
