@@ -1,3 +1,4 @@
+import { escapeControl } from '../core/escape-control.ts'
 import type { HandshakeFailure } from './errors.ts'
 
 /**
@@ -211,6 +212,7 @@ export function decodeReject(body: Buffer): { reason: HandshakeFailure; detail: 
   }
   return {
     reason: rejectReasons.get(body.readUInt8(1)) ?? 'malformed',
-    detail: detail.replace(controlCharacters, '?'),
+    // A peer's text: written out as every log line writes it (`\x1b`, `\n`), never raw.
+    detail: escapeControl(detail),
   }
 }

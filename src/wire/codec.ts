@@ -124,8 +124,7 @@ interface DecodeContext {
   errorClasses: ReadonlyMap<string, ErrorClass>
 }
 
-/** What a codec checks and writes: its limits and whether errors carry their stacks. */
-/** @internal shared with the connection codec. */
+/** @internal What a codec checks and writes, shared with the connection codec: its limits and whether errors carry their stacks. */
 export interface CodecSettings extends DecodeLimits {
   readonly errorStacks: boolean
 }
