@@ -195,9 +195,13 @@ export class RegistryLink implements RegistryClient, NameListener {
         { timeout: this.settings.askTimeoutMs, signal: this.closing.signal },
       )
       if (!reply.ok) {
+        // One owner everywhere: the refused actor loses the name on this node too (it keeps
+        // running, reachable by its ref), so findActor here finds the holder as on every node.
+        // This is what settles a name claimed on both sides of a partition, once it heals.
+        this.names.unregister(name, ref)
         this.logger.warn(
           { name, holder: reply.holder },
-          `the cluster registry refused the name '${name}' to ${ref.address}: ${reply.holder} holds it, and findActor('${name}') finds that one`,
+          `the cluster registry refused the name '${name}' to ${ref.address}: ${reply.holder} holds it, and findActor('${name}') finds that one (the actor keeps running without the name)`,
         )
       }
     } catch (error) {

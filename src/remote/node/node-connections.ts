@@ -32,6 +32,11 @@ interface Slot {
   failures: number
   retryAt: number
   lastError: string
+  /**
+   * Why the node is unreachable: its heartbeats were lost and no connection has been made since.
+   * Until one is, what is sent to it fails at once (as a lost node) while reconnects go on behind.
+   */
+  unreachable: string | undefined
 }
 
 /**
@@ -66,7 +71,9 @@ export class NodeConnections {
   declareDown(peer: Peer, reason: string): void {
     peer.markDown(reason)
     const slot = this.slots.get(peer.node)
-    if (slot?.peer === peer) slot.peer = null
+    if (slot?.peer !== peer) return
+    slot.peer = null
+    slot.unreachable = reason
   }
 
   /**
@@ -103,6 +110,7 @@ export class NodeConnections {
     slot.connection = connection
     slot.initiated = initiated
     slot.failures = 0
+    slot.unreachable = undefined
     this.receiveFrom(connection, codec, peer, slot)
     const waiting = slot.waiting
     slot.waiting = []
@@ -219,6 +227,13 @@ export class NodeConnections {
       action(this.downPeer(node, this.closing ? 'this node is shutting down' : slot.lastError))
       return
     }
+    // A node lost to a partition (or frozen) is not waited for: an attempt to reach it could hang
+    // until its deadline, so sends fail fast while the reconnect runs behind them.
+    if (slot.unreachable !== undefined) {
+      if (!slot.connecting) void this.connect(node, slot)
+      action(this.downPeer(node, slot.unreachable))
+      return
+    }
     slot.waiting.push(action)
     if (!slot.connecting) void this.connect(node, slot)
   }
@@ -287,6 +302,7 @@ export class NodeConnections {
         failures: 0,
         retryAt: 0,
         lastError: '',
+        unreachable: undefined,
       }
       this.slots.set(node, slot)
     }
