@@ -61,6 +61,13 @@ export interface NatsOptions {
   maxReconnectAttempts?: number
   /** Time allowed to reach a server at start. @default 5000 */
   connectTimeoutMs?: number
+  /**
+   * For a node's transport: the most frames from one peer that may wait to be handled (this node
+   * is behind); past it the connection is closed with a `SlowConsumerError` and a warning naming
+   * the peer, rather than let memory grow, since NATS cannot slow a publisher down as TCP does.
+   * @default 65536
+   */
+  maxPendingMessages?: number
 }
 
 /** {@link NatsOptions} checked, with their defaults filled in. */

@@ -17,26 +17,20 @@ import {
   connectNats,
   describeNatsError,
   type NatsOptions,
+  natsOptionsOf,
   resolveNatsOptions,
   serversAreLoopback,
 } from './nats-options.ts'
 import { SEAL_BYTES, SubjectConnection } from './subject-connection.ts'
 import { inboxSubject } from './subjects.ts'
 
-/** The default of {@link NatsTransportSettings.maxPendingMessages}. */
+/** The default of `NatsOptions.maxPendingMessages`. */
 export const DEFAULT_MAX_PENDING_MESSAGES = 65_536
 
 /** What a node's NATS transport is opened with: the node's settings and the NATS options. */
 export interface NatsTransportSettings extends TransportSettings {
   /** The NATS servers and how to reach them (or their URLs alone). */
   nats: NatsOptions | string | readonly string[]
-  /**
-   * The most frames from one peer that may wait to be handled (this node is behind); past it the
-   * connection is closed with a `SlowConsumerError` and a warning naming the peer, rather than let
-   * memory grow: NATS cannot slow a publisher down as TCP does.
-   * @default 65536
-   */
-  maxPendingMessages?: number
 }
 
 /**
@@ -59,10 +53,10 @@ export interface NatsTransportSettings extends TransportSettings {
 export async function openNatsTransport(settings: NatsTransportSettings): Promise<Transport> {
   const options = resolveTransportOptions(settings)
   const nats = resolveNatsOptions(settings.nats)
-  const maxPendingMessages = settings.maxPendingMessages ?? DEFAULT_MAX_PENDING_MESSAGES
+  const maxPendingMessages = natsOptionsOf(settings.nats).maxPendingMessages ?? DEFAULT_MAX_PENDING_MESSAGES
   if (!Number.isInteger(maxPendingMessages) || maxPendingMessages < 1)
     throw new InvalidOptionError(
-      'maxPendingMessages',
+      'nats.maxPendingMessages',
       `expected a positive integer, got ${String(maxPendingMessages)}`,
     )
   const frameAuth = options.frameAuth ?? !serversAreLoopback(nats.servers)
