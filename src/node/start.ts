@@ -24,7 +24,7 @@ import {
   registryTarget,
 } from './registry-wiring.ts'
 import { type ClusterOptions, DEFAULT_REGISTRY_PORT } from './start-options.ts'
-import { childTransports, takesPlainNames } from './transports.ts'
+import { childTransports, findsNodesByName, takesPlainNames } from './transports.ts'
 
 export type { ClusterOptions, NodeOptions } from './start-options.ts'
 export { DEFAULT_REGISTRY_PORT }
@@ -179,8 +179,13 @@ async function wireNode(
   const { transport, cookie } = await openNodeTransport(system, remote, endpoint, options)
   remote.transport = transport
   // Children of a TLS node reach only their parent: they have no certificate of their own. Nor do
-  // the children of a node without an endpoint (NATS): they are not on its transport.
-  if (endpoint !== undefined && cookie !== undefined && options.tls === undefined) {
+  // the children of a node that finds others by name (NATS): they are not on its transport.
+  if (
+    endpoint !== undefined &&
+    !findsNodesByName(options) &&
+    cookie !== undefined &&
+    options.tls === undefined
+  ) {
     setChildNetwork(system, {
       host: endpoint.host,
       cookie,
