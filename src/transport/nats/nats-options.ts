@@ -10,7 +10,6 @@ import { connect } from '@nats-io/transport-node'
 import type { Logger } from 'pino'
 import { TroupeError } from '../../concurrency/errors.ts'
 import { InvalidOptionError } from '../../core/errors.ts'
-import { isLoopbackHost } from '../tcp/address.ts'
 
 /** TLS to the NATS servers: each of `ca`, `cert`, `key` is a file path or the PEM contents. */
 export interface NatsTlsOptions {
@@ -139,9 +138,10 @@ export function resolveNatsOptions(given: NatsOptions | string | readonly string
 
 /** Whether every server is on this machine (127.0.0.0/8, ::1, localhost). */
 export function serversAreLoopback(servers: readonly string[]): boolean {
+  // The same rule as TCP's loopback check, which one transport may not import from another.
   return servers.every((server) => {
-    const host = hostOf(server)
-    return host === 'localhost' || isLoopbackHost(host)
+    const host = hostOf(server).toLowerCase()
+    return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
   })
 }
 
