@@ -11,8 +11,10 @@ import { cookieFrom, type LogLevel } from './options.ts'
 
 /** How the CLI starts a node. */
 export interface NodeSettings {
-  /** `name@host:port`. */
+  /** `name@host:port`, or any name with `nats`. */
   node: string
+  /** The NATS servers the node finds other nodes on (see `start({ nats })`), instead of TCP. */
+  nats?: { servers: readonly string[]; prefix?: string } | undefined
   /** The file holding the cookie; by default the node takes `TROUPE_COOKIE` or `~/.troupe-cookie`. */
   cookieFile?: string | undefined
   /** `true`: this node hosts the cluster registry; `host:port`: it joins the root node's registry. */
@@ -33,6 +35,7 @@ export async function startNode(settings: NodeSettings): Promise<ActorSystem> {
     logLevel: settings.logLevel,
     ...(cookie === undefined ? {} : { cookie }),
     ...(settings.registry === undefined ? {} : { registry: settings.registry }),
+    ...(settings.nats === undefined ? {} : { nats: settings.nats }),
     ...(settings.untrusted === undefined ? {} : { untrusted: settings.untrusted }),
   }
   try {

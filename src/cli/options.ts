@@ -20,6 +20,64 @@ export function parseNodeName(value: string): string {
   return value
 }
 
+/**
+ * `--node` of a command that takes `--nats`: `name@host:port`, or a plain name (checked against
+ * `--nats` by {@link checkNodeForNats}, since a parser sees one option alone).
+ */
+export function parseAnyNodeName(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (value.length === 0 || Buffer.byteLength(value) > 255 || /[\u0000-\u001f\u007f]/.test(value))
+    throw new InvalidArgumentError(
+      'expected name@host:port, such as app@127.0.0.1:9700 (or a plain name with --nats).',
+    )
+  return value
+}
+
+/** A plain `--node` name needs `--nats`: over TCP a node listens where its name says. */
+export function checkNodeForNats(
+  node: string,
+  nats: readonly string[] | undefined,
+  natsPrefix?: string,
+): void {
+  if (nats === undefined && endpointOf(node) === undefined)
+    throw new UsageError(
+      `option '--node <name@host:port>' argument '${node}' is invalid. expected name@host:port, such as app@127.0.0.1:9700 (a plain name only with --nats).`,
+    )
+  if (nats === undefined && natsPrefix !== undefined)
+    throw new UsageError('--nats-prefix names the subject prefix of a NATS cluster: give --nats too')
+}
+
+/** `--nats`: the URLs of NATS servers, comma-separated: `nats://host:port[,nats://host:port…]`. */
+export function parseNatsServers(value: string): string[] {
+  const servers = value
+    .split(',')
+    .map((server) => server.trim())
+    .filter((server) => server.length > 0)
+  if (servers.length === 0) throw new InvalidArgumentError('expected nats://host:port[,nats://host:port…].')
+  for (const server of servers) {
+    let url: URL | undefined
+    try {
+      url = new URL(server.includes('://') ? server : `nats://${server}`)
+    } catch {
+      url = undefined
+    }
+    if (url === undefined || !['nats:', 'tls:'].includes(url.protocol) || url.hostname === '')
+      throw new InvalidArgumentError(
+        `'${server}' is not a NATS URL: expected nats://host:port[,nats://host:port…].`,
+      )
+  }
+  return servers
+}
+
+/** `--nats-prefix`: subject tokens of letters, digits, `-` and `_` joined by `.`. */
+export function parseNatsPrefix(value: string): string {
+  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(value))
+    throw new InvalidArgumentError(
+      "expected letters, digits, '-' and '_', with '.' between tokens, such as troupe.",
+    )
+  return value
+}
+
 /** `--registry`: where the root node listens, `host:port` (or its name, `name@host:port`). */
 export function parseRegistry(value: string): string {
   if (endpointOf(value) !== undefined) return value

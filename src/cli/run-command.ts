@@ -9,13 +9,16 @@ import { checkLocator, locate } from './locate.ts'
 import { startNode, stopNode } from './node.ts'
 import {
   type AllowedCall,
+  checkNodeForNats,
   collectAllow,
   collectUsing,
   type LogLevel,
   logLevelOf,
   parseActorName,
+  parseAnyNodeName,
   parseMilliseconds,
-  parseNodeName,
+  parseNatsPrefix,
+  parseNatsServers,
   parseRegistry,
   type Using,
   withNodeOptions,
@@ -23,8 +26,12 @@ import {
 
 /** The options of `troupe run`. */
 export interface RunOptions {
-  /** This node, `name@host:port`. */
+  /** This node, `name@host:port` (any name with `nats`). */
   node: string
+  /** The NATS servers to find other nodes on, instead of TCP. */
+  nats?: string[]
+  /** The subject prefix of the NATS cluster. @default 'troupe' */
+  natsPrefix?: string
   /** The actor's name. */
   name: string
   /** The cluster registry to join, `host:port`. */
@@ -67,7 +74,11 @@ export function runCommand(context: CliContext): Command {
         '<module>',
         'a .ts or .js module, with #export to take a named export instead of the default one',
       )
-      .requiredOption('--node <name@host:port>', "this node's name, and where it listens", parseNodeName)
+      .requiredOption(
+        '--node <name@host:port>',
+        "this node's name, and where it listens (with --nats any name: nodes find each other on NATS)",
+        parseAnyNodeName,
+      )
       .requiredOption(
         '--name <name>',
         "the actor's name (its address is troupe://<node>/user/<name>)",
@@ -77,6 +88,16 @@ export function runCommand(context: CliContext): Command {
         '--registry <host:port>',
         'join the cluster registry of the root node listening there',
         parseRegistry,
+      )
+      .option(
+        '--nats <url[,url...]>',
+        'talk to other nodes over the NATS servers at these URLs (nats://host:port), instead of TCP',
+        parseNatsServers,
+      )
+      .option(
+        '--nats-prefix <prefix>',
+        "with --nats: the cluster's subject prefix, so that clusters share servers without seeing each other (default: troupe)",
+        parseNatsPrefix,
       )
       .option(
         '--using <key=address>',
@@ -112,7 +133,8 @@ Examples:
   $ troupe run examples/spinoff-example2/main-actor.ts --node main@127.0.0.1:9702 --name main-actor \\
       --using other_actor=troupe://other@127.0.0.1:9701/user/other
   $ troupe run examples/cli-ping-pong/pong.ts --node pong@127.0.0.1:9703 --name pong --untrusted \\
-      --allow functions.ts#hi`,
+      --allow functions.ts#hi
+  $ troupe run examples/cli-ping-pong/pong.ts --node pong --name pong --nats nats://127.0.0.1:4222`,
       ),
     'warn',
   ).action((module: string, options: RunOptions) => runActor(context, module, options))
@@ -120,6 +142,7 @@ Examples:
 
 /** Runs `troupe run`; resolves when the actor has stopped normally or a signal stopped the node. */
 export async function runActor(context: CliContext, module: string, options: RunOptions): Promise<void> {
+  checkNodeForNats(options.node, options.nats, options.natsPrefix)
   for (const using of options.using ?? [])
     checkLocator(using.locator, options.registry, `--using ${using.key}`)
   if (options.allow !== undefined && options.untrusted !== true)
@@ -130,6 +153,14 @@ export async function runActor(context: CliContext, module: string, options: Run
   const allow = options.allow === undefined ? [] : await loadAllowedCalls(options.allow)
   const system = await startNode({
     node: options.node,
+    ...(options.nats === undefined
+      ? {}
+      : {
+          nats: {
+            servers: options.nats,
+            ...(options.natsPrefix === undefined ? {} : { prefix: options.natsPrefix }),
+          },
+        }),
     cookieFile: options.cookieFile,
     registry: options.registry,
     logLevel: logLevelOf(options.logLevel, 'warn'),

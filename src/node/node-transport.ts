@@ -6,7 +6,7 @@ import { type StrangerLimits, strangerLimitsOf } from '../transport/stranger-lim
 import { isLoopbackHost } from '../transport/tcp/address.ts'
 import type { Transport } from '../transport/transport.ts'
 import type { NodeOptions } from './start-options.ts'
-import { chosenTransport, transportFactoryFor } from './transports.ts'
+import { chosenTransport, findsNodesByName, transportFactoryFor } from './transports.ts'
 
 /** The options of `keys` that are set, to spread into settings that take no `undefined`. */
 function pick<T extends object, K extends keyof T>(options: T, ...keys: K[]): Partial<Pick<T, K>> {
@@ -23,15 +23,17 @@ export interface OpenedTransport {
 
 /**
  * The transport a node talks to other nodes over, as its options choose (see `transportChoices`):
- * TCP (TLS when given) at `listenAt` unless they choose another. Every connection it accepts goes to `remote`.
+ * TCP (TLS when given) at `listenAt` unless they choose another, which finds nodes by name and
+ * needs no `listenAt`. Every connection it accepts goes to `remote`.
  */
 export async function openNodeTransport(
   system: ActorSystem,
   remote: RemoteNode,
-  listenAt: NodeEndpoint,
+  listenAt: NodeEndpoint | undefined,
   options: Pick<
     NodeOptions,
     | 'network'
+    | 'nats'
     | 'cookie'
     | 'maxFrameBytes'
     | 'handshakeTimeoutMs'
@@ -42,20 +44,27 @@ export async function openNodeTransport(
   > &
     StrangerLimits,
 ): Promise<OpenedTransport> {
-  // Only TCP proves a cookie: the in-process network has no cookie to resolve (nor a file to read).
-  const cookie = chosenTransport(options) === 'tcp' ? resolveCookie(options.cookie) : undefined
+  // The in-process network proves no cookie: it has none to resolve (nor a file to read).
+  const cookie = chosenTransport(options) === 'network' ? undefined : resolveCookie(options.cookie)
+  if (listenAt === undefined && !findsNodesByName(options))
+    throw new Error('a node on TCP needs an endpoint to listen at')
   const transport = await transportFactoryFor(options)({
     node: system.node,
     incarnation: remote.incarnation,
     cookie: cookie ?? 'in-process',
     logger: system.logger,
-    listen: { host: listenAt.host, port: listenAt.port },
+    ...(listenAt === undefined ? {} : { listen: { host: listenAt.host, port: listenAt.port } }),
     ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
     ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
     ...strangerLimitsOf(options),
     ...pick(options, 'frameAuth', 'helloTimeoutMs', 'maxQueuedBytes'),
   })
-  if (chosenTransport(options) === 'tcp' && !isLoopbackHost(listenAt.host) && options.tls === undefined) {
+  if (
+    listenAt !== undefined &&
+    chosenTransport(options) === 'tcp' &&
+    !isLoopbackHost(listenAt.host) &&
+    options.tls === undefined
+  ) {
     if (options.frameAuth === false)
       system.logger.warn(
         { node: system.node, host: listenAt.host },

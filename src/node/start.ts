@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { InvalidOptionError } from '../core/errors.ts'
 import { CHILD_ACTORS, CHILD_RUNNER, createSystem, PORTALS } from '../core/internal.ts'
 import type { ActorSystem } from '../core/system.ts'
@@ -23,7 +24,7 @@ import {
   registryTarget,
 } from './registry-wiring.ts'
 import { type ClusterOptions, DEFAULT_REGISTRY_PORT } from './start-options.ts'
-import { childTransports } from './transports.ts'
+import { childTransports, findsNodesByName, takesPlainNames } from './transports.ts'
 
 export type { ClusterOptions, NodeOptions } from './start-options.ts'
 export { DEFAULT_REGISTRY_PORT }
@@ -52,6 +53,8 @@ export interface ChildStart {
  * Starts an actor system: local with no options, networked with a node name `name@host:port` (it
  * listens there, on 127.0.0.1 unless the name says otherwise, and refs to the actors of other nodes
  * work like local ones), and part of a cluster with a registry (see {@link ClusterOptions.registry}).
+ * Over NATS (`nats: 'nats://127.0.0.1:4222'`) a node finds the others by name on the NATS cluster:
+ * its name is plain (`'app'`, no `@host:port`), and a node given none gets a unique `node-<random>`.
  * It rejects with `RegistryUnavailableError` when the registry to join cannot be reached.
  *
  * A system without a port (no `node`, or a name without `@host:port`) hosts the registry of the
@@ -95,14 +98,17 @@ export async function startNode(options: ClusterOptions, child?: ChildStart): Pr
     throw new InvalidOptionError('options', 'expected an object')
   const { registry, ...nodeOptions } = options
   const joining = registry === undefined ? undefined : registryPlan(registry, options)
-  const node = joining?.node ?? options.node
+  // A transport that finds nodes by plain names (NATS) names an unnamed node uniquely.
+  const plainNames = takesPlainNames(options)
+  const node =
+    joining?.node ?? options.node ?? (plainNames ? `node-${randomBytes(6).toString('hex')}` : undefined)
   const endpoint = node === undefined ? undefined : endpointOf(node)
   if (endpoint === undefined && options.network !== undefined)
     throw new InvalidOptionError('node', 'a networked node needs a name@host:port')
   const system = createSystem(node === undefined ? nodeOptions : { ...nodeOptions, node })
   try {
     if (child !== undefined) await wireChild(system, options, child)
-    else if (endpoint !== undefined) await wireNode(system, options, endpoint)
+    else if (endpoint !== undefined || plainNames) await wireNode(system, options, endpoint)
     else wireLocal(system, options)
     if (joining !== undefined) await linkRegistry(system, joining.setup)
   } catch (error) {
@@ -160,13 +166,26 @@ function wireLocal(system: ActorSystem, options: ClusterOptions): void {
   if (options.tls === undefined) setChildNetworkMaker(system, () => hostRegistryForChildren(system, options))
 }
 
-/** A node that listens at `endpoint` (or joins the in-process network) and talks to other nodes. */
-async function wireNode(system: ActorSystem, options: ClusterOptions, endpoint: NodeEndpoint): Promise<void> {
+/**
+ * A node that listens at `endpoint` (or joins the in-process network, or a transport that finds
+ * nodes by name and has no endpoint) and talks to other nodes.
+ */
+async function wireNode(
+  system: ActorSystem,
+  options: ClusterOptions,
+  endpoint: NodeEndpoint | undefined,
+): Promise<void> {
   const remote = openRemoteNode(system, options)
   const { transport, cookie } = await openNodeTransport(system, remote, endpoint, options)
   remote.transport = transport
-  // Children of a TLS node reach only their parent: they have no certificate of their own.
-  if (cookie !== undefined && options.tls === undefined) {
+  // Children of a TLS node reach only their parent: they have no certificate of their own. Nor do
+  // the children of a node that finds others by name (NATS): they are not on its transport.
+  if (
+    endpoint !== undefined &&
+    !findsNodesByName(options) &&
+    cookie !== undefined &&
+    options.tls === undefined
+  ) {
     setChildNetwork(system, {
       host: endpoint.host,
       cookie,

@@ -247,20 +247,21 @@ export class NodeConnections {
   private async connect(node: string, slot: Slot): Promise<void> {
     slot.connecting = true
     try {
-      const endpoint = endpointOf(node) ?? (await this.host.registry?.locate(node))
-      if (endpoint === undefined)
+      const transport = this.host.transport
+      // A transport that listens on no port (NATS, the in-process network) finds nodes by name.
+      const byName = transport !== undefined && transport.listening === undefined
+      const endpoint = byName ? undefined : (endpointOf(node) ?? (await this.host.registry?.locate(node)))
+      if (endpoint === undefined && !byName)
         throw new InvalidOptionError(
           'node',
           `'${node}' names no host and port (name@host:port), and no cluster registry knows where it listens`,
         )
-      const transport = this.host.transport
       if (transport === undefined) throw new InvalidOptionError('node', 'this node has no transport')
       const connection = await transport.connect(endpoint, node)
       if (connection.peer.node !== node) {
         connection.close()
-        throw new ProtocolError(
-          `${endpoint.host}:${endpoint.port} is node ${connection.peer.node}, not ${node}`,
-        )
+        const where = endpoint === undefined ? connection.remoteAddress : `${endpoint.host}:${endpoint.port}`
+        throw new ProtocolError(`${where} is node ${connection.peer.node}, not ${node}`)
       }
       slot.connecting = false
       if (this.adopt(connection, true) === undefined && slot.peer === null)

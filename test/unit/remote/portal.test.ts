@@ -1,7 +1,6 @@
 import {
   type ActorSystem,
   AskTimeoutError,
-  currentActor,
   type FunctionRef,
   InvalidOptionError,
   NotExposedError,
@@ -39,46 +38,6 @@ async function pair() {
 }
 
 describe('portals over the in-process network', () => {
-  it('runs an exposed function on the actor node and resolves with its result', async () => {
-    const { portal } = await pair()
-    expect(portal.address).toBe('troupe://b@127.0.0.1:1/user/host')
-    expect(await portal.run(lines.divide, [6, 3])).toBe(2)
-    expect(await portal.ask({ type: 'ping' })).toBe('pong')
-  })
-
-  it('awaits async functions', async () => {
-    const { portal } = await pair()
-    const results = await Promise.all(['a', 'b', 'c'].map((name) => portal.run(lines.sayHello, [name])))
-    expect(results).toEqual(['Hello, a!', 'Hello, b!', 'Hello, c!'])
-  })
-
-  it('names the actor with currentActor() while the function runs', async () => {
-    const { portal } = await pair()
-    const where = await portal.run(lines.hi)
-    expect(where.actor).toBe('troupe://b@127.0.0.1:1/user/host')
-    expect(where.name).toBe('host')
-    expect(currentActor()).toBeUndefined()
-  })
-
-  it('rejects with RemoteActorError whose cause is the original error rebuilt', async () => {
-    const { portal } = await pair()
-    const error = await portal.run(lines.divide, [1, 0]).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(RemoteActorError)
-    const remote = error as RemoteActorError
-    expect(remote.cause).toBeInstanceOf(RangeError)
-    expect((remote.cause as Error).message).toBe('division by zero')
-    expect(remote.remoteName).toBe('RangeError')
-    expect(remote.remoteMessage).toBe('division by zero')
-    // Without errorStacks, what failed and not where.
-    expect(remote.remoteStack).toBe('RangeError: division by zero')
-    expect(remote.actor).toBe('troupe://b@127.0.0.1:1/user/host')
-    expect(remote.message).toContain('RangeError: division by zero')
-
-    const late = await portal.run(lines.failLater).catch((e: unknown) => e)
-    expect(late).toBeInstanceOf(RemoteActorError)
-    expect((late as RemoteActorError).cause).toBeInstanceOf(RangeError)
-  })
-
   it('leaves the arguments to the function: wrong ones give a TypeError cause', async () => {
     const { portal } = await pair()
     const error = await portal
