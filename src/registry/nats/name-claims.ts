@@ -8,6 +8,8 @@ import { encodeToken } from './keys.ts'
 export interface ClaimsHost {
   readonly node: string
   readonly incarnation: string
+  /** Pause before a claim that failed (servers unreachable) is tried again. */
+  readonly retryMs: number
   names(): KV
   members(): KV
   /** The revision of this node's member key, or `undefined` while it is not a member (re-joining). */
@@ -143,11 +145,14 @@ export class NameClaims {
         )
         return
       }
-      this.logger.warn(
-        { err: error, name },
-        `cannot claim '${name}' in the cluster yet: claimed again on reconnection`,
-      )
+      this.logger.warn({ err: error, name }, `cannot claim '${name}' in the cluster yet: trying again`)
+      this.retryLater(name, ref)
     }
+  }
+
+  private retryLater(name: string, ref: Ref): void {
+    const timer = setTimeout(() => void this.run(name, () => this.write(name, ref)), this.host.retryMs)
+    timer.unref()
   }
 
   /** Whether `holder`'s owner is no longer the member that claimed it (read from the bucket, not a cache). */

@@ -1,3 +1,4 @@
+import { jetstream } from '@nats-io/jetstream'
 import { type KV, Kvm } from '@nats-io/kv'
 import type { Logger } from 'pino'
 import { defineActor } from '../../core/behavior.ts'
@@ -85,6 +86,7 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
   private readonly membership: Membership
   private ring: HeartbeatRing | undefined
   private closing: Promise<void> | undefined
+  private resyncs = 0
 
   constructor(
     private readonly system: ActorSystem,
@@ -93,7 +95,7 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
   ) {
     this.logger = system.logger
     this.runtime = system.extensions.require(RUNTIME)
-    this.kvm = new Kvm(settings.client)
+    this.kvm = new Kvm(jetstream(settings.client, { timeout: settings.requestTimeoutMs }))
     this.membersView = new MembersView({
       up: (member) => this.memberUp(member),
       down: (member, reason) => this.memberDown(member, reason),
@@ -113,6 +115,7 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
       {
         node: system.node,
         incarnation: settings.incarnation,
+        retryMs: settings.memberTimeoutMs,
         names: () => this.names_(),
         members: () => this.members_(),
         memberRevision: () => this.membership.revision,
@@ -356,26 +359,41 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
     }
   }
 
+  /** Puts the soft state back, trying again until it succeeds or a newer reconnection takes over. */
   private async resync(): Promise<void> {
-    try {
-      await this.openBuckets()
-      const members = this.membersView.beginResync()
-      const names = this.namesView.beginResync()
-      await this.membersFollower.start(this.members_())
-      await this.namesFollower.start(this.names_())
-      const state = this.membership.revision === undefined ? 'rejoined' : await this.membership.verify()
-      if (state === 'rejoined') await this.rejoin()
-      else if (state === 'expelled') await this.expelled('its member key was deleted while it was away')
-      else await this.claims.reclaimAll()
-      this.logger.info(`resumed the NATS cluster after a reconnection (member key ${state})`)
-      const sweep = setTimeout(() => {
-        this.membersView.sweep(members)
-        this.namesView.sweep(names)
-      }, this.settings.resyncGraceMs)
-      sweep.unref()
-    } catch (error) {
-      this.logger.warn({ err: error }, 'cannot resume the NATS cluster after a reconnection yet')
+    const round = ++this.resyncs
+    let pause = this.settings.heartbeatIntervalMs
+    while (this.closing === undefined && round === this.resyncs) {
+      try {
+        await this.resyncOnce()
+        return
+      } catch (error) {
+        this.logger.warn(
+          { err: error },
+          `cannot resume the NATS cluster after a reconnection yet; next try in ${pause} ms`,
+        )
+        await new Promise((resolve) => setTimeout(resolve, pause).unref())
+        pause = Math.min(pause * 2, this.settings.memberTimeoutMs)
+      }
     }
+  }
+
+  private async resyncOnce(): Promise<void> {
+    await this.openBuckets()
+    const members = this.membersView.beginResync()
+    const names = this.namesView.beginResync()
+    await this.membersFollower.start(this.members_())
+    await this.namesFollower.start(this.names_())
+    const state = this.membership.revision === undefined ? 'rejoined' : await this.membership.verify()
+    if (state === 'rejoined') await this.rejoin()
+    else if (state === 'expelled') await this.expelled('its member key was deleted while it was away')
+    else await this.claims.reclaimAll()
+    this.logger.info(`resumed the NATS cluster after a reconnection (member key ${state})`)
+    const sweep = setTimeout(() => {
+      this.membersView.sweep(members)
+      this.namesView.sweep(names)
+    }, this.settings.resyncGraceMs)
+    sweep.unref()
   }
 
   private isCurrent(name: NameEntry): boolean {

@@ -50,6 +50,12 @@ export interface NatsClusterOptions {
    * @default memberTimeoutMs
    */
   resyncGraceMs?: number
+  /**
+   * Deadline of each request to the servers' JetStream (claims, releases, member writes); a claim
+   * that fails is tried again after `memberTimeoutMs`.
+   * @default 2000
+   */
+  requestTimeoutMs?: number
   /** Told of every member that leaves or is declared down (wire `Terminated` `node-down` here). */
   onMemberDown?: (member: MemberDown) => void
 }
@@ -84,6 +90,7 @@ export function clusterSettings(options: NatsClusterOptions): NatsClusterSetting
     memberTimeoutMs,
     watchedSuccessors,
     replicas,
+    requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs ?? 2000),
     resyncGraceMs: positive('resyncGraceMs', options.resyncGraceMs ?? memberTimeoutMs),
     ...(options.onMemberDown === undefined ? {} : { onMemberDown: options.onMemberDown }),
   }
