@@ -37,6 +37,7 @@ export class HeartbeatRing {
   private readonly watched = new Map<string, Watched>()
   private readonly timer: NodeJS.Timeout
   private lastTick = performance.now()
+  private judging = true
   private readonly payload: Uint8Array
 
   constructor(
@@ -84,6 +85,16 @@ export class HeartbeatRing {
     return [...this.watched.keys()]
   }
 
+  /**
+   * Hears every watched member anew: after this node was cut off or frozen, its own deafness is
+   * not their silence. While `judging` is false (disconnected) no member is reported.
+   */
+  grace(judging = true): void {
+    this.judging = judging
+    const now = performance.now()
+    for (const watched of this.watched.values()) watched.lastSeen = now
+  }
+
   /** Publishes a heartbeat now (at join, so that watchers hear this node at once). */
   beat(): void {
     try {
@@ -112,7 +123,7 @@ export class HeartbeatRing {
     this.beat()
     for (const watched of this.watched.values()) {
       const silent = now - watched.lastSeen
-      if (silent > this.settings.memberTimeoutMs && !watched.reported) {
+      if (this.judging && silent > this.settings.memberTimeoutMs && !watched.reported) {
         watched.reported = true
         this.host.silent(watched.member, silent)
       }

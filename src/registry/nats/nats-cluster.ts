@@ -280,7 +280,9 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
 
   /** Declares a silent member down: deletes its member key (CAS: one declarer wins), then its names. */
   private async declareDown(member: KnownMember, why: string): Promise<void> {
-    if (this.closing !== undefined) return
+    if (this.closing !== undefined || this.membership.revision === undefined) return
+    // A node that was itself declared down (frozen, cut off) does not judge others.
+    if (!(await this.membership.stillMember().catch(() => false))) return
     const won = await this.membership.expel(member)
     if (!won) return
     this.logger.warn(`declared ${member.node} down: ${why}`)
@@ -316,6 +318,7 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
     if (this.closing !== undefined || this.membership.revision === undefined) return
     this.membership.forget()
     this.claims.forgetRevisions()
+    this.ring?.grace()
     this.logger.error(
       `${this.system.node} was expelled from the NATS cluster (${why}): it drops its claims and joins again as a new member`,
     )
@@ -355,7 +358,11 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
   private async followStatus(): Promise<void> {
     for await (const status of this.settings.client.status()) {
       if (this.closing !== undefined) return
-      if (status.type === 'reconnect') void this.resync()
+      if (status.type === 'disconnect') this.ring?.grace(false)
+      if (status.type === 'reconnect') {
+        this.ring?.grace()
+        void this.resync()
+      }
     }
   }
 
