@@ -37,7 +37,7 @@ async function member(
   const system = await start({
     node: `${name}@127.0.0.1:${await freePort()}`,
     cookie,
-    logLevel: process.env.TEST_LOG === undefined ? 'silent' : 'debug',
+    logLevel: process.env.TEST_LOG === undefined ? 'silent' : 'info',
     heartbeatIntervalMs: 100,
     heartbeatTimeoutMs: 600,
   })
