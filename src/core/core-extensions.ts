@@ -86,6 +86,22 @@ export interface ChildRun {
   cancel(): Promise<void>
 }
 
+/** A member of the cluster a node is part of, as `system.members()` lists it. */
+export interface ClusterMember {
+  /** The member's node name. */
+  readonly node: string
+  /** The run of that node; `undefined` for a node in no cluster. */
+  readonly incarnation: string | undefined
+  /** When it joined the cluster (a node in no cluster: when its system started). */
+  readonly since: Date
+}
+
+/** What the core asks of the cluster membership layer (a NATS cluster plugs in here). */
+export interface ClusterHooks {
+  /** The live members, this node among them, sorted by node name. */
+  members(): ClusterMember[]
+}
+
 /** What every actor of the system shares; set by the system itself. */
 export const RUNTIME = new ExtensionKey<Runtime>('runtime')
 
@@ -109,3 +125,6 @@ export const CHILD_ACTORS = new ExtensionKey<ChildActorHooks>(
 
 /** Makes the portals of `findActor`, `waitForActor` and a nursery's `runInActor`. */
 export const PORTALS = new ExtensionKey<PortalMaker>('portal layer', "start it with start() from 'troupe'")
+
+/** The membership of the cluster this node joined (`joinNatsCluster`), if any. */
+export const CLUSTER = new ExtensionKey<ClusterHooks>('cluster membership', 'join a NATS cluster')

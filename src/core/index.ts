@@ -13,7 +13,7 @@ export type {
 } from './behavior.ts'
 export { defineActor, defineProcess } from './behavior.ts'
 export type { ActorContext, ProcessContext, ReceiveOptions } from './context.ts'
-export type { ChildPortal } from './core-extensions.ts'
+export type { ChildPortal, ClusterMember } from './core-extensions.ts'
 export {
   ActorNotFoundError,
   ActorStoppedError,

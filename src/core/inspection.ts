@@ -28,6 +28,10 @@ export type InspectionEvent =
   | { type: 'message'; ref: Ref; message: unknown; sender: Ref | undefined }
   /** A node started with `untrusted` dropped a request of another node (`request` is its kind). */
   | { type: 'refused'; from: string; request: string; subject: string }
+  /** A node joined the cluster this node is a member of (this node too, when it joins). */
+  | { type: 'member-up'; node: string; incarnation: string; since: Date }
+  /** A member left the cluster or was declared down (`reason` says which). */
+  | { type: 'member-down'; node: string; incarnation: string; reason: string }
 
 /** Options of `system.inspect`. */
 export interface InspectOptions {

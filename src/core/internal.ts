@@ -10,9 +10,11 @@ export type {
   ChildRunner,
   ChildRunRequest,
   ChildStartRequest,
+  ClusterHooks,
+  ClusterMember,
   RemoteHooks,
 } from './core-extensions.ts'
-export { CHILD_ACTORS, CHILD_RUNNER, PORTALS, REMOTE, RUNTIME } from './core-extensions.ts'
+export { CHILD_ACTORS, CHILD_RUNNER, CLUSTER, PORTALS, REMOTE, RUNTIME } from './core-extensions.ts'
 export type { Delivery, LocalActor } from './delivery.ts'
 export { localActor } from './delivery.ts'
 export type { Runtime } from './runtime.ts'

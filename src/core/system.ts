@@ -3,7 +3,7 @@ import { type ActorNursery, openActorNursery } from './actor-nursery.ts'
 import type { ActorPortal } from './actor-portal.ts'
 import type { AnyBehavior, Behavior, SpawnOptions } from './behavior.ts'
 import { Cell, STOPPED } from './cell/cell.ts'
-import { PORTALS, REMOTE, type RemoteHooks, RUNTIME } from './core-extensions.ts'
+import { CLUSTER, type ClusterMember, PORTALS, REMOTE, type RemoteHooks, RUNTIME } from './core-extensions.ts'
 import { systemLogger } from './default-logger.ts'
 import { InvalidOptionError } from './errors.ts'
 import type { Extensions } from './extensions.ts'
@@ -80,6 +80,7 @@ export class ActorSystem {
   private readonly runtime: Runtime
   private readonly guardian: Cell
   private shuttingDown: Promise<void> | undefined
+  private readonly startedAt = new Date()
 
   /** @internal made by `start` from troupe. */
   constructor(options: SystemOptions = {}) {
@@ -311,6 +312,18 @@ export class ActorSystem {
         outer?.removeEventListener('abort', forward)
         race.abort()
       }) as Promise<Ref<M>>
+  }
+
+  /**
+   * The members of the cluster this node joined (a NATS cluster), this node among them, sorted by
+   * node name; a node in no cluster lists itself alone (with no incarnation).
+   */
+  members(): ClusterMember[] {
+    return (
+      this.extensions.get(CLUSTER)?.members() ?? [
+        { node: this.node, incarnation: undefined, since: this.startedAt },
+      ]
+    )
   }
 
   /** The names registered on this node with their refs. */

@@ -1,0 +1,420 @@
+import { jetstream } from '@nats-io/jetstream'
+import { type KV, Kvm } from '@nats-io/kv'
+import type { Logger } from 'pino'
+import { defineActor } from '../../core/behavior.ts'
+import { ActorNotFoundError } from '../../core/errors.ts'
+import { ExtensionKey } from '../../core/extensions.ts'
+import { CLUSTER, type ClusterHooks, type ClusterMember, RUNTIME, type Runtime } from '../../core/internal.ts'
+import type { NameListener } from '../../core/names.ts'
+import type { Ref } from '../../core/ref.ts'
+import type { ActorSystem } from '../../core/system.ts'
+import type { NodeEndpoint } from '../../remote/node/address.ts'
+import type { RegistryClient, RemoteNode } from '../../remote/node/remote-node.ts'
+import { remoteNodeOf } from '../../remote/node/remote-node-of.ts'
+import type { NameEntry } from './entries.ts'
+import { HeartbeatRing } from './heartbeat-ring.ts'
+import { checkPrefix, encodeToken, membersBucket, namesBucket } from './keys.ts'
+import { KvFollower } from './kv-follower.ts'
+import { type KnownMember, MembersView } from './members-view.ts'
+import { Membership } from './membership.ts'
+import { NameClaims } from './name-claims.ts'
+import { NamesView } from './names-view.ts'
+import { clusterSettings, type NatsClusterOptions, type NatsClusterSettings } from './options.ts'
+
+/** A node's membership of a NATS cluster, as {@link joinNatsCluster} returns it. */
+export interface NatsClusterMembership {
+  /** The members, this node among them, sorted by node name (what `system.members()` gives). */
+  members(): ClusterMember[]
+  /** The members whose heartbeats this node watches (its ring successors). */
+  watching(): string[]
+  /** Leaves the cluster: releases this node's names and deletes its member key. Leaves the connection open. */
+  close(): Promise<void>
+}
+
+/** The NATS cluster membership of a system, once it joined one. */
+export const NATS_CLUSTER = new ExtensionKey<NatsCluster>('NATS cluster membership', 'call joinNatsCluster')
+
+/**
+ * Makes `system` a member of the NATS cluster `options.prefix` names, with no registry node: its
+ * names are claimed in a KV bucket (`<prefix>-names`) with leases fenced by the revision of its
+ * member key (`<prefix>-members`), its `findActor` and `waitForActor` read a cache kept by a watch
+ * of that bucket, and members watch each other's heartbeats in a ring (O(N) messages per interval).
+ * The system needs its node-to-node layer (refs are resolved from the addresses in the bucket).
+ *
+ * @example
+ * ```ts
+ * const client = await connect({ servers: 'nats://127.0.0.1:4222' })
+ * const membership = await joinNatsCluster(system, { client, prefix: 'shop', incarnation })
+ * system.members() // [{ node: 'a@…', incarnation, since }, …]
+ * await membership.close()
+ * ```
+ */
+export async function joinNatsCluster(
+  system: ActorSystem,
+  options: NatsClusterOptions,
+): Promise<NatsClusterMembership> {
+  const settings = clusterSettings(options)
+  checkPrefix(settings.prefix)
+  const remote = remoteNodeOf(system)
+  if (remote === undefined)
+    throw new TypeError(
+      `${system.node} has no node-to-node layer: start it with a node name to join a NATS cluster`,
+    )
+  if (system.extensions.has(NATS_CLUSTER))
+    throw new TypeError(`${system.node} is a member of a NATS cluster already`)
+  const cluster = new NatsCluster(system, remote, settings)
+  await cluster.open()
+  return {
+    members: () => cluster.members(),
+    watching: () => cluster.watching(),
+    close: () => cluster.close(),
+  }
+}
+
+/** One node's side of a NATS cluster: its member key, its names, its caches and its heartbeats. */
+export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
+  private readonly logger: Logger
+  private readonly runtime: Runtime
+  private readonly kvm: Kvm
+  private namesKv: KV | undefined
+  private membersKv: KV | undefined
+  private readonly membersView: MembersView
+  private readonly namesView: NamesView
+  private readonly membersFollower: KvFollower
+  private readonly namesFollower: KvFollower
+  private readonly claims: NameClaims
+  private readonly membership: Membership
+  private ring: HeartbeatRing | undefined
+  private closing: Promise<void> | undefined
+  private resyncs = 0
+
+  constructor(
+    private readonly system: ActorSystem,
+    private readonly remote: RemoteNode,
+    private readonly settings: NatsClusterSettings,
+  ) {
+    this.logger = system.logger
+    this.runtime = system.extensions.require(RUNTIME)
+    this.kvm = new Kvm(jetstream(settings.client, { timeout: settings.requestTimeoutMs }))
+    this.membersView = new MembersView({
+      up: (member) => this.memberUp(member),
+      down: (member, reason) => this.memberDown(member, reason),
+    })
+    this.namesView = new NamesView((name) => this.isCurrent(name))
+    this.membersFollower = new KvFollower(
+      'the members',
+      (change) => this.membersView.apply(change),
+      this.logger,
+    )
+    this.namesFollower = new KvFollower('the names', (change) => this.namesView.apply(change), this.logger)
+    this.membership = new Membership(
+      { node: system.node, incarnation: settings.incarnation, members: () => this.members_() },
+      this.logger,
+    )
+    this.claims = new NameClaims(
+      {
+        node: system.node,
+        incarnation: settings.incarnation,
+        retryMs: settings.memberTimeoutMs,
+        names: () => this.names_(),
+        members: () => this.members_(),
+        memberRevision: () => this.membership.revision,
+        refused: (name, ref, holder, why) => this.refused(name, ref, holder, why),
+      },
+      this.logger,
+    )
+  }
+
+  async open(): Promise<void> {
+    await this.openBuckets()
+    await this.membersFollower.start(this.members_())
+    await this.namesFollower.start(this.names_())
+    await this.membership.join((node, revision) => this.forgetOwner(node, revision))
+    this.ring = new HeartbeatRing(
+      this.settings.client,
+      { ...this.settings, node: this.system.node },
+      {
+        silent: (member, silentMs) =>
+          void this.declareDown(member, `no heartbeat for ${Math.round(silentMs)} ms`),
+        woke: (lateMs) =>
+          void this.checkMembership(`this node was frozen or starved for ${Math.round(lateMs)} ms`),
+      },
+      this.logger,
+    )
+    this.ring.beat()
+    this.ring.follow(this.membersView.list())
+    const names = this.remote.runtime.names
+    names.listener = this
+    for (const [name, ref] of this.system.registered()) void this.claims.claim(name, ref)
+    this.remote.registry = this
+    this.system.extensions.set(CLUSTER, this)
+    this.system.extensions.set(NATS_CLUSTER, this)
+    void this.followStatus()
+    // Lives as long as the system: its stop (at shutdown) makes the node leave the cluster.
+    this.system.spawn(
+      defineActor<never>({
+        receive: (_state, _message, ctx) => ctx.unhandled(),
+        stopped: () => this.close(),
+      }),
+    )
+  }
+
+  // ---- NameListener: the names of this node ----
+
+  registered(name: string, ref: Ref): void {
+    void this.claims.claim(name, ref)
+  }
+
+  unregistered(name: string, ref: Ref): void {
+    void this.claims.release(name, ref)
+  }
+
+  // ---- RegistryClient: what findActor and waitForActor ask ----
+
+  async find(name: string): Promise<Ref | undefined> {
+    const found = this.namesView.find(name)
+    return found === undefined ? undefined : this.remote.resolve(found.address)
+  }
+
+  wait(name: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<Ref> {
+    const found = this.namesView.find(name)
+    if (found !== undefined) return Promise.resolve(this.remote.resolve(found.address))
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+        stop()
+      }
+      const stop = this.namesView.onFound(name, (entry) => {
+        done()
+        resolve(this.remote.resolve(entry.address))
+      })
+      const onAbort = () => {
+        done()
+        reject(signal?.reason)
+      }
+      const timer = setTimeout(() => {
+        done()
+        reject(new ActorNotFoundError(name, timeoutMs))
+      }, timeoutMs)
+      if (signal?.aborted) onAbort()
+      else signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
+  /** Node names over NATS carry no endpoint to look up: the transport reaches nodes by name. */
+  async locate(_node: string): Promise<NodeEndpoint | undefined> {
+    return undefined
+  }
+
+  // ---- ClusterHooks ----
+
+  members(): ClusterMember[] {
+    return this.membersView
+      .list()
+      .map(({ node, incarnation, since }) => ({ node, incarnation, since: new Date(since) }))
+  }
+
+  watching(): string[] {
+    return this.ring?.watching ?? []
+  }
+
+  /** Leaves the cluster; safe to call more than once. */
+  close(): Promise<void> {
+    this.closing ??= this.leave()
+    return this.closing
+  }
+
+  private async leave(): Promise<void> {
+    this.ring?.stop()
+    const names = this.remote.runtime.names
+    if (names.listener === this) names.listener = null
+    if (this.remote.registry === this) this.remote.registry = null
+    this.system.extensions.delete(CLUSTER)
+    this.system.extensions.delete(NATS_CLUSTER)
+    try {
+      if (!this.settings.client.isClosed()) {
+        await this.claims.releaseAll()
+        await this.membership.leave()
+      }
+    } catch (error) {
+      this.logger.warn(
+        { err: error },
+        'could not say goodbye to the NATS cluster: the others will declare this node down',
+      )
+    } finally {
+      this.membersFollower.stop()
+      this.namesFollower.stop()
+    }
+  }
+
+  // ---- members coming and going ----
+
+  private memberUp(member: KnownMember): void {
+    if (this.runtime.inspecting)
+      this.runtime.emit({
+        type: 'member-up',
+        node: member.node,
+        incarnation: member.incarnation,
+        since: new Date(member.since),
+      })
+    this.ring?.follow(this.membersView.list())
+    this.namesView.wakeAll()
+  }
+
+  private memberDown(member: KnownMember, reason: string): void {
+    if (this.runtime.inspecting)
+      this.runtime.emit({ type: 'member-down', node: member.node, incarnation: member.incarnation, reason })
+    this.ring?.follow(this.membersView.list())
+    if (member.node === this.system.node && member.revision === this.membership.revision) {
+      void this.expelled(reason)
+      return
+    }
+    if (member.node === this.system.node) return
+    try {
+      this.settings.onMemberDown?.({ node: member.node, incarnation: member.incarnation, reason })
+    } catch (error) {
+      this.logger.error({ err: error }, 'an onMemberDown hook threw')
+    }
+  }
+
+  /** Declares a silent member down: deletes its member key (CAS: one declarer wins), then its names. */
+  private async declareDown(member: KnownMember, why: string): Promise<void> {
+    if (this.closing !== undefined || this.membership.revision === undefined) return
+    // A node that was itself declared down (frozen, cut off) does not judge others.
+    if (!(await this.membership.stillMember().catch(() => false))) return
+    const won = await this.membership.expel(member)
+    if (!won) return
+    this.logger.warn(`declared ${member.node} down: ${why}`)
+    await this.forgetOwner(member.node, member.revision)
+  }
+
+  /** Deletes the names `node` claimed as member revision `revision` (each by CAS). */
+  private async forgetOwner(node: string, revision: number): Promise<void> {
+    await Promise.all(
+      this.namesView.ownedBy(node, revision).map((name) =>
+        this.names_()
+          .delete(encodeToken(name.name), { previousSeq: name.revision })
+          .catch((error: unknown) =>
+            this.logger.debug({ err: error }, `'${name.name}' changed before its delete`),
+          ),
+      ),
+    )
+  }
+
+  /** Whether this node is still the member it joined as; if not, it treats itself as expelled. */
+  private async checkMembership(why: string): Promise<void> {
+    if (this.closing !== undefined) return
+    const still = await this.membership.stillMember().catch(() => true)
+    if (!still) await this.expelled(why)
+  }
+
+  /**
+   * This node was declared down while it lived (frozen, cut off): its claims may belong to others
+   * now. It stops acting as their owner, joins again as a new member, and claims again only the
+   * names that are still free.
+   */
+  private async expelled(why: string): Promise<void> {
+    if (this.closing !== undefined || this.membership.revision === undefined) return
+    this.membership.forget()
+    this.claims.forgetRevisions()
+    this.ring?.grace()
+    this.logger.error(
+      `${this.system.node} was expelled from the NATS cluster (${why}): it drops its claims and joins again as a new member`,
+    )
+    await this.rejoin()
+  }
+
+  private async rejoin(): Promise<void> {
+    try {
+      await this.membership.join((node, revision) => this.forgetOwner(node, revision))
+      await this.claims.reclaimAll()
+    } catch (error) {
+      this.logger.error(
+        { err: error },
+        'cannot join the NATS cluster again yet: trying again on reconnection',
+      )
+    }
+  }
+
+  private refused(name: string, ref: Ref, holder: NameEntry | undefined, why: string): void {
+    this.logger.warn(
+      { name, holder: holder?.node },
+      `the NATS cluster refused the name '${name}' to ${ref.address}: ${why}${holder === undefined ? '' : `, and findActor('${name}') finds ${holder.address}`}`,
+    )
+    // The name is the holder's in the whole cluster, here too: the local actor lives on without it.
+    this.remote.runtime.names.unregister(name, ref)
+  }
+
+  // ---- the servers' state ----
+
+  private async openBuckets(): Promise<void> {
+    const options = { history: 1, replicas: this.settings.replicas }
+    this.namesKv = await this.kvm.create(namesBucket(this.settings.prefix), options)
+    this.membersKv = await this.kvm.create(membersBucket(this.settings.prefix), options)
+  }
+
+  /** On each reconnection: buckets made again if lost, watches started afresh, this node's state put back. */
+  private async followStatus(): Promise<void> {
+    for await (const status of this.settings.client.status()) {
+      if (this.closing !== undefined) return
+      if (status.type === 'disconnect') this.ring?.grace(false)
+      if (status.type === 'reconnect') {
+        this.ring?.grace()
+        void this.resync()
+      }
+    }
+  }
+
+  /** Puts the soft state back, trying again until it succeeds or a newer reconnection takes over. */
+  private async resync(): Promise<void> {
+    const round = ++this.resyncs
+    let pause = this.settings.heartbeatIntervalMs
+    while (this.closing === undefined && round === this.resyncs) {
+      try {
+        await this.resyncOnce()
+        return
+      } catch (error) {
+        this.logger.warn(
+          { err: error },
+          `cannot resume the NATS cluster after a reconnection yet; next try in ${pause} ms`,
+        )
+        await new Promise((resolve) => setTimeout(resolve, pause).unref())
+        pause = Math.min(pause * 2, this.settings.memberTimeoutMs)
+      }
+    }
+  }
+
+  private async resyncOnce(): Promise<void> {
+    await this.openBuckets()
+    const members = this.membersView.beginResync()
+    const names = this.namesView.beginResync()
+    await this.membersFollower.start(this.members_())
+    await this.namesFollower.start(this.names_())
+    const state = this.membership.revision === undefined ? 'rejoined' : await this.membership.verify()
+    if (state === 'rejoined') await this.rejoin()
+    else if (state === 'expelled') await this.expelled('its member key was deleted while it was away')
+    else await this.claims.reclaimAll()
+    this.logger.info(`resumed the NATS cluster after a reconnection (member key ${state})`)
+    const sweep = setTimeout(() => {
+      this.membersView.sweep(members)
+      this.namesView.sweep(names)
+    }, this.settings.resyncGraceMs)
+    sweep.unref()
+  }
+
+  private isCurrent(name: NameEntry): boolean {
+    const owner = this.membersView.get(name.node)
+    return owner !== undefined && owner.revision === name.member && owner.incarnation === name.incarnation
+  }
+
+  private names_(): KV {
+    if (this.namesKv === undefined) throw new Error('the names bucket is not open')
+    return this.namesKv
+  }
+
+  private members_(): KV {
+    if (this.membersKv === undefined) throw new Error('the members bucket is not open')
+    return this.membersKv
+  }
+}
