@@ -192,8 +192,9 @@ export interface ServiceHandle {
   /** This instance's counters (also reported by `$SRV.STATS`). */
   stats(): ServiceCounters
   /**
-   * Stops serving: no new requests reach this node, handlers running are told through their
-   * signal and awaited, and requests still queued get an error reply. Idempotent.
+   * Stops serving: no new requests reach this node, requests still queued get an error reply, and
+   * handlers running are told through their signal and awaited (for the services layer's
+   * `stopGraceMs`; one that outlives it may still reply). Idempotent.
    */
   stop(): Promise<void>
 }

@@ -22,5 +22,5 @@ export {
   ServiceUnavailableError,
 } from './errors.ts'
 export type { ServicesOptions } from './nats-services.ts'
-export { attachServices, DEFAULT_REQUEST_TIMEOUT_MS } from './nats-services.ts'
+export { attachServices, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_STOP_GRACE_MS } from './nats-services.ts'
 export { DEFAULT_CONCURRENCY, DEFAULT_MAX_QUEUED, DEFAULT_VERSION } from './service-options.ts'

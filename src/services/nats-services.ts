@@ -18,6 +18,9 @@ import { requestService } from './service-request.ts'
 /** @default 5000: how long `system.request` waits for a reply when it is given no `timeout`. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5000
 
+/** @default 5000: how long stopping a service waits for its running handlers. */
+export const DEFAULT_STOP_GRACE_MS = 5000
+
 /** Options of {@link attachServices}. */
 export interface ServicesOptions {
   /** The node's connection to NATS; the caller owns it (closing the system does not close it). */
@@ -34,6 +37,12 @@ export interface ServicesOptions {
    * @default 5000
    */
   requestTimeoutMs?: number
+  /**
+   * How long stopping a service (`handle.stop()`, the system's shutdown) waits for handlers still
+   * running after their `info.signal` aborted, in milliseconds; then it stops without them.
+   * @default 5000
+   */
+  stopGraceMs?: number
 }
 
 /**
@@ -59,10 +68,12 @@ export function attachServices(system: ActorSystem, options: ServicesOptions): S
   checkPrefix(prefix)
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
   checkTimeout('requestTimeoutMs', requestTimeoutMs)
+  const stopGraceMs = options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS
+  checkTimeout('stopGraceMs', stopGraceMs)
   if (system.extensions.has(SERVICES))
     throw new InvalidOptionError('system', `services are already attached to ${system.node}`)
   const services = new NatsServices(
-    { client, prefix, node: system.node, logger: system.logger },
+    { client, prefix, node: system.node, logger: system.logger, stopGraceMs },
     requestTimeoutMs,
   )
   // Lives as long as the system: its stop (at shutdown) stops every service of this node.

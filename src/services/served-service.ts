@@ -31,6 +31,8 @@ export interface ServiceContext {
   readonly prefix: string
   readonly node: string
   readonly logger: Logger
+  /** How long `stop()` waits for running handlers before it gives up on them, in milliseconds. */
+  readonly stopGraceMs: number
 }
 
 /** The subject of a service's endpoint: `<prefix>.svc.<name>`. */
@@ -121,7 +123,20 @@ export class ServedService implements ServiceHandle {
     // Draining the subscriptions lets no new request in; then the queue is refused and the
     // handlers still running are awaited (they see `info.signal`).
     await this.service.stop()
-    await this.gate.close()
+    const settled = this.gate.close()
+    let timer: NodeJS.Timeout | undefined
+    const graceOver = new Promise<'grace-over'>((resolve) => {
+      timer = setTimeout(() => resolve('grace-over'), this.context.stopGraceMs)
+    })
+    const outcome = await Promise.race([settled, graceOver])
+    clearTimeout(timer)
+    if (outcome === 'grace-over') {
+      // A handler that ignores its signal must not hold the node's shutdown for ever.
+      this.context.logger.warn(
+        { service: this.name, inFlight: this.gate.inFlight, stopGraceMs: this.context.stopGraceMs },
+        'service stopped with handlers still running (they ignored their signal)',
+      )
+    }
     this.onStopped(this)
   }
 
