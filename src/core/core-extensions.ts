@@ -128,3 +128,110 @@ export const PORTALS = new ExtensionKey<PortalMaker>('portal layer', "start it w
 
 /** The membership of the cluster this node joined (`joinNatsCluster`), if any. */
 export const CLUSTER = new ExtensionKey<ClusterHooks>('cluster membership', 'join a NATS cluster')
+
+/** What a service handler is told besides the payload. */
+export interface ServiceRequestInfo {
+  /** The service's name. */
+  readonly service: string
+  /** The subject the request came on (`<prefix>.svc.<name>`). */
+  readonly subject: string
+  /** Aborts when the service stops (`handle.stop()` or the system's shutdown). */
+  readonly signal: AbortSignal
+}
+
+/**
+ * Handles one request of a service: takes the decoded payload and returns (or resolves with) the
+ * reply. A throw becomes an error reply (`ServiceError` at the requester), with the code of a
+ * thrown `ServiceError` (else 500).
+ */
+export type ServiceHandler<Req = unknown, Res = unknown> = (
+  payload: Req,
+  info: ServiceRequestInfo,
+) => Res | Promise<Res>
+
+/** Options of `system.service`. */
+export interface ServiceOptions {
+  /**
+   * The service's version, as the NATS services protocol reports it (semver).
+   * @default '1.0.0'
+   */
+  version?: string
+  /** What the service does, for `$SRV.INFO` and `nats micro info`. */
+  description?: string
+  /** More metadata for `$SRV.INFO`; Troupe adds `troupe.prefix` and `troupe.node`. */
+  metadata?: Record<string, string>
+  /**
+   * How many handlers of this service run at once on this node; more requests wait in a queue.
+   * @default 16
+   */
+  concurrency?: number
+  /**
+   * How many requests may wait for a free handler on this node; beyond it a request gets a "busy"
+   * error reply (code 503, `ServiceBusyError` at the requester).
+   * @default 1000
+   */
+  maxQueued?: number
+}
+
+/** Options of `system.request`. */
+export interface ServiceRequestOptions {
+  /**
+   * Milliseconds to wait for the reply before rejecting with `ServiceTimeoutError`.
+   * @default the `requestTimeoutMs` of the services layer (5000)
+   */
+  timeout?: number
+  /** Cancels the request (it rejects with the signal's reason); the ambient cancel scope does too. */
+  signal?: AbortSignal
+}
+
+/** Counters of one service on this node. */
+export interface ServiceCounters {
+  /** Requests answered (with a reply or an error reply). */
+  readonly requests: number
+  /** Error replies: handler failures, busy refusals, payloads that could not be decoded. */
+  readonly errors: number
+  /** The last error's description, if any. */
+  readonly lastError?: string
+  /** Handlers running now. */
+  readonly inFlight: number
+  /** Requests waiting for a free handler now. */
+  readonly queued: number
+  /** Time spent in handlers, in total, in milliseconds. */
+  readonly processingMs: number
+}
+
+/** A service this node serves, as `system.service` returns it. */
+export interface ServiceHandle {
+  /** The service's name. */
+  readonly name: string
+  /** The subject its endpoint listens on (`<prefix>.svc.<name>`), in the queue group `q`. */
+  readonly subject: string
+  /** The id of this node's instance, as `$SRV.PING` and `nats micro ls` report it. */
+  readonly id: string
+  /** This instance's counters (also reported by `$SRV.STATS`). */
+  stats(): ServiceCounters
+  /**
+   * Stops serving: no new requests reach this node, requests still queued get an error reply, and
+   * handlers running are told through their signal and awaited (for the services layer's
+   * `stopGraceMs`; one that outlives it may still reply). Idempotent.
+   */
+  stop(): Promise<void>
+}
+
+/** What the core asks of the services layer (NATS micro services). */
+export interface ServicesHooks {
+  /** Registers the service and resolves once the NATS server routes its requests here. */
+  service<Req, Res>(
+    name: string,
+    handler: ServiceHandler<Req, Res>,
+    options?: ServiceOptions,
+  ): Promise<ServiceHandle>
+  /** Sends a request to the service and resolves with the decoded reply. */
+  request<Res>(name: string, payload: unknown, options?: ServiceRequestOptions): Promise<Res>
+}
+
+/** Services over NATS (`system.service`, `system.request`). */
+export const SERVICES = new ExtensionKey<ServicesHooks>(
+  'services layer',
+  'start the node with nats: start({ nats: { servers } })',
+)

@@ -3,7 +3,21 @@ import { type ActorNursery, openActorNursery } from './actor-nursery.ts'
 import type { ActorPortal } from './actor-portal.ts'
 import type { AnyBehavior, Behavior, SpawnOptions } from './behavior.ts'
 import { Cell, STOPPED } from './cell/cell.ts'
-import { CLUSTER, type ClusterMember, PORTALS, REMOTE, type RemoteHooks, RUNTIME } from './core-extensions.ts'
+import type {
+  ServiceHandle,
+  ServiceHandler,
+  ServiceOptions,
+  ServiceRequestOptions,
+} from './core-extensions.ts'
+import {
+  CLUSTER,
+  type ClusterMember,
+  PORTALS,
+  REMOTE,
+  type RemoteHooks,
+  RUNTIME,
+  SERVICES,
+} from './core-extensions.ts'
 import { systemLogger } from './default-logger.ts'
 import { InvalidOptionError } from './errors.ts'
 import type { Extensions } from './extensions.ts'
@@ -359,6 +373,38 @@ export class ActorSystem {
    */
   nursery<T>(body: (nursery: ActorNursery) => Promise<T>, options?: { signal?: AbortSignal }): Promise<T> {
     return openActorNursery(this, body, options)
+  }
+
+  /**
+   * Serves `name` as a NATS micro service on `<prefix>.svc.<name>`, balanced over every node that
+   * serves it (JSON payloads, `Uint8Array` as raw bytes); needs a node started with `nats`.
+   * @example
+   * ```ts
+   * const svc = await system.service('resize', (img: Img) => resize(img), { concurrency: 4 })
+   * ```
+   */
+  async service<Req = unknown, Res = unknown>(
+    name: string,
+    handler: ServiceHandler<Req, Res>,
+    options?: ServiceOptions,
+  ): Promise<ServiceHandle> {
+    return this.extensions.require(SERVICES).service(name, handler, options)
+  }
+
+  /**
+   * Resolves with the reply of the service `name`; rejects at once with `ServiceUnavailableError`
+   * when no node serves it, else with `ServiceTimeoutError`, `ServiceError` or a cancel reason.
+   * @example
+   * ```ts
+   * const small = await system.request<Uint8Array>('resize', img, { timeout: 2_000 })
+   * ```
+   */
+  async request<Res = unknown>(
+    name: string,
+    payload?: unknown,
+    options?: ServiceRequestOptions,
+  ): Promise<Res> {
+    return this.extensions.require(SERVICES).request<Res>(name, payload, options)
   }
 
   /** Stops every actor, depth first, then closes the node's connections; resolves when all is done. */

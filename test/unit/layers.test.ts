@@ -11,6 +11,7 @@ const order = [
   'transport',
   'remote',
   'registry',
+  'services',
   'node',
   'flow',
   'gateway',
