@@ -157,10 +157,10 @@ describe.skipIf(natsServerVersion() === undefined)('members of a NATS cluster', 
     await until(
       'a sees the new name',
       async () => (await addressOf(a.system, 'later')) === later.address,
-      10_000,
+      25_000,
     )
     expect(await addressOf(b.system, 'survivor')).toBe(counter.address)
     expect(a.system.members().map((m) => m.node)).toEqual([a.system.node, b.system.node])
     expect([...a.events, ...b.events].filter((event) => event.type === 'member-down')).toEqual([])
-  }, 40_000)
+  }, 60_000)
 })

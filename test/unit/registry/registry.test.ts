@@ -131,8 +131,9 @@ describe('the cluster registry, nodes in one process', () => {
     expect(await logC.waitFor(/refused the name 'dup'/)).toContain(`${first.address} holds it`)
     expect(await logA.waitFor(/refused the name 'dup'/)).toContain(`troupe://${c.node}/user/dup`)
     expect((await a.findActor('dup'))?.address).toBe(first.address)
-    // c still has its own actor under that name, locally
-    expect(c.localActor('dup')?.address).toBe(`troupe://${c.node}/user/dup`)
+    // c's actor loses the name on c too (it keeps running), so c finds the one owner as well
+    expect(c.localActor('dup')).toBeUndefined()
+    expect((await c.findActor('dup'))?.address).toBe(first.address)
   })
 
   it('removes the entry of an actor that stops', async () => {
