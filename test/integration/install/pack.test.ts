@@ -86,9 +86,7 @@ beforeAll(async () => {
   })
   // @nats-io/nuid 3 (under the NATS client) declares node >= 22 and works on 20: its engine
   // warning is the one allowed; any other warning is a defect.
-  const warnings = install.stderr
-    .split('\n')
-    .filter((line) => /warn/i.test(line) && !/EBADENGINE/.test(line))
+  const warnings = install.stderr.split('\n').filter((line) => /warn/i.test(line) && !/EBADENGINE/.test(line))
   expect(warnings, 'npm install asked for nothing').toEqual([])
 }, 180_000)
 
