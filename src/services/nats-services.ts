@@ -114,8 +114,11 @@ class NatsServices implements ServicesHooks {
       (stopped) => this.served.delete(stopped),
     )
     this.served.add(served)
-    // Shut down while it registered: it stops with the rest.
-    if (this.closed) await served.stop()
+    if (this.closed) {
+      // The node shut down while the service registered.
+      await served.stop()
+      this.checkOpen(name)
+    }
     return served
   }
 

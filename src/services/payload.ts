@@ -56,8 +56,9 @@ export function encodePayload(value: unknown, what: string, maxPayload: number):
 }
 
 /** Decodes a payload or reply; throws {@link ServicePayloadError} naming `what` when it is not JSON. */
-export function decodePayload(msg: Msg, what: string): unknown {
-  if (msg.headers?.get(CONTENT_TYPE) === BYTES_TYPE) return msg.data
+export function decodePayload(msg: Pick<Msg, 'data' | 'headers'>, what: string): unknown {
+  // A copy: the message's bytes are a view into the socket's read chunk, which they would pin.
+  if (msg.headers?.get(CONTENT_TYPE) === BYTES_TYPE) return msg.data.slice()
   if (msg.data.length === 0) return undefined
   try {
     return JSON.parse(textDecoder.decode(msg.data))

@@ -8,6 +8,7 @@ import {
   Svcm,
 } from '@nats-io/services'
 import type { Logger } from 'pino'
+import { CancelledError } from '../concurrency/errors.ts'
 import type {
   ServiceCounters,
   ServiceHandle,
@@ -87,14 +88,19 @@ export class ServedService implements ServiceHandle {
     })
     served = new ServedService(context, name, handler, options, service, onStopped)
     const self = served
-    service.addEndpoint(name, {
-      subject: self.subject,
-      handler: (error, msg) => self.receive(error, msg as ServiceMsg),
-      metadata: { concurrency: String(options.concurrency), maxQueued: String(options.maxQueued) },
-    })
+    try {
+      service.addEndpoint(name, {
+        subject: self.subject,
+        handler: (error, msg) => self.receive(error, msg as ServiceMsg),
+        metadata: { concurrency: String(options.concurrency), maxQueued: String(options.maxQueued) },
+      })
+      await context.client.flush()
+    } catch (error) {
+      await self.stop()
+      throw error
+    }
     // The service ends by itself when its connection closes.
     void service.stopped.then(() => self.stop())
-    await context.client.flush()
     return self
   }
 
@@ -119,7 +125,7 @@ export class ServedService implements ServiceHandle {
   }
 
   private async close(): Promise<void> {
-    this.abort.abort(new ServiceError(`service '${this.name}' is stopping`, { code: BUSY_CODE }))
+    this.abort.abort(new CancelledError(`service '${this.name}' is stopping on ${this.context.node}`))
     // Draining the subscriptions lets no new request in; then the queue is refused and the
     // handlers still running are awaited (they see `info.signal`).
     await this.service.stop()

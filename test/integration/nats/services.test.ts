@@ -236,6 +236,21 @@ describe('system.service and system.request over a real nats-server', () => {
     expect(await reply).toBe('late')
   })
 
+  it('a closed NATS connection: its services end, and its requests fail with the reason', async () => {
+    const prefix = freshPrefix()
+    const server = await nats.node(prefix)
+    const caller = await nats.node(prefix)
+    const handle = await server.system.service('gone', () => 'here')
+    expect(await caller.system.request('gone')).toBe('here')
+    await server.client.close()
+    await expect(caller.system.request('gone')).rejects.toBeInstanceOf(ServiceUnavailableError)
+    await handle.stop()
+    await caller.client.close()
+    const error = await caller.system.request('gone').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ServiceUnavailableError)
+    expect((error as Error).message).toBe("service 'gone' is unavailable: the connection to NATS is closed")
+  })
+
   it("the system's shutdown stops its services: requests from other nodes fail fast", async () => {
     const prefix = freshPrefix()
     const server = await nats.node(prefix)
