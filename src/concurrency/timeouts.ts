@@ -134,3 +134,43 @@ export function sleep(ms: number, options: SleepOptions = {}): Promise<void> {
 export function throwIfCancelled(signal: AbortSignal | undefined = currentSignal()): void {
   signal?.throwIfAborted()
 }
+
+/**
+ * Waits for one event that `subscribe` delivers, within `timeoutMs` and while `signal` holds:
+ * resolves with the event, rejects with `onTimeout()` at the deadline or with the signal's
+ * reason. `subscribe` returns the function that unsubscribes; it is called whichever comes first.
+ */
+export function waitForEvent<T>(
+  subscribe: (deliver: (event: T) => void) => () => void,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  onTimeout: () => Error,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let unsubscribe: (() => void) | undefined
+    let settled = false
+    const done = () => {
+      settled = true
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      unsubscribe?.()
+    }
+    const onAbort = () => {
+      done()
+      reject(signal?.reason)
+    }
+    const timer = setTimeout(() => {
+      done()
+      reject(onTimeout())
+    }, timeoutMs)
+    unsubscribe = subscribe((event) => {
+      if (settled) return
+      done()
+      resolve(event)
+    })
+    // A subscription that delivered at once has nothing left to undo.
+    if (settled) unsubscribe()
+    else if (signal?.aborted) onAbort()
+    else signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}

@@ -1,6 +1,7 @@
 // What the layers above the core (node, remote, registry) use of it, and users do not: the system's
 // constructor path, the delivery seam, and the extensions the core consumes.
-import { type ActorSystem, ActorSystem as System, type SystemOptions } from './system.ts'
+import { type ActorSystem, ActorSystem as System } from './system.ts'
+import type { SystemOptions } from './system-options.ts'
 
 export type {
   ChildActorHooks,

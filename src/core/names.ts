@@ -1,3 +1,4 @@
+import { waitForEvent } from '../concurrency/timeouts.ts'
 import { ActorNotFoundError, InvalidOptionError, NameTakenError } from './errors.ts'
 import type { Ref } from './ref.ts'
 
@@ -52,34 +53,23 @@ export class Names {
   wait(name: string, timeoutMs: number, signal?: AbortSignal): Promise<Ref> {
     const found = this.live.get(name)
     if (found !== undefined) return Promise.resolve(found)
-    return new Promise((resolve, reject) => {
-      let waiters = this.waiting.get(name)
-      if (waiters === undefined) {
-        waiters = new Set()
-        this.waiting.set(name, waiters)
-      }
-      const set = waiters
-      const done = () => {
-        clearTimeout(timer)
-        signal?.removeEventListener('abort', onAbort)
-        set.delete(wake)
-        if (set.size === 0 && this.waiting.get(name) === set) this.waiting.delete(name)
-      }
-      const wake = (ref: Ref) => {
-        done()
-        resolve(ref)
-      }
-      const onAbort = () => {
-        done()
-        reject(signal?.reason)
-      }
-      const timer = setTimeout(() => {
-        done()
-        reject(new ActorNotFoundError(name, timeoutMs))
-      }, timeoutMs)
-      set.add(wake)
-      if (signal?.aborted) onAbort()
-      else signal?.addEventListener('abort', onAbort, { once: true })
-    })
+    return waitForEvent<Ref>(
+      (wake) => {
+        let waiters = this.waiting.get(name)
+        if (waiters === undefined) {
+          waiters = new Set()
+          this.waiting.set(name, waiters)
+        }
+        const set = waiters
+        set.add(wake)
+        return () => {
+          set.delete(wake)
+          if (set.size === 0 && this.waiting.get(name) === set) this.waiting.delete(name)
+        }
+      },
+      timeoutMs,
+      signal,
+      () => new ActorNotFoundError(name, timeoutMs),
+    )
   }
 }

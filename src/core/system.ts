@@ -1,4 +1,4 @@
-import type { Level, Logger } from 'pino'
+import type { Logger } from 'pino'
 import { type ActorNursery, openActorNursery } from './actor-nursery.ts'
 import type { ActorPortal } from './actor-portal.ts'
 import type { AnyBehavior, Behavior, SpawnOptions } from './behavior.ts'
@@ -23,56 +23,16 @@ import { InvalidOptionError } from './errors.ts'
 import type { Extensions } from './extensions.ts'
 import { HandlerCell } from './handler-cell.ts'
 import type { InspectOptions } from './inspection.ts'
-import { defaultIsolation, type IsolationMode, isolator } from './isolation.ts'
+import { defaultIsolation, isolator } from './isolation.ts'
 import type { LogFormat } from './log-format.ts'
 import { checkName } from './names.ts'
 import { ProcessCell } from './process-cell.ts'
 import { isRef, type LocalActorHandle, type Ref, RefBase } from './ref.ts'
 import { type InspectionListener, Runtime } from './runtime.ts'
-import type { SchedulerOptions } from './scheduler.ts'
 import { Terminated } from './signals.ts'
-import { resolveSupervision, type SupervisionOptions } from './supervision.ts'
+import { resolveSupervision } from './supervision.ts'
+import type { SystemOptions } from './system-options.ts'
 import { type Template, unboundedLimits } from './template.ts'
-
-/** Options of the actor system of one node (`start` takes them, with those of its network). */
-export interface SystemOptions {
-  /**
-   * This node's name, the host part of every address (`troupe://<node>/user/a`); a networked
-   * node is `name@host:port`.
-   * @default 'local'
-   */
-  node?: string
-  /**
-   * How a local send isolates a message: `'freeze'` deep-freezes it, `'clone'` copies it
-   * (structuredClone semantics, refs shared), `'none'` passes it as is (fastest).
-   * @default 'freeze', or 'none' when NODE_ENV=production
-   */
-  messages?: IsolationMode
-  /** A pino logger to write to; by default one that writes to stderr. */
-  logger?: Logger
-  /**
-   * Level of the default logger.
-   * @default process.env.TROUPE_LOG_LEVEL, else 'info'
-   */
-  logLevel?: Level | 'silent'
-  /**
-   * Format of the default logger's lines: `'pretty'` (one readable line per entry, stacks under
-   * errors) or `'json'` (pino's JSON lines, for log tools).
-   * @default process.env.TROUPE_LOG_FORMAT, else 'pretty' when stderr is a terminal, else 'json'
-   */
-  logFormat?: LogFormat
-  scheduler?: SchedulerOptions
-  /**
-   * How actors spawned directly on the system are supervised.
-   * @default restart, at most 3 restarts within 5 s per actor, then stop it
-   */
-  supervision?: SupervisionOptions
-  /**
-   * Timeout of an `ask` that gives none.
-   * @default 5000
-   */
-  askTimeoutMs?: number
-}
 
 /**
  * A running actor system: the actors of one node, their supervision tree, names and inspection.
@@ -426,7 +386,6 @@ export class ActorSystem {
   }
 }
 
-/** The actor a ref names: a portal (what `findActor` gives) stands for the ref it wraps. */
 /** What `ref` stands for (a portal stands for its actor); anything but a Troupe ref is refused. */
 function actorOf(ref: Ref): RefBase<unknown> {
   if (ref instanceof RefBase) return ref.unwrap() as RefBase<unknown>

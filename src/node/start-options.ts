@@ -1,4 +1,4 @@
-import type { SystemOptions } from '../core/system.ts'
+import type { SystemOptions } from '../core/system-options.ts'
 import type { LivenessOptions } from '../remote/node/remote-node.ts'
 import type { TrustOptions } from '../remote/node/trust.ts'
 import type { StrangerLimits } from '../transport/stranger-limits.ts'

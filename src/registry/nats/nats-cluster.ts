@@ -1,6 +1,7 @@
 import { jetstream } from '@nats-io/jetstream'
 import { type KV, Kvm } from '@nats-io/kv'
 import type { Logger } from 'pino'
+import { waitForEvent } from '../../concurrency/timeouts.ts'
 import { defineActor } from '../../core/behavior.ts'
 import { ActorNotFoundError } from '../../core/errors.ts'
 import { ExtensionKey } from '../../core/extensions.ts'
@@ -10,66 +11,18 @@ import type { Ref } from '../../core/ref.ts'
 import type { ActorSystem } from '../../core/system.ts'
 import type { NodeEndpoint } from '../../remote/node/address.ts'
 import type { RegistryClient, RemoteNode } from '../../remote/node/remote-node.ts'
-import { remoteNodeOf } from '../../remote/node/remote-node-of.ts'
 import type { NameEntry } from './entries.ts'
 import { HeartbeatRing } from './heartbeat-ring.ts'
-import { checkPrefix, encodeToken, membersBucket, namesBucket } from './keys.ts'
+import { encodeToken, membersBucket, namesBucket } from './keys.ts'
 import { KvFollower } from './kv-follower.ts'
 import { type KnownMember, MembersView } from './members-view.ts'
 import { Membership } from './membership.ts'
 import { NameClaims } from './name-claims.ts'
 import { NamesView } from './names-view.ts'
-import { clusterSettings, type NatsClusterOptions, type NatsClusterSettings } from './options.ts'
-
-/** A node's membership of a NATS cluster, as {@link joinNatsCluster} returns it. */
-export interface NatsClusterMembership {
-  /** The members, this node among them, sorted by node name (what `system.members()` gives). */
-  members(): ClusterMember[]
-  /** The members whose heartbeats this node watches (its ring successors). */
-  watching(): string[]
-  /** Leaves the cluster: releases this node's names and deletes its member key. Leaves the connection open. */
-  close(): Promise<void>
-}
+import type { NatsClusterSettings } from './options.ts'
 
 /** The NATS cluster membership of a system, once it joined one. */
 export const NATS_CLUSTER = new ExtensionKey<NatsCluster>('NATS cluster membership', 'call joinNatsCluster')
-
-/**
- * Makes `system` a member of the NATS cluster `options.prefix` names, with no registry node: its
- * names are claimed in a KV bucket (`<prefix>-names`) with leases fenced by the revision of its
- * member key (`<prefix>-members`), its `findActor` and `waitForActor` read a cache kept by a watch
- * of that bucket, and members watch each other's heartbeats in a ring (O(N) messages per interval).
- * The system needs its node-to-node layer (refs are resolved from the addresses in the bucket).
- *
- * @example
- * ```ts
- * const client = await connect({ servers: 'nats://127.0.0.1:4222' })
- * const membership = await joinNatsCluster(system, { client, prefix: 'shop', incarnation })
- * system.members() // [{ node: 'a@…', incarnation, since }, …]
- * await membership.close()
- * ```
- */
-export async function joinNatsCluster(
-  system: ActorSystem,
-  options: NatsClusterOptions,
-): Promise<NatsClusterMembership> {
-  const settings = clusterSettings(options)
-  checkPrefix(settings.prefix)
-  const remote = remoteNodeOf(system)
-  if (remote === undefined)
-    throw new TypeError(
-      `${system.node} has no node-to-node layer: start it with a node name to join a NATS cluster`,
-    )
-  if (system.extensions.has(NATS_CLUSTER))
-    throw new TypeError(`${system.node} is a member of a NATS cluster already`)
-  const cluster = new NatsCluster(system, remote, settings)
-  await cluster.open()
-  return {
-    members: () => cluster.members(),
-    watching: () => cluster.watching(),
-    close: () => cluster.close(),
-  }
-}
 
 /** One node's side of a NATS cluster: its member key, its names, its caches and its heartbeats. */
 export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
@@ -179,27 +132,12 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
   wait(name: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<Ref> {
     const found = this.namesView.find(name)
     if (found !== undefined) return Promise.resolve(this.remote.resolve(found.address))
-    return new Promise((resolve, reject) => {
-      const done = () => {
-        clearTimeout(timer)
-        signal?.removeEventListener('abort', onAbort)
-        stop()
-      }
-      const stop = this.namesView.onFound(name, (entry) => {
-        done()
-        resolve(this.remote.resolve(entry.address))
-      })
-      const onAbort = () => {
-        done()
-        reject(signal?.reason)
-      }
-      const timer = setTimeout(() => {
-        done()
-        reject(new ActorNotFoundError(name, timeoutMs))
-      }, timeoutMs)
-      if (signal?.aborted) onAbort()
-      else signal?.addEventListener('abort', onAbort, { once: true })
-    })
+    return waitForEvent<Ref>(
+      (deliver) => this.namesView.onFound(name, (entry) => deliver(this.remote.resolve(entry.address))),
+      timeoutMs,
+      signal,
+      () => new ActorNotFoundError(name, timeoutMs),
+    )
   }
 
   /** Node names over NATS carry no endpoint to look up: the transport reaches nodes by name. */
