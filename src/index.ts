@@ -97,6 +97,17 @@ export { childData, createChildPool, isChildNode, startChildNode } from './remot
 export type { ChildExit, ChildNode, ChildNodeOptions, ChildPool, ChildPoolOptions } from './remote/index.ts'
 export type { ChildPortal } from './core/index.ts'
 
+// Clusters over NATS: the members, and services any node serves and any node requests.
+export type { NatsOptions, NatsTlsOptions } from './transport/nats/index.ts'
+export type { ClusterMember } from './core/index.ts'
+export type {
+  ServiceHandle,
+  ServiceHandler,
+  ServiceOptions,
+  ServiceRequestInfo,
+  ServiceRequestOptions,
+} from './services/index.ts'
+
 // Inspection: one union of events, and the named actors of a cluster.
 export type {
   DeadLetterReason,
@@ -125,6 +136,13 @@ export {
   UnhandledMessageError,
 } from './core/index.ts'
 export { RegistryUnavailableError } from './registry/index.ts'
+export {
+  ServiceBusyError,
+  ServiceError,
+  ServicePayloadError,
+  ServiceTimeoutError,
+  ServiceUnavailableError,
+} from './services/index.ts'
 export {
   ContextClosedError,
   ContextMisuseError,

@@ -4,9 +4,8 @@ import { resolveCookie } from '../remote/node/cookie.ts'
 import type { RemoteNode } from '../remote/node/remote-node.ts'
 import { type StrangerLimits, strangerLimitsOf } from '../transport/stranger-limits.ts'
 import { isLoopbackHost } from '../transport/tcp/address.ts'
-import type { Transport } from '../transport/transport.ts'
 import type { NodeOptions } from './start-options.ts'
-import { chosenTransport, findsNodesByName, transportFactoryFor } from './transports.ts'
+import { chosenTransport, findsNodesByName, type NodeTransport, openChosenTransport } from './transports.ts'
 
 /** The options of `keys` that are set, to spread into settings that take no `undefined`. */
 function pick<T extends object, K extends keyof T>(options: T, ...keys: K[]): Partial<Pick<T, K>> {
@@ -16,9 +15,8 @@ function pick<T extends object, K extends keyof T>(options: T, ...keys: K[]): Pa
 }
 
 /** A node's transport, and the cookie its connections prove (none on the in-process network). */
-export interface OpenedTransport {
-  transport: Transport
-  cookie: string | undefined
+export interface OpenedTransport extends NodeTransport {
+  readonly cookie: string | undefined
 }
 
 /**
@@ -48,7 +46,7 @@ export async function openNodeTransport(
   const cookie = chosenTransport(options) === 'network' ? undefined : resolveCookie(options.cookie)
   if (listenAt === undefined && !findsNodesByName(options))
     throw new Error('a node on TCP needs an endpoint to listen at')
-  const transport = await transportFactoryFor(options)({
+  const opened = await openChosenTransport(options, {
     node: system.node,
     incarnation: remote.incarnation,
     cookie: cookie ?? 'in-process',
@@ -59,6 +57,7 @@ export async function openNodeTransport(
     ...strangerLimitsOf(options),
     ...pick(options, 'frameAuth', 'helloTimeoutMs', 'maxQueuedBytes'),
   })
+  const transport = opened.transport
   if (
     listenAt !== undefined &&
     chosenTransport(options) === 'tcp' &&
@@ -72,5 +71,5 @@ export async function openNodeTransport(
       )
   }
   transport.onConnection((connection) => void remote.adopt(connection, false))
-  return { transport, cookie }
+  return { ...opened, cookie }
 }

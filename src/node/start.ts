@@ -24,7 +24,7 @@ import {
   registryTarget,
 } from './registry-wiring.ts'
 import { type ClusterOptions, DEFAULT_REGISTRY_PORT } from './start-options.ts'
-import { childTransports, findsNodesByName, takesPlainNames } from './transports.ts'
+import { childTransports, chosenTransport, findsNodesByName, takesPlainNames } from './transports.ts'
 
 export type { ClusterOptions, NodeOptions } from './start-options.ts'
 export { DEFAULT_REGISTRY_PORT }
@@ -97,6 +97,11 @@ export async function startNode(options: ClusterOptions, child?: ChildStart): Pr
   if (typeof options !== 'object' || options === null)
     throw new InvalidOptionError('options', 'expected an object')
   const { registry, ...nodeOptions } = options
+  if (registry !== undefined && takesPlainNames(options))
+    throw new InvalidOptionError(
+      'registry',
+      `a node on ${chosenTransport(options)} finds the other nodes' names in its cluster itself: give no registry`,
+    )
   const joining = registry === undefined ? undefined : registryPlan(registry, options)
   // A transport that finds nodes by plain names (NATS) names an unnamed node uniquely.
   const plainNames = takesPlainNames(options)
@@ -176,8 +181,9 @@ async function wireNode(
   endpoint: NodeEndpoint | undefined,
 ): Promise<void> {
   const remote = openRemoteNode(system, options)
-  const { transport, cookie } = await openNodeTransport(system, remote, endpoint, options)
+  const { transport, cookie, joined } = await openNodeTransport(system, remote, endpoint, options)
   remote.transport = transport
+  await joined?.(system, remote, options)
   // Children of a TLS node reach only their parent: they have no certificate of their own. Nor do
   // the children of a node that finds others by name (NATS): they are not on its transport.
   if (

@@ -96,7 +96,7 @@ function nats(): TransportSetup {
     },
     {
       prepare: async () => {
-        server = await startNatsServer({ jetstream: false })
+        server = await startNatsServer()
       },
       release: async () => {
         await server?.stop()

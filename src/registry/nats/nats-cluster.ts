@@ -2,7 +2,6 @@ import { jetstream } from '@nats-io/jetstream'
 import { type KV, Kvm } from '@nats-io/kv'
 import type { Logger } from 'pino'
 import { waitForEvent } from '../../concurrency/timeouts.ts'
-import { defineActor } from '../../core/behavior.ts'
 import { ActorNotFoundError } from '../../core/errors.ts'
 import { ExtensionKey } from '../../core/extensions.ts'
 import { CLUSTER, type ClusterHooks, type ClusterMember, RUNTIME, type Runtime } from '../../core/internal.ts'
@@ -103,13 +102,8 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
     this.system.extensions.set(CLUSTER, this)
     this.system.extensions.set(NATS_CLUSTER, this)
     void this.followStatus()
-    // Lives as long as the system: its stop (at shutdown) makes the node leave the cluster.
-    this.system.spawn(
-      defineActor<never>({
-        receive: (_state, _message, ctx) => ctx.unhandled(),
-        stopped: () => this.close(),
-      }),
-    )
+    // Leaves as the node closes, once its actors stopped: the others see their ends first.
+    this.remote.beforeClose(() => this.close())
   }
 
   // ---- NameListener: the names of this node ----
@@ -209,6 +203,7 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
       return
     }
     if (member.node === this.system.node) return
+    this.remote.declareNodeDown(member.node, member.incarnation, `it is no member of the NATS cluster now: ${reason}`)
     try {
       this.settings.onMemberDown?.({ node: member.node, incarnation: member.incarnation, reason })
     } catch (error) {

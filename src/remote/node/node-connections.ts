@@ -68,12 +68,22 @@ export class NodeConnections {
   }
 
   /** Declares `peer` down and frees its slot for a new connection. */
-  declareDown(peer: Peer, reason: string): void {
-    peer.markDown(reason)
+  declareDown(peer: Peer, reason: string, cut = true): void {
+    peer.markDown(reason, cut)
     const slot = this.slots.get(peer.node)
     if (slot?.peer !== peer) return
     slot.peer = null
     slot.unreachable = reason
+  }
+
+  /**
+   * Declares the peer of `node` down if it is the run `incarnation` names and still up: a cluster's
+   * membership found that run gone (its watchers get `Terminated` with reason `node-down`). Its
+   * connection is closed cleanly: the node may only have left the cluster as it shuts down.
+   */
+  declareNodeDown(node: string, incarnation: string, reason: string): void {
+    const peer = this.slots.get(node)?.peer
+    if (peer != null && !peer.down && peer.incarnation === incarnation) this.declareDown(peer, reason, false)
   }
 
   /**

@@ -357,7 +357,7 @@ export class Peer {
   }
 
   /** The connection is gone or silent: settle everything that waited on this node. */
-  markDown(reason: string): void {
+  markDown(reason: string, cut = true): void {
     if (this.isDown) return
     this.isDown = true
     this.downReason = reason
@@ -365,7 +365,7 @@ export class Peer {
     this.pending.failAll(error)
     this.served.lost(error)
     this.watcher.lost(error)
-    this.channel.close(error)
+    this.channel.close(cut ? error : undefined)
   }
 
   private senderOf(address: string): Ref {

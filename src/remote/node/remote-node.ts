@@ -96,6 +96,7 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
 
   /** This run of the node, stated on every connection it makes or accepts (TCP, threads, processes). */
   readonly incarnation = randomUUID()
+  private readonly closingHooks: (() => Promise<void>)[] = []
 
   constructor(
     readonly system: ActorSystem,
@@ -286,9 +287,39 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
     )
   }
 
+  /**
+   * A cluster's membership found the run `incarnation` of `node` gone: its peer is declared down at
+   * once (watchers get `Terminated` with reason `node-down`, pending asks fail with `NodeDownError`).
+   */
+  declareNodeDown(node: string, incarnation: string, reason: string): void {
+    this.connections.declareNodeDown(node, incarnation, reason)
+  }
+
+  /**
+   * Ends the heartbeats on each connection, for a node whose cluster's membership detects failures
+   * itself (over NATS, a ring of O(N) heartbeats in all, where a ping per connection is O(N²)).
+   */
+  stopPeerHeartbeats(): void {
+    this.heartbeats.stop()
+  }
+
+  /**
+   * Runs `hook` as this node closes: after its actors stopped (their last messages are sent), before
+   * its connections close. A cluster membership says goodbye there, so that the others learn of
+   * the actors' ends before they learn the node left.
+   */
+  beforeClose(hook: () => Promise<void>): void {
+    this.closingHooks.push(hook)
+  }
+
   async close(): Promise<void> {
     if (this.closing) return
     this.closing = true
+    for (const hook of this.closingHooks.splice(0)) {
+      await hook().catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'a step of closing the node failed'),
+      )
+    }
     this.heartbeats.stop()
     this.connections.close()
     // The transport is missing when the node failed to listen: there is nothing to close then.

@@ -15,6 +15,6 @@ export {
   resolveNatsOptions,
   serversAreLoopback,
 } from './nats-options.ts'
-export type { NatsTransportSettings } from './nats-transport.ts'
+export type { NatsTransport, NatsTransportSettings } from './nats-transport.ts'
 export { DEFAULT_MAX_PENDING_MESSAGES, openNatsTransport } from './nats-transport.ts'
 export { inboxSubject, nodeOfToken, subjectToken } from './subjects.ts'

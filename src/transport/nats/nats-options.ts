@@ -30,8 +30,8 @@ export interface NatsOptions {
   servers: string | readonly string[]
   /**
    * The subject prefix of the cluster: every node's inbox is `<prefix>.node.<name>`, so clusters
-   * with different prefixes share a NATS server without seeing each other. Letters, digits, `-`,
-   * `_`, and `.` between tokens.
+   * with different prefixes share a NATS server without seeing each other; it names the cluster's
+   * KV buckets too (`<prefix>-names`, `<prefix>-members`). 1 to 64 letters, digits, `-` and `_`.
    * @default 'troupe'
    */
   prefix?: string
@@ -67,6 +67,12 @@ export interface NatsOptions {
    * @default 65536
    */
   maxPendingMessages?: number
+  /**
+   * For a node started on NATS: the replicas of the cluster's KV buckets of names and members (1,
+   * 3 or 5, at most the number of servers). Buckets that exist already keep theirs.
+   * @default 1
+   */
+  replicas?: 1 | 3 | 5
 }
 
 /** {@link NatsOptions} checked, with their defaults filled in. */
@@ -88,7 +94,8 @@ export class NatsConnectError extends TroupeError {
   }
 }
 
-const PREFIX_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/
+// It names the cluster's KV buckets too, whose names take no '.'.
+const PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
 
 /** `servers` as a list, accepting the shorthand of a URL or a list of them. */
 export function natsOptionsOf(options: NatsOptions | string | readonly string[]): NatsOptions {
@@ -112,7 +119,7 @@ export function resolveNatsOptions(given: NatsOptions | string | readonly string
   if (typeof prefix !== 'string' || !PREFIX_PATTERN.test(prefix))
     throw new InvalidOptionError(
       'nats.prefix',
-      `expected subject tokens of letters, digits, '-' and '_' joined by '.', got ${JSON.stringify(prefix)}`,
+      `expected 1 to 64 letters, digits, '-' and '_', got ${JSON.stringify(prefix)}`,
     )
   const connection: ConnectionOptions = {
     servers: [...servers],

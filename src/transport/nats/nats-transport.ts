@@ -1,4 +1,4 @@
-import type { Msg } from '@nats-io/nats-core'
+import type { Msg, NatsConnection } from '@nats-io/nats-core'
 import { InvalidOptionError } from '../../core/errors.ts'
 import { ConnectError, HandshakeError } from '../errors.ts'
 import { decodeHello } from '../handshake-messages.ts'
@@ -34,6 +34,18 @@ export interface NatsTransportSettings extends TransportSettings {
 }
 
 /**
+ * A node's NATS transport, with its client and prefix for the parts of the node that use NATS too
+ * (the cluster's names and members, services): they share the transport's connection.
+ */
+export interface NatsTransport extends Transport {
+  readonly name: 'nats'
+  /** The transport's NATS connection; the transport's `close()` drains it. */
+  readonly client: NatsConnection
+  /** The cluster's prefix (`NatsOptions.prefix`). */
+  readonly prefix: string
+}
+
+/**
  * The NATS transport of a node: it subscribes to its inbox subject (`<prefix>.node.<name>`) and
  * finds other nodes by name, so it listens on no port. A connection is virtual: opened with a
  * request to the peer's inbox (a node nobody subscribes for fails at once with a `ConnectError`),
@@ -50,7 +62,7 @@ export interface NatsTransportSettings extends TransportSettings {
  * const connection = await transport.connect(undefined, 'b')
  * ```
  */
-export async function openNatsTransport(settings: NatsTransportSettings): Promise<Transport> {
+export async function openNatsTransport(settings: NatsTransportSettings): Promise<NatsTransport> {
   const options = resolveTransportOptions(settings)
   const nats = resolveNatsOptions(settings.nats)
   const maxPendingMessages = natsOptionsOf(settings.nats).maxPendingMessages ?? DEFAULT_MAX_PENDING_MESSAGES
@@ -178,6 +190,8 @@ export async function openNatsTransport(settings: NatsTransportSettings): Promis
   return {
     name: 'nats',
     listening: undefined,
+    client: nc,
+    prefix: nats.prefix,
     onConnection(handler) {
       accept = handler
       for (const connection of held.splice(0)) handler(connection)

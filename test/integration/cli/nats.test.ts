@@ -14,7 +14,7 @@ afterAll(async () => {
 
 describe.skipIf(natsServerVersion() === undefined)('troupe run --nats', () => {
   beforeAll(async () => {
-    nats = await startNatsServer({ jetstream: false })
+    nats = await startNatsServer()
   })
 
   it('runs two nodes with plain names that find each other on NATS', async () => {
