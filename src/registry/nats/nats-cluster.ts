@@ -203,7 +203,11 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
       return
     }
     if (member.node === this.system.node) return
-    this.remote.declareNodeDown(member.node, member.incarnation, `it is no member of the NATS cluster now: ${reason}`)
+    this.remote.declareNodeDown(
+      member.node,
+      member.incarnation,
+      `it is no member of the NATS cluster now: ${reason}`,
+    )
     try {
       this.settings.onMemberDown?.({ node: member.node, incarnation: member.incarnation, reason })
     } catch (error) {
