@@ -4,8 +4,11 @@ import type { ActorLocator } from './options.ts'
 
 /** How {@link locate} looks a name up. */
 export interface LocateOptions {
-  /** The registry the node joined (`host:port`); names need one. */
-  registry: string | undefined
+  /**
+   * Where the node finds names, for messages (`the registry at 127.0.0.1:1616`, `the NATS
+   * cluster 'troupe'`); names need one.
+   */
+  namesIn: string | undefined
   /** `true`: wait up to `timeoutMs` for the name to be registered; `false`: it must be there now. */
   wait: boolean
   timeoutMs: number
@@ -33,8 +36,8 @@ export async function locate<M = unknown>(
       throw error
     }
   }
-  checkLocator(locator, options.registry, options.what)
-  const where = `the registry at ${options.registry}`
+  checkLocator(locator, options.namesIn, options.what)
+  const where = options.namesIn
   if (options.wait) {
     try {
       return await system.waitForActor<M>(locator.name, {
@@ -55,11 +58,22 @@ export async function locate<M = unknown>(
   return found
 }
 
-/** A name needs a registry to be looked up in: a {@link UsageError} when none is given. */
-export function checkLocator(locator: ActorLocator, registry: string | undefined, what: string): void {
-  if (locator.kind === 'name' && registry === undefined) {
+/** A name needs a registry (or a NATS cluster) to be looked up in: a {@link UsageError} when none is given. */
+export function checkLocator(locator: ActorLocator, namesIn: string | undefined, what: string): void {
+  if (locator.kind === 'name' && namesIn === undefined) {
     throw new UsageError(
-      `${what}: '${locator.name}' is a name; give --registry host:port to look it up in the cluster registry, or a troupe:// address`,
+      `${what}: '${locator.name}' is a name; give --registry host:port to look it up in the cluster registry (or --nats to look it up in the NATS cluster), or a troupe:// address`,
     )
   }
+}
+
+/** Where a node started with these options finds names: its registry, its NATS cluster, or nowhere. */
+export function namesInOf(options: {
+  registry?: string
+  nats?: string[]
+  natsPrefix?: string
+}): string | undefined {
+  if (options.registry !== undefined) return `the registry at ${options.registry}`
+  if (options.nats !== undefined) return `the NATS cluster '${options.natsPrefix ?? 'troupe'}'`
+  return undefined
 }

@@ -5,7 +5,7 @@ import { type CliContext, whenAborted } from './cli-context.ts'
 import { CommandFailedError, describeError, UsageError } from './cli-errors.ts'
 import { confirmReachable } from './confirm-reachable.ts'
 import { loadBehavior } from './load-behavior.ts'
-import { checkLocator, locate } from './locate.ts'
+import { checkLocator, locate, namesInOf } from './locate.ts'
 import { startNode, stopNode } from './node.ts'
 import {
   type AllowedCall,
@@ -101,7 +101,7 @@ export function runCommand(context: CliContext): Command {
       )
       .option(
         '--using <key=address>',
-        'give the actor the ref of another actor as props[key]: a troupe://<node>/<path> address, or a name with --registry (repeatable)',
+        'give the actor the ref of another actor as props[key]: a troupe://<node>/<path> address, or a name with --registry or --nats (repeatable)',
         collectUsing,
       )
       .option(
@@ -144,7 +144,7 @@ Examples:
 export async function runActor(context: CliContext, module: string, options: RunOptions): Promise<void> {
   checkNodeForNats(options.node, options.nats, options.natsPrefix)
   for (const using of options.using ?? [])
-    checkLocator(using.locator, options.registry, `--using ${using.key}`)
+    checkLocator(using.locator, namesInOf(options), `--using ${using.key}`)
   if (options.allow !== undefined && options.untrusted !== true)
     throw new UsageError(
       '--allow names what an untrusted node still runs for other nodes: give --untrusted too',
@@ -173,7 +173,7 @@ export async function runActor(context: CliContext, module: string, options: Run
       for (const using of options.using ?? []) {
         const what = `--using ${using.key}`
         const ref = await locate(system, using.locator, {
-          registry: options.registry,
+          namesIn: namesInOf(options),
           wait: true,
           timeoutMs: options.usingTimeout,
           what,

@@ -3,7 +3,7 @@ import { ActorStoppedError, type ActorSystem, AskTimeoutError, NodeDownError, ty
 import { parseAddress } from '../internal.ts'
 import { type CliContext, whenAborted } from './cli-context.ts'
 import { CommandFailedError, describeError } from './cli-errors.ts'
-import { checkLocator, locate } from './locate.ts'
+import { checkLocator, locate, namesInOf } from './locate.ts'
 import { startClientNode, stopNode } from './node.ts'
 import {
   type ActorLocator,
@@ -78,7 +78,7 @@ export async function sendMessage(
   json: string | undefined,
   options: SendOptions,
 ): Promise<void> {
-  checkLocator(target, options.registry, 'target')
+  checkLocator(target, namesInOf(options), 'target')
   const read = await readMessage(messageSourceOf(json, options.file), { signal: context.interrupted })
   if (read === undefined) return
   const { message } = read
@@ -104,7 +104,7 @@ async function deliver(
   options: SendOptions,
 ): Promise<string> {
   const ref = await locate(system, target, {
-    registry: options.registry,
+    namesIn: namesInOf(options),
     wait: false,
     timeoutMs: options.timeout,
     what: 'target',

@@ -50,6 +50,38 @@ describe.skipIf(natsServerVersion() === undefined)('troupe run --nats', () => {
     expect(ping.stdout).toContain('ping: done after 3 rounds')
   }, 30_000)
 
+  it('finds an actor by name in the NATS cluster with --using key=name', async () => {
+    const prefix = ['--nats', nats!.url, '--nats-prefix', 'cli-names']
+    const pong = troupe([
+      'run',
+      'examples/cli-ping-pong/pong.ts',
+      '--node',
+      'pong',
+      '--name',
+      'pong',
+      ...prefix,
+      ...cookie,
+    ])
+    await pong.waitFor('pong running at troupe://pong/user/pong\n')
+    const ping = await troupeRun(
+      [
+        'run',
+        'examples/cli-ping-pong/ping.ts',
+        '--node',
+        'ping',
+        '--name',
+        'ping',
+        '--using',
+        'pong=pong',
+        ...prefix,
+        ...cookie,
+      ],
+      { timeoutMs: 15_000 },
+    )
+    expect(ping.code, ping.stderr).toBe(0)
+    expect(ping.stdout).toContain('ping: done after 3 rounds')
+  }, 30_000)
+
   it('an unreachable server: exit 1 with a line that names the URL, not a stack', async () => {
     const url = `nats://127.0.0.1:${await freePort()}`
     const run = await troupeRun(
