@@ -82,8 +82,21 @@ export class NodeConnections {
    * connection is closed cleanly: the node may only have left the cluster as it shuts down.
    */
   declareNodeDown(node: string, incarnation: string, reason: string): void {
-    const peer = this.slots.get(node)?.peer
-    if (peer != null && !peer.down && peer.incarnation === incarnation) this.declareDown(peer, reason, false)
+    const slot = this.slots.get(node)
+    if (slot === undefined) return
+    const peer = slot.peer
+    if (peer !== null && !peer.down) {
+      if (peer.incarnation === incarnation) this.declareDown(peer, reason, false)
+      return
+    }
+    // Not connected: what waits for a connection to it fails now, not at the handshake's deadline,
+    // and what is sent to it fails fast until a connection is made (a new run of it, say).
+    slot.unreachable = reason
+    const waiting = slot.waiting
+    slot.waiting = []
+    if (waiting.length === 0) return
+    const down = this.downPeer(node, reason)
+    for (const action of waiting) action(down)
   }
 
   /**
