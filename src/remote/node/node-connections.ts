@@ -261,10 +261,10 @@ export class NodeConnections {
     if (!slot.connecting) void this.connect(node, slot)
   }
 
-  /** Declares every peer down: the node is shutting down, and connects no more. */
+  /** Declares every peer down, closing each connection cleanly (what was sent is flushed): the node is shutting down, and connects no more. */
   close(): void {
     this.closing = true
-    for (const slot of this.slots.values()) slot.peer?.markDown('this node is shutting down')
+    for (const slot of this.slots.values()) slot.peer?.markDown('this node is shutting down', false)
   }
 
   private async connect(node: string, slot: Slot): Promise<void> {
