@@ -78,6 +78,11 @@ export class KvFollower {
     await this.open(epoch, undefined)
   }
 
+  /** The name of the consumer the watch reads now, once it exists (to see where it is placed). */
+  get consumer(): string | undefined {
+    return this.watch?.name
+  }
+
   stop(): void {
     this.stopped = true
     this.epoch++
