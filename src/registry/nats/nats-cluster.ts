@@ -93,7 +93,8 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
       {
         node: system.node,
         incarnation: settings.incarnation,
-        retryMs: settings.memberTimeoutMs,
+        retryMs: settings.heartbeatIntervalMs,
+        maxRetryMs: settings.memberTimeoutMs,
         names: () => this.names_(),
         members: () => this.members_(),
         memberRevision: () => this.membership.revision,

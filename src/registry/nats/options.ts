@@ -52,7 +52,7 @@ export interface NatsClusterOptions {
   resyncGraceMs?: number
   /**
    * Deadline of each request to the servers' JetStream (claims, releases, member writes); a claim
-   * that fails is tried again after `memberTimeoutMs`.
+   * that fails is tried again after `heartbeatIntervalMs`, the pause doubling up to `memberTimeoutMs`.
    * @default 2000
    */
   requestTimeoutMs?: number
