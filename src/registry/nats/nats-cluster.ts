@@ -14,25 +14,12 @@ import type { RegistryClient, RemoteNode } from '../../remote/node/remote-node.t
 import type { NameEntry } from './entries.ts'
 import { HeartbeatRing } from './heartbeat-ring.ts'
 import { encodeToken, membersBucket, namesBucket } from './keys.ts'
-import { type FollowerTiming, KvFollower } from './kv-follower.ts'
+import { KvFollower } from './kv-follower.ts'
 import { type KnownMember, MembersView } from './members-view.ts'
 import { Membership } from './membership.ts'
 import { NameClaims } from './name-claims.ts'
 import { NamesView } from './names-view.ts'
-import type { NatsClusterSettings } from './options.ts'
-
-/**
- * The watches hear from an idle server every memberTimeoutMs (at least 1 s: a loaded event loop
- * must not pass for a stall), and after a stall try again from one heartbeat interval on, doubling
- * up to twice the member timeout (a JetStream leader election takes seconds).
- */
-function followerTiming(settings: NatsClusterSettings): FollowerTiming {
-  return {
-    idleHeartbeatMs: Math.max(settings.memberTimeoutMs, 1000),
-    retryMs: settings.heartbeatIntervalMs,
-    maxRetryMs: 2 * settings.memberTimeoutMs,
-  }
-}
+import { followerTiming, type NatsClusterSettings } from './options.ts'
 
 /** The NATS cluster membership of a system, once it joined one. */
 export const NATS_CLUSTER = new ExtensionKey<NatsCluster>('NATS cluster membership', 'call joinNatsCluster')
