@@ -8,8 +8,10 @@ import { encodeToken } from './keys.ts'
 export interface ClaimsHost {
   readonly node: string
   readonly incarnation: string
-  /** Pause before a claim that failed (servers unreachable) is tried again. */
+  /** Pause before a claim that failed (servers unreachable, a leader election) is tried again… */
   readonly retryMs: number
+  /** …doubling after each failure up to this. */
+  readonly maxRetryMs: number
   names(): KV
   members(): KV
   /** The revision of this node's member key, or `undefined` while it is not a member (re-joining). */
@@ -22,6 +24,8 @@ interface Claim {
   readonly ref: Ref
   /** The revision of the name's key once this node holds it. */
   revision: number | undefined
+  /** Failed writes in a row: the next retry waits longer. */
+  failures: number
 }
 
 /**
@@ -41,7 +45,7 @@ export class NameClaims {
 
   /** Claims `name` for `ref` now if this node is a member, else when it is one again. */
   claim(name: string, ref: Ref): Promise<void> {
-    this.held.set(name, { ref, revision: undefined })
+    this.held.set(name, { ref, revision: undefined, failures: 0 })
     return this.run(name, () => this.write(name, ref))
   }
 
@@ -127,7 +131,10 @@ export class NameClaims {
           this.refuse(name, ref, holder, `${holder.node} holds it`)
           return
         }
-        if (this.held.get(name) === claim) claim.revision = revision
+        if (this.held.get(name) === claim) {
+          claim.revision = revision
+          claim.failures = 0
+        }
         return
       }
       this.refuse(name, ref, undefined, 'others kept claiming it at the same time')
@@ -145,13 +152,19 @@ export class NameClaims {
         )
         return
       }
-      this.logger.warn({ err: error, name }, `cannot claim '${name}' in the cluster yet: trying again`)
-      this.retryLater(name, ref)
+      this.retryLater(name, claim!, error)
     }
   }
 
-  private retryLater(name: string, ref: Ref): void {
-    const timer = setTimeout(() => void this.run(name, () => this.write(name, ref)), this.host.retryMs)
+  /** Tries the claim again soon: a leader election ends within seconds, and the name waits on it. */
+  private retryLater(name: string, claim: Claim, error: unknown): void {
+    const pause = Math.min(this.host.retryMs * 2 ** claim.failures, this.host.maxRetryMs)
+    claim.failures++
+    this.logger.warn(
+      { err: error, name },
+      `cannot claim '${name}' in the cluster yet: next try in ${pause} ms`,
+    )
+    const timer = setTimeout(() => void this.run(name, () => this.write(name, claim.ref)), pause)
     timer.unref()
   }
 

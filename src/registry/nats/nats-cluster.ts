@@ -18,7 +18,7 @@ import { type KnownMember, MembersView } from './members-view.ts'
 import { Membership } from './membership.ts'
 import { NameClaims } from './name-claims.ts'
 import { NamesView } from './names-view.ts'
-import type { NatsClusterSettings } from './options.ts'
+import { followerTiming, type NatsClusterSettings } from './options.ts'
 
 /** The NATS cluster membership of a system, once it joined one. */
 export const NATS_CLUSTER = new ExtensionKey<NatsCluster>('NATS cluster membership', 'call joinNatsCluster')
@@ -47,18 +47,30 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
   ) {
     this.logger = system.logger
     this.runtime = system.extensions.require(RUNTIME)
-    this.kvm = new Kvm(jetstream(settings.client, { timeout: settings.requestTimeoutMs }))
+    const js = jetstream(settings.client, { timeout: settings.requestTimeoutMs })
+    this.kvm = new Kvm(js)
     this.membersView = new MembersView({
       up: (member) => this.memberUp(member),
       down: (member, reason) => this.memberDown(member, reason),
     })
     this.namesView = new NamesView((name) => this.isCurrent(name))
+    const timing = followerTiming(settings)
     this.membersFollower = new KvFollower(
       'the members',
+      js,
+      membersBucket(settings.prefix),
       (change) => this.membersView.apply(change),
+      timing,
       this.logger,
     )
-    this.namesFollower = new KvFollower('the names', (change) => this.namesView.apply(change), this.logger)
+    this.namesFollower = new KvFollower(
+      'the names',
+      js,
+      namesBucket(settings.prefix),
+      (change) => this.namesView.apply(change),
+      timing,
+      this.logger,
+    )
     this.membership = new Membership(
       { node: system.node, incarnation: settings.incarnation, members: () => this.members_() },
       this.logger,
@@ -67,7 +79,8 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
       {
         node: system.node,
         incarnation: settings.incarnation,
-        retryMs: settings.memberTimeoutMs,
+        retryMs: settings.heartbeatIntervalMs,
+        maxRetryMs: settings.memberTimeoutMs,
         names: () => this.names_(),
         members: () => this.members_(),
         memberRevision: () => this.membership.revision,
@@ -79,8 +92,8 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
 
   async open(): Promise<void> {
     await this.openBuckets()
-    await this.membersFollower.start(this.members_())
-    await this.namesFollower.start(this.names_())
+    await this.membersFollower.start()
+    await this.namesFollower.start()
     await this.membership.join((node, revision) => this.forgetOwner(node, revision))
     this.ring = new HeartbeatRing(
       this.settings.client,
@@ -326,8 +339,8 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
     await this.openBuckets()
     const members = this.membersView.beginResync()
     const names = this.namesView.beginResync()
-    await this.membersFollower.start(this.members_())
-    await this.namesFollower.start(this.names_())
+    await this.membersFollower.start()
+    await this.namesFollower.start()
     const state = this.membership.revision === undefined ? 'rejoined' : await this.membership.verify()
     if (state === 'rejoined') await this.rejoin()
     else if (state === 'expelled') await this.expelled('its member key was deleted while it was away')

@@ -1,5 +1,6 @@
 import type { NatsConnection } from '@nats-io/nats-core'
 import { InvalidOptionError } from '../../core/errors.ts'
+import type { FollowerTiming } from './kv-follower.ts'
 
 /** A member that left the cluster, or was declared down. */
 export interface MemberDown {
@@ -52,7 +53,7 @@ export interface NatsClusterOptions {
   resyncGraceMs?: number
   /**
    * Deadline of each request to the servers' JetStream (claims, releases, member writes); a claim
-   * that fails is tried again after `memberTimeoutMs`.
+   * that fails is tried again after `heartbeatIntervalMs`, the pause doubling up to `memberTimeoutMs`.
    * @default 2000
    */
   requestTimeoutMs?: number
@@ -93,6 +94,19 @@ export function clusterSettings(options: NatsClusterOptions): NatsClusterSetting
     requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs ?? 2000),
     resyncGraceMs: positive('resyncGraceMs', options.resyncGraceMs ?? memberTimeoutMs),
     ...(options.onMemberDown === undefined ? {} : { onMemberDown: options.onMemberDown }),
+  }
+}
+
+/**
+ * The watches hear from an idle server every memberTimeoutMs (at least 1 s: a loaded event loop
+ * must not pass for a stall), and after a stall try again from one heartbeat interval on, doubling
+ * up to twice the member timeout (a JetStream leader election takes seconds).
+ */
+export function followerTiming(settings: NatsClusterSettings): FollowerTiming {
+  return {
+    idleHeartbeatMs: Math.max(settings.memberTimeoutMs, 1000),
+    retryMs: settings.heartbeatIntervalMs,
+    maxRetryMs: 2 * settings.memberTimeoutMs,
   }
 }
 

@@ -143,10 +143,9 @@ describe.skipIf(natsServerVersion() === undefined)('members of a NATS cluster', 
     expect(await addressOf(b.system, 'x')).toBe(x.address)
   })
 
-  // Skipped: a known defect, not a slow test. In the full suite on a loaded machine the name claimed
-  // after the kill had not reached the other member after 50 s (it passes in about 12 s alone):
-  // the names view does not reliably resume after its server is lost. Mend it, then run this again.
-  it.skip('a 3-server cluster with replicated buckets keeps its members when a server is killed', async () => {
+  // Whichever server a client is on, the killed one may have held the consumer of a watch: for a
+  // client connected elsewhere only the watch's missed heartbeats tell (see kv-follower.test.ts).
+  it('a 3-server cluster with replicated buckets keeps its members when a server is killed', async () => {
     const cluster = await startNatsCluster(3)
     cleanups.push(() => cluster.stop())
     const [first, second] = cluster.urls
@@ -160,8 +159,9 @@ describe.skipIf(natsServerVersion() === undefined)('members of a NATS cluster', 
     await until(
       'a sees the new name',
       async () => (await addressOf(a.system, 'later')) === later.address,
-      // Under a loaded 2-core machine JetStream 2.9's re-election has taken over 25 s.
-      50_000,
+      // JetStream 2.9's re-election takes up to about 25 s on a loaded 2-core machine; then the
+      // claim's retry (within a member timeout) and the watch's remaking (a few heartbeats).
+      35_000,
     )
     expect(await addressOf(b.system, 'survivor')).toBe(counter.address)
     expect(a.system.members().map((m) => m.node)).toEqual([a.system.node, b.system.node])
