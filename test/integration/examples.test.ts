@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { type NatsCluster, natsServerVersion, startNatsCluster } from '../support/nats-server.ts'
 import { type NodeRun, root, runTypeScript } from '../support/run-node.ts'
 
 /**
@@ -126,6 +127,18 @@ const expected: Record<string, { stdout: string[]; stderr?: string[] }> = {
   'tractor-statespace.ts': {
     stdout: ['child statespace (in another process) read the statespace {"doggy":10,"kitty":"4"}'],
   },
+  'nats-cluster.ts': {
+    stdout: [
+      'beta found the counter: 21, counted on troupe://alpha/user/counter',
+      'gamma found the counter: 42, counted on troupe://alpha/user/counter',
+      'alpha asked the greet service: hello alpha, from beta',
+      'gamma asked the greet service: hello gamma, from beta',
+      'the members, as gamma sees them: alpha, beta, gamma',
+      "alpha shut down; gamma's watch of the counter got: stopped",
+      'the members now: beta, gamma',
+      'the counter is no longer found',
+    ],
+  },
   'tour.ts': {
     stdout: [
       '=== 1. Parent and child',
@@ -151,8 +164,24 @@ const expected: Record<string, { stdout: string[]; stderr?: string[] }> = {
   },
 }
 
+/** The examples that need NATS servers: they get a 3-server cluster's URLs in NATS_URLS. */
+const needsNats = new Set(['nats-cluster.ts'])
+const natsMissing = natsServerVersion() === undefined
+if (natsMissing) console.warn(`skipping ${[...needsNats].join(', ')}: nats-server is not on the PATH`)
+let nats: NatsCluster | undefined
+beforeAll(async () => {
+  if (!natsMissing) nats = await startNatsCluster(3)
+}, 30_000)
+afterAll(async () => {
+  await nats?.stop()
+})
+
 function runExample(file: string): Promise<NodeRun> {
-  return runTypeScript([join(examplesDir, file)], { timeoutMs: DEADLINE_MS })
+  const env = needsNats.has(file) ? { ...process.env, NATS_URLS: nats!.urls.join(',') } : undefined
+  return runTypeScript([join(examplesDir, file)], {
+    timeoutMs: DEADLINE_MS,
+    ...(env === undefined ? {} : { env }),
+  })
 }
 
 describe('examples', () => {
@@ -161,16 +190,20 @@ describe('examples', () => {
   })
 
   for (const file of examples) {
-    test(`${file} runs to completion and exits 0`, { timeout: DEADLINE_MS + 10_000 }, async () => {
-      const run = await runExample(file)
-      const report = `--- stdout of ${file}\n${run.stdout}\n--- stderr\n${run.stderr}`
-      expect(run.timedOut, `${file} did not exit within ${DEADLINE_MS} ms\n${report}`).toBe(false)
-      expect(run.code, `${file} exited with ${run.code ?? run.signal}\n${report}`).toBe(0)
-      expect(run.stdout.trim(), `${file} printed nothing`).not.toBe('')
-      const lines = expected[file]
-      if (lines === undefined) return
-      for (const line of lines.stdout) expect(run.stdout, report).toContain(line)
-      for (const line of lines.stderr ?? []) expect(run.stderr, report).toContain(line)
-    })
+    test.skipIf(natsMissing && needsNats.has(file))(
+      `${file} runs to completion and exits 0`,
+      { timeout: DEADLINE_MS + 10_000 },
+      async () => {
+        const run = await runExample(file)
+        const report = `--- stdout of ${file}\n${run.stdout}\n--- stderr\n${run.stderr}`
+        expect(run.timedOut, `${file} did not exit within ${DEADLINE_MS} ms\n${report}`).toBe(false)
+        expect(run.code, `${file} exited with ${run.code ?? run.signal}\n${report}`).toBe(0)
+        expect(run.stdout.trim(), `${file} printed nothing`).not.toBe('')
+        const lines = expected[file]
+        if (lines === undefined) return
+        for (const line of lines.stdout) expect(run.stdout, report).toContain(line)
+        for (const line of lines.stderr ?? []) expect(run.stderr, report).toContain(line)
+      },
+    )
   }
 })
