@@ -56,7 +56,9 @@ export interface NodeOptions
   helloTimeoutMs?: number
   /**
    * The most bytes queued to send to one peer before its connection is closed as one that does
-   * not read (with a warning that names it).
+   * not read (with a warning that names it). Over NATS: the most bytes sent while the client is
+   * disconnected from every server (the client holds them until it reconnects); past it the
+   * node's connections close, and what is sent to other nodes fails fast until it reconnects.
    * @default 67108864 (64 MiB)
    */
   maxQueuedBytes?: number

@@ -173,7 +173,8 @@ export interface TransportOptions extends StrangerLimits {
   helloTimeoutMs?: number
   /**
    * The most bytes queued to send on one connection (the socket's buffer and the frame writer's)
-   * before it is closed as a peer that does not read, with a warning that names it.
+   * before it is closed as a peer that does not read, with a warning that names it. Over NATS,
+   * the bytes sent on all connections while the client is disconnected (see `OfflineQueue`).
    * @default 67108864 (64 MiB)
    */
   maxQueuedBytes?: number

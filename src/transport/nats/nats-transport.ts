@@ -1,5 +1,6 @@
 import type { Msg, NatsConnection } from '@nats-io/nats-core'
 import { InvalidOptionError } from '../../core/errors.ts'
+import { ProtocolError } from '../../wire/errors.ts'
 import { ConnectError, HandshakeError } from '../errors.ts'
 import { decodeHello } from '../handshake-messages.ts'
 import { LogLimiter, suppressedTail } from '../log-limiter.ts'
@@ -21,6 +22,7 @@ import {
   resolveNatsOptions,
   serversAreLoopback,
 } from './nats-options.ts'
+import { OfflineQueue } from './offline-queue.ts'
 import { SEAL_BYTES, SubjectConnection } from './subject-connection.ts'
 import { inboxSubject } from './subjects.ts'
 
@@ -87,9 +89,17 @@ export async function openNatsTransport(settings: NatsTransportSettings): Promis
     const maxPayload = nc.info?.max_payload ?? Number.POSITIVE_INFINITY
     return Math.min(options.maxFrameBytes, maxPayload - FRAME_HEADER_BYTES - (frameAuth ? SEAL_BYTES : 0))
   }
+  const offline = new OfflineQueue(nc, options.maxQueuedBytes, (queued) => {
+    const error = new ProtocolError(
+      `${queued} bytes were sent while disconnected from NATS, over maxQueuedBytes (${options.maxQueuedBytes}): the connections to other nodes are closed until the client reconnects`,
+    )
+    logger.warn({ err: error, server: nc.getServer() }, error.message)
+    for (const connection of [...connections.values()]) connection.close(error)
+  })
   const publish = (subject: string, payload: Uint8Array): void => {
     try {
       nc.publish(subject, payload)
+      offline.published(payload.length)
     } catch (error) {
       // A closed or draining client: the connections learn it from the client's close.
       logger.debug({ err: error, subject }, `cannot publish to ${subject}: ${describeNatsError(error)}`)
@@ -230,11 +240,23 @@ export async function openNatsTransport(settings: NatsTransportSettings): Promis
       closing ??= (async () => {
         for (const connection of [...connections.values()]) connection.close()
         await Promise.all([...connections.values()].map((connection) => connection.closed()))
-        try {
+        // A client that is disconnected drains only once it reconnects: past closeTimeoutMs it is
+        // closed, what it still held dropped, so that a node shuts down while its servers are away.
+        let timer: NodeJS.Timeout | undefined
+        const drained = (async () => {
           await subscription.drain()
           await nc.drain()
+        })()
+        const late = new Promise<'late'>((resolve) => {
+          timer = setTimeout(() => resolve('late'), options.closeTimeoutMs)
+        })
+        try {
+          if ((await Promise.race([drained, late])) === 'late') await nc.close()
         } catch {
           await nc.close()
+        } finally {
+          clearTimeout(timer)
+          drained.catch(() => undefined)
         }
       })()
       return closing

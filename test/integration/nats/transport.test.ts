@@ -198,6 +198,33 @@ describe.skipIf(skip)('the NATS transport', () => {
     await log.waitFor((l) => l.level === 40 && /maxPendingMessages/.test(l.msg), 'the warning')
   })
 
+  it('bounds what it queues while disconnected by maxQueuedBytes: past it the connections close, with the reason', async () => {
+    const nats = await server()
+    const log = new CapturedLog()
+    const a = await openNatsTransport({
+      node: 'a',
+      incarnation: 'a-1',
+      cookie: COOKIE,
+      nats: { servers: nats.url, reconnectTimeWaitMs: 60_000 },
+      logger: log.logger,
+      maxQueuedBytes: 100_000,
+    })
+    cleanups.push(() => a.close())
+    const b = await transport('b', nats.url)
+    const incoming = accepted(b)
+    const toB = await a.connect(undefined, 'b')
+    await incoming
+    await nats.kill()
+    await log.waitFor((l) => /disconnected from NATS server/.test(l.msg), 'the disconnection')
+    // What is sent now stays in the client's memory until it reconnects: the bound stops it growing.
+    for (let i = 0; i < 20; i++) toB.send(Buffer.alloc(10_000))
+    const error = await failAfter(5_000, () => toB.closed())
+    expect(error?.message).toMatch(
+      /bytes were sent while disconnected from NATS, over maxQueuedBytes \(100000\)/,
+    )
+    await log.waitFor((l) => l.level === 40 && /maxQueuedBytes/.test(l.msg), 'the warning')
+  })
+
   it('bounds frames by the server max_payload as well as maxFrameBytes, and refuses to send more', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'troupe-nats-conf-'))
     cleanups.push(() => rmSync(folder, { recursive: true, force: true }))
