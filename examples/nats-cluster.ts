@@ -54,7 +54,12 @@ await beta.service('greet', (name: string) => `hello ${name}, from ${beta.node}`
 console.log(`alpha asked the greet service: ${await alpha.request<string>('greet', 'alpha')}`)
 console.log(`gamma asked the greet service: ${await gamma.request<string>('greet', 'gamma')}`)
 
-console.log(`the members, as gamma sees them: ${gamma.members().map((m) => m.node).join(', ')}`)
+console.log(
+  `the members, as gamma sees them: ${gamma
+    .members()
+    .map((m) => m.node)
+    .join(', ')}`,
+)
 
 // alpha leaves: a watcher of its counter learns it stopped, and the others see alpha go.
 const watched = await gamma.waitForActor('counter', { timeout: 5_000 })
@@ -67,6 +72,13 @@ const left = new Promise<void>((resolve) => {
   check()
 })
 await left
-console.log(`the members now: ${gamma.members().map((m) => m.node).join(', ')}`)
-console.log(`the counter is ${(await gamma.findActor('counter')) === undefined ? 'no longer' : 'still'} found`)
+console.log(
+  `the members now: ${gamma
+    .members()
+    .map((m) => m.node)
+    .join(', ')}`,
+)
+console.log(
+  `the counter is ${(await gamma.findActor('counter')) === undefined ? 'no longer' : 'still'} found`,
+)
 await Promise.all([beta.shutdown(), gamma.shutdown()])

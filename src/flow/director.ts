@@ -1,0 +1,248 @@
+import type { ActorSystem, Ref } from '../index.ts'
+import { InvalidOptionError } from '../index.ts'
+import { type Component, ERROR, INBOX, OUTBOX } from './component.ts'
+import { ComponentActor, type ComponentMessage, type Outcome, type Routes } from './component-actor.ts'
+import { ComponentStartError, GraphError } from './errors.ts'
+import { checkCycles, type Wire } from './graph-check.ts'
+import { InFlight } from './in-flight.ts'
+
+/** @default 100: events a component's inbox holds before senders wait for room. */
+export const DEFAULT_CAPACITY = 100
+/** @default 30000: the longest a component may take over one event. */
+export const DEFAULT_EVENT_TIMEOUT_MS = 30_000
+/** @default 10000: how long `stop()` waits for the events in flight. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000
+
+/** Options of one component in a graph. */
+export interface ComponentOptions {
+  /**
+   * Events its inbox holds; a sender to a full inbox waits for room, so a slow component slows
+   * what feeds it instead of letting memory grow.
+   * @default 100
+   */
+  capacity?: number
+  /**
+   * The longest it may take over one event; past it the event goes to the error route with a
+   * `TimeoutError`.
+   * @default 30000
+   */
+  timeoutMs?: number
+}
+
+/** One end of a connection: a component (its `outbox` or `inbox`), or one of its named boxes. */
+export type Endpoint = string | ComponentHandle | BoxRef
+
+/** A named box of a component, as `handle.out('matched')` or `handle.in('other')` gives it. */
+export interface BoxRef {
+  readonly component: string
+  readonly box: string
+}
+
+/** A component added to a graph. */
+export interface ComponentHandle {
+  readonly name: string
+  /** The outbox `box` of this component, for `connect`. */
+  out(box: string): BoxRef
+  /** The inbox `box` of this component, for `connect`. */
+  in(box: string): BoxRef
+}
+
+/** A graph of components: add them, connect their boxes, start, stop. */
+export interface Director {
+  /** Adds a component under `name` (unique in the graph). */
+  add(name: string, component: Component, options?: ComponentOptions): ComponentHandle
+  /**
+   * Connects an outbox to one inbox or several: each event sent on it goes to every inbox
+   * connected (fan-out, the same frozen event to each); many outboxes may feed one inbox.
+   */
+  connect(from: Endpoint, to: Endpoint | readonly Endpoint[]): Director
+  /** Connects the error outbox of `from` (its failures) to `to`. */
+  connectError(from: Endpoint, to: Endpoint | readonly Endpoint[]): Director
+  /** Checks the graph, spawns a component actor each, wires them and starts them. */
+  start(): Promise<void>
+  /** Stops the sources, lets the events in flight drain (up to `drainTimeoutMs`), then stops every component. */
+  stop(options?: { drainTimeoutMs?: number }): Promise<void>
+  /** Events sent to an inbox and not handled yet. */
+  readonly inFlight: number
+}
+
+interface Entry {
+  readonly name: string
+  readonly component: Component
+  readonly options: Required<ComponentOptions>
+  readonly source: boolean
+  ref?: Ref<ComponentMessage>
+}
+
+/**
+ * A director of a data-flow graph, as compysition's: components are actors with named inboxes
+ * and outboxes, wired into pipelines with fan-out, funnels and error routes.
+ *
+ * @example
+ * ```ts
+ * const flow = director(system)
+ * const tick = flow.add('tick', Ticker({ intervalMs: 100 }))
+ * flow.connect(tick, [flow.add('a', Stdout({ prefix: 'a: ' })), flow.add('b', Stdout({ prefix: 'b: ' }))])
+ * await flow.start()
+ * ```
+ */
+export function director(system: ActorSystem): Director {
+  const entries = new Map<string, Entry>()
+  const wires: Wire[] = []
+  const inFlight = new InFlight()
+  let state: 'building' | 'starting' | 'running' | 'stopping' | 'stopped' = 'building'
+
+  const boxOf = (endpoint: Endpoint, side: 'out' | 'in', fallback: string): { name: string; box: string } => {
+    const { name, box } =
+      typeof endpoint === 'string'
+        ? { name: endpoint, box: fallback }
+        : 'box' in endpoint
+          ? { name: endpoint.component, box: endpoint.box }
+          : { name: endpoint.name, box: fallback }
+    const entry = entries.get(name)
+    if (entry === undefined)
+      throw new GraphError(`no component named '${name}' in the graph`, undefined, name)
+    const boxes =
+      side === 'out'
+        ? [OUTBOX, ERROR, ...(entry.component.outboxes ?? [])]
+        : [INBOX, ...(entry.component.inboxes ?? [])]
+    if (!boxes.includes(box))
+      throw new GraphError(
+        `component '${name}' (${entry.component.type}) has no ${side === 'out' ? 'outbox' : 'inbox'} '${box}'; it has ${boxes.map((b) => `'${b}'`).join(', ')}`,
+        undefined,
+        name,
+      )
+    return { name, box }
+  }
+  const wire = (from: Endpoint, to: Endpoint | readonly Endpoint[], outbox: string): void => {
+    if (state !== 'building') throw new GraphError('connect the components before the graph starts')
+    const source = boxOf(from, 'out', outbox)
+    for (const target of Array.isArray(to) ? to : [to as Endpoint]) {
+      const sink = boxOf(target, 'in', INBOX)
+      wires.push({ from: source.name, outbox: source.box, to: sink.name, inbox: sink.box })
+    }
+  }
+  const ask = async (entry: Entry, message: ComponentMessage): Promise<void> => {
+    const result = await entry.ref!.ask<Outcome>(message, { timeout: entry.options.timeoutMs })
+    if (!result.ok) throw result.error
+  }
+
+  const flow: Director = {
+    get inFlight() {
+      return inFlight.size
+    },
+    add(name, component, options = {}) {
+      if (state !== 'building') throw new GraphError('add components before the graph starts')
+      if (typeof name !== 'string' || name === '')
+        throw new InvalidOptionError('name', 'expected a component name')
+      if (entries.has(name))
+        throw new GraphError(`a component named '${name}' is in the graph already`, undefined, name)
+      entries.set(name, {
+        name,
+        component,
+        source: component.source === true,
+        options: {
+          capacity: positive('capacity', options.capacity ?? DEFAULT_CAPACITY),
+          timeoutMs: positive('timeoutMs', options.timeoutMs ?? DEFAULT_EVENT_TIMEOUT_MS),
+        },
+      })
+      return {
+        name,
+        out: (box) => ({ component: name, box }),
+        in: (box) => ({ component: name, box }),
+      }
+    },
+    connect(from, to) {
+      wire(from, to, OUTBOX)
+      return flow
+    },
+    connectError(from, to) {
+      wire(from, to, ERROR)
+      return flow
+    },
+    async start() {
+      if (state !== 'building') throw new GraphError(`the graph is ${state} already`)
+      checkCycles(entries, wires)
+      state = 'starting'
+      for (const entry of entries.values()) {
+        entry.ref = system.spawn(ComponentActor, {
+          props: {
+            name: entry.name,
+            component: entry.component,
+            timeoutMs: entry.options.timeoutMs,
+            inFlight,
+          },
+          mailbox: { capacity: entry.options.capacity, overflow: 'backpressure' },
+        })
+      }
+      // Sinks first, sources last: nothing is emitted towards a component that has not started.
+      const order = [...entries.values()].sort((a, b) => Number(a.source) - Number(b.source))
+      const started: Entry[] = []
+      for (const entry of order) {
+        try {
+          await ask(entry, { kind: 'start', routes: routesOf(entry.name) })
+          started.push(entry)
+        } catch (error) {
+          const failure = new ComponentStartError(entry.name, error)
+          system.logger.error({ err: error, component: entry.name }, failure.message)
+          await stopAll(started.reverse())
+          for (const other of entries.values())
+            if (!started.includes(other) && other.ref !== undefined) await system.stop(other.ref)
+          state = 'stopped'
+          throw failure
+        }
+      }
+      state = 'running'
+    },
+    async stop(options = {}) {
+      if (state !== 'running') return
+      state = 'stopping'
+      const all = [...entries.values()]
+      // Sources make no new events (a server stops accepting), but their actors live on: an
+      // answer on its way back to Http still finds it.
+      await stopAll(
+        all.filter((entry) => entry.source),
+        false,
+      )
+      const drained = await inFlight.idle(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS)
+      if (!drained)
+        system.logger.warn(`the graph stopped with ${inFlight.size} events still in flight (drainTimeoutMs)`)
+      await stopAll(all.filter((entry) => !entry.source))
+      for (const entry of all) if (entry.source && entry.ref !== undefined) await system.stop(entry.ref)
+      state = 'stopped'
+    },
+  }
+
+  function routesOf(name: string): Routes {
+    const routes = new Map<string, { ref: Ref<ComponentMessage>; inbox: string }[]>()
+    for (const w of wires) {
+      if (w.from !== name) continue
+      const list = routes.get(w.outbox) ?? []
+      list.push({ ref: entries.get(w.to)!.ref!, inbox: w.inbox })
+      routes.set(w.outbox, list)
+    }
+    return routes
+  }
+
+  /** Runs each component's `stop`, then (unless `actors` is false) stops its actor. */
+  async function stopAll(list: readonly Entry[], actors = true): Promise<void> {
+    for (const entry of list) {
+      try {
+        await ask(entry, { kind: 'stop' })
+      } catch (error) {
+        system.logger.warn(
+          { err: error, component: entry.name },
+          `component '${entry.name}' failed to stop cleanly`,
+        )
+      }
+      if (actors && entry.ref !== undefined) await system.stop(entry.ref)
+    }
+  }
+  return flow
+}
+
+function positive(option: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value > 0))
+    throw new InvalidOptionError(option, `expected a positive number, got ${String(value)}`)
+  return value
+}
