@@ -1,5 +1,5 @@
 /**
- * The `troupe` command: `run`, `registry`, `ps` and `send`.
+ * The `troupe` command: `run`, `registry`, `ps`, `send` and `request`.
  *
  * Run it through `bin/troupe.mjs` (the installed `troupe` command, `npx troupe <command> ...`, or
  * `node bin/troupe.mjs <command> ...` from a clone), or directly with `node --conditions=source
@@ -12,6 +12,7 @@ import type { CliContext } from './cli-context.ts'
 import { describeError, exitCodeOf } from './cli-errors.ts'
 import { psCommand } from './ps-command.ts'
 import { registryCommand } from './registry-command.ts'
+import { requestCommand } from './request-command.ts'
 import { runCommand } from './run-command.ts'
 import { sendCommand } from './send-command.ts'
 
@@ -63,7 +64,7 @@ export function createProgram(context: CliContext): Command {
     .addHelpText(
       'after',
       `
-Exit codes: 0 success, 1 runtime failure (unreachable node, refused cookie, no reply), 2 bad arguments.`,
+Exit codes: 0 success, 1 runtime failure (unreachable node, refused cookie, no reply, no service), 2 bad arguments.`,
     )
   configure(program, 'troupe')
   for (const command of [
@@ -71,6 +72,7 @@ Exit codes: 0 success, 1 runtime failure (unreachable node, refused cookie, no r
     registryCommand(context),
     psCommand(context),
     sendCommand(context),
+    requestCommand(context),
   ]) {
     configure(command, `troupe ${command.name()}`)
     if (NODE_COMMANDS.has(command.name())) command.addOption(exitWithParentOption())

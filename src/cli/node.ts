@@ -11,8 +11,8 @@ import { cookieFrom, type LogLevel } from './options.ts'
 
 /** How the CLI starts a node. */
 export interface NodeSettings {
-  /** `name@host:port`, or any name with `nats`. */
-  node: string
+  /** `name@host:port`, or any name with `nats`; with `nats` and no name, a unique `node-<hex>`. */
+  node?: string | undefined
   /** The NATS servers the node finds other nodes on (see `start({ nats })`), instead of TCP. */
   nats?: { servers: readonly string[]; prefix?: string } | undefined
   /** The file holding the cookie; by default the node takes `TROUPE_COOKIE` or `~/.troupe-cookie`. */
@@ -31,7 +31,7 @@ export interface NodeSettings {
 export async function startNode(settings: NodeSettings): Promise<ActorSystem> {
   const cookie = cookieFrom(settings.cookieFile)
   const options: ClusterOptions = {
-    node: settings.node,
+    ...(settings.node === undefined ? {} : { node: settings.node }),
     logLevel: settings.logLevel,
     ...(cookie === undefined ? {} : { cookie }),
     ...(settings.registry === undefined ? {} : { registry: settings.registry }),
@@ -44,20 +44,23 @@ export async function startNode(settings: NodeSettings): Promise<ActorSystem> {
     if (error instanceof InvalidOptionError) throw new UsageError(describeError(error), { cause: error })
     if (error instanceof RegistryUnavailableError)
       throw new CommandFailedError(describeError(error), { cause: error })
-    throw new CommandFailedError(`cannot start node ${settings.node}: ${describeError(error)}`, {
+    const node = settings.node === undefined ? 'a node' : `node ${settings.node}`
+    throw new CommandFailedError(`cannot start ${node}: ${describeError(error)}`, {
       cause: error,
     })
   }
 }
 
 /**
- * Starts a short-lived node for a client command (`send`, `ps`) on a free port of 127.0.0.1,
- * named `<role>-<pid>@127.0.0.1:<port>`.
+ * Starts a short-lived node for a client command (`send`, `ps`, `request`) on a free port of
+ * 127.0.0.1, named `<role>-<pid>@127.0.0.1:<port>`; with `nats`, a member of the NATS cluster with
+ * a unique plain name (it listens on no port).
  */
 export async function startClientNode(
   role: string,
   settings: Omit<NodeSettings, 'node'>,
 ): Promise<ActorSystem> {
+  if (settings.nats !== undefined) return await startNode(settings)
   for (let attempt = 1; ; attempt++) {
     const node = `${role}-${process.pid}@127.0.0.1:${await freePort()}`
     try {

@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError } from 'commander'
+import { type Command, InvalidArgumentError, Option } from 'commander'
 import type { LogFormat } from '../index.ts'
 import { DEFAULT_REGISTRY_PORT, endpointOf, parseAddress, readCookieFile } from '../internal.ts'
 import { UsageError } from './cli-errors.ts'
@@ -76,6 +76,47 @@ export function parseNatsPrefix(value: string): string {
       "expected letters, digits, '-' and '_', with '.' between tokens, such as troupe.",
     )
   return value
+}
+
+/** The `nats` setting of a node started with `--nats` (and `--nats-prefix`), or `undefined`. */
+export function natsSettingsOf(options: {
+  nats?: string[]
+  natsPrefix?: string
+}): { servers: string[]; prefix?: string } | undefined {
+  if (options.nats === undefined) return undefined
+  return {
+    servers: options.nats,
+    ...(options.natsPrefix === undefined ? {} : { prefix: options.natsPrefix }),
+  }
+}
+
+/**
+ * A client node finds names in one place: `--nats` and `--registry` together are a
+ * {@link UsageError}, and so is `--nats-prefix` without `--nats`.
+ */
+export function checkClientNats(options: { nats?: string[]; natsPrefix?: string; registry?: string }): void {
+  if (options.nats !== undefined && options.registry !== undefined)
+    throw new UsageError(
+      '--nats and --registry are two ways to find names: give one (a node on NATS finds names in its NATS cluster)',
+    )
+  if (options.nats === undefined && options.natsPrefix !== undefined)
+    throw new UsageError('--nats-prefix names the subject prefix of a NATS cluster: give --nats too')
+}
+
+/** `--nats` of a client command: its short-lived node joins the NATS cluster of these servers. */
+export function natsOption(): Option {
+  return new Option(
+    '--nats <url[,url...]>',
+    'start the short-lived node on the NATS servers at these URLs (nats://host:port): names are found in their NATS cluster',
+  ).argParser(parseNatsServers)
+}
+
+/** `--nats-prefix` of a client command. */
+export function natsPrefixOption(): Option {
+  return new Option(
+    '--nats-prefix <prefix>',
+    "with --nats: the cluster's subject prefix (default: troupe)",
+  ).argParser(parseNatsPrefix)
 }
 
 /** `--registry`: where the root node listens, `host:port` (or its name, `name@host:port`). */

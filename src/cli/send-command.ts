@@ -7,8 +7,12 @@ import { checkLocator, locate, namesInOf } from './locate.ts'
 import { startClientNode, stopNode } from './node.ts'
 import {
   type ActorLocator,
+  checkClientNats,
   type LogLevel,
   logLevelOf,
+  natsOption,
+  natsPrefixOption,
+  natsSettingsOf,
   parseLocator,
   parseMilliseconds,
   parseRegistry,
@@ -24,6 +28,10 @@ export interface SendOptions {
   timeout: number
   /** The cluster registry to find names in, `host:port`. */
   registry?: string
+  /** The NATS servers to start the node on: names are then found in the NATS cluster. */
+  nats?: string[]
+  /** The subject prefix of the NATS cluster. @default 'troupe' */
+  natsPrefix?: string
   /** The file holding the message, `-` for standard input. */
   file?: string
   /** The file holding the cookie. */
@@ -34,7 +42,8 @@ export interface SendOptions {
 /**
  * `troupe send <address|name> [json] [--file path] [--ask]`: sends one message from a short-lived
  * node and, with `--ask`, prints the reply as JSON. The message is the `json` argument, the
- * contents of `--file`, or standard input for a `json` of `-`.
+ * contents of `--file`, or standard input for a `json` of `-`. Names are found in the cluster
+ * registry of `--registry`, or in the NATS cluster of `--nats` (the node then runs on NATS).
  */
 export function sendCommand(context: CliContext): Command {
   return withNodeOptions(
@@ -44,7 +53,7 @@ export function sendCommand(context: CliContext): Command {
       )
       .argument(
         '<target>',
-        'a troupe://<node>/<path> address, or an actor name with --registry',
+        'a troupe://<node>/<path> address, or an actor name with --registry or --nats',
         parseLocator,
       )
       .argument('[json]', 'the message, as JSON; - reads it from standard input')
@@ -56,6 +65,8 @@ export function sendCommand(context: CliContext): Command {
         'look names up in the cluster registry of the root node listening there',
         parseRegistry,
       )
+      .addOption(natsOption())
+      .addOption(natsPrefixOption())
       .addHelpText(
         'after',
         `
@@ -63,7 +74,9 @@ Examples:
   $ troupe send troupe://pong@127.0.0.1:9701/user/pong '{"type":"ping","n":1}' --ask
   $ troupe send pong '{"type":"ping","n":1}' --ask --registry 127.0.0.1:1616
   $ troupe send pong --file order.json --registry 127.0.0.1:1616
-  $ produce-order | troupe send pong - --registry 127.0.0.1:1616`,
+  $ produce-order | troupe send pong - --registry 127.0.0.1:1616
+  $ troupe send pong '{"type":"ping","n":1}' --ask --nats nats://127.0.0.1:4222
+  $ troupe send troupe://pong/user/pong '{"type":"ping","n":1}' --ask --nats nats://127.0.0.1:4222`,
       ),
     'error',
   ).action((target: ActorLocator, json: string | undefined, options: SendOptions) =>
@@ -78,6 +91,7 @@ export async function sendMessage(
   json: string | undefined,
   options: SendOptions,
 ): Promise<void> {
+  checkClientNats(options)
   checkLocator(target, namesInOf(options), 'target')
   const read = await readMessage(messageSourceOf(json, options.file), { signal: context.interrupted })
   if (read === undefined) return
@@ -85,6 +99,7 @@ export async function sendMessage(
   const system = await startClientNode('send', {
     cookieFile: options.cookieFile,
     registry: options.registry,
+    nats: natsSettingsOf(options),
     logLevel: logLevelOf(options.logLevel, 'error'),
   })
   try {
