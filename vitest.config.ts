@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^troupe$/, replacement: source('./src/index.ts') },
       { find: /^troupe\/testkit$/, replacement: source('./src/testkit/index.ts') },
+      { find: /^troupe\/flow$/, replacement: source('./src/flow/index.ts') },
     ],
   },
   test: {

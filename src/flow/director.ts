@@ -124,7 +124,7 @@ export function director(system: ActorSystem): Director {
   }
   const ask = async (entry: Entry, message: ComponentMessage): Promise<void> => {
     const result = await entry.ref!.ask<Outcome>(message, { timeout: entry.options.timeoutMs })
-    if (!result.ok) throw result.error
+    if (!result.ok) throw thawed(result.error)
   }
 
   const flow: Director = {
@@ -245,4 +245,16 @@ function positive(option: string, value: unknown): number {
   if (typeof value !== 'number' || !(value > 0))
     throw new InvalidOptionError(option, `expected a positive number, got ${String(value)}`)
   return value
+}
+
+/**
+ * A copy of an error that came back in a reply: replies are frozen on the way, and a frozen error
+ * cannot take what loggers add to the errors they write.
+ */
+function thawed(error: unknown): unknown {
+  if (!(error instanceof Error) || !Object.isFrozen(error)) return error
+  const copy = new Error(error.message, error.cause === undefined ? undefined : { cause: thawed(error.cause) })
+  copy.name = error.name
+  if (error.stack !== undefined) copy.stack = error.stack
+  return copy
 }
