@@ -215,14 +215,29 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
     }
   }
 
-  /** Declares a silent member down: deletes its member key (CAS: one declarer wins), then its names. */
+  /**
+   * Declares a silent member down: deletes its member key (CAS: one declarer wins), then its names.
+   * When the servers cannot be asked (JetStream electing a leader after a server was lost), the
+   * ring reports the member again at its next tick while it stays silent.
+   */
   private async declareDown(member: KnownMember, why: string): Promise<void> {
     if (this.closing !== undefined || this.membership.revision === undefined) return
     // A node that was itself declared down (frozen, cut off) does not judge others.
-    if (!(await this.membership.stillMember().catch(() => false))) return
-    const won = await this.membership.expel(member)
-    if (!won) return
+    const still = await this.membership.stillMember().catch(() => undefined)
+    if (still === undefined) return this.ring?.reportAgain(member.node)
+    if (!still) return
+    const outcome = await this.membership.expel(member)
+    if (outcome === 'failed') return this.ring?.reportAgain(member.node)
+    if (outcome === 'lost') return
     this.logger.warn(`declared ${member.node} down: ${why}`)
+    // The watch shows the delete too, but it may be served from beyond a partition and stall:
+    // the declarer knows the member is gone, and says so at once.
+    this.membersView.apply({
+      key: encodeToken(member.node),
+      value: new Uint8Array(0),
+      revision: member.revision,
+      deleted: true,
+    })
     await this.forgetOwner(member.node, member.revision)
   }
 
