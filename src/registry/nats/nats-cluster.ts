@@ -263,30 +263,28 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
 
   /**
    * This node was declared down while it lived (frozen, cut off): its claims may belong to others
-   * now. It stops acting as their owner, joins again as a new member, and claims again only the
-   * names that are still free.
+   * now. It stops acting as their owner, and joins again as a new member (claiming again only the
+   * names that are still free) with its watches started afresh, trying until it succeeds: its own
+   * server may never have dropped it (a partition), so no reconnection would come to try again.
    */
   private async expelled(why: string): Promise<void> {
     if (this.closing !== undefined || this.membership.revision === undefined) return
+    this.dropMembership(why)
+    await this.resync()
+  }
+
+  private dropMembership(why: string): void {
     this.membership.forget()
     this.claims.forgetRevisions()
     this.ring?.grace()
     this.logger.error(
       `${this.system.node} was expelled from the NATS cluster (${why}): it drops its claims and joins again as a new member`,
     )
-    await this.rejoin()
   }
 
   private async rejoin(): Promise<void> {
-    try {
-      await this.membership.join((node, revision) => this.forgetOwner(node, revision))
-      await this.claims.reclaimAll()
-    } catch (error) {
-      this.logger.error(
-        { err: error },
-        'cannot join the NATS cluster again yet: trying again on reconnection',
-      )
-    }
+    await this.membership.join((node, revision) => this.forgetOwner(node, revision))
+    await this.claims.reclaimAll()
   }
 
   private refused(name: string, ref: Ref, holder: NameEntry | undefined, why: string): void {
@@ -318,7 +316,10 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
     }
   }
 
-  /** Puts the soft state back, trying again until it succeeds or a newer reconnection takes over. */
+  /**
+   * Puts the soft state back (after a reconnection, or an expulsion), trying again until it
+   * succeeds or a newer round takes over.
+   */
   private async resync(): Promise<void> {
     const round = ++this.resyncs
     let pause = this.settings.heartbeatIntervalMs
@@ -327,10 +328,7 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
         await this.resyncOnce()
         return
       } catch (error) {
-        this.logger.warn(
-          { err: error },
-          `cannot resume the NATS cluster after a reconnection yet; next try in ${pause} ms`,
-        )
+        this.logger.warn({ err: error }, `cannot resume the NATS cluster yet; next try in ${pause} ms`)
         await new Promise((resolve) => setTimeout(resolve, pause).unref())
         pause = Math.min(pause * 2, this.settings.memberTimeoutMs)
       }
@@ -345,9 +343,11 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
     await this.namesFollower.start(this.names_())
     const state = this.membership.revision === undefined ? 'rejoined' : await this.membership.verify()
     if (state === 'rejoined') await this.rejoin()
-    else if (state === 'expelled') await this.expelled('its member key was deleted while it was away')
-    else await this.claims.reclaimAll()
-    this.logger.info(`resumed the NATS cluster after a reconnection (member key ${state})`)
+    else if (state === 'expelled') {
+      this.dropMembership('its member key was deleted while it was away')
+      await this.rejoin()
+    } else await this.claims.reclaimAll()
+    this.logger.info(`resumed the NATS cluster (member key ${state})`)
     const sweep = setTimeout(() => {
       this.membersView.sweep(members)
       this.namesView.sweep(names)
