@@ -39,6 +39,8 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
   private ring: HeartbeatRing | undefined
   private closing: Promise<void> | undefined
   private resyncs = 0
+  /** The resumption {@link NatsCluster.unreachable} started, while it runs. */
+  private resuming: Promise<void> | undefined
 
   constructor(
     private readonly system: ActorSystem,
@@ -224,10 +226,10 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
     if (this.closing !== undefined || this.membership.revision === undefined) return
     // A node that was itself declared down (frozen, cut off) does not judge others.
     const still = await this.membership.stillMember().catch(() => undefined)
-    if (still === undefined) return this.ring?.reportAgain(member.node)
+    if (still === undefined) return this.unreachable(member)
     if (!still) return
     const outcome = await this.membership.expel(member)
-    if (outcome === 'failed') return this.ring?.reportAgain(member.node)
+    if (outcome === 'failed') return this.unreachable(member)
     if (outcome === 'lost') return
     this.logger.warn(`declared ${member.node} down: ${why}`)
     // The watch shows the delete too, but it may be served from beyond a partition and stall:
@@ -239,6 +241,19 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
       deleted: true,
     })
     await this.forgetOwner(member.node, member.revision)
+  }
+
+  /**
+   * The servers could not be asked whether `member` is down: JetStream may be electing, or this
+   * node is on the minority side of a partition, where its watches may stall and where it may be
+   * expelled unawares, with no reconnection to tell it. The member is judged again at the next
+   * tick, and the soft state resumed (watches afresh, membership verified) once the servers answer.
+   */
+  private unreachable(member: KnownMember): void {
+    this.ring?.reportAgain(member.node)
+    this.resuming ??= this.resync().finally(() => {
+      this.resuming = undefined
+    })
   }
 
   /** Deletes the names `node` claimed as member revision `revision` (each by CAS). */
