@@ -60,7 +60,7 @@ async function leadersOn(node: PartitionNode, servers: readonly string[]): Promi
 }
 
 describe.skipIf(unavailable !== undefined)('a partition between two NATS nodes on a routed cluster', () => {
-  it('is noticed on both sides in time, sends fail fast, the majority takes the name over, and after the heal one owner is seen', async () => {
+  it('the majority side notices in time, fails sends fast and takes the name over; the minority learns after the heal, and one owner is seen', async () => {
     const { net, left, right } = await cluster()
     onTestFailed(() => console.log(`left:\n${left.output()}\nright:\n${right.output()}`))
     await right.ask('claim svc', 'claimed svc')
