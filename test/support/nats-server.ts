@@ -32,9 +32,18 @@ export async function freePort(): Promise<number> {
   })
 }
 
+/**
+ * Where a server runs: the address it listens on, and how its command is run (`Namespace.exec` of
+ * netns.ts runs it in a network namespace). @default 127.0.0.1, run directly
+ */
+export interface NatsPlace {
+  host: string
+  exec?: (command: string, ...args: string[]) => [string, string[]]
+}
+
 /** One running `nats-server`. */
 export interface NatsServer {
-  /** `nats://127.0.0.1:PORT`. */
+  /** `nats://HOST:PORT` (HOST is 127.0.0.1 unless the server was placed elsewhere). */
   readonly url: string
   readonly port: number
   /** The server's name (`n1`, …), as JetStream and the logs name it. */
@@ -73,18 +82,21 @@ export interface NatsServerOptions {
   args?: readonly string[]
   /** @default 10000 */
   readyTimeoutMs?: number
+  /** Where it runs. @default 127.0.0.1, in this namespace */
+  place?: NatsPlace
 }
 
-/** Starts one `nats-server` on 127.0.0.1 and resolves once it accepts clients. */
+/** Starts one `nats-server` (on 127.0.0.1 unless placed elsewhere) and resolves once it accepts clients. */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
   const port = options.port ?? (await freePort())
   const name = options.name ?? 'n1'
+  const host = options.place?.host ?? '127.0.0.1'
   const store = mkdtempSync(join(tmpdir(), `troupe-nats-${name}-`))
-  const args = ['-a', '127.0.0.1', '-p', String(port), '-n', name]
+  const args = ['-a', host, '-p', String(port), '-n', name]
   if (options.jetstream !== false) args.push('-js', '-sd', store)
   if (options.cluster !== undefined) {
     const { cluster } = options
-    args.push('--cluster_name', cluster.name, '--cluster', `nats://127.0.0.1:${cluster.port}`)
+    args.push('--cluster_name', cluster.name, '--cluster', `nats://${host}:${cluster.port}`)
     if (cluster.routes.length > 0) args.push('--routes', cluster.routes.join(','))
   }
   args.push(...(options.args ?? []))
@@ -94,7 +106,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const waiters = new Set<() => void>()
 
   const launch = async () => {
-    const started = spawn('nats-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const [command, argv] = options.place?.exec?.('nats-server', ...args) ?? ['nats-server', args]
+    const started = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
     child = started
     exited = new Promise((resolve) => started.once('exit', () => resolve()))
     const take = (chunk: string) => {
@@ -152,7 +165,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     throw error
   }
   return {
-    url: `nats://127.0.0.1:${port}`,
+    url: `nats://${host}:${port}`,
     port,
     name,
     get process() {
@@ -183,15 +196,18 @@ export interface NatsCluster {
 
 /**
  * Starts `size` servers (`n1`…) routed to each other, with clustered JetStream, and resolves once
- * the routes are up and JetStream has a metadata leader (KV buckets can be made).
+ * the routes are up and JetStream has a metadata leader (KV buckets can be made). `places` puts
+ * server i at `places[i]` (another address, another network namespace); by default all are on
+ * 127.0.0.1.
  */
 export async function startNatsCluster(
   size = 3,
-  options: { jetstream?: boolean; name?: string } = {},
+  options: { jetstream?: boolean; name?: string; places?: readonly NatsPlace[] } = {},
 ): Promise<NatsCluster> {
   const clientPorts = await Promise.all(Array.from({ length: size }, () => freePort()))
   const routePorts = await Promise.all(Array.from({ length: size }, () => freePort()))
-  const routes = routePorts.map((port) => `nats://127.0.0.1:${port}`)
+  const hostOf = (i: number) => options.places?.[i]?.host ?? '127.0.0.1'
+  const routes = routePorts.map((port, i) => `nats://${hostOf(i)}:${port}`)
   const servers: NatsServer[] = []
   const stop = async () => {
     await Promise.all(servers.map((server) => server.stop()))
@@ -202,6 +218,7 @@ export async function startNatsCluster(
         startNatsServer({
           port,
           name: `n${i + 1}`,
+          ...(options.places?.[i] === undefined ? {} : { place: options.places[i] }),
           ...(options.jetstream === undefined ? {} : { jetstream: options.jetstream }),
           cluster: {
             name: options.name ?? 'troupe-test',

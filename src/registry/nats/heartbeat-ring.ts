@@ -95,6 +95,12 @@ export class HeartbeatRing {
     for (const watched of this.watched.values()) watched.lastSeen = now
   }
 
+  /** Reports `node` again at the next tick if it is still silent: declaring it down failed. */
+  reportAgain(node: string): void {
+    const watched = this.watched.get(node)
+    if (watched !== undefined) watched.reported = false
+  }
+
   /** Publishes a heartbeat now (at join, so that watchers hear this node at once). */
   beat(): void {
     try {

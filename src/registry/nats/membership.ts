@@ -75,22 +75,24 @@ export class Membership {
   }
 
   /**
-   * Deletes the member key of `member`, declared down, if it still holds that run of the node;
-   * resolves whether this call deleted it (one declarer wins).
+   * Deletes the member key of `member`, declared down, if it still holds that run of the node:
+   * `won` when this call deleted it, `lost` when it was gone or another declarer won, `failed` when
+   * the servers could not be asked (no JetStream quorum yet, a timeout): worth another try.
    */
-  async expel(member: KnownMember): Promise<boolean> {
+  async expel(member: KnownMember): Promise<'won' | 'lost' | 'failed'> {
     const kv = this.host.members()
     const key = encodeToken(member.node)
     try {
       const current = await kv.get(key)
-      if (current === null || current.operation !== 'PUT') return false
+      if (current === null || current.operation !== 'PUT') return 'lost'
       const entry = decodeMember(current.value)
-      if (entry?.incarnation !== member.incarnation) return false
+      if (entry?.incarnation !== member.incarnation) return 'lost'
       await kv.delete(key, { previousSeq: current.revision })
-      return true
+      return 'won'
     } catch (error) {
-      if (!isWrongRevision(error)) this.logger.warn({ err: error }, `cannot declare ${member.node} down`)
-      return false
+      if (isWrongRevision(error)) return 'lost'
+      this.logger.warn({ err: error }, `cannot declare ${member.node} down yet`)
+      return 'failed'
     }
   }
 

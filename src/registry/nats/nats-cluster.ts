@@ -39,6 +39,8 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
   private ring: HeartbeatRing | undefined
   private closing: Promise<void> | undefined
   private resyncs = 0
+  /** The resumption {@link NatsCluster.unreachable} started, while it runs. */
+  private resuming: Promise<void> | undefined
 
   constructor(
     private readonly system: ActorSystem,
@@ -228,15 +230,43 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
     }
   }
 
-  /** Declares a silent member down: deletes its member key (CAS: one declarer wins), then its names. */
+  /**
+   * Declares a silent member down: deletes its member key (CAS: one declarer wins), then its names.
+   * When the servers cannot be asked (JetStream electing a leader after a server was lost), the
+   * ring reports the member again at its next tick while it stays silent.
+   */
   private async declareDown(member: KnownMember, why: string): Promise<void> {
     if (this.closing !== undefined || this.membership.revision === undefined) return
     // A node that was itself declared down (frozen, cut off) does not judge others.
-    if (!(await this.membership.stillMember().catch(() => false))) return
-    const won = await this.membership.expel(member)
-    if (!won) return
+    const still = await this.membership.stillMember().catch(() => undefined)
+    if (still === undefined) return this.unreachable(member)
+    if (!still) return
+    const outcome = await this.membership.expel(member)
+    if (outcome === 'failed') return this.unreachable(member)
+    if (outcome === 'lost') return
     this.logger.warn(`declared ${member.node} down: ${why}`)
+    // The watch shows the delete too, but it may be served from beyond a partition and stall:
+    // the declarer knows the member is gone, and says so at once.
+    this.membersView.apply({
+      key: encodeToken(member.node),
+      value: new Uint8Array(0),
+      revision: member.revision,
+      deleted: true,
+    })
     await this.forgetOwner(member.node, member.revision)
+  }
+
+  /**
+   * The servers could not be asked whether `member` is down: JetStream may be electing, or this
+   * node is on the minority side of a partition, where its watches may stall and where it may be
+   * expelled unawares, with no reconnection to tell it. The member is judged again at the next
+   * tick, and the soft state resumed (watches afresh, membership verified) once the servers answer.
+   */
+  private unreachable(member: KnownMember): void {
+    this.ring?.reportAgain(member.node)
+    this.resuming ??= this.resync().finally(() => {
+      this.resuming = undefined
+    })
   }
 
   /** Deletes the names `node` claimed as member revision `revision` (each by CAS). */
@@ -261,30 +291,28 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
 
   /**
    * This node was declared down while it lived (frozen, cut off): its claims may belong to others
-   * now. It stops acting as their owner, joins again as a new member, and claims again only the
-   * names that are still free.
+   * now. It stops acting as their owner, and joins again as a new member (claiming again only the
+   * names that are still free) with its watches started afresh, trying until it succeeds: its own
+   * server may never have dropped it (a partition), so no reconnection would come to try again.
    */
   private async expelled(why: string): Promise<void> {
     if (this.closing !== undefined || this.membership.revision === undefined) return
+    this.dropMembership(why)
+    await this.resync()
+  }
+
+  private dropMembership(why: string): void {
     this.membership.forget()
     this.claims.forgetRevisions()
     this.ring?.grace()
     this.logger.error(
       `${this.system.node} was expelled from the NATS cluster (${why}): it drops its claims and joins again as a new member`,
     )
-    await this.rejoin()
   }
 
   private async rejoin(): Promise<void> {
-    try {
-      await this.membership.join((node, revision) => this.forgetOwner(node, revision))
-      await this.claims.reclaimAll()
-    } catch (error) {
-      this.logger.error(
-        { err: error },
-        'cannot join the NATS cluster again yet: trying again on reconnection',
-      )
-    }
+    await this.membership.join((node, revision) => this.forgetOwner(node, revision))
+    await this.claims.reclaimAll()
   }
 
   private refused(name: string, ref: Ref, holder: NameEntry | undefined, why: string): void {
@@ -316,7 +344,10 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
     }
   }
 
-  /** Puts the soft state back, trying again until it succeeds or a newer reconnection takes over. */
+  /**
+   * Puts the soft state back (after a reconnection, or an expulsion), trying again until it
+   * succeeds or a newer round takes over.
+   */
   private async resync(): Promise<void> {
     const round = ++this.resyncs
     let pause = this.settings.heartbeatIntervalMs
@@ -325,10 +356,7 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
         await this.resyncOnce()
         return
       } catch (error) {
-        this.logger.warn(
-          { err: error },
-          `cannot resume the NATS cluster after a reconnection yet; next try in ${pause} ms`,
-        )
+        this.logger.warn({ err: error }, `cannot resume the NATS cluster yet; next try in ${pause} ms`)
         await new Promise((resolve) => setTimeout(resolve, pause).unref())
         pause = Math.min(pause * 2, this.settings.memberTimeoutMs)
       }
@@ -343,9 +371,11 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
     await this.namesFollower.start()
     const state = this.membership.revision === undefined ? 'rejoined' : await this.membership.verify()
     if (state === 'rejoined') await this.rejoin()
-    else if (state === 'expelled') await this.expelled('its member key was deleted while it was away')
-    else await this.claims.reclaimAll()
-    this.logger.info(`resumed the NATS cluster after a reconnection (member key ${state})`)
+    else if (state === 'expelled') {
+      this.dropMembership('its member key was deleted while it was away')
+      await this.rejoin()
+    } else await this.claims.reclaimAll()
+    this.logger.info(`resumed the NATS cluster (member key ${state})`)
     const sweep = setTimeout(() => {
       this.membersView.sweep(members)
       this.namesView.sweep(names)
