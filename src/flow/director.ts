@@ -253,7 +253,10 @@ function positive(option: string, value: unknown): number {
  */
 function thawed(error: unknown): unknown {
   if (!(error instanceof Error) || !Object.isFrozen(error)) return error
-  const copy = new Error(error.message, error.cause === undefined ? undefined : { cause: thawed(error.cause) })
+  const copy = new Error(
+    error.message,
+    error.cause === undefined ? undefined : { cause: thawed(error.cause) },
+  )
   copy.name = error.name
   if (error.stack !== undefined) copy.stack = error.stack
   return copy
