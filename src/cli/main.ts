@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url'
 import { Command, CommanderError, Option } from 'commander'
 import type { CliContext } from './cli-context.ts'
 import { describeError, exitCodeOf } from './cli-errors.ts'
+import { flowCommand } from './flow-command.ts'
 import { psCommand } from './ps-command.ts'
 import { registryCommand } from './registry-command.ts'
 import { requestCommand } from './request-command.ts'
@@ -32,7 +33,7 @@ export interface MainOptions {
 }
 
 /** The commands that run a node until they are stopped: they exit when what started them is gone. */
-const NODE_COMMANDS = new Set(['run', 'registry'])
+const NODE_COMMANDS = new Set(['run', 'registry', 'flow'])
 
 /** The environment variable that turns the watch of the starting processes off: `0` or `false`. */
 const EXIT_WITH_PARENT_ENV = 'TROUPE_EXIT_WITH_PARENT'
@@ -73,6 +74,7 @@ Exit codes: 0 success, 1 runtime failure (unreachable node, refused cookie, no r
     psCommand(context),
     sendCommand(context),
     requestCommand(context),
+    flowCommand(context),
   ]) {
     configure(command, `troupe ${command.name()}`)
     if (NODE_COMMANDS.has(command.name())) command.addOption(exitWithParentOption())

@@ -58,8 +58,12 @@ export interface Director {
   connect(from: Endpoint, to: Endpoint | readonly Endpoint[]): Director
   /** Connects the error outbox of `from` (its failures) to `to`. */
   connectError(from: Endpoint, to: Endpoint | readonly Endpoint[]): Director
+  /** Checks the whole graph as `start` does, and starts nothing: a cycle with no exit is a `GraphError`. */
+  check(): void
   /** Checks the graph, spawns a component actor each, wires them and starts them. */
   start(): Promise<void>
+  /** The components' names, and the connections made (`from.outbox -> to.inbox`). */
+  describe(): { components: string[]; connections: string[] }
   /** Stops the sources, lets the events in flight drain (up to `drainTimeoutMs`), then stops every component. */
   stop(options?: { drainTimeoutMs?: number }): Promise<void>
   /** Events sent to an inbox and not handled yet. */
@@ -159,6 +163,15 @@ export function director(system: ActorSystem): Director {
     connectError(from, to) {
       wire(from, to, ERROR)
       return flow
+    },
+    check() {
+      checkCycles(entries, wires)
+    },
+    describe() {
+      return {
+        components: [...entries.keys()],
+        connections: wires.map((w) => `${w.from}.${w.outbox} -> ${w.to}.${w.inbox}`),
+      }
     },
     async start() {
       if (state !== 'building') throw new GraphError(`the graph is ${state} already`)

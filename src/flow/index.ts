@@ -24,3 +24,6 @@ export { DEFAULT_CAPACITY, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_EVENT_TIMEOUT_MS, d
 export { ComponentStartError, GraphError, StatusError } from './errors.ts'
 export type { EventError, FlowEvent } from './event.ts'
 export { createEvent, deriveEvent } from './event.ts'
+export type { ComponentSpec, ConnectionSpec, GraphSpec } from './graph/graph-file.ts'
+export { parseGraph, readGraphFile } from './graph/graph-file.ts'
+export { buildGraph, loadGraph } from './graph/load-graph.ts'
