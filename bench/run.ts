@@ -27,10 +27,10 @@ import { availableParallelism, cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { type NatsServer, natsServerVersion, startNatsServer } from '../test/support/nats-server.ts'
 import {
   blockBytes,
   type ChildJob,
-  type ChildRun,
   type ChildSubjectName,
   type ChildWorkloadName,
   childParamsFor,
@@ -42,6 +42,26 @@ import {
   streamHeapScale,
 } from './child-nodes.ts'
 import {
+  type AnyWorkload,
+  count,
+  type Figure,
+  type Outcome,
+  type Run,
+  rate,
+  ratio,
+  significant,
+} from './figure.ts'
+import {
+  isNatsClusterWorkload,
+  isNatsWorkload,
+  type NatsJob,
+  type NatsSubjectName,
+  type NatsWorkloadName,
+  natsParamsFor,
+  natsWorkloadNames,
+} from './nats.ts'
+import { describeNats, natsFigures } from './nats-figures.ts'
+import {
   type FarReady,
   isRemoteWorkload,
   isSealed,
@@ -51,7 +71,6 @@ import {
   remoteParamsFor,
   remoteWorkloadNames,
 } from './remote.ts'
-import type { RemoteRun } from './remote-worker.ts'
 import type { Job, WorkerReport } from './worker.ts'
 import {
   type Params,
@@ -66,35 +85,6 @@ import {
 
 const benchDir = dirname(fileURLToPath(import.meta.url))
 const root = dirname(benchDir)
-
-interface Target {
-  text: string
-  /** Whether the figure meets the target; `undefined` when there is no target to meet. */
-  met(value: number, ratioToFloor: number): boolean | undefined
-}
-
-type Run = RemoteRun & ChildRun
-type AnyWorkload = WorkloadName | RemoteWorkloadName | ChildWorkloadName
-
-interface Figure {
-  name: string
-  workload: AnyWorkload
-  better: 'lower' | 'higher'
-  /**
-   * Which run gives the figure: the best one (timings, whose noise only slows a run down) or the
-   * median (memory, whose noise goes both ways: a run can come out near 0 B when the previous one is freed
-   * during it). Of an even count, the upper middle.
-   */
-  pick?: 'best' | 'median'
-  /** The figure from one run; `scale` extrapolates a capped run to the full size. */
-  value(run: Run, params: Params, scale: number): number
-  format(value: number): string
-  target: Target
-  /** Why the figure has no floor, printed in its place; the floor is then not run. */
-  noFloor?: string
-  /** Appended to the size field: what else the Troupe runs measured. */
-  note?(troupe: Outcome | undefined, floor: Outcome | undefined): string
-}
 
 const seconds = (run: Run): number => run.ms / 1_000
 const perSecond = (messages: number, run: Run): number => messages / seconds(run)
@@ -285,6 +275,7 @@ const figures: Figure[] = [
       return `; speed-up ${ratio(fastest(floor) / fastest(troupe))} over 1 process`
     },
   },
+  ...natsFigures,
 ]
 
 /**
@@ -293,24 +284,6 @@ const figures: Figure[] = [
  * the full skynet, takes 22-28 s; rates and per-operation figures never need it.
  */
 const peerCaps: Partial<Record<WorkloadName, number>> = {}
-
-function significant(value: number): string {
-  if (!Number.isFinite(value)) return String(value)
-  if (Math.abs(value) >= 100) return Math.round(value).toLocaleString('en-US')
-  return Number(value.toPrecision(3)).toString()
-}
-
-function rate(perSec: number): string {
-  if (perSec >= 1e6) return `${significant(perSec / 1e6)}M msg/s`
-  if (perSec >= 1e3) return `${significant(perSec / 1e3)}k msg/s`
-  return `${significant(perSec)} msg/s`
-}
-
-function ratio(value: number): string {
-  return `${value >= 10 ? value.toFixed(1) : value >= 0.1 ? value.toFixed(2) : significant(value)}x`
-}
-
-const count = (n: number): string => n.toLocaleString('en-US')
 
 function kilobytes(bytes: number): string {
   const kb = bytes / 1_024
@@ -333,6 +306,7 @@ function streamHeapNote(heap: StreamHeap): string {
 const rateOf = (items: number, ms: number): string => rate((items * 1_000) / ms)
 
 function describe(workload: AnyWorkload, params: Params): string {
+  if (isNatsWorkload(workload)) return describeNats(workload, params)
   switch (workload) {
     case 'remote-ping-pong':
       return `${count(params.count)} round trips between two processes`
@@ -436,19 +410,16 @@ function checkDist(): void {
 let fromSource = false
 
 function paramsOf(workload: AnyWorkload, size: SizeName): Params {
+  if (isNatsWorkload(workload)) return natsParamsFor(workload, size)
   if (isChildWorkload(workload)) return childParamsFor(workload, size)
   return isRemoteWorkload(workload) ? remoteParamsFor(workload, size) : paramsFor(workload, size)
 }
-
-/** What one subject measured for one workload, at which size, and how much to scale it by. */
-type Outcome =
-  | { ok: true; runs: Run[]; params: Params; scale: number }
-  | { ok: false; error: string; detail?: string }
 
 /** Every child process still running, killed when this process exits for any reason. */
 const children = new Set<ChildProcess>()
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL')
+  natsServerProcess?.kill('SIGKILL')
 })
 
 function forkChild(script: string, args: string[]): ChildProcess {
@@ -470,7 +441,7 @@ function forkChild(script: string, args: string[]): ChildProcess {
   return child
 }
 
-function runWorker(job: Job | RemoteJob | ChildJob, script = 'worker.ts'): Promise<WorkerReport> {
+function runWorker(job: Job | RemoteJob | ChildJob | NatsJob, script = 'worker.ts'): Promise<WorkerReport> {
   return new Promise((resolve) => {
     const child = forkChild(script, [JSON.stringify(job)])
     let report: WorkerReport | undefined
@@ -569,7 +540,60 @@ async function measureChild(
   return { ok: true, runs: report.runs, params, scale: 1 }
 }
 
+/**
+ * The one `nats-server` of a run (with JetStream), started by the first NATS figure and stopped
+ * at the end of the run; a string says why there is none (every NATS figure is then skipped).
+ */
+let natsServer: Promise<NatsServer | string> | undefined
+let natsServerProcess: ChildProcess | undefined
+let natsJobs = 0
+
+function theNatsServer(): Promise<NatsServer | string> {
+  natsServer ??=
+    natsServerVersion() === undefined
+      ? Promise.resolve('nats-server is not on PATH')
+      : startNatsServer({ name: 'bench' }).then(
+          (server) => {
+            natsServerProcess = server.process
+            return server
+          },
+          (error: unknown) => `nats-server did not start: ${error instanceof Error ? error.message : error}`,
+        )
+  return natsServer
+}
+
+/** A NATS figure on one subject: a fresh worker on the run's server, with a subject prefix of its own. */
+async function measureNats(
+  subject: NatsSubjectName,
+  workload: NatsWorkloadName,
+  size: SizeName,
+): Promise<Outcome> {
+  const server = await theNatsServer()
+  if (typeof server === 'string') return { ok: false, error: `skipped: ${server}`, skipped: true }
+  const params = natsParamsFor(workload, size)
+  const cluster = isNatsClusterWorkload(workload)
+  const job: NatsJob = {
+    subject,
+    workload,
+    url: server.url,
+    prefix: `bench${++natsJobs}`,
+    source: fromSource,
+    params,
+    warmup: size === 'full' && !cluster ? { count: Math.max(1, Math.round(params.count / 10)) } : null,
+    repeatBelowMs: 2_000,
+    maxRuns: cluster ? 1 : size === 'full' ? 3 : 1,
+    timeoutMs: size === 'full' ? 600_000 : 120_000,
+  }
+  const report = await runWorker(job, cluster ? 'nats-cluster-worker.ts' : 'nats-worker.ts')
+  if (!report.ok) return report
+  return { ok: true, runs: report.runs, params, scale: 1 }
+}
+
 async function measure(subject: SubjectName, workload: AnyWorkload, size: SizeName): Promise<Outcome> {
+  if (isNatsWorkload(workload)) {
+    if (subject === 'nact') throw new Error('the NATS figures have no peer')
+    return measureNats(subject, workload, size)
+  }
   if (isChildWorkload(workload)) {
     if (subject === 'nact') throw new Error('the child-node figures have no peer')
     return measureChild(subject, workload, size)
@@ -622,22 +646,28 @@ function line(
     const outcome = outcomes[subject]
     return outcome?.ok ? best(figure, outcome) : undefined
   }
-  const floorValue = value('floor')
-  const troupeValue = value('troupe')
   const troupe = outcomes.troupe
   const floor = outcomes.floor
+  if (troupe?.ok === false && troupe.skipped)
+    return `${figure.name}: SKIPPED (${troupe.error.replace(/^skipped: /, '')})`
+  const base = figure.base?.(paramsOf(figure.workload, size))
+  const floorValue = base?.value ?? value('floor')
+  const troupeValue = value('troupe')
   const parts: string[] = []
 
   parts.push(
     `${figure.name}: ${troupe?.ok ? figure.format(troupeValue!) : `FAILED (${firstLine(troupe?.error ?? 'not run')})`}`,
   )
   parts.push(
-    figure.noFloor !== undefined
-      ? `floor ${figure.noFloor}`
-      : `floor ${floor?.ok ? figure.format(floorValue!) : `FAILED (${firstLine(floor?.error ?? 'not run')})`}`,
+    base !== undefined
+      ? `base ${base.text}`
+      : figure.noFloor !== undefined
+        ? `floor ${figure.noFloor}`
+        : `floor ${floor?.ok ? figure.format(floorValue!) : `FAILED (${firstLine(floor?.error ?? 'not run')})`}`,
   )
   const toFloor = troupeValue !== undefined && floorValue !== undefined ? troupeValue / floorValue : undefined
-  parts.push(toFloor !== undefined ? `${ratio(toFloor)} floor` : 'n/a floor')
+  const against = base !== undefined ? 'base' : 'floor'
+  parts.push(toFloor !== undefined ? `${ratio(toFloor)} ${against}` : `n/a ${against}`)
   const met =
     troupeValue === undefined
       ? undefined
@@ -703,9 +733,11 @@ async function main(): Promise<number> {
   // The remote and child-node figures have no peer: nact does not talk between processes.
   // A workload whose figures all say why they have no floor runs on Troupe alone.
   const floorless = (workload: AnyWorkload): boolean =>
-    figures.filter((f) => f.workload === workload).every((f) => f.noFloor !== undefined)
+    figures
+      .filter((f) => f.workload === workload)
+      .every((f) => f.noFloor !== undefined || f.base !== undefined)
   const subjectsOf = (workload: AnyWorkload): SubjectName[] =>
-    isRemoteWorkload(workload) || isChildWorkload(workload)
+    isRemoteWorkload(workload) || isChildWorkload(workload) || isNatsWorkload(workload)
       ? floorless(workload)
         ? ['troupe']
         : ['floor', 'troupe']
@@ -717,7 +749,12 @@ async function main(): Promise<number> {
   // Timing needs the machine to itself; a tiny run only proves correctness, so it may run in parallel.
   const queue = limit(options.size === 'tiny' ? availableParallelism() : 1)
   const pending = new Map<string, Promise<Outcome>>()
-  const workloads: AnyWorkload[] = [...workloadNames, ...remoteWorkloadNames, ...childWorkloadNames]
+  const workloads: AnyWorkload[] = [
+    ...workloadNames,
+    ...remoteWorkloadNames,
+    ...childWorkloadNames,
+    ...natsWorkloadNames,
+  ]
   for (const workload of workloads) {
     if (!selected.some((f) => f.workload === workload)) continue
     for (const subject of subjectsOf(workload)) {
@@ -736,6 +773,7 @@ async function main(): Promise<number> {
     for (const subject of subjectsOf(workload)) {
       const outcome = await pending.get(`${workload}/${subject}`)!
       outcomes[subject] = outcome
+      if (!outcome.ok && outcome.skipped) continue
       if (!outcome.ok) {
         failed = true
         const detail = outcome.detail ?? outcome.error
@@ -745,6 +783,8 @@ async function main(): Promise<number> {
     }
     for (const figure of own) console.log(line(figure, options.size, outcomes, options.peers))
   }
+  const server = await natsServer
+  if (typeof server === 'object') await server.stop()
   return failed ? 1 : 0
 }
 
