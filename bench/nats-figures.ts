@@ -4,8 +4,14 @@
  * base is the configured heartbeat timeout, and the heartbeat figures' the ideal of one heartbeat
  * per node per interval.
  */
-import { count, type Figure, type Outcome, type Run, rate, significant } from './figure.ts'
-import { heartbeatLiveness, type NatsWorkloadName, nameGoneLiveness } from './nats.ts'
+import { count, type Figure, type Outcome, type Run, rate, ratio, significant } from './figure.ts'
+import {
+  heartbeatLiveness,
+  type NatsWorkloadName,
+  nameGoneLiveness,
+  parallelScale,
+  requestsInFlight,
+} from './nats.ts'
 import type { Params } from './workloads.ts'
 
 const perSecond = (operations: number, run: Run): number => operations / (run.ms / 1_000)
@@ -18,6 +24,22 @@ function quantile(values: readonly number[], q: number): number {
 
 const ms = (value: number): string => `${significant(value)} ms`
 const onlyRun = (outcome: Outcome | undefined): Run | undefined => (outcome?.ok ? outcome.runs[0] : undefined)
+
+/** nats-request's parallel requests, both subjects' best rate and their ratio; '' without them. */
+function parallelNote(troupe: Outcome | undefined, floor: Outcome | undefined, unit: string): string {
+  const best = (outcome: Outcome | undefined) =>
+    outcome?.ok
+      ? Math.max(
+          ...outcome.runs.map(
+            (run) => (outcome.params.count * parallelScale * 1_000) / (run.parallelMs ?? Number.NaN),
+          ),
+        )
+      : Number.NaN
+  const [t, f] = [best(troupe), best(floor)]
+  if (!Number.isFinite(t) || !Number.isFinite(f)) return ''
+  const perSec = (value: number) => rate(value).replace('msg/s', unit)
+  return `; ${count(requestsInFlight)} in flight: ${perSec(t)}, raw ${perSec(f)} (${ratio(t / f)} raw)`
+}
 
 function roundTrips(name: 'nats-ask' | 'nats-request', unit: string, target: Figure['target']): Figure {
   return {
@@ -33,9 +55,8 @@ function roundTrips(name: 'nats-ask' | 'nats-request', unit: string, target: Fig
           ? Math.min(...outcome.runs.map((run) => (run.ms * 1_000) / outcome.params.count))
           : undefined
       const [t, f] = [us(troupe), us(floor)]
-      return t === undefined || f === undefined
-        ? ''
-        : `; ${significant(t)} us a round trip, raw ${significant(f)} us`
+      if (t === undefined || f === undefined) return ''
+      return `; ${significant(t)} us a round trip, raw ${significant(f)} us${parallelNote(troupe, floor, unit)}`
     },
   }
 }
@@ -117,7 +138,10 @@ export function describeNats(workload: NatsWorkloadName, params: Params): string
     case 'nats-ask':
       return `${count(params.count)} sequential asks of another node over NATS vs raw request`
     case 'nats-request':
-      return `${count(params.count)} sequential system.request of another node's service vs raw request`
+      return (
+        `${count(params.count)} sequential system.request of another node's service vs raw request, ` +
+        `then ${count(params.count * parallelScale)} with ${count(requestsInFlight)} in flight`
+      )
     case 'nats-name-gone':
       return `${count(params.count)} SIGKILLs of a node process holding a name, seen by one survivor`
     default:

@@ -8,7 +8,8 @@
  *   nats-ask      floor: sequential raw `request`s to a responder echoing the payload;
  *                 troupe: sequential asks of an actor on another node
  *   nats-request  floor: sequential raw `request`s of a JSON body to a queue-group responder;
- *                 troupe: sequential `system.request` of a `system.service` on another node
+ *                 troupe: sequential `system.request` of a `system.service` on another node;
+ *                 then 10 times as many with 1,000 in flight, on both
  *
  * The timing follows `worker.ts`: a warm-up at 1/10 of the size, then measured runs (repeated while
  * under `repeatBelowMs`, up to `maxRuns`), two `gc()` calls before each; connecting, starting the
@@ -17,15 +18,39 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { type ActorSystem, defineActor, type Ref, start } from 'troupe'
 import { runJob } from './job-runner.ts'
-import { type NatsJob, type NatsRun, natsCookie, payloadBytes, requestPayload } from './nats.ts'
+import {
+  type NatsJob,
+  type NatsRun,
+  natsCookie,
+  parallelScale,
+  payloadBytes,
+  requestPayload,
+  requestsInFlight,
+} from './nats.ts'
 
 const timeout = { timeout: 120_000 }
+
+/** Runs `count` calls of `call` with at most `window` in flight; how many answered right. */
+async function lanes(count: number, window: number, call: () => Promise<boolean>): Promise<number> {
+  let started = 0
+  let answered = 0
+  const lane = async () => {
+    while (started < count) {
+      started++
+      if (await call()) answered++
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(window, count) }, lane))
+  return answered
+}
 
 /** One subject's side; each method runs `count` operations and returns how many took effect. */
 interface NatsSide {
   tells(count: number): Promise<number>
   asks(count: number): Promise<number>
   requests(count: number): Promise<number>
+  /** The same requests with `window` in flight at once. */
+  parallel(count: number, window: number): Promise<number>
   close(): Promise<void>
 }
 
@@ -75,6 +100,11 @@ async function rawSide(url: string, prefix: string): Promise<NatsSide> {
       }
       return answered
     },
+    parallel: (count, window) =>
+      lanes(count, window, async () => {
+        const reply = await caller.request(`${prefix}.raw.order`, body, timeout)
+        return reply.json<{ ok: number }>().ok === requestPayload.id
+      }),
     close: async () => {
       await Promise.all(clients.map((client) => client.close()))
     },
@@ -109,7 +139,9 @@ async function troupeSide(url: string, prefix: string): Promise<NatsSide> {
   const [a, b] = systems as [ActorSystem, ActorSystem]
   a.expose({ counter: Counter })
   b.expose({ counter: Counter })
-  await b.service('order', (order: typeof requestPayload) => ({ ok: order.id }))
+  await b.service('order', (order: typeof requestPayload) => ({ ok: order.id }), {
+    concurrency: requestsInFlight,
+  })
   const fresh = async (): Promise<Ref<CounterMsg>> => {
     const counter = a.spawn(Counter, { on: b.node })
     await counter.ask({ type: 'get' }, timeout)
@@ -139,6 +171,11 @@ async function troupeSide(url: string, prefix: string): Promise<NatsSide> {
       }
       return answered
     },
+    parallel: (count, window) =>
+      lanes(count, window, async () => {
+        const reply = await a.request<{ ok: number }>('order', requestPayload, timeout)
+        return reply.ok === requestPayload.id
+      }),
     close: async () => {
       await Promise.all(systems.map((system) => system.shutdown()))
     },
@@ -159,7 +196,14 @@ async function measure(job: NatsJob, side: NatsSide, count: number): Promise<Nat
   const done = await run(count)
   const ms = performance.now() - started
   if (done !== count) throw new Error(`${job.workload} on ${job.subject}: ${done} of ${count} took effect`)
-  return { ms }
+  if (job.workload !== 'nats-request') return { ms }
+  const inFlight = count * parallelScale
+  collect()
+  const began = performance.now()
+  const answered = await side.parallel(inFlight, requestsInFlight)
+  const parallelMs = performance.now() - began
+  if (answered !== inFlight) throw new Error(`${answered} of ${inFlight} parallel requests answered`)
+  return { ms, parallelMs }
 }
 
 async function main(job: NatsJob): Promise<NatsRun[]> {

@@ -69,6 +69,10 @@ export const payloadBytes = 48
 /** What `nats-request` sends, as JSON on the raw side and as the service's argument on Troupe's. */
 export const requestPayload = { id: 17, item: 'widget', qty: 3 }
 
+/** nats-request also runs `parallelScale` times its count of requests with this many in flight. */
+export const requestsInFlight = 1_000
+export const parallelScale = 10
+
 export const natsCookie = 'bench-nats-cookie-0123456789'
 
 /** The kills run with the defaults of a node on NATS: 250 ms heartbeats, declared down after 1 s of silence. */
@@ -112,6 +116,8 @@ export interface MemberSpec {
 /** One measured run of a NATS figure. */
 export interface NatsRun {
   ms: number
+  /** request: the parallel requests' time. */
+  parallelMs?: number
   /** name-gone: per kill, ms from the SIGKILL until `findActor` no longer found the name. */
   goneMs?: number[]
   /** name-gone: per kill, ms from the SIGKILL until the watch of the actor ended with node-down. */
