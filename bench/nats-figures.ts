@@ -110,7 +110,7 @@ export const natsFigures: Figure[] = [
     workload: 'nats-name-gone',
     better: 'lower',
     value: (run) => quantile(run.goneMs ?? [], 0.99),
-    format: (v) => `p99 ${ms(v)}`,
+    format: (v) => `${ms(v)} p99`,
     base: () => ({
       value: nameGoneLiveness.heartbeatTimeoutMs,
       text: `${ms(nameGoneLiveness.heartbeatTimeoutMs)} (heartbeatTimeoutMs, heartbeats every ${nameGoneLiveness.heartbeatIntervalMs} ms)`,

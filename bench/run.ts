@@ -6,6 +6,12 @@
  * child-node figures run in one fresh process per subject (`child-worker.ts`), which starts its
  * children; their floor is the raw channel (a bare Worker or fork) and they have no peer either.
  * The stream-heap figures have no floor: the raw channel has no flow control to compare with.
+ * The NATS figures run on one `nats-server` this process starts per run (skipped, with the reason,
+ * when there is none), each job in a fresh process with a subject prefix of its own: the
+ * throughput figures' floor is the raw NATS client (`nats-worker.ts`); the cluster figures
+ * (`nats-cluster-worker.ts`, which starts node processes of its own) have a base instead, printed
+ * in the floor's place: the configured heartbeat timeout for the kills, one heartbeat per node per
+ * interval for the heartbeat counts.
  *
  *   --size tiny|full   full (default) or about 1/1000 of it, to prove the benchmarks still work
  *   --only <figure>    one figure (or several, comma-separated): skynet, ring, ping-pong, burst,
@@ -13,7 +19,9 @@
  *                      remote-ping-pong-sealed, remote-tells-sealed (frameAuth on both nodes),
  *                      thread-run, process-run, thread-stream, process-stream,
  *                      thread-stream-heap, process-stream-heap, thread-stream-heap-16k,
- *                      process-stream-heap-16k, spawn-thread, spawn-process, fanout
+ *                      process-stream-heap-16k, spawn-thread, spawn-process, fanout,
+ *                      nats-tells, nats-ask, nats-request, nats-name-gone, nats-heartbeats-3,
+ *                      nats-heartbeats-10, nats-heartbeats-30
  *   --peers, --no-peers  run nact too (default) or not
  *   --from dist|source  measure the compiled package in dist/ (default: what users run; `npm run
  *                      bench` builds it first) or the TypeScript sources through tsx, whose
