@@ -41,7 +41,7 @@ describe('bench --size tiny', () => {
     const { code, signal, stdout, stderr } = await runTypeScript(
       ['bench/run.ts', '--size', 'tiny', '--peers', '--from', 'source'],
       {
-        timeoutMs: 175_000,
+        timeoutMs: 280_000,
         nodeFlags: ['--expose-gc'],
       },
     )
@@ -70,5 +70,5 @@ describe('bench --size tiny', () => {
       expect(fields[4]).toMatch(figures.includes(figure) ? /^nact ~?\d/ : /^nact n\/a$/)
     }
     expect(stdout).not.toContain('FAILED')
-  }, 180_000)
+  }, 290_000)
 })
