@@ -54,6 +54,18 @@ export type Outcome =
   | { ok: true; runs: Run[]; params: Params; scale: number }
   | { ok: false; error: string; detail?: string; skipped?: boolean }
 
+export function best(figure: Figure, outcome: Outcome & { ok: true }): number {
+  const values = outcome.runs.map((run) => figure.value(run, outcome.params, outcome.scale))
+  if (figure.pick === 'median') return values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+  return figure.better === 'lower' ? Math.min(...values) : Math.max(...values)
+}
+
+/** The run `best` took its value from. */
+export function bestRun(outcome: Outcome & { ok: true }, figure: Figure): Run | undefined {
+  const value = best(figure, outcome)
+  return outcome.runs.find((run) => figure.value(run, outcome.params, outcome.scale) === value)
+}
+
 export function significant(value: number): string {
   if (!Number.isFinite(value)) return String(value)
   if (Math.abs(value) >= 100) return Math.round(value).toLocaleString('en-US')
