@@ -35,7 +35,7 @@ import { availableParallelism, cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { type NatsServer, natsServerVersion, startNatsServer } from '../test/support/nats-server.ts'
+import { natsServerVersion } from '../test/support/nats-server.ts'
 import {
   type ChildJob,
   type ChildSubjectName,
@@ -55,6 +55,7 @@ import {
   natsParamsFor,
   natsWorkloadNames,
 } from './nats.ts'
+import type { NatsServerReady } from './nats-server-child.ts'
 import {
   type FarReady,
   isRemoteWorkload,
@@ -153,7 +154,6 @@ function paramsOf(workload: AnyWorkload, size: SizeName): Params {
 const children = new Set<ChildProcess>()
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL')
-  natsServerProcess?.kill('SIGKILL')
 })
 
 function forkChild(script: string, args: string[]): ChildProcess {
@@ -275,24 +275,43 @@ async function measureChild(
 }
 
 /**
- * The one `nats-server` of a run (with JetStream), started by the first NATS figure and stopped
- * at the end of the run; a string says why there is none (every NATS figure is then skipped).
+ * The one `nats-server` of a run (with JetStream), started by the first NATS figure in a process
+ * of its own (`nats-server-child.ts`), which stops it when this process ends in any way, SIGKILL
+ * included (its IPC channel closes); a string says why there is none (every NATS figure is then
+ * skipped).
  */
-let natsServer: Promise<NatsServer | string> | undefined
-let natsServerProcess: ChildProcess | undefined
+interface RunNatsServer {
+  url: string
+  stop(): Promise<void>
+}
+let natsServer: Promise<RunNatsServer | string> | undefined
 let natsJobs = 0
 
-function theNatsServer(): Promise<NatsServer | string> {
+function theNatsServer(): Promise<RunNatsServer | string> {
   natsServer ??=
     natsServerVersion() === undefined
       ? Promise.resolve('nats-server is not on PATH')
-      : startNatsServer({ name: 'bench' }).then(
-          (server) => {
-            natsServerProcess = server.process
-            return server
-          },
-          (error: unknown) => `nats-server did not start: ${error instanceof Error ? error.message : error}`,
-        )
+      : new Promise((resolve) => {
+          const holder = fork(join(benchDir, 'nats-server-child.ts'), [], {
+            cwd: root,
+            execArgv: ['--import', 'tsx'],
+            stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+          })
+          const exited = new Promise<void>((done) => holder.once('exit', () => done()))
+          const stop = async () => {
+            if (holder.connected) holder.disconnect()
+            await exited
+          }
+          holder.once('exit', (code, signal) =>
+            resolve(
+              `the nats-server holder exited (${signal ?? `code ${code}`}) before the server was ready`,
+            ),
+          )
+          holder.once('message', (message) => {
+            const ready = message as NatsServerReady
+            resolve('url' in ready ? { url: ready.url, stop } : `nats-server did not start: ${ready.error}`)
+          })
+        })
   return natsServer
 }
 
