@@ -1,124 +1,127 @@
+import type { Params, SizeName } from './workloads.ts'
+
 /**
- * The NATS figures, each beside its raw baseline measured in the same run on the same server:
- *
- *   nats-tells  remote tells from a node to an actor of another node, msg/s, against raw
- *               `publish` of payloads of the size of one tell's envelope (target >= 0.7x)
- *   nats-ask    sequential asks, round trips/s, against sequential raw `request` (target >= 0.7x)
- *
- * Both nodes and both raw clients run in this process, over one `nats-server` the bench starts and
- * stops itself (skipped, with the reason printed, when `nats-server` is missing).
- *
- *   npx tsx bench/nats.ts [--size tiny|full]
+ * The NATS figures' names, sizes, jobs and node settings. Every figure runs on one `nats-server`
+ * (with JetStream, which the cluster's names and members need) that run.ts starts once per run;
+ * each job gets its own subject prefix, so its buckets and subjects are its own.
  */
-import { parseArgs } from 'node:util'
-import { connect } from '@nats-io/transport-node'
-import { defineActor, start } from 'troupe'
-import { natsServerVersion, startNatsServer } from '../test/support/nats-server.ts'
+export type NatsWorkloadName =
+  | 'nats-tells'
+  | 'nats-ask'
+  | 'nats-request'
+  | 'nats-name-gone'
+  | 'nats-heartbeats-3'
+  | 'nats-heartbeats-10'
+  | 'nats-heartbeats-30'
+export const natsWorkloadNames: readonly NatsWorkloadName[] = [
+  'nats-tells',
+  'nats-ask',
+  'nats-request',
+  'nats-name-gone',
+  'nats-heartbeats-3',
+  'nats-heartbeats-10',
+  'nats-heartbeats-30',
+]
 
-const { values } = parseArgs({ options: { size: { type: 'string', default: 'full' } } })
-const tiny = values.size === 'tiny'
-const tells = tiny ? 1_000 : 500_000
-const asks = tiny ? 100 : 10_000
-/** About one tell's envelope ({ to, kind, message: { type: 'inc', by: 1 } }) in msgpack. */
-const PAYLOAD_BYTES = 48
-
-function line(name: string, value: number, unit: string, baseline: number, target: number): string {
-  const ratio = value / baseline
-  const met = ratio >= target ? 'met' : 'NOT met'
-  return `${name.padEnd(12)} ${Math.round(value).toLocaleString('en')} ${unit}  ${ratio.toFixed(2)}x raw (${Math.round(baseline).toLocaleString('en')} ${unit}; target >= ${target}x ${met})`
+export function isNatsWorkload(name: string): name is NatsWorkloadName {
+  return (natsWorkloadNames as readonly string[]).includes(name)
 }
 
-async function rawPublish(url: string): Promise<number> {
-  const [pub, sub] = await Promise.all([connect({ servers: url }), connect({ servers: url })])
-  try {
-    const payload = new Uint8Array(PAYLOAD_BYTES)
-    let received = 0
-    const done = new Promise<void>((resolve) =>
-      sub.subscribe('bench.raw', {
-        callback: () => {
-          if (++received === tells) resolve()
-        },
-      }),
-    )
-    await sub.flush()
-    const began = performance.now()
-    for (let i = 0; i < tells; i++) pub.publish('bench.raw', payload)
-    await done
-    return tells / ((performance.now() - began) / 1000)
-  } finally {
-    await Promise.all([pub.close(), sub.close()])
-  }
+/** The cluster figures run node processes of their own (`nats-cluster-worker.ts`); the others run in one. */
+export function isNatsClusterWorkload(name: NatsWorkloadName): boolean {
+  return name === 'nats-name-gone' || name.startsWith('nats-heartbeats-')
 }
 
-async function rawRequest(url: string): Promise<number> {
-  const [client, server] = await Promise.all([connect({ servers: url }), connect({ servers: url })])
-  try {
-    server.subscribe('bench.req', {
-      callback: (_e, msg) => {
-        msg.respond(msg.data)
-      },
-    })
-    await server.flush()
-    const payload = new Uint8Array(PAYLOAD_BYTES)
-    const began = performance.now()
-    for (let i = 0; i < asks; i++) await client.request('bench.req', payload, { timeout: 5_000 })
-    return asks / ((performance.now() - began) / 1000)
-  } finally {
-    await Promise.all([client.close(), server.close()])
-  }
+/** `floor` is the raw NATS client (publish, request); `troupe` is nodes started with `start({ nats })`. */
+export type NatsSubjectName = 'floor' | 'troupe'
+
+/**
+ * tells: count tells; ask and request: count sequential round trips; name-gone: count kills;
+ * heartbeats: `actors` nodes, counted over `count` ms.
+ */
+const fullParams: Record<NatsWorkloadName, Params> = {
+  'nats-tells': { count: 500_000 },
+  'nats-ask': { count: 10_000 },
+  'nats-request': { count: 10_000 },
+  'nats-name-gone': { count: 100 },
+  'nats-heartbeats-3': { count: 5_000, actors: 3 },
+  'nats-heartbeats-10': { count: 5_000, actors: 10 },
+  'nats-heartbeats-30': { count: 5_000, actors: 30 },
 }
 
-type Msg = { type: 'inc'; by: number } | { type: 'get' }
-const Counter = defineActor<Msg, { n: number; done?: () => void }>({
-  init: () => ({ n: 0 }),
-  receive(state, msg, ctx) {
-    if (msg.type === 'inc') {
-      state.n += msg.by
-      return state
-    }
-    ctx.reply(state.n)
-    return state
-  },
-})
-
-async function troupe(url: string): Promise<{ tells: number; asks: number }> {
-  const options = {
-    nats: url,
-    cookie: 'bench-cookie-0123456789',
-    logLevel: 'silent' as const,
-    messages: 'none' as const,
-  }
-  const a = await start({ ...options, node: 'bench-a' })
-  const b = await start({ ...options, node: 'bench-b' })
-  try {
-    a.expose({ counter: Counter })
-    b.expose({ counter: Counter })
-    const counter = a.spawn(Counter, { on: b.node })
-    await counter.ask({ type: 'get' })
-    let began = performance.now()
-    for (let i = 0; i < tells; i++) counter.tell({ type: 'inc', by: 1 })
-    const total = await counter.ask({ type: 'get' }, { timeout: 120_000 })
-    if (total !== tells) throw new Error(`the counter got ${total} of ${tells} tells`)
-    const tellRate = tells / ((performance.now() - began) / 1000)
-    began = performance.now()
-    for (let i = 0; i < asks; i++) await counter.ask({ type: 'get' })
-    return { tells: tellRate, asks: asks / ((performance.now() - began) / 1000) }
-  } finally {
-    await Promise.all([a.shutdown(), b.shutdown()])
-  }
+const tinyParams: Record<NatsWorkloadName, Params> = {
+  'nats-tells': { count: 1_000 },
+  'nats-ask': { count: 100 },
+  'nats-request': { count: 100 },
+  'nats-name-gone': { count: 5 },
+  'nats-heartbeats-3': { count: 1_000, actors: 3 },
+  'nats-heartbeats-10': { count: 1_000, actors: 10 },
+  'nats-heartbeats-30': { count: 1_000, actors: 30 },
 }
 
-if (natsServerVersion() === undefined) {
-  console.log('nats-tells, nats-ask: skipped (nats-server is not installed)')
-} else {
-  const server = await startNatsServer({ jetstream: false })
-  try {
-    const publishRate = await rawPublish(server.url)
-    const requestRate = await rawRequest(server.url)
-    const measured = await troupe(server.url)
-    console.log(line('nats-tells', measured.tells, 'msg/s', publishRate, 0.7))
-    console.log(line('nats-ask', measured.asks, 'asks/s', requestRate, 0.7))
-  } finally {
-    await server.stop()
-  }
+export function natsParamsFor(workload: NatsWorkloadName, size: SizeName): Params {
+  return (size === 'full' ? fullParams : tinyParams)[workload]
+}
+
+/** About one tell's envelope (`{ to, kind, message: { type: 'inc', by: 1 } }`) in msgpack. */
+export const payloadBytes = 48
+
+/** What `nats-request` sends, as JSON on the raw side and as the service's argument on Troupe's. */
+export const requestPayload = { id: 17, item: 'widget', qty: 3 }
+
+/** nats-request also runs `parallelScale` times its count of requests with this many in flight. */
+export const requestsInFlight = 1_000
+export const parallelScale = 10
+
+export const natsCookie = 'bench-nats-cookie-0123456789'
+
+/** The kills run with the defaults of a node on NATS: 250 ms heartbeats, declared down after 1 s of silence. */
+export const nameGoneLiveness = { heartbeatIntervalMs: 250, heartbeatTimeoutMs: 1_000 }
+
+/**
+ * The heartbeat figures beat every 100 ms, so that a window holds many intervals; the timeout stays
+ * at 1 s so that a member starved on a loaded machine is not declared down and rejoin mid-window.
+ */
+export const heartbeatLiveness = { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 1_000 }
+
+/** One NATS job, as run.ts passes it to `nats-worker.ts` or `nats-cluster-worker.ts`. */
+export interface NatsJob {
+  subject: NatsSubjectName
+  workload: NatsWorkloadName
+  /** The server run.ts started. */
+  url: string
+  /** This job's subject prefix (and the names of its buckets). */
+  prefix: string
+  /** Whether node processes the job starts load Troupe's sources (through tsx) rather than dist/. */
+  source: boolean
+  params: Params
+  warmup: Params | null
+  repeatBelowMs: number
+  maxRuns: number
+  timeoutMs: number
+}
+
+/** What a member process (`nats-member.mjs`) is told, as JSON in its argv. */
+export interface MemberSpec {
+  node: string
+  url: string
+  prefix: string
+  cookie: string
+  heartbeatIntervalMs: number
+  heartbeatTimeoutMs: number
+  /** A name to hold an actor under, if any. */
+  name?: string
+}
+
+/** One measured run of a NATS figure. */
+export interface NatsRun {
+  ms: number
+  /** request: the parallel requests' time. */
+  parallelMs?: number
+  /** name-gone: per kill, ms from the SIGKILL until `findActor` no longer found the name. */
+  goneMs?: number[]
+  /** name-gone: per kill, ms from the SIGKILL until the watch of the actor ended with node-down. */
+  terminatedMs?: number[]
+  /** heartbeats: messages counted in the window, by kind (`heartbeats`, `prefix`, `$JS`, `$KV`, `_INBOX`, `other`). */
+  counts?: Record<string, number>
 }

@@ -6,6 +6,12 @@
  * child-node figures run in one fresh process per subject (`child-worker.ts`), which starts its
  * children; their floor is the raw channel (a bare Worker or fork) and they have no peer either.
  * The stream-heap figures have no floor: the raw channel has no flow control to compare with.
+ * The NATS figures run on one `nats-server` this process starts per run (skipped, with the reason,
+ * when there is none), each job in a fresh process with a subject prefix of its own: the
+ * throughput figures' floor is the raw NATS client (`nats-worker.ts`); the cluster figures
+ * (`nats-cluster-worker.ts`, which starts node processes of its own) have a base instead, printed
+ * in the floor's place: the configured heartbeat timeout for the kills, one heartbeat per node per
+ * interval for the heartbeat counts.
  *
  *   --size tiny|full   full (default) or about 1/1000 of it, to prove the benchmarks still work
  *   --only <figure>    one figure (or several, comma-separated): skynet, ring, ping-pong, burst,
@@ -13,7 +19,9 @@
  *                      remote-ping-pong-sealed, remote-tells-sealed (frameAuth on both nodes),
  *                      thread-run, process-run, thread-stream, process-stream,
  *                      thread-stream-heap, process-stream-heap, thread-stream-heap-16k,
- *                      process-stream-heap-16k, spawn-thread, spawn-process, fanout
+ *                      process-stream-heap-16k, spawn-thread, spawn-process, fanout,
+ *                      nats-tells, nats-ask, nats-request, nats-name-gone, nats-heartbeats-3,
+ *                      nats-heartbeats-10, nats-heartbeats-30
  *   --peers, --no-peers  run nact too (default) or not
  *   --from dist|source  measure the compiled package in dist/ (default: what users run; `npm run
  *                      bench` builds it first) or the TypeScript sources through tsx, whose
@@ -27,20 +35,27 @@ import { availableParallelism, cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { natsServerVersion } from '../test/support/nats-server.ts'
 import {
-  blockBytes,
   type ChildJob,
-  type ChildRun,
   type ChildSubjectName,
   type ChildWorkloadName,
   childParamsFor,
   childWorkloadNames,
-  defaultWindow,
   isChildWorkload,
-  type StreamHeap,
-  slowConsumerUs,
-  streamHeapScale,
 } from './child-nodes.ts'
+import { type AnyWorkload, best, type Figure, type Outcome, ratio, significant } from './figure.ts'
+import { describe, figures } from './figures.ts'
+import {
+  isNatsClusterWorkload,
+  isNatsWorkload,
+  type NatsJob,
+  type NatsSubjectName,
+  type NatsWorkloadName,
+  natsParamsFor,
+  natsWorkloadNames,
+} from './nats.ts'
+import type { NatsServerReady } from './nats-server-child.ts'
 import {
   type FarReady,
   isRemoteWorkload,
@@ -51,7 +66,6 @@ import {
   remoteParamsFor,
   remoteWorkloadNames,
 } from './remote.ts'
-import type { RemoteRun } from './remote-worker.ts'
 import type { Job, WorkerReport } from './worker.ts'
 import {
   type Params,
@@ -67,317 +81,12 @@ import {
 const benchDir = dirname(fileURLToPath(import.meta.url))
 const root = dirname(benchDir)
 
-interface Target {
-  text: string
-  /** Whether the figure meets the target; `undefined` when there is no target to meet. */
-  met(value: number, ratioToFloor: number): boolean | undefined
-}
-
-type Run = RemoteRun & ChildRun
-type AnyWorkload = WorkloadName | RemoteWorkloadName | ChildWorkloadName
-
-interface Figure {
-  name: string
-  workload: AnyWorkload
-  better: 'lower' | 'higher'
-  /**
-   * Which run gives the figure: the best one (timings, whose noise only slows a run down) or the
-   * median (memory, whose noise goes both ways: a run can come out near 0 B when the previous one is freed
-   * during it). Of an even count, the upper middle.
-   */
-  pick?: 'best' | 'median'
-  /** The figure from one run; `scale` extrapolates a capped run to the full size. */
-  value(run: Run, params: Params, scale: number): number
-  format(value: number): string
-  target: Target
-  /** Why the figure has no floor, printed in its place; the floor is then not run. */
-  noFloor?: string
-  /** Appended to the size field: what else the Troupe runs measured. */
-  note?(troupe: Outcome | undefined, floor: Outcome | undefined): string
-}
-
-const seconds = (run: Run): number => run.ms / 1_000
-const perSecond = (messages: number, run: Run): number => messages / seconds(run)
-
-const figures: Figure[] = [
-  {
-    name: 'skynet',
-    workload: 'skynet',
-    better: 'lower',
-    value: (run, _params, scale) => seconds(run) * scale,
-    format: (s) => `${significant(s)} s`,
-    target: { text: '<= 1.5x floor', met: (_v, ratio) => ratio <= 1.5 },
-  },
-  {
-    name: 'ring',
-    workload: 'ring',
-    better: 'higher',
-    value: (run, params) => perSecond(params.count, run),
-    format: rate,
-    target: { text: '>= 8M msg/s and >= 0.6x floor', met: (v, ratio) => v >= 8e6 && ratio >= 0.6 },
-  },
-  {
-    name: 'ping-pong',
-    workload: 'ping-pong',
-    better: 'higher',
-    value: (run, params) => perSecond(2 * params.count, run),
-    format: rate,
-    target: { text: '>= 10M msg/s', met: (v) => v >= 10e6 },
-  },
-  {
-    name: 'burst',
-    workload: 'burst',
-    better: 'higher',
-    value: (run, params) => perSecond(params.count, run),
-    format: rate,
-    target: { text: '>= 15M msg/s', met: (v) => v >= 15e6 },
-  },
-  {
-    name: 'ask',
-    workload: 'ask',
-    better: 'lower',
-    value: (run, params) => (run.ms * 1_000) / params.count,
-    format: (us) => `${significant(us)} us`,
-    target: { text: '<= 1 us', met: (v) => v <= 1 },
-  },
-  {
-    name: 'spawn',
-    workload: 'spawn',
-    better: 'lower',
-    value: (run, params) => (run.ms * 1_000) / params.count,
-    format: (us) => `${significant(us)} us`,
-    target: { text: '<= 0.5 us', met: (v) => v <= 0.5 },
-  },
-  {
-    name: 'spawn-heap',
-    workload: 'spawn',
-    better: 'lower',
-    pick: 'median',
-    value: (run) => run.heapBytesPerActor ?? Number.NaN,
-    format: (bytes) => `${Math.round(bytes)} B`,
-    target: { text: '<= 400 B', met: (v) => v <= 400 },
-  },
-  {
-    name: 'remote-ping-pong',
-    workload: 'remote-ping-pong',
-    better: 'lower',
-    value: (run, params) => (run.ms * 1_000) / params.count,
-    format: (us) => `${significant(us)} us`,
-    target: { text: '<= 1.3x floor', met: (_v, ratio) => ratio <= 1.3 },
-  },
-  {
-    name: 'remote-tells',
-    workload: 'remote-tells',
-    better: 'higher',
-    value: (run, params) => perSecond(params.count, run),
-    format: rate,
-    target: { text: '>= 1M msg/s', met: (v) => v >= 1e6 },
-  },
-  {
-    name: 'remote-ping-pong-sealed',
-    workload: 'remote-ping-pong-sealed',
-    better: 'lower',
-    value: (run, params) => (run.ms * 1_000) / params.count,
-    format: (us) => `${significant(us)} us`,
-    target: { text: '<= 1.3x floor', met: (_v, ratio) => ratio <= 1.3 },
-  },
-  {
-    name: 'remote-tells-sealed',
-    workload: 'remote-tells-sealed',
-    better: 'higher',
-    value: (run, params) => perSecond(params.count, run),
-    format: rate,
-    target: { text: '>= 1M msg/s', met: (v) => v >= 1e6 },
-  },
-  {
-    name: 'remote-ask',
-    workload: 'remote-ask',
-    better: 'lower',
-    value: (run, params) => (run.ms * 1_000) / params.count,
-    format: (us) => `${significant(us)} us`,
-    target: { text: 'none', met: () => undefined },
-    note(troupe) {
-      if (!troupe?.ok) return ''
-      const local = Math.min(...troupe.runs.map((run) => run.localMs ?? Number.NaN))
-      if (!Number.isFinite(local)) return ''
-      const localUs = (local * 1_000) / troupe.params.count
-      const remoteUs = Math.min(...troupe.runs.map((run) => (run.ms * 1_000) / troupe.params.count))
-      return `; local ask ${significant(localUs)} us in the same worker, remote ${ratio(remoteUs / localUs)} local`
-    },
-  },
-  ...(['thread', 'process'] as const).map(
-    (kind): Figure => ({
-      name: `${kind}-run`,
-      workload: `${kind}-run`,
-      better: 'lower',
-      value: (run, params) => (run.ms * 1_000) / params.count,
-      format: (us) => `${significant(us)} us`,
-      target: { text: '<= 1.3x floor', met: (_v, ratio) => ratio <= 1.3 },
-    }),
-  ),
-  ...(['thread', 'process'] as const).map(
-    (kind): Figure => ({
-      name: `${kind}-stream`,
-      workload: `${kind}-stream`,
-      better: 'higher',
-      value: (run, params) => perSecond(params.count, run),
-      format: (perSec) => rate(perSec).replace('msg/s', 'items/s'),
-      target: { text: '>= 1M items/s', met: (v) => v >= 1e6 },
-    }),
-  ),
-  ...(
-    [
-      ['thread', 'Worker', ''],
-      ['process', 'fork', ''],
-      ['thread', 'Worker', '-16k'],
-      ['process', 'fork', '-16k'],
-    ] as const
-  ).map(
-    ([kind, raw, items]): Figure => ({
-      name: `${kind}-stream-heap${items}`,
-      workload: `${kind}-stream-heap${items}`,
-      better: 'lower',
-      // The memory a side holds at 10N items over that at N, the larger of the two sides: 1x is
-      // flat, a cost per item reads up to 10x. A growth below 1 KB counts as 1 KB below the line,
-      // and a shrinking as none above it, so that noise around zero reads neither negative nor flat.
-      value: (run) => {
-        const heap = run.streamHeap
-        if (heap === undefined) return Number.NaN
-        const side = ([n, tenN]: [number, number]) => Math.max(0, tenN) / Math.max(1_024, n)
-        return Math.max(side(heap.parent), side(heap.child))
-      },
-      format: (v) => `${ratio(v)} growth from N to 10N`,
-      target: { text: 'flat: <= 2x growth from N to 10N items on each side', met: (v) => v <= 2 },
-      noFloor: `n/a (a bare ${raw} has no flow control to compare)`,
-      note(troupe) {
-        if (!troupe?.ok) return ''
-        const heap = bestRun(troupe, this)?.streamHeap
-        return heap === undefined ? '' : streamHeapNote(heap)
-      },
-    }),
-  ),
-  ...(
-    [
-      ['thread', 15],
-      ['process', 50],
-    ] as const
-  ).map(
-    ([kind, ms]): Figure => ({
-      name: `spawn-${kind}`,
-      workload: `spawn-${kind}`,
-      better: 'lower',
-      value: (run, params) => run.ms / params.count,
-      format: (v) => `${significant(v)} ms`,
-      target: { text: `<= ${ms} ms`, met: (v) => v <= ms },
-    }),
-  ),
-  {
-    name: 'fanout',
-    workload: 'fanout',
-    better: 'lower',
-    value: (run) => run.ms,
-    format: (ms) => `${significant(ms)} ms`,
-    // The floor is the same work in one process: a speed-up of 1.7x or more is a ratio of 1/1.7 or less.
-    target: { text: '>= 1.7x speed-up on 2 cores', met: (_v, ratio) => ratio <= 1 / 1.7 },
-    note(troupe, floor) {
-      if (!troupe?.ok || !floor?.ok) return ''
-      const fastest = (outcome: Outcome & { ok: true }) => Math.min(...outcome.runs.map((run) => run.ms))
-      return `; speed-up ${ratio(fastest(floor) / fastest(troupe))} over 1 process`
-    },
-  },
-]
-
 /**
  * nact is slow: a workload whose full-size run would take well over 30 s runs this many times
  * smaller and its figure is extrapolated, which the line says. None needs it now: the slowest,
  * the full skynet, takes 22-28 s; rates and per-operation figures never need it.
  */
 const peerCaps: Partial<Record<WorkloadName, number>> = {}
-
-function significant(value: number): string {
-  if (!Number.isFinite(value)) return String(value)
-  if (Math.abs(value) >= 100) return Math.round(value).toLocaleString('en-US')
-  return Number(value.toPrecision(3)).toString()
-}
-
-function rate(perSec: number): string {
-  if (perSec >= 1e6) return `${significant(perSec / 1e6)}M msg/s`
-  if (perSec >= 1e3) return `${significant(perSec / 1e3)}k msg/s`
-  return `${significant(perSec)} msg/s`
-}
-
-function ratio(value: number): string {
-  return `${value >= 10 ? value.toFixed(1) : value >= 0.1 ? value.toFixed(2) : significant(value)}x`
-}
-
-const count = (n: number): string => n.toLocaleString('en-US')
-
-function kilobytes(bytes: number): string {
-  const kb = bytes / 1_024
-  return `${kb >= 0 ? '+' : ''}${significant(kb)} KB`
-}
-
-/** The stream-heap line's end: each side's growth at N and 10N, how far the producer ran ahead. */
-function streamHeapNote(heap: StreamHeap): string {
-  const extra = heap.items[1] - heap.items[0]
-  const side = (name: string, [n, tenN]: [number, number]): string =>
-    `${name} ${kilobytes(n)} / ${kilobytes(tenN)} (${ratio(tenN / n)}, ${significant((tenN - n) / extra)} B an extra item)`
-  const rate = rateOf(heap.items[1], heap.consumingMs).replace('msg/s', 'items/s')
-  return (
-    `; growth at ${count(heap.items[0])} / ${count(heap.items[1])} items: ` +
-    `${side('parent (consumer)', heap.parent)}, ${side('child (producer)', heap.child)}; ` +
-    `producer ahead at most ${count(heap.ahead)} items (window ${count(defaultWindow)}); consumer ${rate}`
-  )
-}
-
-const rateOf = (items: number, ms: number): string => rate((items * 1_000) / ms)
-
-function describe(workload: AnyWorkload, params: Params): string {
-  switch (workload) {
-    case 'remote-ping-pong':
-      return `${count(params.count)} round trips between two processes`
-    case 'remote-tells':
-      return `${count(params.count)} tells to another process`
-    case 'remote-ask':
-      return `${count(params.count)} sequential asks of another process`
-    case 'remote-ping-pong-sealed':
-      return `${count(params.count)} round trips between two processes, frames sealed (frameAuth)`
-    case 'remote-tells-sealed':
-      return `${count(params.count)} tells to another process, frames sealed (frameAuth)`
-    case 'skynet':
-      return `${count(skynetActors(params.count))} actors, ${count(params.count)} leaves`
-    case 'ring':
-      return `${count(params.actors ?? 0)} actors x ${count(params.count)} hops`
-    case 'ping-pong':
-      return `${count(params.count)} round trips`
-    case 'burst':
-      return `${count(params.count)} tells`
-    case 'ask':
-      return `${count(params.count)} sequential asks`
-    case 'spawn':
-      return `${count(params.count)} idle actors`
-    case 'thread-run':
-    case 'process-run':
-      return `${count(params.count)} sequential portal.run of a child ${workload.split('-')[0]}`
-    case 'thread-stream':
-    case 'process-stream':
-      return `${count(params.count)} items streamed from a child ${workload.split('-')[0]}`
-    case 'thread-stream-heap':
-    case 'process-stream-heap':
-    case 'thread-stream-heap-16k':
-    case 'process-stream-heap-16k':
-      return (
-        `${count(params.count)} then ${count(params.count * streamHeapScale)} ` +
-        `${workload.endsWith('-16k') ? `items of ${blockBytes / 1_024} KiB` : 'items'} from a child ` +
-        `${workload.split('-')[0]} to a consumer busy ${slowConsumerUs} us an item, default window`
-      )
-    case 'spawn-thread':
-    case 'spawn-process':
-      return `${count(params.count)} spawns on a warm pooled child ${workload.split('-')[1]}`
-    case 'fanout':
-      return `primes below ${count(params.count)} over 2 child processes vs 1 process`
-  }
-}
 
 interface Options {
   size: SizeName
@@ -436,14 +145,10 @@ function checkDist(): void {
 let fromSource = false
 
 function paramsOf(workload: AnyWorkload, size: SizeName): Params {
+  if (isNatsWorkload(workload)) return natsParamsFor(workload, size)
   if (isChildWorkload(workload)) return childParamsFor(workload, size)
   return isRemoteWorkload(workload) ? remoteParamsFor(workload, size) : paramsFor(workload, size)
 }
-
-/** What one subject measured for one workload, at which size, and how much to scale it by. */
-type Outcome =
-  | { ok: true; runs: Run[]; params: Params; scale: number }
-  | { ok: false; error: string; detail?: string }
 
 /** Every child process still running, killed when this process exits for any reason. */
 const children = new Set<ChildProcess>()
@@ -470,7 +175,7 @@ function forkChild(script: string, args: string[]): ChildProcess {
   return child
 }
 
-function runWorker(job: Job | RemoteJob | ChildJob, script = 'worker.ts'): Promise<WorkerReport> {
+function runWorker(job: Job | RemoteJob | ChildJob | NatsJob, script = 'worker.ts'): Promise<WorkerReport> {
   return new Promise((resolve) => {
     const child = forkChild(script, [JSON.stringify(job)])
     let report: WorkerReport | undefined
@@ -569,7 +274,79 @@ async function measureChild(
   return { ok: true, runs: report.runs, params, scale: 1 }
 }
 
+/**
+ * The one `nats-server` of a run (with JetStream), started by the first NATS figure in a process
+ * of its own (`nats-server-child.ts`), which stops it when this process ends in any way, SIGKILL
+ * included (its IPC channel closes); a string says why there is none (every NATS figure is then
+ * skipped).
+ */
+interface RunNatsServer {
+  url: string
+  stop(): Promise<void>
+}
+let natsServer: Promise<RunNatsServer | string> | undefined
+let natsJobs = 0
+
+function theNatsServer(): Promise<RunNatsServer | string> {
+  natsServer ??=
+    natsServerVersion() === undefined
+      ? Promise.resolve('nats-server is not on PATH')
+      : new Promise((resolve) => {
+          const holder = fork(join(benchDir, 'nats-server-child.ts'), [], {
+            cwd: root,
+            execArgv: ['--import', 'tsx'],
+            stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+          })
+          const exited = new Promise<void>((done) => holder.once('exit', () => done()))
+          const stop = async () => {
+            if (holder.connected) holder.disconnect()
+            await exited
+          }
+          holder.once('exit', (code, signal) =>
+            resolve(
+              `the nats-server holder exited (${signal ?? `code ${code}`}) before the server was ready`,
+            ),
+          )
+          holder.once('message', (message) => {
+            const ready = message as NatsServerReady
+            resolve('url' in ready ? { url: ready.url, stop } : `nats-server did not start: ${ready.error}`)
+          })
+        })
+  return natsServer
+}
+
+/** A NATS figure on one subject: a fresh worker on the run's server, with a subject prefix of its own. */
+async function measureNats(
+  subject: NatsSubjectName,
+  workload: NatsWorkloadName,
+  size: SizeName,
+): Promise<Outcome> {
+  const server = await theNatsServer()
+  if (typeof server === 'string') return { ok: false, error: `skipped: ${server}`, skipped: true }
+  const params = natsParamsFor(workload, size)
+  const cluster = isNatsClusterWorkload(workload)
+  const job: NatsJob = {
+    subject,
+    workload,
+    url: server.url,
+    prefix: `bench${++natsJobs}`,
+    source: fromSource,
+    params,
+    warmup: size === 'full' && !cluster ? { count: Math.max(1, Math.round(params.count / 10)) } : null,
+    repeatBelowMs: 2_000,
+    maxRuns: cluster ? 1 : size === 'full' ? 3 : 1,
+    timeoutMs: size === 'full' ? 600_000 : 120_000,
+  }
+  const report = await runWorker(job, cluster ? 'nats-cluster-worker.ts' : 'nats-worker.ts')
+  if (!report.ok) return report
+  return { ok: true, runs: report.runs, params, scale: 1 }
+}
+
 async function measure(subject: SubjectName, workload: AnyWorkload, size: SizeName): Promise<Outcome> {
+  if (isNatsWorkload(workload)) {
+    if (subject === 'nact') throw new Error('the NATS figures have no peer')
+    return measureNats(subject, workload, size)
+  }
   if (isChildWorkload(workload)) {
     if (subject === 'nact') throw new Error('the child-node figures have no peer')
     return measureChild(subject, workload, size)
@@ -595,18 +372,6 @@ async function measure(subject: SubjectName, workload: AnyWorkload, size: SizeNa
   return { ok: true, runs: report.runs, params, scale }
 }
 
-function best(figure: Figure, outcome: Outcome & { ok: true }): number {
-  const values = outcome.runs.map((run) => figure.value(run, outcome.params, outcome.scale))
-  if (figure.pick === 'median') return values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!
-  return figure.better === 'lower' ? Math.min(...values) : Math.max(...values)
-}
-
-/** The run `best` took its value from. */
-function bestRun(outcome: Outcome & { ok: true }, figure: Figure): Run | undefined {
-  const value = best(figure, outcome)
-  return outcome.runs.find((run) => figure.value(run, outcome.params, outcome.scale) === value)
-}
-
 function firstLine(error: string): string {
   const line = error.split('\n')[0] ?? error
   return line.length > 100 ? `${line.slice(0, 97)}...` : line
@@ -622,22 +387,28 @@ function line(
     const outcome = outcomes[subject]
     return outcome?.ok ? best(figure, outcome) : undefined
   }
-  const floorValue = value('floor')
-  const troupeValue = value('troupe')
   const troupe = outcomes.troupe
   const floor = outcomes.floor
+  if (troupe?.ok === false && troupe.skipped)
+    return `${figure.name}: SKIPPED (${troupe.error.replace(/^skipped: /, '')})`
+  const base = figure.base?.(paramsOf(figure.workload, size))
+  const floorValue = base?.value ?? value('floor')
+  const troupeValue = value('troupe')
   const parts: string[] = []
 
   parts.push(
     `${figure.name}: ${troupe?.ok ? figure.format(troupeValue!) : `FAILED (${firstLine(troupe?.error ?? 'not run')})`}`,
   )
   parts.push(
-    figure.noFloor !== undefined
-      ? `floor ${figure.noFloor}`
-      : `floor ${floor?.ok ? figure.format(floorValue!) : `FAILED (${firstLine(floor?.error ?? 'not run')})`}`,
+    base !== undefined
+      ? `base ${base.text}`
+      : figure.noFloor !== undefined
+        ? `floor ${figure.noFloor}`
+        : `floor ${floor?.ok ? figure.format(floorValue!) : `FAILED (${firstLine(floor?.error ?? 'not run')})`}`,
   )
   const toFloor = troupeValue !== undefined && floorValue !== undefined ? troupeValue / floorValue : undefined
-  parts.push(toFloor !== undefined ? `${ratio(toFloor)} floor` : 'n/a floor')
+  const against = base !== undefined ? 'base' : 'floor'
+  parts.push(toFloor !== undefined ? `${ratio(toFloor)} ${against}` : `n/a ${against}`)
   const met =
     troupeValue === undefined
       ? undefined
@@ -703,9 +474,11 @@ async function main(): Promise<number> {
   // The remote and child-node figures have no peer: nact does not talk between processes.
   // A workload whose figures all say why they have no floor runs on Troupe alone.
   const floorless = (workload: AnyWorkload): boolean =>
-    figures.filter((f) => f.workload === workload).every((f) => f.noFloor !== undefined)
+    figures
+      .filter((f) => f.workload === workload)
+      .every((f) => f.noFloor !== undefined || f.base !== undefined)
   const subjectsOf = (workload: AnyWorkload): SubjectName[] =>
-    isRemoteWorkload(workload) || isChildWorkload(workload)
+    isRemoteWorkload(workload) || isChildWorkload(workload) || isNatsWorkload(workload)
       ? floorless(workload)
         ? ['troupe']
         : ['floor', 'troupe']
@@ -717,7 +490,12 @@ async function main(): Promise<number> {
   // Timing needs the machine to itself; a tiny run only proves correctness, so it may run in parallel.
   const queue = limit(options.size === 'tiny' ? availableParallelism() : 1)
   const pending = new Map<string, Promise<Outcome>>()
-  const workloads: AnyWorkload[] = [...workloadNames, ...remoteWorkloadNames, ...childWorkloadNames]
+  const workloads: AnyWorkload[] = [
+    ...workloadNames,
+    ...remoteWorkloadNames,
+    ...childWorkloadNames,
+    ...natsWorkloadNames,
+  ]
   for (const workload of workloads) {
     if (!selected.some((f) => f.workload === workload)) continue
     for (const subject of subjectsOf(workload)) {
@@ -736,6 +514,7 @@ async function main(): Promise<number> {
     for (const subject of subjectsOf(workload)) {
       const outcome = await pending.get(`${workload}/${subject}`)!
       outcomes[subject] = outcome
+      if (!outcome.ok && outcome.skipped) continue
       if (!outcome.ok) {
         failed = true
         const detail = outcome.detail ?? outcome.error
@@ -745,6 +524,8 @@ async function main(): Promise<number> {
     }
     for (const figure of own) console.log(line(figure, options.size, outcomes, options.peers))
   }
+  const server = await natsServer
+  if (typeof server === 'object') await server.stop()
   return failed ? 1 : 0
 }
 
