@@ -237,6 +237,10 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
    */
   private async declareDown(member: KnownMember, why: string): Promise<void> {
     if (this.closing !== undefined || this.membership.revision === undefined) return
+    // Unreachable from here whatever the cluster decides: its watchers here get node-down and
+    // what is sent to it fails fast at once, as over TCP when heartbeats stop; on the minority
+    // side of a partition the cluster cannot be told at all.
+    this.remote.declareNodeDown(member.node, member.incarnation, why)
     // A node that was itself declared down (frozen, cut off) does not judge others.
     const still = await this.membership.stillMember().catch(() => undefined)
     if (still === undefined) return this.unreachable(member)
