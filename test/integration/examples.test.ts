@@ -139,6 +139,28 @@ const expected: Record<string, { stdout: string[]; stderr?: string[] }> = {
       'the counter is no longer found',
     ],
   },
+  'flow-one-way.ts': {
+    stdout: [
+      'left:  tick 1',
+      'right: tick 1',
+      'right: tick 3',
+      'the graph stopped with nothing in flight: true',
+    ],
+  },
+  'flow-http.ts': {
+    stdout: [
+      'with credentials: 200 {"squared":144,"user":"ann"}',
+      'without: 401 {"error":"authentication required","component":"auth"} (Basic realm="troupe", charset="UTF-8")',
+    ],
+  },
+  'flow-graph-file.ts': {
+    stdout: [
+      'the graph: http.outbox -> auth.inbox, auth.outbox -> square.inbox, square.outbox -> http.inbox',
+      'ann asks for 12 squared: 200 {"squared":144}',
+      'with a wrong password: 401',
+      'with no number: 400',
+    ],
+  },
   'tour.ts': {
     stdout: [
       '=== 1. Parent and child',

@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as troupe from 'troupe'
+import * as flow from 'troupe/flow'
 import * as testkit from 'troupe/testkit'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 import { root } from '../support/run-node.ts'
 
 /**
- * The public API is curated: a new export of `troupe` or `troupe/testkit` is a decision, made here
+ * The public API is curated: a new export of `troupe`, `troupe/testkit` or `troupe/flow` is a decision, made here
  * (and in README.md's API overview). What Troupe's own folders need beyond it is in src/internal.ts.
  */
 const TROUPE_VALUES = [
@@ -187,6 +188,46 @@ const TESTKIT_VALUES = [
 
 const TESTKIT_TYPES = ['Deferred', 'EventOf', 'ExpectOptions', 'InProcessNetworkOptions']
 
+const FLOW_VALUES = [
+  // Graphs
+  'createEvent',
+  'defineComponent',
+  'deriveEvent',
+  'director',
+  // Built-in components
+  'BasicAuth',
+  'Http',
+  'Log',
+  'Route',
+  'Stdout',
+  'Ticker',
+  'Transform',
+  // Graph files
+  'loadGraph',
+  // Errors
+  'ComponentStartError',
+  'GraphError',
+  'StatusError',
+]
+
+const FLOW_TYPES = [
+  'BasicAuthOptions',
+  'BoxRef',
+  'Component',
+  'ComponentContext',
+  'ComponentHandle',
+  'ComponentOptions',
+  'Director',
+  'Endpoint',
+  'EventError',
+  'FlowEvent',
+  'HttpComponent',
+  'HttpOptions',
+  'LogOptions',
+  'StdoutOptions',
+  'TickerOptions',
+]
+
 const sorted = (names: readonly string[]) => [...names].sort()
 
 /** The names an entry module exports, read from its syntax: each `export { … }` names them one by one. */
@@ -219,10 +260,15 @@ describe('the public API', () => {
     expect(sorted(Object.keys(testkit))).toEqual(sorted(TESTKIT_VALUES))
   })
 
+  it('troupe/flow exports exactly the curated values', () => {
+    expect(sorted(Object.keys(flow))).toEqual(sorted(FLOW_VALUES))
+  })
+
   it('the entries name every export, none wholesale, and each once', () => {
     for (const [path, values, types] of [
       ['src/index.ts', TROUPE_VALUES, TROUPE_TYPES],
       ['src/testkit/index.ts', TESTKIT_VALUES, TESTKIT_TYPES],
+      ['src/flow/index.ts', FLOW_VALUES, FLOW_TYPES],
     ] as const) {
       const found = exportsOf(path)
       expect(found.wholesale, `${path} re-exports a module wholesale`).toEqual([])

@@ -55,7 +55,7 @@ export function parseGraph(text: string, file: string): GraphSpec {
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false })
   const first = doc.errors[0]
   if (first !== undefined) {
-    const line = first.linePos?.[0].line
+    const line = first.linePos?.[0].line ?? lines.linePos(first.pos[0]).line
     throw new GraphError(`${file}: ${first.message.split('\n')[0]}`, line)
   }
   const lineOf = (node: unknown): number =>
