@@ -145,7 +145,8 @@ function drained(stream: NodeJS.WriteStream): Promise<void> {
 function configure(command: Command, path: string): void {
   command.exitOverride().configureOutput({
     outputError: (message, write) => {
-      const text = message.trim().replace(/^error: /, '')
+      // One line: commander puts its suggestion ("Did you mean …?") on a line of its own.
+      const text = message.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')
       write(`${path}: ${text} (see ${path} --help)\n`)
     },
   })
