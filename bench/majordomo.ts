@@ -1,0 +1,105 @@
+/**
+ * Requests per second through the MajorDomo broker, next to a raw ZeroMQ DEALER/ROUTER echo
+ * measured in the same run:
+ *
+ *   npx tsx bench/majordomo.ts [--requests 60000] [--in-flight 64] [--workers 4] [--here]
+ *
+ * The broker and the client run in this process; the echo workers run in child processes of
+ * their own (or in this process with --here). The raw figure is one DEALER with as many requests
+ * in flight against a ROUTER that sends every message straight back, both in this process: the
+ * floor of one request through one socket pair with no broker in between.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { Dealer, Router } from 'zeromq'
+import { type MdpWorker, mdpClient, startBroker, startWorker } from '../src/flow/majordomo/index.ts'
+
+const { values } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '60000' },
+    'in-flight': { type: 'string', default: '64' },
+    workers: { type: 'string', default: '4' },
+    here: { type: 'boolean', default: false },
+  },
+})
+const requests = Number(values.requests)
+const inFlight = Number(values['in-flight'])
+const workerCount = Number(values.workers)
+const body = [Buffer.from('0123456789abcdef')]
+
+async function raw(): Promise<number> {
+  const router = new Router({ linger: 0 })
+  await router.bind('tcp://127.0.0.1:*')
+  const echo = (async () => {
+    for await (const frames of router) await router.send(frames)
+  })().catch(() => {})
+  const dealer = new Dealer({ linger: 0 })
+  dealer.connect(router.lastEndpoint!)
+  const started = performance.now()
+  let sent = 0
+  for (; sent < Math.min(inFlight, requests); sent++) await dealer.send(body)
+  let received = 0
+  for await (const frames of dealer) {
+    if (++received === requests) break
+    if (sent < requests) {
+      sent++
+      await dealer.send(frames)
+    }
+  }
+  const rate = requests / ((performance.now() - started) / 1000)
+  dealer.close()
+  router.close()
+  await echo
+  return rate
+}
+
+async function majordomo(): Promise<number> {
+  const broker = await startBroker({ endpoint: 'tcp://127.0.0.1:*' })
+  const here: MdpWorker[] = []
+  const children: ChildProcess[] = []
+  try {
+    for (let n = 0; n < workerCount; n++) {
+      if (values.here) {
+        here.push(startWorker({ broker: broker.endpoint, service: 'echo', handler: (b) => b }))
+        continue
+      }
+      const script = fileURLToPath(new URL('./majordomo-worker.ts', import.meta.url))
+      const child = spawn(process.execPath, ['--import', 'tsx', script, broker.endpoint, 'echo'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
+      children.push(child)
+      await once(child.stdout!, 'data')
+    }
+    while ((broker.stats().services.echo?.workers ?? 0) < workerCount)
+      await new Promise((resolve) => setImmediate(resolve))
+    const client = mdpClient({ broker: broker.endpoint, maxInFlight: inFlight })
+    await client.request('echo', body)
+    const started = performance.now()
+    let next = 0
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (next++ < requests) await client.request('echo', body)
+      }),
+    )
+    const rate = requests / ((performance.now() - started) / 1000)
+    await client.close()
+    return rate
+  } finally {
+    for (const worker of here) await worker.close()
+    for (const child of children) {
+      child.kill('SIGTERM')
+      if (child.exitCode === null) await once(child, 'exit')
+    }
+    await broker.close()
+  }
+}
+
+const floor = await raw()
+const mdp = await majordomo()
+const where = values.here ? 'in this process' : 'in child processes'
+console.log(`raw DEALER/ROUTER echo, ${inFlight} in flight: ${Math.round(floor)} req/s`)
+console.log(
+  `MajorDomo, ${workerCount} workers ${where}, ${inFlight} in flight: ${Math.round(mdp)} req/s (${((mdp / floor) * 100).toFixed(0)}% of raw)`,
+)
