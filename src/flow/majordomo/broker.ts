@@ -299,8 +299,14 @@ class MajordomoBroker implements Broker {
       'MajorDomo worker removed',
     )
     const request = worker.current
-    if (request === undefined) return
     worker.current = undefined
+    if (request !== undefined) this.redeliverOrFail(service, request)
+    // A service with no workers and nothing waiting is forgotten, so that the names clients ask
+    // for do not pile up.
+    if (service.workers.size === 0 && service.queue.length === 0) this.services.delete(service.name)
+  }
+
+  private redeliverOrFail(service: Service, request: Request): void {
     if (!request.redelivered && service.workers.size > 0) {
       // Sent again once, ahead of the waiting requests: it has waited longest.
       request.redelivered = true

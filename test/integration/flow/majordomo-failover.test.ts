@@ -94,6 +94,10 @@ describe('MajorDomo with a worker that dies holding a request', () => {
     expect(failed).toMatchObject({ service: 'lonely', code: '502' })
     expect((failed as Error).message).toContain('died while holding the request')
     expect(broker.stats()).toMatchObject({ workers: 0, lost: 1 })
+    expect(
+      broker.stats().services.lonely,
+      'a service with no workers and no requests is forgotten',
+    ).toBeUndefined()
     expect((await client.request('mmi.service', 'lonely')).map(String)).toEqual(['404'])
   })
 
