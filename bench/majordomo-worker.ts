@@ -1,7 +1,11 @@
-// A MajorDomo echo worker for bench/majordomo.ts, in a process of its own: argv[2] is the broker,
-// argv[3] the service. Says "ready" on stdout once started; stops on SIGTERM.
+// MajorDomo echo workers for bench/majordomo.ts, in a process of their own: argv[2] is the
+// broker, argv[3] the service, argv[4] how many workers (default 1). Says "ready" on stdout once
+// started; stops on SIGTERM.
 import { startWorker } from '../src/flow/majordomo/index.ts'
 
-const worker = startWorker({ broker: process.argv[2]!, service: process.argv[3]!, handler: (body) => body })
+const [broker, service] = [process.argv[2]!, process.argv[3]!]
+const workers = Array.from({ length: Number(process.argv[4] ?? 1) }, () =>
+  startWorker({ broker, service, handler: (body) => body }),
+)
 process.stdout.write('ready\n')
-process.once('SIGTERM', () => void worker.close().then(() => process.exit(0)))
+process.once('SIGTERM', () => void Promise.all(workers.map((w) => w.close())).then(() => process.exit(0)))

@@ -2,10 +2,11 @@
  * Requests per second through the MajorDomo broker, next to a raw ZeroMQ DEALER/ROUTER echo
  * measured in the same run:
  *
- *   npx tsx bench/majordomo.ts [--requests 60000] [--in-flight 64] [--workers 4] [--here]
+ *   npx tsx bench/majordomo.ts [--requests 60000] [--in-flight 64] [--workers 4] [--processes 4] [--here]
  *
- * The broker and the client run in this process; the echo workers run in child processes of
- * their own (or in this process with --here). The raw figure is one DEALER with as many requests
+ * The broker and the client run in this process; the echo workers run in child processes,
+ * spread evenly over --processes of them (one each by default), or in this process with --here.
+ * The client keeps --in-flight requests going, one per socket of its pool. The raw figure is one DEALER with as many requests
  * in flight against a ROUTER that sends every message straight back, both in this process: the
  * floor of one request through one socket pair with no broker in between.
  */
@@ -21,12 +22,14 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '60000' },
     'in-flight': { type: 'string', default: '64' },
     workers: { type: 'string', default: '4' },
+    processes: { type: 'string', default: '4' },
     here: { type: 'boolean', default: false },
   },
 })
 const requests = Number(values.requests)
 const inFlight = Number(values['in-flight'])
 const workerCount = Number(values.workers)
+const processCount = Math.min(Number(values.processes), workerCount)
 const body = [Buffer.from('0123456789abcdef')]
 
 async function raw(): Promise<number> {
@@ -60,15 +63,21 @@ async function majordomo(): Promise<number> {
   const here: MdpWorker[] = []
   const children: ChildProcess[] = []
   try {
-    for (let n = 0; n < workerCount; n++) {
-      if (values.here) {
+    if (values.here) {
+      for (let n = 0; n < workerCount; n++)
         here.push(startWorker({ broker: broker.endpoint, service: 'echo', handler: (b) => b }))
-        continue
-      }
-      const script = fileURLToPath(new URL('./majordomo-worker.ts', import.meta.url))
-      const child = spawn(process.execPath, ['--import', 'tsx', script, broker.endpoint, 'echo'], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      })
+    }
+    const script = fileURLToPath(new URL('./majordomo-worker.ts', import.meta.url))
+    for (let p = 0; !values.here && p < processCount; p++) {
+      // The workers spread over the processes as evenly as they go.
+      const count = Math.floor(workerCount / processCount) + (p < workerCount % processCount ? 1 : 0)
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', script, broker.endpoint, 'echo', String(count)],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      )
       children.push(child)
       await once(child.stdout!, 'data')
     }
@@ -98,7 +107,9 @@ async function majordomo(): Promise<number> {
 
 const floor = await raw()
 const mdp = await majordomo()
-const where = values.here ? 'in this process' : 'in child processes'
+const where = values.here
+  ? 'in this process'
+  : `in ${processCount} child process${processCount === 1 ? '' : 'es'}`
 console.log(`raw DEALER/ROUTER echo, ${inFlight} in flight: ${Math.round(floor)} req/s`)
 console.log(
   `MajorDomo, ${workerCount} workers ${where}, ${inFlight} in flight: ${Math.round(mdp)} req/s (${((mdp / floor) * 100).toFixed(0)}% of raw)`,
