@@ -6,9 +6,12 @@
  *
  * The broker and the client run in this process; the echo workers run in child processes,
  * spread evenly over --processes of them (one each by default), or in this process with --here.
- * The client keeps --in-flight requests going, one per socket of its pool. The raw figure is one DEALER with as many requests
- * in flight against a ROUTER that sends every message straight back, both in this process: the
- * floor of one request through one socket pair with no broker in between.
+ * The client keeps --in-flight requests going, one per socket of its pool.
+ *
+ * The raw figures, both in this process, against a ROUTER that sends every message straight
+ * back: one DEALER with --in-flight requests pipelined on it, and a pool of --in-flight DEALERs
+ * with one request each (the shape of the MajorDomo client, whose replies name no request), the
+ * floor of a request with no broker and no worker in between.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -53,6 +56,34 @@ async function raw(): Promise<number> {
   }
   const rate = requests / ((performance.now() - started) / 1000)
   dealer.close()
+  router.close()
+  await echo
+  return rate
+}
+
+async function rawPool(): Promise<number> {
+  const router = new Router({ linger: 0 })
+  await router.bind('tcp://127.0.0.1:*')
+  const echo = (async () => {
+    for await (const frames of router) await router.send(frames)
+  })().catch(() => {})
+  const dealers = Array.from({ length: inFlight }, () => {
+    const dealer = new Dealer({ linger: 0 })
+    dealer.connect(router.lastEndpoint!)
+    return dealer
+  })
+  const started = performance.now()
+  let next = 0
+  await Promise.all(
+    dealers.map(async (dealer) => {
+      while (next++ < requests) {
+        await dealer.send(body)
+        await dealer.receive()
+      }
+    }),
+  )
+  const rate = requests / ((performance.now() - started) / 1000)
+  for (const dealer of dealers) dealer.close()
   router.close()
   await echo
   return rate
@@ -106,11 +137,16 @@ async function majordomo(): Promise<number> {
 }
 
 const floor = await raw()
+const pool = await rawPool()
 const mdp = await majordomo()
 const where = values.here
   ? 'in this process'
   : `in ${processCount} child process${processCount === 1 ? '' : 'es'}`
-console.log(`raw DEALER/ROUTER echo, ${inFlight} in flight: ${Math.round(floor)} req/s`)
+const ofRaw = (rate: number) => `${((rate / floor) * 100).toFixed(0)}% of raw`
+console.log(`raw DEALER/ROUTER echo, ${inFlight} in flight on one DEALER: ${Math.round(floor)} req/s`)
 console.log(
-  `MajorDomo, ${workerCount} workers ${where}, ${inFlight} in flight: ${Math.round(mdp)} req/s (${((mdp / floor) * 100).toFixed(0)}% of raw)`,
+  `raw DEALER/ROUTER echo, ${inFlight} DEALERs, one in flight each: ${Math.round(pool)} req/s (${ofRaw(pool)})`,
+)
+console.log(
+  `MajorDomo, ${workerCount} workers ${where}, ${inFlight} in flight: ${Math.round(mdp)} req/s (${ofRaw(mdp)})`,
 )
