@@ -1,5 +1,4 @@
 import { Router } from 'zeromq'
-import { InvalidOptionError } from '../../index.ts'
 import { handleMmi } from './mmi.ts'
 import {
   Command,
@@ -12,7 +11,7 @@ import {
   toClient,
   toWorker,
 } from './protocol.ts'
-import { type MdpLogger, SendQueue, stderrLogger, WarnLimiter } from './support.ts'
+import { type MdpLogger, positive, SendQueue, stderrLogger, WarnLimiter } from './support.ts'
 
 /** Options of {@link startBroker}. */
 export interface BrokerOptions {
@@ -101,7 +100,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
 
 class MajordomoBroker implements Broker {
   endpoint: string
-  private readonly socket = new Router({ linger: 200 })
+  private readonly socket: Router
   private readonly out: SendQueue
   private readonly warnings: WarnLimiter
   private readonly logger: MdpLogger
@@ -122,13 +121,20 @@ class MajordomoBroker implements Broker {
     this.maxQueued = positive('maxQueuedRequests', options.maxQueuedRequests ?? 10_000)
     this.logger = options.logger ?? stderrLogger
     this.warnings = new WarnLimiter(this.logger)
+    // Made once the options are known good, so that a refused option leaves no socket open.
+    this.socket = new Router({ linger: 200 })
     this.out = new SendQueue(this.socket, (error) =>
       this.warnings.warn('send', { err: error }, 'MajorDomo broker could not send'),
     )
   }
 
   async bind(): Promise<void> {
-    await this.socket.bind(this.endpoint)
+    try {
+      await this.socket.bind(this.endpoint)
+    } catch (error) {
+      this.socket.close()
+      throw error
+    }
     this.endpoint = this.socket.lastEndpoint ?? this.endpoint
     this.timer = setInterval(() => this.beat(), this.interval)
     this.loop = this.receive()
@@ -330,9 +336,4 @@ class MajordomoBroker implements Broker {
       else this.out.send(toWorker(worker.address, Command.Heartbeat))
     }
   }
-}
-
-function positive(option: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) throw new InvalidOptionError(option, 'must be a positive number')
-  return value
 }

@@ -1,3 +1,5 @@
+import { InvalidOptionError } from '../../index.ts'
+
 /** The part of a pino logger the MajorDomo parts write to. */
 export interface MdpLogger {
   warn(obj: object, msg: string): void
@@ -81,4 +83,10 @@ export class WarnLimiter {
     this.last.set(key, { at: now, suppressed: 0 })
     this.logger.warn(suppressed > 0 ? { ...obj, suppressed } : obj, msg)
   }
+}
+
+/** `value` if it is a positive finite number; throws `InvalidOptionError` naming `option` if not. */
+export function positive(option: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new InvalidOptionError(option, 'must be a positive number')
+  return value
 }

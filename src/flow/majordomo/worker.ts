@@ -1,7 +1,7 @@
 import { Dealer } from 'zeromq'
 import { InvalidOptionError, sleep } from '../../index.ts'
 import { Command, ErrorCode, errorBody, MDP_WORKER, splitEnvelope, workerFrames } from './protocol.ts'
-import { type MdpLogger, SendQueue, stderrLogger } from './support.ts'
+import { type MdpLogger, positive, SendQueue, stderrLogger } from './support.ts'
 
 /** What a worker does with a request body; what it returns is the reply body. */
 export type MdpHandler = (body: Buffer[]) => Promise<Buffer[]> | Buffer[]
@@ -57,11 +57,9 @@ class Worker implements MdpWorker {
 
   constructor(private readonly options: WorkerOptions) {
     if (options.service === '') throw new InvalidOptionError('service', 'must not be empty')
-    this.interval = options.heartbeatIntervalMs ?? 2500
-    this.expiry = this.interval * (options.heartbeatLiveness ?? 3)
-    this.reconnectMs = options.reconnectMs ?? 2500
-    if (!(this.interval > 0) || !(this.expiry > 0) || !(this.reconnectMs >= 0))
-      throw new InvalidOptionError('heartbeatIntervalMs', 'intervals must be positive numbers')
+    this.interval = positive('heartbeatIntervalMs', options.heartbeatIntervalMs ?? 2500)
+    this.expiry = this.interval * positive('heartbeatLiveness', options.heartbeatLiveness ?? 3)
+    this.reconnectMs = positive('reconnectMs', options.reconnectMs ?? 2500)
     this.logger = options.logger ?? stderrLogger
     this.running = this.run()
   }

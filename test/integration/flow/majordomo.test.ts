@@ -1,3 +1,4 @@
+import { InvalidOptionError } from 'troupe'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   type Broker,
@@ -128,6 +129,33 @@ describe('a bounded queue per service', () => {
       expect((await Promise.all(waiting)).map(text)).toEqual([['1'], ['2']])
     } finally {
       await cleanup.run()
+    }
+  })
+})
+
+describe('MajorDomo options', () => {
+  it('refuses intervals and limits that are not positive, naming the option', async () => {
+    await expect(startBroker({ endpoint: 'tcp://127.0.0.1:*', heartbeatIntervalMs: 0 })).rejects.toThrow(
+      /heartbeatIntervalMs/,
+    )
+    await expect(startBroker({ endpoint: 'tcp://127.0.0.1:*', maxQueuedRequests: -1 })).rejects.toThrow(
+      InvalidOptionError,
+    )
+    expect(() =>
+      startWorker({ broker: 'tcp://127.0.0.1:1', service: 's', handler: (b) => b, heartbeatLiveness: 0 }),
+    ).toThrow(/heartbeatLiveness/)
+    expect(() => mdpClient({ broker: 'tcp://127.0.0.1:1', maxInFlight: 0 })).toThrow(/maxInFlight/)
+  })
+})
+
+describe('a MajorDomo broker on a taken endpoint', () => {
+  it('fails to start, and the broker already there goes on', async () => {
+    const first = await startBroker({ endpoint: 'tcp://127.0.0.1:*' })
+    try {
+      await expect(startBroker({ endpoint: first.endpoint })).rejects.toThrow()
+      expect(first.stats().workers).toBe(0)
+    } finally {
+      await first.close()
     }
   })
 })
