@@ -246,10 +246,12 @@ class MajordomoBroker implements Broker {
       return
     }
     this.counts.replies++
-    this.out.send(toClient(envelope.client, worker.service.nameFrame, envelope.body))
     worker.current = undefined
     worker.service.idle.push(worker)
+    // The worker's next request goes out before this reply: the workers, one request each, are
+    // what limits the rate, so none should wait on a send to a client.
     this.dispatch(worker.service)
+    this.out.send(toClient(envelope.client, worker.service.nameFrame, envelope.body))
   }
 
   private protocolError(address: Buffer, worker: WorkerEntry | undefined, reason: string): void {
