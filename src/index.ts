@@ -99,6 +99,7 @@ export type { ChildPortal } from './core/index.ts'
 
 // Clusters over NATS: the members, and services any node serves and any node requests.
 export type { NatsOptions, NatsTlsOptions } from './transport/nats/index.ts'
+export { NatsConnectError } from './transport/nats/index.ts'
 export type { ClusterMember } from './core/index.ts'
 export type {
   ServiceHandle,

@@ -146,7 +146,10 @@ function configure(command: Command, path: string): void {
   command.exitOverride().configureOutput({
     outputError: (message, write) => {
       // One line: commander puts its suggestion ("Did you mean …?") on a line of its own.
-      const text = message.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')
+      const text = message
+        .trim()
+        .replace(/^error: /, '')
+        .replace(/\s*\n\s*/g, ' ')
       write(`${path}: ${text} (see ${path} --help)\n`)
     },
   })

@@ -57,6 +57,7 @@ const TROUPE_VALUES = [
   'MailboxFullError',
   'MessageTooLargeError',
   'NameTakenError',
+  'NatsConnectError',
   'NodeDownError',
   'NotExposedError',
   'ReceiveTimeoutError',

@@ -252,6 +252,10 @@ export function describeNatsError(error: unknown): string {
   const message = error.message
   if (/authorization/i.test(message))
     return `${message}: the server refused this client's credentials (give token, user and pass, or credsFile)`
+  if (/certificate/i.test(message))
+    return `${message}: the server's certificate could not be checked (give nats.tls.ca, the authority that signed it)`
+  if (/does not support 'tls'|server does not support tls/i.test(message))
+    return `${message}: the server speaks plain TCP (drop nats.tls, or start it with --tls)`
   return message
 }
 
