@@ -1,7 +1,7 @@
 import { Cell } from './cell/cell.ts'
 import type { StopReason } from './inspection.ts'
 import type { LocalActorHandle, Ref, RefBase } from './ref.ts'
-import type { Signal } from './signals.ts'
+import type { Signal, Terminated } from './signals.ts'
 
 /**
  * What the core delivers to, whatever the target is (protoactor-go's `Process`): a user message,
@@ -32,6 +32,11 @@ export interface LocalActor extends Ref, Delivery, LocalActorHandle {
    * reject with `error`, and its watchers get `Terminated` with reason `failed`.
    */
   stopForGood(error: unknown): void
+  /**
+   * Registers a function told once when it stops (at once if it has); what it returns unregisters
+   * it, for a watcher that goes before the actor does.
+   */
+  onTerminated(listener: (terminated: Terminated) => void): () => void
 }
 
 /** The actor of this node that `ref` is, or `undefined` for any other ref (remote, dead, an asker). */

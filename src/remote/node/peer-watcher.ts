@@ -102,22 +102,20 @@ export class PeerWatcher {
   // ---- what the peer asks of this node's actors, and its answers ----
 
   watched(watcher: string, targetPath: string): void {
-    const target = this.host.system.actorAt(targetPath)
+    const target = localActor(this.host.system.actorAt(targetPath))
     const key = `${watcher}|${targetPath}`
     if (target === undefined) {
       this.host.send({ kind: 'terminated', watcher, target: targetPath, reason: 'noproc' })
       return
     }
-    const stop = this.host.system.watch(target)
-    let active = true
-    this.watchedHere.set(key, () => {
-      active = false
-    })
-    void stop.then((t) => {
-      if (!active) return
+    // Unregistered when the peer unwatches or is lost: the actor may outlive many connections of
+    // the same peer, each watching it again, and a listener left behind would keep its peer.
+    this.watchedHere.get(key)?.()
+    const stop = target.onTerminated((t) => {
       this.watchedHere.delete(key)
       this.host.send({ kind: 'terminated', watcher, target: targetPath, reason: t.reason, error: t.error })
     })
+    if (!target.stopped) this.watchedHere.set(key, stop)
   }
 
   unwatched(watcher: string, targetPath: string): void {

@@ -7,6 +7,9 @@ import { type PartitionNode, startPartitionNode } from './support.ts'
 // minute, under a light traffic of asks both ways; over TCP, and over NATS with servers on both
 // sides. What each reconnection allocates must be given back: once healed and settled, the heap
 // and the open file descriptors of each node are back near where they were after the first flaps.
+// The nodes run with PARTITION_SOURCE_MAPS=off: mapping stack traces through source maps (the
+// loader's doing, not the node's) keeps each module's parsed map from the first error whose stack
+// passes through it; over NATS, megabytes that came or not depending on which timeouts a run hit.
 const unavailable = namespacesUnavailable()
 if (unavailable !== undefined) console.warn(`skipping the flapping link tests: ${unavailable}`)
 
@@ -14,6 +17,9 @@ const COOKIE = 'partition-test-cookie-0123456789'
 const DOWN_MS = 2000
 const UP_MS = 1000
 const FLAPPING_MS = 60_000
+/** Flapping again after the measure, to see that what grew has levelled off. */
+const MORE_FLAPPING_MS = 15_000
+const NODE_ENV = { PARTITION_SOURCE_MAPS: 'off' }
 
 let pair: NetworkPair | undefined
 let servers: NatsCluster | undefined
@@ -80,7 +86,10 @@ async function askSucceeds(node: PartitionNode, name: string, ms: number): Promi
     if (Date.now() > deadline) throw new Error(`no ask of ${name} succeeded within ${ms} ms`)
 }
 
-const within10Percent = (after: number, before: number) => Math.abs(after - before) <= before * 0.1
+const within = (share: number) => (after: number, before: number) =>
+  Math.abs(after - before) <= before * share
+const within10Percent = within(0.1)
+const within2Percent = within(0.02)
 
 /**
  * Claims `svc` on `second` and `home` on `first`, runs asks of each other's name both ways while
@@ -106,12 +115,26 @@ async function flapUnderTraffic(
     const cycles = await flap(net, FLAPPING_MS)
     await settled()
     const after = [await stats(first), await stats(second)]
+    const moreCycles = await flap(net, MORE_FLAPPING_MS)
+    await settled()
+    const later = [await stats(first), await stats(second)]
+    const figures = (key: 'heap' | 'fds') =>
+      before.map((b, i) => `${b[key]} -> ${after[i]![key]} -> ${later[i]![key]}`).join(', ')
     console.log(
-      `flapping: ${cycles} cycles; asks ${JSON.stringify(traffic.map((flow) => flow.counts))}; heap ${before.map((b, i) => `${b.heap} -> ${after[i]!.heap}`).join(', ')}; fds ${before.map((b, i) => `${b.fds} -> ${after[i]!.fds}`).join(', ')}`,
+      `flapping: ${cycles} + ${moreCycles} cycles; asks ${JSON.stringify(traffic.map((flow) => flow.counts))}; heap ${figures('heap')}; fds ${figures('fds')}`,
     )
     for (const i of [0, 1]) {
-      expect(within10Percent(after[i]!.heap, before[i]!.heap), `heap of node ${i + 1}`).toBe(true)
-      expect(within10Percent(after[i]!.fds, before[i]!.fds), `fds of node ${i + 1}`).toBe(true)
+      for (const [when, measured] of [
+        ['after', after],
+        ['later', later],
+      ] as const) {
+        const { heap, fds } = measured[i]!
+        expect(within10Percent(heap, before[i]!.heap), `heap of node ${i + 1} ${when}`).toBe(true)
+        expect(within10Percent(fds, before[i]!.fds), `fds of node ${i + 1} ${when}`).toBe(true)
+      }
+      // What grew over the first minute (code compiled for paths only the flaps run: about 5%) has
+      // levelled off: a steady growth of the 190 kB a flap first measured would add 6% here.
+      expect(within2Percent(later[i]!.heap, after[i]!.heap), `heap of node ${i + 1} levels off`).toBe(true)
     }
     // The traffic went through between the flaps, and failed (not hung) while the link was down.
     for (const { counts, error } of traffic) {
@@ -129,29 +152,32 @@ describe.skipIf(unavailable !== undefined)('a flapping link', () => {
     const net = makeNetworkPair()
     pair = net
     const rootName = `root@${net.a.address}:7101`
-    const root = await startPartitionNode(net.a, [rootName, 'true', COOKIE])
+    const root = await startPartitionNode(net.a, [rootName, 'true', COOKIE], NODE_ENV)
     nodes.push(root)
-    const worker = await startPartitionNode(net.b, [`worker@${net.b.address}:7102`, rootName, COOKIE])
+    const worker = await startPartitionNode(
+      net.b,
+      [`worker@${net.b.address}:7102`, rootName, COOKIE],
+      NODE_ENV,
+    )
     nodes.push(worker)
     await flapUnderTraffic(net, [root, worker], 15_000)
-  }, 100_000)
+  }, 130_000)
 
-  // Skipped: a finding, not a slow test. Over NATS the heap after GC grew from 14.9 MB to 18.8 MB
-  // and from 15.0 MB to 19.3 MB (26% and 29%) in 20 flaps, about 190 kB a flap, while the file
-  // descriptors stayed at 26; whether it keeps growing or levels off, and what holds it, is not
-  // known yet. Find it, then run this again.
-  it.skip('between two NATS nodes on a routed cluster leaves no growth of heap or file descriptors once healed and settled', async () => {
+  // Heap snapshots before and after the flaps show the node's own objects flat over NATS (its
+  // consumers, subscriptions, status iterators, connections, timers, promises); what grew was the
+  // loader's parsed source maps (see above), and code compiled on first use, which levels off.
+  it('between two NATS nodes on a routed cluster leaves no growth of heap or file descriptors once healed and settled', async () => {
     const net = makeNetworkPair()
     pair = net
     servers = await startNatsCluster(3, {
       places: [net.a, net.a, net.b].map((ns) => ({ host: ns.address, exec: ns.exec })),
     })
     const [a1, a2, b1] = servers.urls
-    const left = await startPartitionNode(net.a, ['left', `nats:${a1},${a2}`, COOKIE, '3'])
+    const left = await startPartitionNode(net.a, ['left', `nats:${a1},${a2}`, COOKIE, '3'], NODE_ENV)
     nodes.push(left)
-    const right = await startPartitionNode(net.b, ['right', `nats:${b1}`, COOKIE, '3'])
+    const right = await startPartitionNode(net.b, ['right', `nats:${b1}`, COOKIE, '3'], NODE_ENV)
     nodes.push(right)
     // JetStream re-elects and the minority node re-joins after each flap: settling takes longer.
     await flapUnderTraffic(net, [left, right], 30_000)
-  }, 120_000)
+  }, 160_000)
 })

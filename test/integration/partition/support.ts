@@ -28,8 +28,12 @@ export interface PartitionNode {
 
 const FIXTURE = 'test/fixtures/partition-node.ts'
 
-/** Starts a partition node in `ns` and waits for its `ready`. */
-export async function startPartitionNode(ns: Namespace, args: readonly string[]): Promise<PartitionNode> {
+/** Starts a partition node in `ns` and waits for its `ready`; `env` is added to its environment. */
+export async function startPartitionNode(
+  ns: Namespace,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<PartitionNode> {
   const [command, argv] = ns.exec(
     process.execPath,
     '--expose-gc',
@@ -39,7 +43,11 @@ export async function startPartitionNode(ns: Namespace, args: readonly string[])
     FIXTURE,
     ...args,
   )
-  const child = spawn(command, argv, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn(command, argv, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
   let out = ''
   let pending = ''
   const lines: NodeLine[] = []
