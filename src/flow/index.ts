@@ -28,8 +28,27 @@ export { Ticker } from './components/ticker.ts'
 export type { TickerOptions } from './components/ticker.ts'
 export { Transform } from './components/transform.ts'
 
+// MajorDomo (ZeroMQ's MDP/0.1): a broker, workers and clients, and the same as components.
+export { MajordomoBroker, MajordomoClient, MajordomoWorker } from './components/majordomo.ts'
+export type { MajordomoClientOptions, MajordomoWorkerOptions } from './components/majordomo.ts'
+export { mdpClient, startBroker, startWorker } from './majordomo/index.ts'
+export type {
+  Broker,
+  BrokerOptions,
+  BrokerStats,
+  ClientOptions,
+  MdpClient,
+  MdpHandler,
+  MdpLogger,
+  MdpWorker,
+  RequestBody,
+  RequestOptions,
+  WorkerOptions,
+} from './majordomo/index.ts'
+
 // Graph files (YAML or JSON), as `troupe flow` runs them.
 export { loadGraph } from './graph/load-graph.ts'
 
 // Errors: each extends TroupeError.
 export { ComponentStartError, GraphError, StatusError } from './errors.ts'
+export { MajordomoError, MdpClientClosedError, MdpServiceError, MdpTimeoutError } from './majordomo/index.ts'
