@@ -22,7 +22,7 @@ export type FlowSubjectName = 'floor' | 'troupe'
 /** pipeline and fanout: `count` events; http: `count` ms of load from `actors` connections. */
 const fullParams: Record<FlowWorkloadName, Params> = {
   'flow-pipeline': { count: 200_000 },
-  'flow-fanout': { count: 1_000 },
+  'flow-fanout': { count: 300 },
   'flow-http': { count: 10_000, actors: 50 },
 }
 
