@@ -3,6 +3,7 @@
  * (`Outcome`), and how values print.
  */
 import type { ChildRun, ChildWorkloadName } from './child-nodes.ts'
+import type { FlowRun, FlowWorkloadName } from './flow.ts'
 import type { NatsRun, NatsWorkloadName } from './nats.ts'
 import type { RemoteWorkloadName } from './remote.ts'
 import type { RemoteRun } from './remote-worker.ts'
@@ -14,8 +15,13 @@ export interface Target {
   met(value: number, ratioToFloor: number): boolean | undefined
 }
 
-export type Run = RemoteRun & ChildRun & NatsRun
-export type AnyWorkload = WorkloadName | RemoteWorkloadName | ChildWorkloadName | NatsWorkloadName
+export type Run = RemoteRun & ChildRun & NatsRun & FlowRun
+export type AnyWorkload =
+  | WorkloadName
+  | RemoteWorkloadName
+  | ChildWorkloadName
+  | NatsWorkloadName
+  | FlowWorkloadName
 
 /** A ratio base that is no measured floor: a configured or ideal value, named in the line. */
 export interface Base {

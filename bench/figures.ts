@@ -15,6 +15,8 @@ import {
   ratio,
   significant,
 } from './figure.ts'
+import { isFlowWorkload } from './flow.ts'
+import { describeFlow, flowFigures } from './flow-figures.ts'
 import { isNatsWorkload } from './nats.ts'
 import { describeNats, natsFigures } from './nats-figures.ts'
 import { type Params, skynetActors } from './workloads.ts'
@@ -209,6 +211,7 @@ export const figures: Figure[] = [
     },
   },
   ...natsFigures,
+  ...flowFigures,
 ]
 
 function kilobytes(bytes: number): string {
@@ -233,6 +236,7 @@ const rateOf = (items: number, ms: number): string => rate((items * 1_000) / ms)
 
 export function describe(workload: AnyWorkload, params: Params): string {
   if (isNatsWorkload(workload)) return describeNats(workload, params)
+  if (isFlowWorkload(workload)) return describeFlow(workload, params)
   switch (workload) {
     case 'remote-ping-pong':
       return `${count(params.count)} round trips between two processes`

@@ -58,3 +58,32 @@ export function runJob<J extends { timeoutMs: number }, R>(
     },
   )
 }
+
+/** Two full collections, so that a run does not pay for the garbage of the one before. */
+export function collect(): void {
+  if (!globalThis.gc) throw new Error('run the worker with --expose-gc')
+  globalThis.gc()
+  globalThis.gc()
+}
+
+/** What the timing loop needs of a job. */
+export interface TimedJob<P> {
+  params: P
+  warmup: P | null
+  repeatBelowMs: number
+  maxRuns: number
+}
+
+/**
+ * A warm-up run at `job.warmup` (if any), then measured runs at `job.params`, repeated while the
+ * first took under `repeatBelowMs`, up to `maxRuns`. `measure` calls `collect()` once set up.
+ */
+export async function timedRuns<P, R extends { ms: number }>(
+  job: TimedJob<P>,
+  measure: (params: P) => Promise<R>,
+): Promise<R[]> {
+  if (job.warmup) await measure(job.warmup)
+  const runs = [await measure(job.params)]
+  while (runs.length < job.maxRuns && runs[0]!.ms < job.repeatBelowMs) runs.push(await measure(job.params))
+  return runs
+}

@@ -11,7 +11,9 @@
  * throughput figures' floor is the raw NATS client (`nats-worker.ts`); the cluster figures
  * (`nats-cluster-worker.ts`, which starts node processes of its own) have a base instead, printed
  * in the floor's place: the configured heartbeat timeout for the kills, one heartbeat per node per
- * interval for the heartbeat counts.
+ * interval for the heartbeat counts. The flow figures run in one fresh process per subject
+ * (`flow-worker.ts`; for `flow-http` it forks the server, `flow-server.ts`, and loads it with
+ * autocannon); their floor is plain actors, the same graph with 1 sink, or a plain fastify handler.
  *
  *   --size tiny|full   full (default) or about 1/1000 of it, to prove the benchmarks still work
  *   --only <figure>    one figure (or several, comma-separated): skynet, ring, ping-pong, burst,
@@ -21,7 +23,7 @@
  *                      thread-stream-heap, process-stream-heap, thread-stream-heap-16k,
  *                      process-stream-heap-16k, spawn-thread, spawn-process, fanout,
  *                      nats-tells, nats-ask, nats-request, nats-name-gone, nats-heartbeats-3,
- *                      nats-heartbeats-10, nats-heartbeats-30
+ *                      nats-heartbeats-10, nats-heartbeats-30, flow-pipeline, flow-fanout, flow-http
  *   --peers, --no-peers  run nact too (default) or not
  *   --from dist|source  measure the compiled package in dist/ (default: what users run; `npm run
  *                      bench` builds it first) or the TypeScript sources through tsx, whose
@@ -37,7 +39,6 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { natsServerVersion } from '../test/support/nats-server.ts'
 import {
-  type ChildJob,
   type ChildSubjectName,
   type ChildWorkloadName,
   childParamsFor,
@@ -46,6 +47,13 @@ import {
 } from './child-nodes.ts'
 import { type AnyWorkload, best, type Figure, type Outcome, ratio, significant } from './figure.ts'
 import { describe, figures } from './figures.ts'
+import {
+  type FlowSubjectName,
+  type FlowWorkloadName,
+  flowParamsFor,
+  flowWorkloadNames,
+  isFlowWorkload,
+} from './flow.ts'
 import {
   isNatsClusterWorkload,
   isNatsWorkload,
@@ -147,6 +155,7 @@ let fromSource = false
 function paramsOf(workload: AnyWorkload, size: SizeName): Params {
   if (isNatsWorkload(workload)) return natsParamsFor(workload, size)
   if (isChildWorkload(workload)) return childParamsFor(workload, size)
+  if (isFlowWorkload(workload)) return flowParamsFor(workload, size)
   return isRemoteWorkload(workload) ? remoteParamsFor(workload, size) : paramsFor(workload, size)
 }
 
@@ -175,7 +184,8 @@ function forkChild(script: string, args: string[]): ChildProcess {
   return child
 }
 
-function runWorker(job: Job | RemoteJob | ChildJob | NatsJob, script = 'worker.ts'): Promise<WorkerReport> {
+/** Forks `script` with `job` (a `Job`, `RemoteJob`, `ChildJob`, `NatsJob` or `FlowJob`) and waits for its report. */
+function runWorker<J extends { timeoutMs: number }>(job: J, script = 'worker.ts'): Promise<WorkerReport> {
   return new Promise((resolve) => {
     const child = forkChild(script, [JSON.stringify(job)])
     let report: WorkerReport | undefined
@@ -251,25 +261,29 @@ async function measureRemote(
 }
 
 /**
- * A child-node figure on one subject: one fresh process, which starts (and kills) the children.
- * The spawn figures start a child per spawn, so a tiny run skips their warm-up and repeats.
+ * A child-node or flow figure on one subject: one fresh process, which starts (and kills) the
+ * children or the server it needs. The spawn figures start a child per spawn, so a tiny run skips
+ * their warm-up and repeats; so does every figure of the kind, for the same size rule.
  */
-async function measureChild(
-  subject: ChildSubjectName,
-  workload: ChildWorkloadName,
+async function measureAlone(
+  script: 'child-worker.ts' | 'flow-worker.ts',
+  subject: ChildSubjectName | FlowSubjectName,
+  workload: ChildWorkloadName | FlowWorkloadName,
+  params: Params,
   size: SizeName,
 ): Promise<Outcome> {
-  const params = childParamsFor(workload, size)
-  const job: ChildJob = {
-    subject,
-    workload,
-    params,
-    warmup: size === 'full' ? { count: Math.max(1, Math.round(params.count / 10)) } : null,
-    repeatBelowMs: 2_000,
-    maxRuns: size === 'full' ? 3 : 1,
-    timeoutMs: size === 'full' ? 300_000 : 60_000,
-  }
-  const report = await runWorker(job, 'child-worker.ts')
+  const report = await runWorker(
+    {
+      subject,
+      workload,
+      params,
+      warmup: size === 'full' ? { ...params, count: Math.max(1, Math.round(params.count / 10)) } : null,
+      repeatBelowMs: 2_000,
+      maxRuns: size === 'full' ? 3 : 1,
+      timeoutMs: size === 'full' ? 300_000 : 60_000,
+    },
+    script,
+  )
   if (!report.ok) return report
   return { ok: true, runs: report.runs, params, scale: 1 }
 }
@@ -349,7 +363,11 @@ async function measure(subject: SubjectName, workload: AnyWorkload, size: SizeNa
   }
   if (isChildWorkload(workload)) {
     if (subject === 'nact') throw new Error('the child-node figures have no peer')
-    return measureChild(subject, workload, size)
+    return measureAlone('child-worker.ts', subject, workload, childParamsFor(workload, size), size)
+  }
+  if (isFlowWorkload(workload)) {
+    if (subject === 'nact') throw new Error('the flow figures have no peer')
+    return measureAlone('flow-worker.ts', subject, workload, flowParamsFor(workload, size), size)
   }
   if (isRemoteWorkload(workload)) {
     if (subject === 'nact') throw new Error('the remote figures have no peer')
@@ -359,7 +377,7 @@ async function measure(subject: SubjectName, workload: AnyWorkload, size: SizeNa
   const cap = subject === 'nact' && size === 'full' ? peerCaps[workload] : undefined
   const params = cap ? scaleDown(workload, full, cap) : full
   const scale = workload === 'skynet' ? skynetActors(full.count) / skynetActors(params.count) : 1
-  const report = await runWorker({
+  const report = await runWorker<Job>({
     subject,
     workload,
     params,
@@ -478,7 +496,10 @@ async function main(): Promise<number> {
       .filter((f) => f.workload === workload)
       .every((f) => f.noFloor !== undefined || f.base !== undefined)
   const subjectsOf = (workload: AnyWorkload): SubjectName[] =>
-    isRemoteWorkload(workload) || isChildWorkload(workload) || isNatsWorkload(workload)
+    isRemoteWorkload(workload) ||
+    isChildWorkload(workload) ||
+    isNatsWorkload(workload) ||
+    isFlowWorkload(workload)
       ? floorless(workload)
         ? ['troupe']
         : ['floor', 'troupe']
@@ -495,6 +516,7 @@ async function main(): Promise<number> {
     ...remoteWorkloadNames,
     ...childWorkloadNames,
     ...natsWorkloadNames,
+    ...flowWorkloadNames,
   ]
   for (const workload of workloads) {
     if (!selected.some((f) => f.workload === workload)) continue

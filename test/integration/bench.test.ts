@@ -5,8 +5,8 @@ import { runTypeScript } from '../support/run-node.ts'
 const figures = ['skynet', 'ring', 'ping-pong', 'burst', 'ask', 'spawn', 'spawn-heap']
 /**
  * Measured against a raw channel in the same run (the floor column: raw node:net between two
- * processes, a bare Worker or fork for the child-node figures, one process for fanout); no nact
- * peer. The stream-heap figures have no floor, and say why in its place.
+ * processes, a bare Worker or fork for the child-node figures, one process for fanout; plain
+ * actors, one sink or plain fastify for the flow figures); no nact peer. The stream-heap figures have no floor, and say why in its place.
  */
 const floorless = [
   'thread-stream-heap',
@@ -31,6 +31,9 @@ const remoteFigures = [
   'spawn-thread',
   'spawn-process',
   'fanout',
+  'flow-pipeline',
+  'flow-fanout',
+  'flow-http',
 ]
 /** On one nats-server the run starts: the raw client is the floor of the first three, the others have a base. */
 const natsFloored = ['nats-tells', 'nats-ask', 'nats-request']
