@@ -161,6 +161,12 @@ const expected: Record<string, { stdout: string[]; stderr?: string[] }> = {
       'with no number: 400',
     ],
   },
+  'flow-majordomo.ts': {
+    stdout: [
+      '/test_service: 200, echo hello, served by the worker process',
+      '/no_service: 504 (no worker serves it: the request waits out its timeout)',
+    ],
+  },
   'tour.ts': {
     stdout: [
       '=== 1. Parent and child',

@@ -203,17 +203,32 @@ const FLOW_VALUES = [
   'Stdout',
   'Ticker',
   'Transform',
+  // MajorDomo
+  'MajordomoBroker',
+  'MajordomoClient',
+  'MajordomoWorker',
+  'mdpClient',
+  'startBroker',
+  'startWorker',
   // Graph files
   'loadGraph',
   // Errors
   'ComponentStartError',
   'GraphError',
+  'MajordomoError',
+  'MdpClientClosedError',
+  'MdpServiceError',
+  'MdpTimeoutError',
   'StatusError',
 ]
 
 const FLOW_TYPES = [
   'BasicAuthOptions',
   'BoxRef',
+  'Broker',
+  'BrokerOptions',
+  'BrokerStats',
+  'ClientOptions',
   'Component',
   'ComponentContext',
   'ComponentHandle',
@@ -225,8 +240,17 @@ const FLOW_TYPES = [
   'HttpComponent',
   'HttpOptions',
   'LogOptions',
+  'MajordomoClientOptions',
+  'MajordomoWorkerOptions',
+  'MdpClient',
+  'MdpHandler',
+  'MdpLogger',
+  'MdpWorker',
+  'RequestBody',
+  'RequestOptions',
   'StdoutOptions',
   'TickerOptions',
+  'WorkerOptions',
 ]
 
 const sorted = (names: readonly string[]) => [...names].sort()
