@@ -238,7 +238,8 @@ export async function startNatsCluster(
         if (options.jetstream !== false)
           await server.waitFor(
             /JetStream cluster new metadata leader|Self is new JetStream cluster metadata leader/,
-            15_000,
+            // Under a loaded full run the first election has taken over 15 s.
+            30_000,
           )
       }),
     )

@@ -18,6 +18,7 @@ import { type KnownMember, MembersView } from './members-view.ts'
 import { Membership } from './membership.ts'
 import { NameClaims } from './name-claims.ts'
 import { NamesView } from './names-view.ts'
+import { openBuckets } from './open-buckets.ts'
 import { followerTiming, type NatsClusterSettings } from './options.ts'
 
 /** The NATS cluster membership of a system, once it joined one. */
@@ -331,9 +332,9 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
   // ---- the servers' state ----
 
   private async openBuckets(): Promise<void> {
-    const options = { history: 1, replicas: this.settings.replicas }
-    this.namesKv = await this.kvm.create(namesBucket(this.settings.prefix), options)
-    this.membersKv = await this.kvm.create(membersBucket(this.settings.prefix), options)
+    const { names, members } = await openBuckets(this.kvm, this.settings.prefix, this.settings.replicas)
+    this.namesKv = names
+    this.membersKv = members
   }
 
   /** On each reconnection: buckets made again if lost, watches started afresh, this node's state put back. */

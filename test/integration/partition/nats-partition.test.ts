@@ -115,7 +115,8 @@ describe.skipIf(unavailable !== undefined)('a partition between two NATS nodes o
     net.heal()
     // After the heal the minority node finds it was expelled and re-joins: its stale claim of
     // svc does not win, and both sides name one owner.
-    const deadline = Date.now() + 20_000
+    // Re-joining retries with backoff while JetStream re-elects after the heal: 5-12 s alone, more under load.
+    const deadline = Date.now() + 40_000
     let seen = ''
     while (Date.now() < deadline) {
       seen = (await right.ask('find svc', 'found svc')).words[2] ?? ''
