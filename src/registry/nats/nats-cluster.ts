@@ -1,5 +1,5 @@
 import { jetstream } from '@nats-io/jetstream'
-import { type KV, Kvm } from '@nats-io/kv'
+import { Kvm } from '@nats-io/kv'
 import type { Logger } from 'pino'
 import { waitForEvent } from '../../concurrency/timeouts.ts'
 import { ActorNotFoundError } from '../../core/errors.ts'
@@ -18,7 +18,7 @@ import { type KnownMember, MembersView } from './members-view.ts'
 import { Membership } from './membership.ts'
 import { NameClaims } from './name-claims.ts'
 import { NamesView } from './names-view.ts'
-import { openBuckets } from './open-buckets.ts'
+import { type Buckets, openBuckets } from './open-buckets.ts'
 import { followerTiming, type NatsClusterSettings } from './options.ts'
 
 /** The NATS cluster membership of a system, once it joined one. */
@@ -29,8 +29,7 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
   private readonly logger: Logger
   private readonly runtime: Runtime
   private readonly kvm: Kvm
-  private namesKv: KV | undefined
-  private membersKv: KV | undefined
+  private buckets: Buckets | undefined
   private readonly membersView: MembersView
   private readonly namesView: NamesView
   private readonly membersFollower: KvFollower
@@ -75,7 +74,7 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
       this.logger,
     )
     this.membership = new Membership(
-      { node: system.node, incarnation: settings.incarnation, members: () => this.members_() },
+      { node: system.node, incarnation: settings.incarnation, members: () => this.open_().members },
       this.logger,
     )
     this.claims = new NameClaims(
@@ -84,8 +83,8 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
         incarnation: settings.incarnation,
         retryMs: settings.heartbeatIntervalMs,
         maxRetryMs: settings.memberTimeoutMs,
-        names: () => this.names_(),
-        members: () => this.members_(),
+        names: () => this.open_().names,
+        members: () => this.open_().members,
         memberRevision: () => this.membership.revision,
         refused: (name, ref, holder, why) => this.refused(name, ref, holder, why),
       },
@@ -94,7 +93,7 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
   }
 
   async open(): Promise<void> {
-    await this.openBuckets()
+    this.buckets = await openBuckets(this.kvm, this.settings.prefix, this.settings.replicas)
     await this.membersFollower.start()
     await this.namesFollower.start()
     await this.membership.join((node, revision) => this.forgetOwner(node, revision))
@@ -278,8 +277,8 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
   private async forgetOwner(node: string, revision: number): Promise<void> {
     await Promise.all(
       this.namesView.ownedBy(node, revision).map((name) =>
-        this.names_()
-          .delete(encodeToken(name.name), { previousSeq: name.revision })
+        this.open_()
+          .names.delete(encodeToken(name.name), { previousSeq: name.revision })
           .catch((error: unknown) =>
             this.logger.debug({ err: error }, `'${name.name}' changed before its delete`),
           ),
@@ -331,12 +330,6 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
 
   // ---- the servers' state ----
 
-  private async openBuckets(): Promise<void> {
-    const { names, members } = await openBuckets(this.kvm, this.settings.prefix, this.settings.replicas)
-    this.namesKv = names
-    this.membersKv = members
-  }
-
   /** On each reconnection: buckets made again if lost, watches started afresh, this node's state put back. */
   private async followStatus(): Promise<void> {
     for await (const status of this.settings.client.status()) {
@@ -369,7 +362,7 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
   }
 
   private async resyncOnce(): Promise<void> {
-    await this.openBuckets()
+    this.buckets = await openBuckets(this.kvm, this.settings.prefix, this.settings.replicas)
     const members = this.membersView.beginResync()
     const names = this.namesView.beginResync()
     await this.membersFollower.start()
@@ -393,13 +386,8 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
     return owner !== undefined && owner.revision === name.member && owner.incarnation === name.incarnation
   }
 
-  private names_(): KV {
-    if (this.namesKv === undefined) throw new Error('the names bucket is not open')
-    return this.namesKv
-  }
-
-  private members_(): KV {
-    if (this.membersKv === undefined) throw new Error('the members bucket is not open')
-    return this.membersKv
+  private open_(): Buckets {
+    if (this.buckets === undefined) throw new Error("the cluster's buckets are not open")
+    return this.buckets
   }
 }

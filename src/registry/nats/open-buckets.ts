@@ -4,16 +4,18 @@ import { membersBucket, namesBucket } from './keys.ts'
 /** How long joining waits for the buckets of a cluster whose servers just started (JetStream electing). */
 const OPEN_BUCKETS_WITHIN_MS = 15_000
 
+/** The cluster's two buckets. */
+export interface Buckets {
+  readonly names: KV
+  readonly members: KV
+}
+
 /**
  * Opens (or makes) the cluster's buckets of names and members. A cluster whose servers just
  * started is still electing JetStream's leaders, and its first requests time out: they are tried
  * again, with backoff, for a while. A server without JetStream fails at once.
  */
-export async function openBuckets(
-  kvm: Kvm,
-  prefix: string,
-  replicas: number,
-): Promise<{ names: KV; members: KV }> {
+export async function openBuckets(kvm: Kvm, prefix: string, replicas: number): Promise<Buckets> {
   const options = { history: 1, replicas }
   const deadline = performance.now() + OPEN_BUCKETS_WITHIN_MS
   for (let pause = 100; ; pause = Math.min(pause * 2, 1000)) {
