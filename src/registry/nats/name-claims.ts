@@ -112,24 +112,31 @@ export class NameClaims {
     }
     const kv = this.host.names()
     try {
-      for (let attempt = 0; attempt < 3; attempt++) {
+      // A CAS lost to another writer (a declarer deleting the stale claim, a rival's create) is
+      // read again: only a live holder found by a read refuses the claim.
+      for (let attempt = 0; attempt < 4; attempt++) {
         const current = await kv.get(key)
         const holder = current === null || current.operation !== 'PUT' ? undefined : decodeName(current.value)
         let revision: number
-        if (holder === undefined) {
-          revision =
-            current === null
-              ? await kv.create(key, encodeEntry(entry))
-              : await kv.update(key, encodeEntry(entry), current.revision)
-        } else if (holder.node === entry.node && holder.incarnation === entry.incarnation) {
-          if (holder.member === member && holder.address === entry.address) revision = current!.revision
-          else revision = await kv.update(key, encodeEntry(entry), current!.revision)
-        } else if (await this.stale(holder)) {
-          await kv.delete(key, { previousSeq: current!.revision })
-          continue
-        } else {
-          this.refuse(name, ref, holder, `${holder.node} holds it`)
-          return
+        try {
+          if (holder === undefined) {
+            revision =
+              current === null
+                ? await kv.create(key, encodeEntry(entry))
+                : await kv.update(key, encodeEntry(entry), current.revision)
+          } else if (holder.node === entry.node && holder.incarnation === entry.incarnation) {
+            if (holder.member === member && holder.address === entry.address) revision = current!.revision
+            else revision = await kv.update(key, encodeEntry(entry), current!.revision)
+          } else if (await this.stale(holder)) {
+            await kv.delete(key, { previousSeq: current!.revision })
+            continue
+          } else {
+            this.refuse(name, ref, holder, `${holder.node} holds it`)
+            return
+          }
+        } catch (error) {
+          if (isWrongRevision(error)) continue
+          throw error
         }
         if (this.held.get(name) === claim) {
           claim.revision = revision
@@ -140,18 +147,6 @@ export class NameClaims {
       this.refuse(name, ref, undefined, 'others kept claiming it at the same time')
     } catch (error) {
       if (this.held.get(name) !== claim) return
-      if (isWrongRevision(error)) {
-        // Another node created it between our read and our write: read again to learn who.
-        const current = await kv.get(key).catch(() => null)
-        const holder = current === null ? undefined : decodeName(current.value)
-        this.refuse(
-          name,
-          ref,
-          holder,
-          holder === undefined ? 'another node claimed it at the same time' : `${holder.node} holds it`,
-        )
-        return
-      }
       this.retryLater(name, claim!, error)
     }
   }
