@@ -26,5 +26,5 @@ flow.connect(ticker, [left, right])
 await flow.start()
 await six
 await flow.stop()
-console.log('the graph stopped with nothing in flight:', flow.inFlight === 0)
+console.log('the graph stopped with nothing in flight:', (await flow.inFlight()) === 0)
 await system.shutdown()

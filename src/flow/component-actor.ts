@@ -1,36 +1,70 @@
-import { defineActor, type Ref, TimeoutError } from '../index.ts'
+import { type ActorSystem, defineActor, expose, type Ref, TimeoutError } from '../index.ts'
 import { type Component, type ComponentContext, ERROR, OUTBOX } from './component.ts'
 import { type FlowEvent, failedEvent, isFlowEvent } from './event.ts'
-import type { InFlight } from './in-flight.ts'
+import { componentFromRecipe } from './placement.ts'
+import type { ComponentRecipe } from './recipes.ts'
 
 /** What the director tells a component's actor. */
 export type ComponentMessage =
   | { readonly kind: 'event'; readonly inbox: string; readonly event: FlowEvent }
   | { readonly kind: 'start'; readonly routes: Routes }
   | { readonly kind: 'stop' }
+  /** Asks for the actor's {@link Counts}. */
+  | { readonly kind: 'count' }
 
-/** Where each outbox of a component leads: the actors and inboxes connected to it. */
-export type Routes = ReadonlyMap<
-  string,
-  readonly { readonly ref: Ref<ComponentMessage>; readonly inbox: string }[]
->
+/** One inbox an outbox leads to. */
+export interface Target {
+  readonly ref: Ref<ComponentMessage>
+  readonly inbox: string
+}
+
+/** Where each outbox of a component leads, as pairs (a message carries them to any node as they are). */
+export type Routes = readonly (readonly [outbox: string, targets: readonly Target[]])[]
 
 /** The answer to `start` and `stop`: an error is returned, not thrown, so the actor lives on. */
 export type Outcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown }
 
-/** What a component's actor is spawned with. */
+/**
+ * What a component's actor has done, counted from its start: events it began to send (`sent`),
+ * those that could not be delivered (`dropped`) and events it finished (`handled`). Over a whole
+ * graph, what is sent and neither dropped nor handled is in flight, wherever the components run.
+ */
+export interface Counts {
+  readonly sent: number
+  readonly dropped: number
+  readonly handled: number
+}
+
+/** What the actor of a component runs: the component and its timeout. */
 export interface ComponentProps {
   readonly name: string
   readonly component: Component
   /** Longest a component may take over one event before it goes to the error route. */
   readonly timeoutMs: number
-  readonly inFlight: InFlight
 }
 
+/**
+ * What a component's actor is spawned with: the component itself when it runs here, else the
+ * recipe it is made from where it runs.
+ */
+export interface PlacedProps {
+  readonly name: string
+  readonly timeoutMs: number
+  readonly component?: Component
+  readonly recipe?: ComponentRecipe
+  /** Where an actor in the director's thread keeps its counts, for the director to read at once. */
+  readonly counts?: MutableCounts
+}
+
+/** {@link Counts} as the actor keeps them. */
+export type MutableCounts = { -readonly [K in keyof Counts]: Counts[K] }
+
 interface State {
-  readonly props: ComponentProps
+  readonly placed: PlacedProps
+  props: ComponentProps | undefined
   ctx: ComponentContext | undefined
   abort: AbortController
+  readonly counts: MutableCounts
 }
 
 /**
@@ -38,35 +72,75 @@ interface State {
  * and every failure to the error route. It never fails itself: a component that throws on every
  * event leaves the graph serving the others.
  */
-export const ComponentActor = defineActor<ComponentMessage, State, ComponentProps>({
-  init: (props) => ({ props, ctx: undefined, abort: new AbortController() }),
+export const ComponentActor = defineActor<ComponentMessage, State, PlacedProps>({
+  init: (placed) => ({
+    placed,
+    props: undefined,
+    ctx: undefined,
+    abort: new AbortController(),
+    counts: placed.counts ?? { sent: 0, dropped: 0, handled: 0 },
+  }),
   async receive(state, message, actor) {
-    const props = state.props
-    if (message.kind === 'start') {
-      state.ctx = contextOf(props, message.routes, actor.system, actor.log, state.abort.signal)
-      actor.reply(await outcome(() => props.component.start?.(state.ctx!)))
-      return state
-    }
-    if (message.kind === 'stop') {
-      state.abort.abort(new Error(`component '${props.name}' stopped`))
-      actor.reply(
-        await outcome(() => (state.ctx === undefined ? undefined : props.component.stop?.(state.ctx))),
-      )
-      return state
+    switch (message.kind) {
+      case 'start':
+        actor.reply(
+          await outcome(async () => {
+            const { name, timeoutMs, recipe } = state.placed
+            const component = state.placed.component ?? (await componentFromRecipe(recipe!))
+            state.props = { name, timeoutMs, component }
+            state.ctx = contextOf(state, new Map(message.routes), actor.system, actor.log)
+            await component.start?.(state.ctx)
+          }),
+        )
+        return state
+      case 'stop':
+        state.abort.abort(new Error(`component '${state.placed.name}' stopped`))
+        actor.reply(
+          await outcome(() =>
+            state.ctx === undefined ? undefined : state.props?.component.stop?.(state.ctx),
+          ),
+        )
+        return state
+      case 'count':
+        actor.reply({ ...state.counts } satisfies Counts)
+        return state
     }
     try {
       const ctx = state.ctx
-      if (ctx === undefined || !isFlowEvent(message.event)) {
-        actor.log.warn(`component '${props.name}' dropped a message that is not an event of a started graph`)
+      if (ctx === undefined || state.props === undefined || !isFlowEvent(message.event)) {
+        actor.log.warn(
+          `component '${state.placed.name}' dropped a message that is not an event of a started graph`,
+        )
         return state
       }
-      await handle(props, ctx, message.event, message.inbox)
+      await handle(state.props, ctx, message.event, message.inbox)
     } finally {
-      props.inFlight.done()
+      state.counts.handled++
     }
     return state
   },
 })
+
+// Where a child thread or process finds the definition (`{ in }`): it loads this module.
+expose(import.meta.url, { ComponentActor })
+
+/** The name under which nodes expose the actor of components placed on them (`{ on }`). */
+export const COMPONENT_ACTOR = 'troupe.flow.Component'
+
+/**
+ * Lets directors on other nodes place components on `system` (`{ on: system.node }`): it exposes
+ * the actor that runs them. The components come as recipes: built-ins made from plain data and
+ * graph-file entries are made here; a component that a module exposes needs that module loaded here.
+ *
+ * @example
+ * ```ts
+ * const worker = await start({ node: 'worker@127.0.0.1:4000', cookie })
+ * hostComponents(worker)
+ * ```
+ */
+export function hostComponents(system: ActorSystem): void {
+  system.expose({ [COMPONENT_ACTOR]: ComponentActor })
+}
 
 async function handle(
   props: ComponentProps,
@@ -109,13 +183,13 @@ async function outcome(run: () => unknown): Promise<Outcome> {
 }
 
 function contextOf(
-  props: ComponentProps,
-  routes: Routes,
-  system: ComponentContext['system'],
+  state: State,
+  routes: ReadonlyMap<string, readonly Target[]>,
+  system: ActorSystem,
   log: ComponentContext['log'],
-  signal: AbortSignal,
 ): ComponentContext {
-  const { name, inFlight } = props
+  const { name } = state.placed
+  const counts = state.counts
   const emit = async (event: FlowEvent, outbox: string = OUTBOX): Promise<void> => {
     const targets = routes.get(outbox)
     if (targets === undefined || targets.length === 0) {
@@ -128,11 +202,12 @@ function contextOf(
     }
     await Promise.all(
       targets.map(async ({ ref, inbox }) => {
-        inFlight.add()
+        // Counted before the send: an event waiting for room in a full inbox is in flight.
+        counts.sent++
         try {
           await ref.send({ kind: 'event', inbox, event })
         } catch (error) {
-          inFlight.done()
+          counts.dropped++
           log.warn(
             { err: error, event: event.id },
             `component '${name}' could not deliver event ${event.id} on '${outbox}'`,
@@ -145,7 +220,7 @@ function contextOf(
     name,
     system,
     log,
-    signal,
+    signal: state.abort.signal,
     emit,
     fail: (event, error) => emit(failedEvent(event, error, name), ERROR),
     connected: (outbox) => (routes.get(outbox)?.length ?? 0) > 0,

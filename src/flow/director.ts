@@ -1,10 +1,20 @@
 import type { ActorSystem, Ref } from '../index.ts'
 import { InvalidOptionError } from '../index.ts'
 import { type Component, ERROR, INBOX, OUTBOX } from './component.ts'
-import { ComponentActor, type ComponentMessage, type Outcome, type Routes } from './component-actor.ts'
+import {
+  COMPONENT_ACTOR,
+  ComponentActor,
+  type ComponentMessage,
+  type Counts,
+  type MutableCounts,
+  type Outcome,
+  type Routes,
+  type Target,
+} from './component-actor.ts'
 import { ComponentStartError, GraphError } from './errors.ts'
 import { checkCycles, type Wire } from './graph-check.ts'
-import { InFlight } from './in-flight.ts'
+import { type CountReader, countInFlight, drain } from './in-flight.ts'
+import { type Placement, placementOf } from './placement.ts'
 
 /** @default 100: events a component's inbox holds before senders wait for room. */
 export const DEFAULT_CAPACITY = 100
@@ -27,6 +37,20 @@ export interface ComponentOptions {
    * @default 30000
    */
   timeoutMs?: number
+  /**
+   * Runs the component in a new worker thread or child process of this node, as
+   * `spawn(def, { in })` does. The other side makes the component again from its recipe: a
+   * built-in made from plain data, a graph file's entry, or a component its module exposes with
+   * `exposeComponents` (before `start()`). Events reach it and leave it as messages between nodes.
+   * @default this thread
+   */
+  in?: 'thread' | 'process'
+  /**
+   * Runs the component on another node of the cluster (`name@host:port`, over TCP or NATS), which
+   * has called `hostComponents(system)`. Not with `in`.
+   * @default this node
+   */
+  on?: string
 }
 
 /** One end of a connection: a component (its `outbox` or `inbox`), or one of its named boxes. */
@@ -66,16 +90,22 @@ export interface Director {
   describe(): { components: string[]; connections: string[] }
   /** Stops the sources, lets the events in flight drain (up to `drainTimeoutMs`), then stops every component. */
   stop(options?: { drainTimeoutMs?: number }): Promise<void>
-  /** Events sent to an inbox and not handled yet. */
-  readonly inFlight: number
+  /**
+   * Events sent to an inbox and not handled yet, counted by every component wherever it runs (one
+   * ask to each).
+   */
+  inFlight(): Promise<number>
 }
 
 interface Entry {
   readonly name: string
   readonly component: Component
-  readonly options: Required<ComponentOptions>
+  readonly options: { readonly capacity: number; readonly timeoutMs: number }
+  readonly placement: ReturnType<typeof placementOf>
   readonly source: boolean
   ref?: Ref<ComponentMessage>
+  /** The counts of an actor in this thread, read at once; one elsewhere is asked for them. */
+  counts?: MutableCounts
 }
 
 /**
@@ -93,8 +123,8 @@ interface Entry {
 export function director(system: ActorSystem): Director {
   const entries = new Map<string, Entry>()
   const wires: Wire[] = []
-  const inFlight = new InFlight()
   let state: 'building' | 'starting' | 'running' | 'stopping' | 'stopped' = 'building'
+  let unwatch: (() => void) | undefined
 
   const boxOf = (endpoint: Endpoint, side: 'out' | 'in', fallback: string): { name: string; box: string } => {
     const { name, box } =
@@ -132,9 +162,7 @@ export function director(system: ActorSystem): Director {
   }
 
   const flow: Director = {
-    get inFlight() {
-      return inFlight.size
-    },
+    inFlight: () => countInFlight(readers(), DEFAULT_EVENT_TIMEOUT_MS),
     add(name, component, options = {}) {
       if (state !== 'building') throw new GraphError('add components before the graph starts')
       if (typeof name !== 'string' || name === '')
@@ -145,6 +173,7 @@ export function director(system: ActorSystem): Director {
         name,
         component,
         source: component.source === true,
+        placement: placementOf(name, component, options as Placement),
         options: {
           capacity: positive('capacity', options.capacity ?? DEFAULT_CAPACITY),
           timeoutMs: positive('timeoutMs', options.timeoutMs ?? DEFAULT_EVENT_TIMEOUT_MS),
@@ -177,15 +206,19 @@ export function director(system: ActorSystem): Director {
       if (state !== 'building') throw new GraphError(`the graph is ${state} already`)
       checkCycles(entries, wires)
       state = 'starting'
+      if ([...entries.values()].some((entry) => entry.placement.spawn.on !== undefined))
+        system.expose({ [COMPONENT_ACTOR]: ComponentActor })
       for (const entry of entries.values()) {
+        const { recipe, spawn } = entry.placement
+        if (recipe === undefined) entry.counts = { sent: 0, dropped: 0, handled: 0 }
         entry.ref = system.spawn(ComponentActor, {
           props: {
             name: entry.name,
-            component: entry.component,
             timeoutMs: entry.options.timeoutMs,
-            inFlight,
+            ...(recipe === undefined ? { component: entry.component, counts: entry.counts } : { recipe }),
           },
           mailbox: { capacity: entry.options.capacity, overflow: 'backpressure' },
+          ...spawn,
         })
       }
       // Sinks first, sources last: nothing is emitted towards a component that has not started.
@@ -206,10 +239,12 @@ export function director(system: ActorSystem): Director {
         }
       }
       state = 'running'
+      unwatch = restartPlaced()
     },
     async stop(options = {}) {
       if (state !== 'running') return
       state = 'stopping'
+      unwatch?.()
       const all = [...entries.values()]
       // Sources make no new events (a server stops accepting), but their actors live on: an
       // answer on its way back to Http still finds it.
@@ -217,9 +252,9 @@ export function director(system: ActorSystem): Director {
         all.filter((entry) => entry.source),
         false,
       )
-      const drained = await inFlight.idle(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS)
-      if (!drained)
-        system.logger.warn(`the graph stopped with ${inFlight.size} events still in flight (drainTimeoutMs)`)
+      const left = await drain(readers(), options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS)
+      if (left > 0)
+        system.logger.warn(`the graph stopped with ${left} events still in flight (drainTimeoutMs)`)
       await stopAll(all.filter((entry) => !entry.source))
       for (const entry of all) if (entry.source && entry.ref !== undefined) await system.stop(entry.ref)
       state = 'stopped'
@@ -227,14 +262,48 @@ export function director(system: ActorSystem): Director {
   }
 
   function routesOf(name: string): Routes {
-    const routes = new Map<string, { ref: Ref<ComponentMessage>; inbox: string }[]>()
+    const routes = new Map<string, Target[]>()
     for (const w of wires) {
       if (w.from !== name) continue
       const list = routes.get(w.outbox) ?? []
       list.push({ ref: entries.get(w.to)!.ref!, inbox: w.inbox })
       routes.set(w.outbox, list)
     }
-    return routes
+    return [...routes]
+  }
+
+  /**
+   * A component in a child thread or process whose child died is started again by its supervisor
+   * in a new child, where it needs its routes again: the events it held are lost, as between any
+   * two nodes, and a drain waits for them no longer than its timeout.
+   */
+  function restartPlaced(): (() => void) | undefined {
+    const placed = new Map<string, Entry>()
+    for (const entry of entries.values())
+      if (entry.placement.spawn.in !== undefined && entry.ref !== undefined)
+        placed.set(entry.ref.address, entry)
+    if (placed.size === 0) return undefined
+    return system.inspect((event) => {
+      if (event.type !== 'restarted' || state !== 'running') return
+      const entry = placed.get(event.ref.address)
+      if (entry === undefined) return
+      system.logger.warn(`component '${entry.name}' restarts in a new ${entry.placement.spawn.in}`)
+      ask(entry, { kind: 'start', routes: routesOf(entry.name) }).catch((error: unknown) =>
+        system.logger.error(
+          { err: error, component: entry.name },
+          `component '${entry.name}' failed to start again`,
+        ),
+      )
+    })
+  }
+
+  function readers(): CountReader[] {
+    return [...entries.values()].flatMap((entry): CountReader[] => {
+      const { ref, counts } = entry
+      if (counts !== undefined) return [() => counts]
+      if (ref === undefined) return []
+      return [(timeout) => ref.ask<Counts>({ kind: 'count' }, { timeout })]
+    })
   }
 
   /** Runs each component's `stop`, then (unless `actors` is false) stops its actor. */

@@ -14,6 +14,10 @@ export type { Component, ComponentContext } from './component.ts'
 export { createEvent, deriveEvent } from './event.ts'
 export type { EventError, FlowEvent } from './event.ts'
 
+// Placement: components in other threads, processes and nodes.
+export { exposeComponents } from './recipes.ts'
+export { hostComponents } from './component-actor.ts'
+
 // Built-in components.
 export { BasicAuth } from './components/basic-auth.ts'
 export type { BasicAuthOptions } from './components/basic-auth.ts'

@@ -161,6 +161,13 @@ const expected: Record<string, { stdout: string[]; stderr?: string[] }> = {
       'with no number: 400',
     ],
   },
+  'flow-placement.ts': {
+    stdout: [
+      '1229 primes below 10000: counted in another process, marked in a worker thread',
+      '2262 primes below 20000: counted in another process, marked in a worker thread',
+      '3245 primes below 30000: counted in another process, marked in a worker thread',
+    ],
+  },
   'flow-majordomo.ts': {
     stdout: [
       '/test_service: 200, echo hello, served by the worker process',

@@ -195,6 +195,9 @@ const FLOW_VALUES = [
   'defineComponent',
   'deriveEvent',
   'director',
+  // Placement
+  'exposeComponents',
+  'hostComponents',
   // Built-in components
   'BasicAuth',
   'Http',

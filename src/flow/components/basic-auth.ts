@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto'
 import { type Component, defineComponent } from '../component.ts'
 import { StatusError } from '../errors.ts'
 import { deriveEvent } from '../event.ts'
+import { rebuildable } from '../recipes.ts'
 
 /** Options of {@link BasicAuth}. */
 export interface BasicAuthOptions {
@@ -24,20 +25,25 @@ export function BasicAuth(options: BasicAuthOptions): Component {
       : (user: string, password: string) => matches((options.users as Record<string, string>)[user], password)
   const refuse = (why: string) =>
     new StatusError(401, why, { 'www-authenticate': `Basic realm="${realm}", charset="UTF-8"` })
-  return defineComponent({
-    type: 'BasicAuth',
-    async receive(event, ctx) {
-      const headers = event.meta.headers as Record<string, unknown> | undefined
-      const header = headers?.authorization
-      if (typeof header !== 'string' || !header.startsWith('Basic ')) throw refuse('authentication required')
-      const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8')
-      const colon = decoded.indexOf(':')
-      const user = colon < 0 ? decoded : decoded.slice(0, colon)
-      if (colon < 0 || !(await check(user, decoded.slice(colon + 1))))
-        throw refuse('bad user name or password')
-      await ctx.emit(deriveEvent(event, event.data, { user }))
-    },
-  })
+  return rebuildable(
+    defineComponent({
+      type: 'BasicAuth',
+      async receive(event, ctx) {
+        const headers = event.meta.headers as Record<string, unknown> | undefined
+        const header = headers?.authorization
+        if (typeof header !== 'string' || !header.startsWith('Basic '))
+          throw refuse('authentication required')
+        const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8')
+        const colon = decoded.indexOf(':')
+        const user = colon < 0 ? decoded : decoded.slice(0, colon)
+        if (colon < 0 || !(await check(user, decoded.slice(colon + 1))))
+          throw refuse('bad user name or password')
+        await ctx.emit(deriveEvent(event, event.data, { user }))
+      },
+    }),
+    'BasicAuth',
+    options,
+  )
 }
 
 function matches(expected: string | undefined, given: string): boolean {

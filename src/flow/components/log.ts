@@ -1,4 +1,5 @@
 import { type Component, defineComponent } from '../component.ts'
+import { rebuildable } from '../recipes.ts'
 
 /** Options of {@link Log}. */
 export interface LogOptions {
@@ -9,18 +10,22 @@ export interface LogOptions {
 /** The director's log as a component: logs each event it receives (an error event at `error`, with what failed). */
 export function Log(options: LogOptions = {}): Component {
   const level = options.level ?? 'info'
-  return defineComponent({
-    type: 'Log',
-    receive(event, ctx) {
-      if (event.error === undefined) {
-        ctx.log[level]({ event: event.id, data: event.data }, `event ${event.id}`)
-        return
-      }
-      const { component, name, message } = event.error
-      ctx.log.error(
-        { event: event.id, error: event.error },
-        `component '${component}' failed on event ${event.id}: ${name}: ${message}`,
-      )
-    },
-  })
+  return rebuildable(
+    defineComponent({
+      type: 'Log',
+      receive(event, ctx) {
+        if (event.error === undefined) {
+          ctx.log[level]({ event: event.id, data: event.data }, `event ${event.id}`)
+          return
+        }
+        const { component, name, message } = event.error
+        ctx.log.error(
+          { event: event.id, error: event.error },
+          `component '${component}' failed on event ${event.id}: ${name}: ${message}`,
+        )
+      },
+    }),
+    'Log',
+    options,
+  )
 }

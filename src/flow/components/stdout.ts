@@ -1,4 +1,5 @@
 import { type Component, defineComponent } from '../component.ts'
+import { rebuildable } from '../recipes.ts'
 
 /** Options of {@link Stdout}. */
 export interface StdoutOptions {
@@ -17,12 +18,16 @@ export interface StdoutOptions {
 export function Stdout(options: StdoutOptions = {}): Component {
   const prefix = options.prefix ?? ''
   const write = options.write ?? ((line: string) => process.stdout.write(line))
-  return defineComponent({
-    type: 'Stdout',
-    async receive(event, ctx) {
-      const text = typeof event.data === 'string' ? event.data : JSON.stringify(event.data)
-      write(`${options.timestamp === true ? `${new Date().toISOString()} ` : ''}${prefix}${text}\n`)
-      await ctx.emit(event)
-    },
-  })
+  return rebuildable(
+    defineComponent({
+      type: 'Stdout',
+      async receive(event, ctx) {
+        const text = typeof event.data === 'string' ? event.data : JSON.stringify(event.data)
+        write(`${options.timestamp === true ? `${new Date().toISOString()} ` : ''}${prefix}${text}\n`)
+        await ctx.emit(event)
+      },
+    }),
+    'Stdout',
+    options,
+  )
 }

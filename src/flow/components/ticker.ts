@@ -1,5 +1,6 @@
 import { type Component, defineComponent } from '../component.ts'
 import { createEvent } from '../event.ts'
+import { rebuildable } from '../recipes.ts'
 
 /** Options of {@link Ticker}. */
 export interface TickerOptions {
@@ -18,28 +19,32 @@ export function Ticker(options: TickerOptions = {}): Component {
     throw new TypeError(`Ticker's intervalMs must be positive, got ${String(intervalMs)}`)
   const data = options.data ?? ((n: number) => n)
   let timer: NodeJS.Timeout | undefined
-  return defineComponent({
-    type: 'Ticker',
-    source: true,
-    start(ctx) {
-      let n = 0
-      let busy = false
-      timer = setInterval(() => {
-        // A tick that finds the last one still waiting for room is skipped: the ticker keeps its pace.
-        if (busy) return
-        n++
-        if (options.count !== undefined && n > options.count) {
-          clearInterval(timer)
-          return
-        }
-        busy = true
-        void ctx.emit(createEvent(data(n), { tick: n })).finally(() => {
-          busy = false
-        })
-      }, intervalMs)
-    },
-    stop() {
-      clearInterval(timer)
-    },
-  })
+  return rebuildable(
+    defineComponent({
+      type: 'Ticker',
+      source: true,
+      start(ctx) {
+        let n = 0
+        let busy = false
+        timer = setInterval(() => {
+          // A tick that finds the last one still waiting for room is skipped: the ticker keeps its pace.
+          if (busy) return
+          n++
+          if (options.count !== undefined && n > options.count) {
+            clearInterval(timer)
+            return
+          }
+          busy = true
+          void ctx.emit(createEvent(data(n), { tick: n })).finally(() => {
+            busy = false
+          })
+        }, intervalMs)
+      },
+      stop() {
+        clearInterval(timer)
+      },
+    }),
+    'Ticker',
+    options,
+  )
 }

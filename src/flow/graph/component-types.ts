@@ -9,6 +9,7 @@ import { Stdout } from '../components/stdout.ts'
 import { Ticker } from '../components/ticker.ts'
 import { Transform } from '../components/transform.ts'
 import { GraphError } from '../errors.ts'
+import { fromGraphFile } from '../recipes.ts'
 import type { ComponentSpec } from './graph-file.ts'
 
 /** Makes a component of one type from its options in a graph file. */
@@ -48,8 +49,16 @@ export const componentTypes: Readonly<Record<string, ComponentType>> = {
   },
 }
 
-/** The component a graph file's entry describes: a built-in type, or `type: module` (a factory taking its options). */
+/**
+ * The component a graph file's entry describes: a built-in type, or `type: module` (a factory
+ * taking its options). Placed in another thread, process or node, it is built there from the
+ * same entry.
+ */
 export async function componentOf(spec: ComponentSpec, file: string): Promise<Component> {
+  return fromGraphFile(await made(spec, file), spec, resolve(file))
+}
+
+async function made(spec: ComponentSpec, file: string): Promise<Component> {
   const fail = (message: string, cause?: unknown) => {
     const error = new GraphError(`${file}: component '${spec.name}': ${message}`, spec.line, spec.name)
     if (cause !== undefined) Object.defineProperty(error, 'cause', { value: cause })

@@ -6,12 +6,16 @@ import { GraphError } from '../errors.ts'
 export interface ComponentSpec {
   readonly name: string
   readonly type: string
-  /** Everything under the component but `type`, `module`, `capacity` and `timeoutMs`: the options of its type. */
+  /** Everything under the component but `type`, `module`, `capacity`, `timeoutMs`, `in` and `on`: the options of its type. */
   readonly options: Readonly<Record<string, unknown>>
   /** `path#export` of a module that makes it (for `type: module` or `Transform`), relative to the file. */
   readonly module?: string
   readonly capacity?: number
   readonly timeoutMs?: number
+  /** `thread` or `process`: where it runs, in a child of the node that runs the file. */
+  readonly in?: 'thread' | 'process'
+  /** The node it runs on (`name@host:port`), which hosts components (`hostComponents`). */
+  readonly on?: string
   readonly line: number
 }
 
@@ -81,7 +85,7 @@ export function parseGraph(text: string, file: string): GraphSpec {
     if (!isMap(pair.value))
       throw new GraphError(`${file}: component '${name}' must be a map with a type`, line, name)
     const body = pair.value.toJSON() as Record<string, unknown>
-    const { type, module, capacity, timeoutMs, ...options } = body
+    const { type, module, capacity, timeoutMs, in: place, on, ...options } = body
     if (typeof type !== 'string') throw new GraphError(`${file}: component '${name}' has no type`, line, name)
     if (module !== undefined && typeof module !== 'string')
       throw new GraphError(`${file}: the module of component '${name}' must be a path#export`, line, name)
@@ -91,6 +95,12 @@ export function parseGraph(text: string, file: string): GraphSpec {
     ] as const)
       if (value !== undefined && !(typeof value === 'number' && value > 0))
         throw new GraphError(`${file}: ${key} of component '${name}' must be a positive number`, line, name)
+    if (place !== undefined && place !== 'thread' && place !== 'process')
+      throw new GraphError(`${file}: in of component '${name}' must be thread or process`, line, name)
+    if (on !== undefined && (typeof on !== 'string' || on === ''))
+      throw new GraphError(`${file}: on of component '${name}' must be a node name`, line, name)
+    if (place !== undefined && on !== undefined)
+      throw new GraphError(`${file}: component '${name}' takes in or on, not both`, line, name)
     components.push({
       name,
       type,
@@ -99,6 +109,8 @@ export function parseGraph(text: string, file: string): GraphSpec {
       ...(module === undefined ? {} : { module: module as string }),
       ...(capacity === undefined ? {} : { capacity: capacity as number }),
       ...(timeoutMs === undefined ? {} : { timeoutMs: timeoutMs as number }),
+      ...(place === undefined ? {} : { in: place }),
+      ...(on === undefined ? {} : { on: on as string }),
     })
   }
   const connections: ConnectionSpec[] = []

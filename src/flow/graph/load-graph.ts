@@ -1,8 +1,9 @@
-import type { ActorSystem } from '../../index.ts'
+import { type ActorSystem, InvalidOptionError } from '../../index.ts'
+import type { Component } from '../component.ts'
 import { type Director, director, type Endpoint } from '../director.ts'
 import { GraphError } from '../errors.ts'
 import { componentOf } from './component-types.ts'
-import { type GraphSpec, readGraphFile } from './graph-file.ts'
+import { type ComponentSpec, type GraphSpec, readGraphFile } from './graph-file.ts'
 
 /**
  * Builds the graph a YAML or JSON file describes (see `readGraphFile`) on `system`, not started:
@@ -31,10 +32,7 @@ export async function buildGraph(system: ActorSystem, spec: GraphSpec): Promise<
         component.name,
       )
     const made = await componentOf(component, spec.file)
-    flow.add(component.name, made, {
-      ...(component.capacity === undefined ? {} : { capacity: component.capacity }),
-      ...(component.timeoutMs === undefined ? {} : { timeoutMs: component.timeoutMs }),
-    })
+    add(flow, component, made, spec.file)
     lineOf.set(component.name, component.line)
   }
   for (const connection of spec.connections) {
@@ -49,6 +47,21 @@ export async function buildGraph(system: ActorSystem, spec: GraphSpec): Promise<
     }
   }
   return flow
+}
+
+/** Adds the component of `spec` to `flow`: an option it refuses is a `GraphError` with the line. */
+function add(flow: Director, spec: ComponentSpec, component: Component, file: string): void {
+  try {
+    flow.add(spec.name, component, {
+      ...(spec.capacity === undefined ? {} : { capacity: spec.capacity }),
+      ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
+      ...(spec.in === undefined ? {} : { in: spec.in }),
+      ...(spec.on === undefined ? {} : { on: spec.on }),
+    })
+  } catch (error) {
+    if (!(error instanceof InvalidOptionError) && !(error instanceof GraphError)) throw error
+    throw new GraphError(`${file}: ${error.message}`, spec.line, spec.name)
+  }
 }
 
 /** `component` or `component.box`. */

@@ -18,6 +18,14 @@ function graphFile(text: string, extension = 'yaml'): string {
   return file
 }
 writeFileSync(join(folder, 'fns.ts'), 'export const upper = (text: string) => text.toUpperCase()\n')
+writeFileSync(
+  join(folder, 'where.ts'),
+  [
+    "export const here = (n: unknown) => n + ' here:' + process.pid",
+    "export const there = (text: string) => text + ' there:' + process.pid",
+    '',
+  ].join('\n'),
+)
 
 describe('graph files', () => {
   it('builds the same graph from YAML and from JSON', async () => {
@@ -111,6 +119,32 @@ describe('troupe flow', () => {
     expect(looped.code).toBe(2)
     expect(looped.stderr).toMatch(/'a', 'b' form a cycle with no exit/)
   }, 40_000)
+
+  it('runs a component of the file in a child process (in: process), with the same graph', async () => {
+    const file = graphFile(`components:
+  tick: { type: Ticker, intervalMs: 20, count: 3 }
+  here: { type: Transform, module: ./where.ts#here }
+  there: { type: Transform, module: ./where.ts#there, in: process }
+  out: { type: Stdout, prefix: "got: " }
+connections:
+  - { from: tick, to: here }
+  - { from: here, to: there }
+  - { from: there, to: out }
+`)
+    const flow = troupe(['flow', file])
+    await flow.waitFor('got: 3 here:', 30_000)
+    const lines = flow
+      .stdout()
+      .split('\n')
+      .filter((line) => line.startsWith('got: '))
+    for (const line of lines) {
+      const [, here, there] = /here:(\d+) there:(\d+)/.exec(line) ?? []
+      expect(here, line).toBeDefined()
+      expect(there, line).not.toBe(here)
+    }
+    process.kill(flow.child.pid!, 'SIGINT')
+    expect((await flow.exited(15_000)).code, flow.stderr()).toBe(0)
+  }, 45_000)
 
   it('runs a graph until SIGINT, then stops it cleanly', async () => {
     const flow = troupe(['flow', 'examples/flow/one-way.yaml'])
