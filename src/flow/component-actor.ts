@@ -1,12 +1,14 @@
-import { type ActorSystem, defineActor, expose, type Ref, TimeoutError } from '../index.ts'
+import { type ActorSystem, AskTimeoutError, defineActor, expose, type Ref, TimeoutError } from '../index.ts'
 import { type Component, type ComponentContext, ERROR, OUTBOX } from './component.ts'
+import { answerWithinMs, CreditWindow } from './credit-window.ts'
 import { type FlowEvent, failedEvent, isFlowEvent } from './event.ts'
 import { componentFromRecipe } from './placement.ts'
 import type { ComponentRecipe } from './recipes.ts'
 
 /** What the director tells a component's actor. */
 export type ComponentMessage =
-  | { readonly kind: 'event'; readonly inbox: string; readonly event: FlowEvent }
+  /** An event; `ack`: the sender holds a credit window and waits for the answer (see credit-window.ts). */
+  | { readonly kind: 'event'; readonly inbox: string; readonly event: FlowEvent; readonly ack?: true }
   | { readonly kind: 'start'; readonly routes: Routes }
   | { readonly kind: 'stop' }
   /** Asks for the actor's {@link Counts}. */
@@ -16,6 +18,10 @@ export type ComponentMessage =
 export interface Target {
   readonly ref: Ref<ComponentMessage>
   readonly inbox: string
+  /** Events this sender may have on their way to it (its capacity), when one of the two is placed elsewhere. */
+  readonly window?: number
+  /** The target's `timeoutMs`, with `window`. */
+  readonly timeoutMs?: number
 }
 
 /** Where each outbox of a component leads, as pairs (a message carries them to any node as they are). */
@@ -116,6 +122,7 @@ export const ComponentActor = defineActor<ComponentMessage, State, PlacedProps>(
       await handle(state.props, ctx, message.event, message.inbox)
     } finally {
       state.counts.handled++
+      if (message.ack === true) actor.reply(true)
     }
     return state
   },
@@ -190,6 +197,10 @@ function contextOf(
 ): ComponentContext {
   const { name } = state.placed
   const counts = state.counts
+  const windows = new Map<Target, CreditWindow>()
+  for (const targets of routes.values())
+    for (const target of targets)
+      if (target.window !== undefined) windows.set(target, new CreditWindow(target.window))
   const emit = async (event: FlowEvent, outbox: string = OUTBOX): Promise<void> => {
     const targets = routes.get(outbox)
     if (targets === undefined || targets.length === 0) {
@@ -200,19 +211,36 @@ function contextOf(
         )
       return
     }
+    const lost = (error: unknown): void => {
+      counts.dropped++
+      log.warn(
+        { err: error, event: event.id },
+        `component '${name}' could not deliver event ${event.id} on '${outbox}'`,
+      )
+    }
     await Promise.all(
-      targets.map(async ({ ref, inbox }) => {
+      targets.map(async (target) => {
         // Counted before the send: an event waiting for room in a full inbox is in flight.
         counts.sent++
-        try {
-          await ref.send({ kind: 'event', inbox, event })
-        } catch (error) {
-          counts.dropped++
-          log.warn(
-            { err: error, event: event.id },
-            `component '${name}' could not deliver event ${event.id} on '${outbox}'`,
+        const window = windows.get(target)
+        if (window === undefined)
+          return target.ref.send({ kind: 'event', inbox: target.inbox, event }).catch(lost)
+        await window.acquire()
+        target.ref
+          .ask(
+            { kind: 'event', inbox: target.inbox, event, ack: true },
+            {
+              timeout: answerWithinMs(target.timeoutMs ?? 30_000, target.window!),
+            },
           )
-        }
+          .then(
+            () => window.release(),
+            (error: unknown) => {
+              window.release()
+              // Late is not lost: the component still counts it once handled.
+              if (!(error instanceof AskTimeoutError)) lost(error)
+            },
+          )
       }),
     )
   }

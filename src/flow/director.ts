@@ -266,7 +266,14 @@ export function director(system: ActorSystem): Director {
     for (const w of wires) {
       if (w.from !== name) continue
       const list = routes.get(w.outbox) ?? []
-      list.push({ ref: entries.get(w.to)!.ref!, inbox: w.inbox })
+      const target = entries.get(w.to)!
+      const across =
+        target.placement.recipe !== undefined || entries.get(name)!.placement.recipe !== undefined
+      list.push({
+        ref: target.ref!,
+        inbox: w.inbox,
+        ...(across ? { window: target.options.capacity, timeoutMs: target.options.timeoutMs } : {}),
+      })
       routes.set(w.outbox, list)
     }
     return [...routes]

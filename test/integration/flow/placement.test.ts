@@ -11,6 +11,7 @@ import {
 import { freePort } from 'troupe/testkit'
 import { describe, expect, it } from 'vitest'
 import { parts, type Where } from '../../fixtures/flow/parts.ts'
+import { slowParts } from '../../fixtures/flow/slow-parts.ts'
 import { natsServerVersion, startNatsServer } from '../../support/nats-server.ts'
 import { startProcess } from '../../support/node-process.ts'
 import { onCleanup, signal, testSystem } from './support.ts'
@@ -98,6 +99,28 @@ describe('components placed in other threads, processes and nodes', () => {
     for (let n = 0; n < 20; n++) await source.send(n)
     await failAfter(20_000, () => flow.stop())
     expect(sink.events.map((e) => (e.data as Where).n)).toEqual(Array.from({ length: 20 }, (_, n) => n * n))
+  }, 60_000)
+
+  it('backpressure crosses the process: a slow component in a child bounds what is on its way to it', async () => {
+    const { system } = await testSystem()
+    const flow = director(system)
+    const source = feeder()
+    const sink = collector(200)
+    const capacity = 8
+    flow.add('feed', source.component)
+    flow.add('slow', slowParts.slow, { in: 'process', capacity })
+    flow.connect('feed', 'slow').connect('slow', flow.add('sink', sink.component))
+    await failAfter(30_000, () => flow.start())
+    let most = 0
+    for (let n = 0; n < 200; n++) {
+      await source.send(n)
+      most = Math.max(most, n + 1 - sink.events.length)
+    }
+    await sink.until()
+    // Credits towards the child (8) and from it (8), and the one it handles: not the 200 sent.
+    expect(most).toBeLessThanOrEqual(2 * capacity + 2)
+    expect(sink.events.map((e) => e.data)).toEqual(Array.from({ length: 200 }, (_, n) => n))
+    await failAfter(20_000, () => flow.stop())
   }, 60_000)
 
   it('kill -9 of the child process: the component starts again in a new one and the graph serves on', async () => {
