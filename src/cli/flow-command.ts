@@ -1,16 +1,33 @@
 import { Command } from 'commander'
 import { GraphError, loadGraph } from '../flow/index.ts'
-import { start } from '../index.ts'
+import { type ActorSystem, start } from '../index.ts'
 import { type CliContext, whenAborted } from './cli-context.ts'
 import { UsageError } from './cli-errors.ts'
-import { stopNode } from './node.ts'
-import { type LogLevel, logLevelOf, withNodeOptions } from './options.ts'
+import { startNode, stopNode } from './node.ts'
+import {
+  checkClientNats,
+  checkNodeForNats,
+  type LogLevel,
+  logLevelOf,
+  natsOption,
+  natsPrefixOption,
+  natsSettingsOf,
+  parseAnyNodeName,
+  parseRegistry,
+  withNodeOptions,
+} from './options.ts'
 
 /** The options of `troupe flow`. */
 export interface FlowOptions {
   /** Check the graph and exit, starting nothing. */
   check?: boolean
   logLevel?: LogLevel
+  /** The director's node, for a graph that places components on other nodes (`on:`). */
+  node?: string
+  nats?: string[]
+  natsPrefix?: string
+  registry?: string
+  cookieFile?: string
 }
 
 /**
@@ -25,12 +42,25 @@ export function flowCommand(context: CliContext): Command {
       .description('run a data-flow graph described in a YAML or JSON file, until SIGINT or SIGTERM')
       .argument('<graph>', 'the graph file (.yaml, .yml or .json)')
       .option('--check', 'check the graph and exit, starting nothing')
+      .option(
+        '--node <name@host:port>',
+        'run the graph on a node of this name, for components placed on other nodes (on: <node>); with --nats any name',
+        parseAnyNodeName,
+      )
+      .addOption(natsOption())
+      .addOption(natsPrefixOption())
+      .option(
+        '--registry <host:port>',
+        'join the cluster registry of the root node listening there',
+        parseRegistry,
+      )
       .addHelpText(
         'after',
         `
 Examples:
   $ troupe flow examples/flow/one-way.yaml
-  $ troupe flow --check examples/flow/http.yaml`,
+  $ troupe flow --check examples/flow/http.yaml
+  $ troupe flow graph.yaml --node director@127.0.0.1:9801   # with components on: <a troupe flow-host>`,
       ),
     'warn',
   ).action((file: string, options: FlowOptions) => runFlow(context, file, options))
@@ -38,7 +68,7 @@ Examples:
 
 /** Runs `troupe flow`; resolves once the graph stopped (or, with `--check`, once it is checked). */
 export async function runFlow(context: CliContext, file: string, options: FlowOptions): Promise<void> {
-  const system = await start({ logLevel: logLevelOf(options.logLevel, 'warn') })
+  const system = await directorNode(options)
   try {
     const flow = await loadGraph(system, file).catch(asUsage)
     if (options.check === true) {
@@ -61,6 +91,26 @@ export async function runFlow(context: CliContext, file: string, options: FlowOp
   } finally {
     await stopNode(system)
   }
+}
+
+/** The system the graph runs on: a node when the options name one (or NATS), else a local system. */
+async function directorNode(options: FlowOptions): Promise<ActorSystem> {
+  const logLevel = logLevelOf(options.logLevel, 'warn')
+  if (options.node === undefined && options.nats === undefined) {
+    if (options.registry !== undefined || options.natsPrefix !== undefined)
+      throw new UsageError('--registry and --nats-prefix are settings of a node: give --node (or --nats) too')
+    return await start({ logLevel })
+  }
+  checkClientNats(options)
+  if (options.node !== undefined) checkNodeForNats(options.node, options.nats, options.natsPrefix)
+  const nats = natsSettingsOf(options)
+  return await startNode({
+    node: options.node,
+    logLevel,
+    cookieFile: options.cookieFile,
+    registry: options.registry,
+    ...(nats === undefined ? {} : { nats }),
+  })
 }
 
 /** A graph that cannot run is a bad argument: exit 2, with the line that says why. */

@@ -11,6 +11,7 @@ import { Command, CommanderError, Option } from 'commander'
 import type { CliContext } from './cli-context.ts'
 import { describeError, exitCodeOf } from './cli-errors.ts'
 import { flowCommand } from './flow-command.ts'
+import { flowHostCommand } from './flow-host-command.ts'
 import { psCommand } from './ps-command.ts'
 import { registryCommand } from './registry-command.ts'
 import { requestCommand } from './request-command.ts'
@@ -75,6 +76,7 @@ Exit codes: 0 success, 1 runtime failure (unreachable node, refused cookie, no r
     sendCommand(context),
     requestCommand(context),
     flowCommand(context),
+    flowHostCommand(context),
   ]) {
     configure(command, `troupe ${command.name()}`)
     if (NODE_COMMANDS.has(command.name())) command.addOption(exitWithParentOption())

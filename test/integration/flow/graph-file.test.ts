@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { GraphError, loadGraph } from 'troupe/flow'
+import { freePort } from 'troupe/testkit'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { killAll, troupe, troupeRun } from '../cli/support.ts'
+import { cookieFolder, killAll, troupe, troupeRun } from '../cli/support.ts'
 import { testSystem } from './support.ts'
 
 const folder = mkdtempSync(join(tmpdir(), 'troupe-graphs-'))
@@ -145,6 +146,55 @@ connections:
     process.kill(flow.child.pid!, 'SIGINT')
     expect((await flow.exited(15_000)).code, flow.stderr()).toBe(0)
   }, 45_000)
+
+  it('places a component on a troupe flow-host node (on: <node>), from the command line', async () => {
+    const cookie = cookieFolder()
+    try {
+      const host = `worker@127.0.0.1:${await freePort()}`
+      const file = graphFile(`components:
+  tick: { type: Ticker, intervalMs: 20, count: 3 }
+  here: { type: Transform, module: ./where.ts#here }
+  there: { type: Transform, module: ./where.ts#there, on: "${host}" }
+  out: { type: Stdout, prefix: "got: " }
+connections:
+  - { from: tick, to: here }
+  - { from: here, to: there }
+  - { from: there, to: out }
+`)
+      const director = ['--node', `director@127.0.0.1:${await freePort()}`, '--cookie-file', cookie.cookie]
+      // With no host there, the start fails naming the component, and the command exits 1.
+      const refused = troupe(['flow', file, ...director])
+      const exit = await refused.exited(30_000)
+      expect(exit.code, refused.stderr()).toBe(1)
+      expect(refused.stderr()).toContain("'there'")
+      const worker = troupe(['flow-host', '--node', host, '--cookie-file', cookie.cookie])
+      await worker.waitFor(`${host}: hosting components`, 20_000)
+      const flow = troupe(['flow', file, ...director])
+      await flow.waitFor('got: 3 here:', 30_000)
+      const [, here, there] = /here:(\d+) there:(\d+)/.exec(flow.stdout()) ?? []
+      expect(there).toBeDefined()
+      expect(there).not.toBe(here)
+      process.kill(flow.child.pid!, 'SIGINT')
+      expect((await flow.exited(15_000)).code, flow.stderr()).toBe(0)
+      process.kill(worker.child.pid!, 'SIGINT')
+      expect((await worker.exited(15_000)).code, worker.stderr()).toBe(0)
+    } finally {
+      cookie.remove()
+    }
+  }, 90_000)
+
+  it('troupe flow and flow-host refuse bad node options with exit 2 and one line', async () => {
+    for (const args of [
+      ['flow', 'examples/flow/one-way.yaml', '--registry', '127.0.0.1:1616'],
+      ['flow', 'examples/flow/one-way.yaml', '--node', 'plain'],
+      ['flow-host', '--node', 'plain'],
+      ['flow-host', '--node', 'w@127.0.0.1:1', '--load', 'nowhere.ts'],
+    ]) {
+      const run = await troupeRun(args)
+      expect(run.code, args.join(' ')).toBe(2)
+      expect(run.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1)
+    }
+  }, 60_000)
 
   it('runs a graph until SIGINT, then stops it cleanly', async () => {
     const flow = troupe(['flow', 'examples/flow/one-way.yaml'])
