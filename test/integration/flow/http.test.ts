@@ -1,4 +1,4 @@
-import { BasicAuth, defineComponent, director, Http, type HttpOptions, Transform } from 'troupe/flow'
+import { BasicAuth, defineComponent, director, Http, type HttpOptions, Route, Transform } from 'troupe/flow'
 import { describe, expect, it } from 'vitest'
 import { onCleanup, signal, testSystem } from './support.ts'
 
@@ -26,6 +26,29 @@ const json = (body: unknown) => ({
 })
 
 describe('Http: a request becomes an event, the event back its response', () => {
+  it('a path no Route serves gets 404 at once, naming the routes; the others are served', async () => {
+    const { url } = await serve((flow, http) => {
+      const route = flow.add('route', Route({ square: (event) => event.meta.path === '/square' }))
+      const square = flow.add(
+        'square',
+        Transform((body: { n: number }) => body.n * body.n),
+      )
+      flow.connect(http, route).connect(route.out('square'), square)
+      flow.connectError(route, http)
+      return 'square'
+    })
+    const started = performance.now()
+    const missing = await fetch(`${url}/nope`, json({ n: 3 }))
+    expect(missing.status).toBe(404)
+    expect(await missing.json()).toEqual({
+      error: "no route for POST /nope: the routes are 'square'",
+      component: 'route',
+    })
+    expect(performance.now() - started).toBeLessThan(1000)
+    const served = await fetch(`${url}/square`, json({ n: 3 }))
+    expect(await served.json()).toBe(9)
+  })
+
   it('answers JSON with JSON, text with text, with the status and headers the event sets', async () => {
     const { url } = await serve((flow, http) => {
       const t = flow.add(
