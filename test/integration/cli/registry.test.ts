@@ -90,7 +90,7 @@ describe('troupe registry, run --registry, ps and send by name', () => {
     expect(await ping.exited(20_000), ping.stderr()).toEqual({ code: 0, signal: null })
     expect(ping.stdout()).toContain(`ping: ping 1 to ${pong.address}`)
     expect(ping.stdout()).toContain('ping: done after 3 rounds')
-  })
+  }, 45_000) // five node processes one after another: a loaded machine takes more than the default 20 s
 
   it('send exits 1 for a name nobody registered, ps for a registry nobody runs', async () => {
     const { registry } = await startRegistry()
