@@ -11,7 +11,8 @@ import {
   toClient,
   toWorker,
 } from './protocol.ts'
-import { type MdpLogger, positive, SendQueue, stderrLogger, WarnLimiter } from './support.ts'
+import { SendQueue } from './send-queue.ts'
+import { type MdpLogger, positive, receiveEach, stderrLogger, WarnLimiter } from './support.ts'
 
 /** Options of {@link startBroker}. */
 export interface BrokerOptions {
@@ -160,7 +161,10 @@ class MajordomoBroker implements Broker {
 
   private async receive(): Promise<void> {
     try {
-      for await (const frames of this.socket) this.handle(frames)
+      await receiveEach(this.socket, (frames) => {
+        this.handle(frames)
+        return true
+      })
     } catch (error) {
       if (!this.socket.closed) this.logger.warn({ err: error }, 'MajorDomo broker stopped receiving')
     }
