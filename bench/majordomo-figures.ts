@@ -16,8 +16,8 @@ export function isMajordomoWorkload(name: string): name is MajordomoWorkloadName
 /**
  * `troupe` is the MajorDomo broker, workers and client; `floor` is a raw ZeroMQ relay (a ROUTER
  * for the clients and one for the workers, passing frames on with no protocol, one request per
- * worker at a time as MDP's READY/REPLY cycle allows), raw DEALER workers and the same pool of
- * raw DEALER clients.
+ * worker at a time as MDP's READY/REPLY cycle allows), raw DEALER workers and a raw DEALER
+ * client, each request after a tag frame as the multiplexed MajorDomo client sends it.
  */
 export type MajordomoSubjectName = 'floor' | 'troupe'
 
@@ -82,7 +82,8 @@ export const majordomoFigures: Figure[] = [
 
 export function describeMajordomo(_workload: MajordomoWorkloadName, params: Params): string {
   return (
-    `${count(params.count)} echo requests, ${mdpInFlight} in flight, to ${count(params.actors ?? mdpWorkers)} ` +
-    'workers; broker in a process of its own, client and workers in another (floor: raw ZeroMQ relay)'
+    `${count(params.count)} echo requests, ${mdpInFlight} in flight on one multiplexed client, to ` +
+    `${count(params.actors ?? mdpWorkers)} workers; broker in a process of its own, client and workers in ` +
+    'another (floor: raw ZeroMQ relay, one request a worker at a time)'
   )
 }

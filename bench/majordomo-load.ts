@@ -4,9 +4,9 @@
  * workers are started; then each `{ run: n }` sends n requests, `mdpInFlight` in flight, and
  * answers `{ ms }`; `{ stop }` closes everything and exits.
  *
- * troupe: `startWorker` echo workers and one `mdpClient`. floor: raw DEALER workers that echo
- * what the relay sends, and a pool of raw DEALERs with one request in flight each, the shape of
- * the MajorDomo client.
+ * troupe: `startWorker` echo workers and one `mdpClient` with `multiplex` (every request on one
+ * DEALER, each tagged). floor: raw DEALER workers that echo what the relay sends, and one raw
+ * DEALER with every request in flight, each after a tag frame of its own.
  */
 
 import { type MdpClient, type MdpWorker, mdpClient, startWorker } from 'troupe/flow'
@@ -40,7 +40,7 @@ function majordomoLoad(setup: LoadSetup): Load {
   const workers: MdpWorker[] = Array.from({ length: setup.workerCount }, () =>
     startWorker({ broker: setup.workers, service: 'echo', handler: (b) => b }),
   )
-  const client: MdpClient = mdpClient({ broker: setup.clients, maxInFlight: setup.inFlight })
+  const client: MdpClient = mdpClient({ broker: setup.clients, maxInFlight: setup.inFlight, multiplex: true })
   return {
     async run(requests) {
       let next = 0
@@ -72,28 +72,39 @@ function rawLoad(setup: LoadSetup): Load {
     })
     return { socket, echo }
   })
-  const clients = Array.from({ length: setup.inFlight }, () => {
-    const socket = new Dealer({ linger: 0 })
-    socket.connect(setup.clients)
-    return socket
+  // One DEALER with every request in flight, told apart by a tag frame the relay passes back.
+  const client = new Dealer({ linger: 0 })
+  client.connect(setup.clients)
+  const out = new SendQueue(client, (error) => console.error('raw client: send failed', error))
+  const waiting = new Map<number, () => void>()
+  const replies = receiveEach(client, (frames) => {
+    if (frames.length !== 2 || !frames[1]!.equals(body[0]!)) throw new Error('wrong reply')
+    const tag = frames[0]!.readUInt32BE(0)
+    waiting.get(tag)?.()
+    waiting.delete(tag)
+    return true
   })
+  let nextTag = 0
+  const request = () =>
+    new Promise<void>((resolve) => {
+      const tag = Buffer.allocUnsafe(4)
+      tag.writeUInt32BE(nextTag, 0)
+      waiting.set(nextTag++, resolve)
+      out.send([tag, body[0]!])
+    })
   return {
     async run(requests) {
       let next = 0
       await Promise.all(
-        clients.map(async (socket) => {
-          while (next++ < requests) {
-            await socket.send(body)
-            const reply = await socket.receive()
-            if (reply.length !== 1 || !reply[0]!.equals(body[0]!)) throw new Error('wrong reply')
-          }
+        Array.from({ length: setup.inFlight }, async () => {
+          while (next++ < requests) await request()
         }),
       )
     },
     async close() {
-      for (const socket of clients) socket.close()
+      client.close()
       for (const { socket } of workers) socket.close()
-      await Promise.all(workers.map((w) => w.echo))
+      await Promise.all([replies, ...workers.map((w) => w.echo)])
     },
   }
 }
