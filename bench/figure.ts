@@ -4,6 +4,7 @@
  */
 import type { ChildRun, ChildWorkloadName } from './child-nodes.ts'
 import type { FlowRun, FlowWorkloadName } from './flow.ts'
+import type { MajordomoRun, MajordomoWorkloadName } from './majordomo-figures.ts'
 import type { NatsRun, NatsWorkloadName } from './nats.ts'
 import type { RemoteWorkloadName } from './remote.ts'
 import type { RemoteRun } from './remote-worker.ts'
@@ -15,13 +16,14 @@ export interface Target {
   met(value: number, ratioToFloor: number): boolean | undefined
 }
 
-export type Run = RemoteRun & ChildRun & NatsRun & FlowRun
+export type Run = RemoteRun & ChildRun & NatsRun & FlowRun & MajordomoRun
 export type AnyWorkload =
   | WorkloadName
   | RemoteWorkloadName
   | ChildWorkloadName
   | NatsWorkloadName
   | FlowWorkloadName
+  | MajordomoWorkloadName
 
 /** A ratio base that is no measured floor: a configured or ideal value, named in the line. */
 export interface Base {

@@ -17,6 +17,7 @@ import {
 } from './figure.ts'
 import { isFlowWorkload } from './flow.ts'
 import { describeFlow, flowFigures } from './flow-figures.ts'
+import { describeMajordomo, isMajordomoWorkload, majordomoFigures } from './majordomo-figures.ts'
 import { isNatsWorkload } from './nats.ts'
 import { describeNats, natsFigures } from './nats-figures.ts'
 import { type Params, skynetActors } from './workloads.ts'
@@ -212,6 +213,7 @@ export const figures: Figure[] = [
   },
   ...natsFigures,
   ...flowFigures,
+  ...majordomoFigures,
 ]
 
 function kilobytes(bytes: number): string {
@@ -237,6 +239,7 @@ const rateOf = (items: number, ms: number): string => rate((items * 1_000) / ms)
 export function describe(workload: AnyWorkload, params: Params): string {
   if (isNatsWorkload(workload)) return describeNats(workload, params)
   if (isFlowWorkload(workload)) return describeFlow(workload, params)
+  if (isMajordomoWorkload(workload)) return describeMajordomo(workload, params)
   switch (workload) {
     case 'remote-ping-pong':
       return `${count(params.count)} round trips between two processes`

@@ -14,6 +14,8 @@
  * interval for the heartbeat counts. The flow figures run in one fresh process per subject
  * (`flow-worker.ts`; for `flow-http` it forks the server, `flow-server.ts`, and loads it with
  * autocannon); their floor is plain actors, the same graph with 1 sink, or a plain fastify handler.
+ * The MajorDomo figure runs its broker in one fresh process and the client and workers in another
+ * (`majordomo-job.ts`); its floor is a raw ZeroMQ relay over the same processes.
  *
  *   --size tiny|full   full (default) or about 1/1000 of it, to prove the benchmarks still work
  *   --only <figure>    one figure (or several, comma-separated): skynet, ring, ping-pong, burst,
@@ -23,7 +25,8 @@
  *                      thread-stream-heap, process-stream-heap, thread-stream-heap-16k,
  *                      process-stream-heap-16k, spawn-thread, spawn-process, fanout,
  *                      nats-tells, nats-ask, nats-request, nats-name-gone, nats-heartbeats-3,
- *                      nats-heartbeats-10, nats-heartbeats-30, flow-pipeline, flow-fanout, flow-http
+ *                      nats-heartbeats-10, nats-heartbeats-30, flow-pipeline, flow-fanout, flow-http,
+ *                      mdp-broker
  *   --peers, --no-peers  run nact too (default) or not
  *   --from dist|source  measure the compiled package in dist/ (default: what users run; `npm run
  *                      bench` builds it first) or the TypeScript sources through tsx, whose
@@ -54,6 +57,13 @@ import {
   flowWorkloadNames,
   isFlowWorkload,
 } from './flow.ts'
+import {
+  isMajordomoWorkload,
+  type MajordomoSubjectName,
+  type MajordomoWorkloadName,
+  majordomoParamsFor,
+  majordomoWorkloadNames,
+} from './majordomo-figures.ts'
 import {
   isNatsClusterWorkload,
   isNatsWorkload,
@@ -156,6 +166,7 @@ function paramsOf(workload: AnyWorkload, size: SizeName): Params {
   if (isNatsWorkload(workload)) return natsParamsFor(workload, size)
   if (isChildWorkload(workload)) return childParamsFor(workload, size)
   if (isFlowWorkload(workload)) return flowParamsFor(workload, size)
+  if (isMajordomoWorkload(workload)) return majordomoParamsFor(workload, size)
   return isRemoteWorkload(workload) ? remoteParamsFor(workload, size) : paramsFor(workload, size)
 }
 
@@ -266,9 +277,9 @@ async function measureRemote(
  * their warm-up and repeats; so does every figure of the kind, for the same size rule.
  */
 async function measureAlone(
-  script: 'child-worker.ts' | 'flow-worker.ts',
-  subject: ChildSubjectName | FlowSubjectName,
-  workload: ChildWorkloadName | FlowWorkloadName,
+  script: 'child-worker.ts' | 'flow-worker.ts' | 'majordomo-job.ts',
+  subject: ChildSubjectName | FlowSubjectName | MajordomoSubjectName,
+  workload: ChildWorkloadName | FlowWorkloadName | MajordomoWorkloadName,
   params: Params,
   size: SizeName,
 ): Promise<Outcome> {
@@ -368,6 +379,10 @@ async function measure(subject: SubjectName, workload: AnyWorkload, size: SizeNa
   if (isFlowWorkload(workload)) {
     if (subject === 'nact') throw new Error('the flow figures have no peer')
     return measureAlone('flow-worker.ts', subject, workload, flowParamsFor(workload, size), size)
+  }
+  if (isMajordomoWorkload(workload)) {
+    if (subject === 'nact') throw new Error('the MajorDomo figure has no peer')
+    return measureAlone('majordomo-job.ts', subject, workload, majordomoParamsFor(workload, size), size)
   }
   if (isRemoteWorkload(workload)) {
     if (subject === 'nact') throw new Error('the remote figures have no peer')
@@ -499,7 +514,8 @@ async function main(): Promise<number> {
     isRemoteWorkload(workload) ||
     isChildWorkload(workload) ||
     isNatsWorkload(workload) ||
-    isFlowWorkload(workload)
+    isFlowWorkload(workload) ||
+    isMajordomoWorkload(workload)
       ? floorless(workload)
         ? ['troupe']
         : ['floor', 'troupe']
@@ -517,6 +533,7 @@ async function main(): Promise<number> {
     ...childWorkloadNames,
     ...natsWorkloadNames,
     ...flowWorkloadNames,
+    ...majordomoWorkloadNames,
   ]
   for (const workload of workloads) {
     if (!selected.some((f) => f.workload === workload)) continue

@@ -11,7 +11,8 @@ import {
   toClient,
   toWorker,
 } from './protocol.ts'
-import { type MdpLogger, positive, SendQueue, stderrLogger, WarnLimiter } from './support.ts'
+import { SendQueue } from './send-queue.ts'
+import { type MdpLogger, positive, receiveEach, stderrLogger, WarnLimiter } from './support.ts'
 
 /** Options of {@link startBroker}. */
 export interface BrokerOptions {
@@ -61,6 +62,8 @@ export interface Broker {
 
 interface Request {
   client: Buffer
+  /** The tag of a tagged client's request, sent back first in its reply. */
+  tag: Buffer | undefined
   body: Buffer[]
   /** Whether it was already sent again after a worker died holding it: it is sent again once only. */
   redelivered: boolean
@@ -160,7 +163,10 @@ class MajordomoBroker implements Broker {
 
   private async receive(): Promise<void> {
     try {
-      for await (const frames of this.socket) this.handle(frames)
+      await receiveEach(this.socket, (frames) => {
+        this.handle(frames)
+        return true
+      })
     } catch (error) {
       if (!this.socket.closed) this.logger.warn({ err: error }, 'MajorDomo broker stopped receiving')
     }
@@ -168,7 +174,7 @@ class MajordomoBroker implements Broker {
 
   private handle(frames: Buffer[]): void {
     const inbound = readBrokerInbound(frames)
-    if (inbound.kind === 'client') this.onClient(inbound.sender, inbound.service, inbound.body)
+    if (inbound.kind === 'client') this.onClient(inbound.sender, inbound.service, inbound.body, inbound.tag)
     else if (inbound.kind === 'worker') this.onWorker(inbound.sender, inbound.command, inbound.rest)
     else this.drop(inbound.sender, inbound.reason)
   }
@@ -182,12 +188,12 @@ class MajordomoBroker implements Broker {
     )
   }
 
-  private onClient(client: Buffer, serviceFrame: Buffer, body: Buffer[]): void {
+  private onClient(client: Buffer, serviceFrame: Buffer, body: Buffer[], tag: Buffer | undefined): void {
     this.counts.requests++
     const name = serviceFrame.toString()
     if (name.startsWith(MMI_PREFIX)) {
       const reply = handleMmi(name, body, (service) => (this.services.get(service)?.workers.size ?? 0) > 0)
-      this.out.send(toClient(client, serviceFrame, reply))
+      this.out.send(toClient(client, serviceFrame, reply, tag))
       return
     }
     const service = this.service(name)
@@ -199,10 +205,10 @@ class MajordomoBroker implements Broker {
         `MajorDomo service '${name}' has ${this.maxQueued} requests waiting (maxQueuedRequests): refusing more`,
       )
       const text = `service '${name}' has ${this.maxQueued} requests waiting (maxQueuedRequests)`
-      this.out.send(toClient(client, serviceFrame, errorBody(ErrorCode.QueueFull, text)))
+      this.out.send(toClient(client, serviceFrame, errorBody(ErrorCode.QueueFull, text), tag))
       return
     }
-    service.queue.push({ client, body, redelivered: false })
+    service.queue.push({ client, tag, body, redelivered: false })
     this.dispatch(service)
   }
 
@@ -239,10 +245,11 @@ class MajordomoBroker implements Broker {
       )
       return
     }
-    if (worker.current === undefined) {
+    const request = worker.current
+    if (request === undefined || !request.client.equals(envelope.client)) {
       // A reply to nothing it holds (a late one, from before a reconnect): forwarding it could give
       // a client two replies, or the wrong one, so it goes.
-      this.drop(address, 'REPLY from a worker that holds no request')
+      this.drop(address, 'REPLY from a worker that holds no request for that client')
       return
     }
     this.counts.replies++
@@ -251,7 +258,7 @@ class MajordomoBroker implements Broker {
     // The worker's next request goes out before this reply: the workers, one request each, are
     // what limits the rate, so none should wait on a send to a client.
     this.dispatch(worker.service)
-    this.out.send(toClient(envelope.client, worker.service.nameFrame, envelope.body))
+    this.out.send(toClient(request.client, worker.service.nameFrame, envelope.body, request.tag))
   }
 
   private protocolError(address: Buffer, worker: WorkerEntry | undefined, reason: string): void {
@@ -327,7 +334,9 @@ class MajordomoBroker implements Broker {
     const text = request.redelivered
       ? `the workers of service '${service.name}' died twice while holding the request`
       : `the worker of service '${service.name}' died while holding the request, and no other worker serves it`
-    this.out.send(toClient(request.client, service.nameFrame, errorBody(ErrorCode.WorkerLost, text)))
+    this.out.send(
+      toClient(request.client, service.nameFrame, errorBody(ErrorCode.WorkerLost, text), request.tag),
+    )
   }
 
   /** Every interval: HEARTBEAT to every worker, and out with those silent too long. */

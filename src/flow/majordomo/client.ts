@@ -2,6 +2,7 @@ import { Dealer } from 'zeromq'
 import { InvalidOptionError } from '../../index.ts'
 import { MdpClientClosedError, MdpServiceError, MdpTimeoutError } from './errors.ts'
 import { clientFrames, MDP_CLIENT, readErrorBody } from './protocol.ts'
+import { TaggedClient } from './tagged-client.ts'
 
 /** Options of {@link mdpClient}. */
 export interface ClientOptions {
@@ -14,6 +15,14 @@ export interface ClientOptions {
   maxInFlight?: number
   /** The timeout of a request that names none, in ms. Default 10 000. */
   timeoutMs?: number
+  /**
+   * Sends every request on one DEALER socket, each after a tag frame that the Troupe broker sends
+   * back first in its reply, instead of one socket per request in flight. Many requests on one
+   * connection batch: against 4 workers it gives several times the rate. MDP/0.1 has no such
+   * frame, so only a Troupe broker serves such a client (any other drops its requests as
+   * malformed). Default false.
+   */
+  multiplex?: boolean
 }
 
 /** Options of one request. */
@@ -55,9 +64,21 @@ interface Pending {
  * The client therefore keeps at most one request in flight per socket, and opens up to
  * `maxInFlight` sockets (lazily, and kept for reuse). A request that times out closes its socket,
  * so that a late reply can never be taken for the next request's (as RFC 7's clients do).
+ *
+ * With `multiplex: true` it keeps every request on one socket instead, told apart by a tag frame
+ * only the Troupe broker returns (see {@link ClientOptions.multiplex}).
  */
 export function mdpClient(options: ClientOptions): MdpClient {
-  return new Client(options)
+  if (options.multiplex !== true) return new Client(options)
+  const { maxInFlight, timeoutMs } = checked(options)
+  return new TaggedClient(options, maxInFlight, timeoutMs)
+}
+
+function checked(options: ClientOptions): { maxInFlight: number; timeoutMs: number } {
+  const maxInFlight = options.maxInFlight ?? 64
+  if (!Number.isInteger(maxInFlight) || maxInFlight < 1)
+    throw new InvalidOptionError('maxInFlight', 'must be a positive integer')
+  return { maxInFlight, timeoutMs: options.timeoutMs ?? 10_000 }
 }
 
 class Client implements MdpClient {
@@ -69,10 +90,9 @@ class Client implements MdpClient {
   private closed = false
 
   constructor(private readonly options: ClientOptions) {
-    this.maxInFlight = options.maxInFlight ?? 64
-    this.timeoutMs = options.timeoutMs ?? 10_000
-    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1)
-      throw new InvalidOptionError('maxInFlight', 'must be a positive integer')
+    const { maxInFlight, timeoutMs } = checked(options)
+    this.maxInFlight = maxInFlight
+    this.timeoutMs = timeoutMs
   }
 
   request(service: string, body: RequestBody, options: RequestOptions = {}): Promise<Buffer[]> {

@@ -78,28 +78,52 @@ export function toWorker(address: Buffer, command: CommandCode, rest: Buffer[] =
   return [address, EMPTY, WORKER, cmd(command), ...rest]
 }
 
-/** What a ROUTER (the broker) sends to the client behind `address`: a reply from `service`. */
-export function toClient(address: Buffer, service: Buffer, body: Buffer[]): Buffer[] {
-  return [address, EMPTY, CLIENT, service, ...body]
+/**
+ * What a ROUTER (the broker) sends to the client behind `address`: a reply from `service`, with
+ * the request's tag first if it had one (see {@link taggedClientFrames}).
+ */
+export function toClient(address: Buffer, service: Buffer, body: Buffer[], tag?: Buffer): Buffer[] {
+  return tag === undefined
+    ? [address, EMPTY, CLIENT, service, ...body]
+    : [address, tag, EMPTY, CLIENT, service, ...body]
+}
+
+/**
+ * A tagged client's frames: the client's own frames after one tag frame, which the Troupe broker
+ * returns first in the reply, so that a client with many requests in flight on one DEALER can
+ * tell which reply is whose. MDP/0.1 has no such frame (a REQ-like client holds one request at a
+ * time), so only a Troupe broker serves a tagged client; a plain client's frames are unchanged.
+ */
+export function taggedClientFrames(tag: Buffer, service: Buffer, body: Buffer[]): Buffer[] {
+  return [tag, EMPTY, CLIENT, service, ...body]
 }
 
 /** A frame set the broker received, read; `malformed` says what is wrong with it. */
 export type BrokerInbound =
-  | { kind: 'client'; sender: Buffer; service: Buffer; body: Buffer[] }
+  | { kind: 'client'; sender: Buffer; service: Buffer; body: Buffer[]; tag: Buffer | undefined }
   | { kind: 'worker'; sender: Buffer; command: CommandCode; rest: Buffer[] }
   | { kind: 'malformed'; sender: Buffer | undefined; reason: string }
 
 const KNOWN = new Set<number>(Object.values(Command))
 
-/** Reads what a ROUTER received: `[sender, empty, header, …]`. */
+/**
+ * Reads what a ROUTER received: `[sender, empty, header, …]`, or `[sender, tag, empty, "MDPC01", …]`
+ * from a tagged client.
+ */
 export function readBrokerInbound(frames: Buffer[]): BrokerInbound {
   const sender = frames[0]
   if (frames.length < 3) return { kind: 'malformed', sender, reason: 'missing frames' }
-  if (frames[1]!.length !== 0) return { kind: 'malformed', sender, reason: 'no empty delimiter frame' }
+  if (frames[1]!.length !== 0) {
+    if (frames.length >= 4 && frames[2]!.length === 0 && frames[3]!.equals(CLIENT)) {
+      if (frames.length < 5) return { kind: 'malformed', sender, reason: 'client request without a service' }
+      return { kind: 'client', sender: sender!, service: frames[4]!, body: frames.slice(5), tag: frames[1] }
+    }
+    return { kind: 'malformed', sender, reason: 'no empty delimiter frame' }
+  }
   const header = frames[2]!
   if (header.equals(CLIENT)) {
     if (frames.length < 4) return { kind: 'malformed', sender, reason: 'client request without a service' }
-    return { kind: 'client', sender: sender!, service: frames[3]!, body: frames.slice(4) }
+    return { kind: 'client', sender: sender!, service: frames[3]!, body: frames.slice(4), tag: undefined }
   }
   if (header.equals(WORKER)) {
     const command = frames[3]

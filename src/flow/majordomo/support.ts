@@ -14,52 +14,6 @@ export const stderrLogger: MdpLogger = {
   debug: () => {},
 }
 
-/** The part of a zeromq socket a {@link SendQueue} uses. */
-export interface SendingSocket {
-  send(frames: Buffer[]): Promise<void>
-  readonly closed: boolean
-}
-
-/**
- * Sends frame sets on one socket in order. A zeromq v6 socket takes one `send` at a time (a second
- * one rejects with EBUSY), so everything that sends on a socket goes through its queue.
- */
-export class SendQueue {
-  private readonly queue: Buffer[][] = []
-  private draining: Promise<void> | undefined
-
-  constructor(
-    private readonly socket: SendingSocket,
-    private readonly onError: (error: unknown) => void,
-  ) {}
-
-  /** Queues `frames`; returns at once. */
-  send(frames: Buffer[]): void {
-    this.queue.push(frames)
-    this.draining ??= this.drain()
-  }
-
-  /** Resolves once everything queued so far is handed to the socket. */
-  async flushed(): Promise<void> {
-    await this.draining
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      while (this.queue.length > 0 && !this.socket.closed) {
-        const frames = this.queue.shift()!
-        try {
-          await this.socket.send(frames)
-        } catch (error) {
-          if (!this.socket.closed) this.onError(error)
-        }
-      }
-    } finally {
-      this.draining = undefined
-    }
-  }
-}
-
 /**
  * Lets one warning per key through every `intervalMs`, and counts those it held back so the next
  * one can say how many: a peer that sends garbage in a loop must not flood the log.
@@ -89,4 +43,33 @@ export class WarnLimiter {
 export function positive(option: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) throw new InvalidOptionError(option, 'must be a positive number')
   return value
+}
+
+/** The part of a zeromq socket {@link receiveEach} reads. */
+export interface ReceivingSocket {
+  receive(): Promise<Buffer[]>
+  readonly closed: boolean
+}
+
+/**
+ * Passes every frame set `socket` receives to `handle`, until the socket closes or `handle`
+ * returns false. It awaits `receive()` itself rather than `for await`: zeromq's async iterator
+ * wraps each receive in an async function of its own, a promise and a result object more per
+ * frame set, and a ready socket resolves `receive()` synchronously anyway.
+ */
+export async function receiveEach(
+  socket: ReceivingSocket,
+  handle: (frames: Buffer[]) => boolean,
+): Promise<void> {
+  while (!socket.closed) {
+    let frames: Buffer[]
+    try {
+      frames = await socket.receive()
+    } catch (error) {
+      // Closing the socket ends a pending receive with EAGAIN.
+      if (socket.closed) return
+      throw error
+    }
+    if (handle(frames) === false) return
+  }
 }

@@ -1,7 +1,8 @@
 import { Dealer } from 'zeromq'
 import { InvalidOptionError, sleep } from '../../index.ts'
 import { Command, ErrorCode, errorBody, MDP_WORKER, splitEnvelope, workerFrames } from './protocol.ts'
-import { type MdpLogger, positive, SendQueue, stderrLogger } from './support.ts'
+import { SendQueue } from './send-queue.ts'
+import { type MdpLogger, positive, receiveEach, stderrLogger } from './support.ts'
 
 /** What a worker does with a request body; what it returns is the reply body. */
 export type MdpHandler = (body: Buffer[]) => Promise<Buffer[]> | Buffer[]
@@ -115,18 +116,19 @@ class Worker implements MdpWorker {
       } else out.send(workerFrames(Command.Heartbeat))
     }, this.interval)
     try {
-      for await (const frames of socket) {
+      await receiveEach(socket, (frames) => {
         expiresAt = performance.now() + this.expiry
         if (frames.length < 3 || frames[0]!.length !== 0 || frames[1]!.toString() !== MDP_WORKER) {
           this.logger.warn({ frames: frames.length }, 'MajorDomo worker dropped a malformed frame set')
-          continue
+          return true
         }
         const command = frames[2]![0]
         if (command === Command.Request) this.serve(socket, out, frames.slice(3))
-        else if (command === Command.Disconnect) break
+        else if (command === Command.Disconnect) return false
         else if (command !== Command.Heartbeat)
           this.logger.warn({ command }, 'MajorDomo worker dropped an unexpected command')
-      }
+        return true
+      })
     } catch (error) {
       if (!socket.closed) this.logger.warn({ err: error }, 'MajorDomo worker stopped receiving')
     } finally {

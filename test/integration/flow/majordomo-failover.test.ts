@@ -22,7 +22,10 @@ const INTERVAL = 150
 const LIVENESS = 3
 const EXPIRY = INTERVAL * LIVENESS
 
-describe('MajorDomo with a worker that dies holding a request', () => {
+describe.each([
+  ['a socket a request', false],
+  ['multiplex', true],
+])('MajorDomo with a worker that dies holding a request, client with %s', (_, multiplex) => {
   let cleanup: Cleanup
   let broker: Broker
   let client: MdpClient
@@ -37,7 +40,7 @@ describe('MajorDomo with a worker that dies holding a request', () => {
       }),
       (b) => b.close(),
     )
-    client = cleanup.add(mdpClient({ broker: broker.endpoint }), (c) => c.close())
+    client = cleanup.add(mdpClient({ broker: broker.endpoint, multiplex }), (c) => c.close())
   })
   afterEach(() => cleanup.run())
 

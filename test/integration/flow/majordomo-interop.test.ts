@@ -76,5 +76,11 @@ describe.skipIf(python === undefined)('MajorDomo interop with a Python MDP/0.1 p
     ])
     const many = await Promise.all(Array.from({ length: 20 }, (_, n) => client.request('py-echo', String(n))))
     expect(many.map((r) => r[0]!.toString())).toEqual(Array.from({ length: 20 }, (_, n) => `py:${n}`))
+    // A multiplexed client's tag stays with the broker: the Python worker sees a plain MDP request.
+    const multiplexed = cleanup.add(mdpClient({ broker: broker.endpoint, multiplex: true }), (c) => c.close())
+    const tagged = await Promise.all(
+      Array.from({ length: 20 }, (_, n) => multiplexed.request('py-echo', String(n))),
+    )
+    expect(tagged.map((r) => r[0]!.toString())).toEqual(Array.from({ length: 20 }, (_, n) => `py:${n}`))
   })
 })

@@ -42,6 +42,8 @@ describe('MajorDomo broker and malformed frames', () => {
     ['an unknown worker command', ['', 'MDPW01', Buffer.from([0x09])]],
     ['a worker command of two bytes', ['', 'MDPW01', Buffer.from([0x01, 0x01])]],
     ['READY without a service', ['', 'MDPW01', Buffer.from([0x01])]],
+    ['a tagged client request without a service', ['tag', '', 'MDPC01']],
+    ['a tagged worker command (only client requests take a tag)', ['tag', '', 'MDPW01', Buffer.from([0x04])]],
   ]
 
   it.each(garbage)('drops %s with a warning and serves the next request', async (_, frames) => {

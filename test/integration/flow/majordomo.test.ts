@@ -13,7 +13,10 @@ import { Cleanup, captureLogger, idleWorkers, until } from './majordomo-support.
 
 const text = (frames: Buffer[]) => frames.map((f) => f.toString())
 
-describe('MajorDomo broker, worker and client', () => {
+describe.each([
+  ['a socket a request', false],
+  ['multiplex', true],
+])('MajorDomo broker, worker and client, client with %s', (_, multiplex) => {
   let cleanup: Cleanup
   let broker: Broker
   let client: MdpClient
@@ -22,7 +25,7 @@ describe('MajorDomo broker, worker and client', () => {
   beforeEach(async () => {
     cleanup = new Cleanup()
     broker = cleanup.add(await startBroker({ endpoint: 'tcp://127.0.0.1:*', logger }), (b) => b.close())
-    client = cleanup.add(mdpClient({ broker: broker.endpoint }), (c) => c.close())
+    client = cleanup.add(mdpClient({ broker: broker.endpoint, multiplex }), (c) => c.close())
   })
   afterEach(() => cleanup.run())
 
