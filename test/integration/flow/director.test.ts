@@ -238,7 +238,11 @@ describe('director', () => {
     const count = 500
     const sink = collector(count)
     const feed = flow.add('feed', source.component)
-    const double = flow.add('double', Transform((n: number) => n * 2), { capacity: 3 })
+    const double = flow.add(
+      'double',
+      Transform((n: number) => n * 2),
+      { capacity: 3 },
+    )
     const slowly = flow.add(
       'slowly',
       Transform(async (n: number) => {
