@@ -1,7 +1,9 @@
-import { type ActorSystem, AskTimeoutError, defineActor, expose, type Ref, TimeoutError } from '../index.ts'
-import { type Component, type ComponentContext, ERROR, OUTBOX } from './component.ts'
-import { answerWithinMs, CreditWindow } from './credit-window.ts'
-import { type FlowEvent, failedEvent, isFlowEvent } from './event.ts'
+import { type ActorContext, type ActorSystem, defineActor, expose, type Ref, TimeoutError } from '../index.ts'
+import type { Backlog } from './backlog.ts'
+import { type Component, type ComponentContext, OUTBOX } from './component.ts'
+import { contextOf, DELIVERED } from './component-context.ts'
+import { DeadlineTimer } from './deadline-timer.ts'
+import { type FlowEvent, isFlowEvent } from './event.ts'
 import { componentFromRecipe } from './placement.ts'
 import type { ComponentRecipe } from './recipes.ts'
 
@@ -60,6 +62,10 @@ export interface PlacedProps {
   readonly recipe?: ComponentRecipe
   /** Where an actor in the director's thread keeps its counts, for the director to read at once. */
   readonly counts?: MutableCounts
+  /** An actor in the director's thread: what that thread's senders have queued in its inbox (see backlog.ts). */
+  readonly backlog?: Backlog
+  /** An actor in the director's thread: the backlogs of the components it may send to, by their refs. */
+  readonly backlogs?: ReadonlyMap<Ref, Backlog>
 }
 
 /** {@link Counts} as the actor keeps them. */
@@ -71,12 +77,18 @@ interface State {
   ctx: ComponentContext | undefined
   abort: AbortController
   readonly counts: MutableCounts
+  /** The deadlines of the events whose handling did not end at once. */
+  readonly deadlines: DeadlineTimer
 }
+
+type Context = ActorContext<ComponentMessage>
 
 /**
  * The actor that runs one component: events one at a time, each under the component's timeout,
  * and every failure to the error route. It never fails itself: a component that throws on every
- * event leaves the graph serving the others.
+ * event leaves the graph serving the others. Its `receive` is not an `async` function (which
+ * would make every event a promise, and enable the async context it runs in): an event whose
+ * handling ends at once is done in the same turn, and only one that does not is awaited.
  */
 export const ComponentActor = defineActor<ComponentMessage, State, PlacedProps>({
   init: (placed) => ({
@@ -85,48 +97,71 @@ export const ComponentActor = defineActor<ComponentMessage, State, PlacedProps>(
     ctx: undefined,
     abort: new AbortController(),
     counts: placed.counts ?? { sent: 0, dropped: 0, handled: 0 },
+    deadlines: new DeadlineTimer(placed.timeoutMs),
   }),
-  async receive(state, message, actor) {
+  receive(state, message, actor) {
     switch (message.kind) {
       case 'start':
-        actor.reply(
-          await outcome(async () => {
-            const { name, timeoutMs, recipe } = state.placed
-            const component = state.placed.component ?? (await componentFromRecipe(recipe!))
-            state.props = { name, timeoutMs, component }
-            state.ctx = contextOf(state, new Map(message.routes), actor.system, actor.log)
-            await component.start?.(state.ctx)
-          }),
-        )
-        return state
+        return startComponent(state, message.routes, actor)
       case 'stop':
-        state.abort.abort(new Error(`component '${state.placed.name}' stopped`))
-        actor.reply(
-          await outcome(() =>
-            state.ctx === undefined ? undefined : state.props?.component.stop?.(state.ctx),
-          ),
-        )
-        return state
+        return stopComponent(state, actor)
       case 'count':
         actor.reply({ ...state.counts } satisfies Counts)
         return state
     }
-    try {
-      const ctx = state.ctx
-      if (ctx === undefined || state.props === undefined || !isFlowEvent(message.event)) {
-        actor.log.warn(
-          `component '${state.placed.name}' dropped a message that is not an event of a started graph`,
-        )
-        return state
-      }
-      await handle(state.props, ctx, message.event, message.inbox)
-    } finally {
-      state.counts.handled++
-      if (message.ack === true) actor.reply(true)
+    // Events with `ack` come from senders elsewhere, which the backlog does not count.
+    const backlog = state.placed.backlog
+    if (backlog !== undefined && message.ack !== true) backlog.queued--
+    const ctx = state.ctx
+    if (ctx === undefined || state.props === undefined || !isFlowEvent(message.event)) {
+      actor.log.warn(
+        `component '${state.placed.name}' dropped a message that is not an event of a started graph`,
+      )
+      return handled(state, message, actor)
     }
-    return state
+    const work = handle(state.props, ctx, message.event, message.inbox, state.deadlines)
+    if (work === undefined) return handled(state, message, actor)
+    return work.then(() => handled(state, message, actor))
   },
 })
+
+/** An event is done with: counted, and its sender's credit (when it holds a window) given back. */
+function handled(state: State, message: ComponentMessage & { kind: 'event' }, actor: Context): State {
+  state.counts.handled++
+  if (message.ack === true) actor.reply(true)
+  return state
+}
+
+async function startComponent(state: State, routes: Routes, actor: Context): Promise<State> {
+  actor.reply(
+    await outcome(async () => {
+      const { name, timeoutMs, recipe } = state.placed
+      const component = state.placed.component ?? (await componentFromRecipe(recipe!))
+      state.props = { name, timeoutMs, component }
+      const parts = {
+        name,
+        system: actor.system,
+        log: actor.log,
+        signal: state.abort.signal,
+        counts: state.counts,
+        backlogs: state.placed.backlogs,
+      }
+      state.ctx = contextOf(parts, new Map(routes))
+      await component.start?.(state.ctx)
+    }),
+  )
+  return state
+}
+
+async function stopComponent(state: State, actor: Context): Promise<State> {
+  state.abort.abort(new Error(`component '${state.placed.name}' stopped`))
+  // From now on an event sent here is sent with `send`, which rejects once the actor is gone.
+  if (state.placed.backlog !== undefined) state.placed.backlog.open = false
+  actor.reply(
+    await outcome(() => (state.ctx === undefined ? undefined : state.props?.component.stop?.(state.ctx))),
+  )
+  return state
+}
 
 // Where a child thread or process finds the definition (`{ in }`): it loads this module.
 expose(import.meta.url, { ComponentActor })
@@ -149,35 +184,59 @@ export function hostComponents(system: ActorSystem): void {
   system.expose({ [COMPONENT_ACTOR]: ComponentActor })
 }
 
-async function handle(
+/**
+ * Hands `event` to the component; `undefined` when that ended at once (the usual case: a sync
+ * `receive` whose emits had room), else a promise that settles once it ended, failed or timed out.
+ * Never rejects: failures go to the error route.
+ */
+function handle(
   props: ComponentProps,
   ctx: ComponentContext,
   event: FlowEvent,
   inbox: string,
-): Promise<void> {
-  const { component, timeoutMs } = props
-  let timer: NodeJS.Timeout | undefined
+  deadlines: DeadlineTimer,
+): Promise<void> | undefined {
+  const { component } = props
+  let work: unknown
   try {
-    const work =
-      component.receive === undefined ? ctx.emit(event, OUTBOX) : component.receive(event, ctx, inbox)
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new TimeoutError(
-              timeoutMs,
-              `component '${props.name}' took over ${timeoutMs} ms on event ${event.id}`,
-            ),
-          ),
-        timeoutMs,
-      )
-    })
-    await Promise.race([work, late])
+    work = component.receive === undefined ? ctx.emit(event, OUTBOX) : component.receive(event, ctx, inbox)
   } catch (error) {
-    await ctx.fail(event, error)
-  } finally {
-    clearTimeout(timer)
+    return unlessDelivered(ctx.fail(event, error))
   }
+  if (work === undefined || work === DELIVERED) return undefined
+  if (typeof (work as PromiseLike<void> | null)?.then !== 'function') return undefined
+  return within(work as PromiseLike<void>, props, ctx, event, deadlines)
+}
+
+const unlessDelivered = (sent: Promise<void>): Promise<void> | undefined =>
+  sent === DELIVERED ? undefined : sent
+
+/** Waits for `work` for up to the component's timeout; a failure or the timeout goes to the error route. */
+function within(
+  work: PromiseLike<void>,
+  props: ComponentProps,
+  ctx: ComponentContext,
+  event: FlowEvent,
+  deadlines: DeadlineTimer,
+): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const deadline = deadlines.start(() => {
+      const { name, timeoutMs } = props
+      const late = new TimeoutError(
+        timeoutMs,
+        `component '${name}' took over ${timeoutMs} ms on event ${event.id}`,
+      )
+      resolve(ctx.fail(event, late))
+    })
+    work.then(
+      () => {
+        if (deadline.cancel()) resolve()
+      },
+      (error: unknown) => {
+        if (deadline.cancel()) resolve(ctx.fail(event, error))
+      },
+    )
+  })
 }
 
 async function outcome(run: () => unknown): Promise<Outcome> {
@@ -186,71 +245,5 @@ async function outcome(run: () => unknown): Promise<Outcome> {
     return { ok: true }
   } catch (error) {
     return { ok: false, error }
-  }
-}
-
-function contextOf(
-  state: State,
-  routes: ReadonlyMap<string, readonly Target[]>,
-  system: ActorSystem,
-  log: ComponentContext['log'],
-): ComponentContext {
-  const { name } = state.placed
-  const counts = state.counts
-  const windows = new Map<Target, CreditWindow>()
-  for (const targets of routes.values())
-    for (const target of targets)
-      if (target.window !== undefined) windows.set(target, new CreditWindow(target.window))
-  const emit = async (event: FlowEvent, outbox: string = OUTBOX): Promise<void> => {
-    const targets = routes.get(outbox)
-    if (targets === undefined || targets.length === 0) {
-      if (event.error !== undefined)
-        log.error(
-          { event: event.id, error: event.error },
-          `component '${event.error.component}' failed on event ${event.id}: ${event.error.name}: ${event.error.message} (no error route from '${name}')`,
-        )
-      return
-    }
-    const lost = (error: unknown): void => {
-      counts.dropped++
-      log.warn(
-        { err: error, event: event.id },
-        `component '${name}' could not deliver event ${event.id} on '${outbox}'`,
-      )
-    }
-    await Promise.all(
-      targets.map(async (target) => {
-        // Counted before the send: an event waiting for room in a full inbox is in flight.
-        counts.sent++
-        const window = windows.get(target)
-        if (window === undefined)
-          return target.ref.send({ kind: 'event', inbox: target.inbox, event }).catch(lost)
-        await window.acquire()
-        target.ref
-          .ask(
-            { kind: 'event', inbox: target.inbox, event, ack: true },
-            {
-              timeout: answerWithinMs(target.timeoutMs ?? 30_000, target.window!),
-            },
-          )
-          .then(
-            () => window.release(),
-            (error: unknown) => {
-              window.release()
-              // Late is not lost: the component still counts it once handled.
-              if (!(error instanceof AskTimeoutError)) lost(error)
-            },
-          )
-      }),
-    )
-  }
-  return {
-    name,
-    system,
-    log,
-    signal: state.abort.signal,
-    emit,
-    fail: (event, error) => emit(failedEvent(event, error, name), ERROR),
-    connected: (outbox) => (routes.get(outbox)?.length ?? 0) > 0,
   }
 }

@@ -5,23 +5,31 @@
 // is handled) frees a credit. The answer goes to the asker, not to the sender's mailbox, so a
 // sender waiting for credit inside its own handler cannot deadlock on it.
 
-/** At most `size` events on their way to one inbox; `acquire` waits for a credit. */
+/** At most `size` events on their way to one inbox; `acquire` waits for a credit, first come first served. */
 export class CreditWindow {
   private outstanding = 0
   private readonly waiting: (() => void)[] = []
 
   constructor(private readonly size: number) {}
 
-  /** Resolves once this sender may send one more event. */
-  async acquire(): Promise<void> {
-    while (this.outstanding >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve))
+  /** Takes a credit if one is free and nobody waits for one; returns whether it did. */
+  tryAcquire(): boolean {
+    if (this.outstanding >= this.size || this.waiting.length > 0) return false
     this.outstanding++
+    return true
   }
 
-  /** An event was handled (or will never be): its credit is free again. */
+  /** Resolves once this sender may send one more event. */
+  acquire(): Promise<void> {
+    if (this.tryAcquire()) return Promise.resolve()
+    return new Promise<void>((resolve) => this.waiting.push(resolve))
+  }
+
+  /** An event was handled (or will never be): its credit is free again, or goes to the first waiting. */
   release(): void {
-    this.outstanding--
-    this.waiting.shift()?.()
+    const next = this.waiting.shift()
+    if (next === undefined) this.outstanding--
+    else next()
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ActorSystem, Ref } from '../index.ts'
 import { InvalidOptionError } from '../index.ts'
+import { type Backlog, backlogOf } from './backlog.ts'
 import { type Component, ERROR, INBOX, OUTBOX } from './component.ts'
 import {
   COMPONENT_ACTOR,
@@ -208,18 +209,27 @@ export function director(system: ActorSystem): Director {
       state = 'starting'
       if ([...entries.values()].some((entry) => entry.placement.spawn.on !== undefined))
         system.expose({ [COMPONENT_ACTOR]: ComponentActor })
+      // Filled as the actors are spawned, read once they start: the actors of this thread share it.
+      const backlogs = new Map<Ref, Backlog>()
       for (const entry of entries.values()) {
         const { recipe, spawn } = entry.placement
-        if (recipe === undefined) entry.counts = { sent: 0, dropped: 0, handled: 0 }
+        let backlog: Backlog | undefined
+        if (recipe === undefined) {
+          entry.counts = { sent: 0, dropped: 0, handled: 0 }
+          backlog = backlogOf(entry.options.capacity, fedFromElsewhere(entry.name))
+        }
         entry.ref = system.spawn(ComponentActor, {
           props: {
             name: entry.name,
             timeoutMs: entry.options.timeoutMs,
-            ...(recipe === undefined ? { component: entry.component, counts: entry.counts } : { recipe }),
+            ...(recipe === undefined
+              ? { component: entry.component, counts: entry.counts, backlog, backlogs }
+              : { recipe }),
           },
           mailbox: { capacity: entry.options.capacity, overflow: 'backpressure' },
           ...spawn,
         })
+        if (backlog !== undefined) backlogs.set(entry.ref, backlog)
       }
       // Sinks first, sources last: nothing is emitted towards a component that has not started.
       const order = [...entries.values()].sort((a, b) => Number(a.source) - Number(b.source))
@@ -259,6 +269,11 @@ export function director(system: ActorSystem): Director {
       for (const entry of all) if (entry.source && entry.ref !== undefined) await system.stop(entry.ref)
       state = 'stopped'
     },
+  }
+
+  /** Whether a component placed elsewhere sends to `name`'s inbox. */
+  function fedFromElsewhere(name: string): boolean {
+    return wires.some((w) => w.to === name && entries.get(w.from)!.placement.recipe !== undefined)
   }
 
   function routesOf(name: string): Routes {

@@ -43,13 +43,13 @@ export function createEvent<D>(
 }
 
 /** `event` with new data (and meta merged over its own), keeping its id. */
-export function deriveEvent<D>(event: FlowEvent, data: D, meta: Record<string, unknown> = {}): FlowEvent<D> {
-  return freeze({
-    id: event.id,
-    data,
-    meta: freeze({ ...event.meta, ...meta }),
-    ...(event.error === undefined ? {} : { error: event.error }),
-  })
+export function deriveEvent<D>(event: FlowEvent, data: D, meta?: Record<string, unknown>): FlowEvent<D> {
+  // With no meta to merge, the new event shares its meta, once that is frozen.
+  const merged =
+    meta === undefined && Object.isFrozen(event.meta) ? event.meta : freeze({ ...event.meta, ...meta })
+  return event.error === undefined
+    ? freeze({ id: event.id, data, meta: merged })
+    : freeze({ id: event.id, data, meta: merged, error: event.error })
 }
 
 /** `event` on its way to an error route: `error` says what failed in `component`. */

@@ -24,14 +24,14 @@ export function Route(routes: Readonly<Record<string, (event: FlowEvent) => bool
   return defineComponent({
     type: 'Route',
     outboxes: entries.map(([name]) => name),
-    async receive(event, ctx) {
+    receive(event, ctx) {
       const match = entries.find(([, predicate]) => predicate(event))
       if (match === undefined && !ctx.connected(OUTBOX)) {
         const request = [event.meta.method, event.meta.path].filter((part) => typeof part === 'string')
         const what = request.length === 0 ? '' : ` for ${request.join(' ')}`
         throw new StatusError(404, `no route${what}: the routes are ${names}`)
       }
-      await ctx.emit(event, match?.[0] ?? OUTBOX)
+      return ctx.emit(event, match?.[0] ?? OUTBOX)
     },
   })
 }

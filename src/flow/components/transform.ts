@@ -16,9 +16,15 @@ export function Transform<In = unknown, Out = unknown>(
   if (typeof fn !== 'function') throw new TypeError('Transform takes a function')
   return defineComponent({
     type: 'Transform',
-    async receive(event, ctx) {
-      const data = await fn(event.data as In, event as FlowEvent<In>)
-      await ctx.emit(deriveEvent(event, data))
+    // Not async: a sync `fn` passes the event on in the same turn, with no promise of its own.
+    receive(event, ctx) {
+      const data = fn(event.data as In, event as FlowEvent<In>)
+      if (isPromiseLike(data)) return Promise.resolve(data).then((out) => ctx.emit(deriveEvent(event, out)))
+      return ctx.emit(deriveEvent(event, data))
     },
   })
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | null)?.then === 'function'
 }

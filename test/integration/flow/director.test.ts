@@ -228,6 +228,39 @@ describe('director', () => {
     expect(handled).toBe(50)
   })
 
+  // Senders in the thread queue an event at once while the inbox has room and wait once it has
+  // none: a burst emitted without waiting (as Http emits its requests) must lose nothing and keep
+  // each sender's order, through inboxes far smaller than the burst.
+  it('a burst emitted without waiting arrives whole and in order through small inboxes', async () => {
+    const { system } = await testSystem()
+    const flow = director(system)
+    const source = feeder()
+    const count = 500
+    const sink = collector(count)
+    const feed = flow.add('feed', source.component)
+    const double = flow.add(
+      'double',
+      Transform((n: number) => n * 2),
+      { capacity: 3 },
+    )
+    const slowly = flow.add(
+      'slowly',
+      Transform(async (n: number) => {
+        if (n % 50 === 0) await new Promise((resolve) => setImmediate(resolve))
+        return n + 1
+      }),
+      { capacity: 2 },
+    )
+    flow.connect(feed, double).connect(double, slowly).connect(slowly, flow.add('sink', sink.component))
+    await flow.start()
+    const sends = Array.from({ length: count }, (_, i) => source.send(i))
+    await failAfter(5000, () => Promise.all(sends))
+    const events = await sink.until()
+    expect(events.map((e) => e.data)).toEqual(Array.from({ length: count }, (_, i) => i * 2 + 1))
+    await flow.stop()
+    expect(await flow.inFlight()).toBe(0)
+  })
+
   it('stop() lets the events in flight drain before the components stop', async () => {
     const { system } = await testSystem()
     const flow = director(system)

@@ -1,3 +1,4 @@
+import { request } from 'node:http'
 import { BasicAuth, defineComponent, director, Http, type HttpOptions, Route, Transform } from 'troupe/flow'
 import { describe, expect, it } from 'vitest'
 import { onCleanup, signal, testSystem } from './support.ts'
@@ -47,6 +48,40 @@ describe('Http: a request becomes an event, the event back its response', () => 
     expect(performance.now() - started).toBeLessThan(1000)
     const served = await fetch(`${url}/square`, json({ n: 3 }))
     expect(await served.json()).toBe(9)
+  })
+
+  // A plain path is taken as it is, without `new URL`: it must come out as `new URL` makes it.
+  it('puts the path and query of the URL in meta as new URL reads them, dot segments and all', async () => {
+    const { url } = await serve((flow, http) => {
+      flow.add(
+        'echo',
+        Transform((_body: unknown, event) => ({ path: event.meta.path, query: event.meta.query })),
+      )
+      flow.connect(http, 'echo')
+      return 'echo'
+    })
+    // Sent as written (fetch would resolve the dot segments itself).
+    const get = (path: string) =>
+      new Promise<unknown>((resolve, reject) => {
+        request(`${url}${path}`, (response) => {
+          let text = ''
+          response.setEncoding('utf8')
+          response.on('data', (chunk: string) => {
+            text += chunk
+          })
+          response.on('end', () => resolve(JSON.parse(text)))
+        })
+          .on('error', reject)
+          .end()
+      })
+    const paths = ['/plain', '/orders/7?x=1&y=two', '/a/./b/../c', '/a/%2e%2e/d', '/caf%C3%A9', '/x//y/', '/']
+    for (const path of paths) {
+      const expected = new URL(path, 'http://localhost')
+      expect(await get(path)).toEqual({
+        path: expected.pathname,
+        query: Object.fromEntries(expected.searchParams),
+      })
+    }
   })
 
   it('answers JSON with JSON, text with text, with the status and headers the event sets', async () => {

@@ -133,6 +133,58 @@ describe("messages: 'freeze'", () => {
       expect(await roundTrip(system, 10n)).toBe(10n)
     })
   })
+
+  // Small messages are frozen without being recorded as deeply frozen (a cost per object): the
+  // result must be the same as for large ones.
+  it('a small message sent on is still deeply frozen, and so is what is added around it', async () => {
+    await withMode('freeze', async (system) => {
+      const small = { n: 1, inner: { tag: 'a' } }
+      const first = await roundTrip(system, small)
+      expect(first).toBe(small)
+      expect(Object.isFrozen(small.inner)).toBe(true)
+      // Sent on inside a new, shallowly frozen message beside a new child: all of it is frozen.
+      const added = { list: [{ x: 1 }] }
+      const wrapped = Object.freeze({ event: small, added })
+      const second = await roundTrip(system, wrapped)
+      expect(second.event).toBe(small)
+      expect(Object.isFrozen(added)).toBe(true)
+      expect(Object.isFrozen(added.list)).toBe(true)
+      expect(Object.isFrozen(added.list[0])).toBe(true)
+      expect(() => {
+        ;(added.list[0] as { x: number }).x = 2
+      }).toThrow(TypeError)
+    })
+  })
+
+  it('freezes every level of a message deeper than the small ones, and one with large objects', async () => {
+    await withMode('freeze', async (system) => {
+      type Level = { depth: number; next?: Level }
+      const top: Level = { depth: 0 }
+      let at = top
+      for (let depth = 1; depth < 20; depth++) {
+        at.next = { depth }
+        at = at.next
+      }
+      const wide = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, { i }]))
+      await roundTrip(system, { top, wide })
+      for (let level: Level | undefined = top; level !== undefined; level = level.next)
+        expect(Object.isFrozen(level)).toBe(true)
+      for (const value of Object.values(wide)) expect(Object.isFrozen(value)).toBe(true)
+      // Sent again, and once more inside another message: still frozen, nothing thrown.
+      await roundTrip(system, { again: { top, wide } })
+      expect(Object.isFrozen(at)).toBe(true)
+    })
+  })
+
+  it('freezes a small cyclic message without looping', async () => {
+    await withMode('freeze', async (system) => {
+      const a: { b?: unknown } = {}
+      const b = { a }
+      a.b = b
+      expect(await roundTrip(system, a)).toBe(a)
+      expect(Object.isFrozen(b)).toBe(true)
+    })
+  })
 })
 
 describe('refs inside messages', () => {
