@@ -1,8 +1,8 @@
 import type { Logger } from 'pino'
+import { CancelledError } from '../concurrency/errors.ts'
 import { type ActorNursery, openActorNursery } from './actor-nursery.ts'
 import type { ActorPortal } from './actor-portal.ts'
 import type { AnyBehavior, Behavior, SpawnOptions } from './behavior.ts'
-import { CancelledError } from '../concurrency/errors.ts'
 import { Cell, STOPPED } from './cell/cell.ts'
 import type {
   ServiceHandle,
