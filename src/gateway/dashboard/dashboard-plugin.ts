@@ -101,6 +101,7 @@ export function dashboardPlugin(system: ActorSystem, options: DashboardOptions =
     app.get('/', async (_request, reply) => serve(reply, 'index.html'))
     app.get('/dashboard/dashboard.js', async (_request, reply) => serve(reply, 'dashboard.js'))
     app.get('/dashboard/dashboard.css', async (_request, reply) => serve(reply, 'dashboard.css'))
+    app.get('/dashboard/favicon.svg', async (_request, reply) => serve(reply, 'favicon.svg'))
 
     app.get('/dashboard/api/overview', async () => {
       fresh()
