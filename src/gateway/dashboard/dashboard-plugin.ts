@@ -61,7 +61,7 @@ export function dashboardPlugin(system: ActorSystem, options: DashboardOptions =
   const feed = new LiveFeed(system, table, ring, {
     intervalMs,
     topCount,
-    maxChanged: 1000,
+    maxChanged: 250,
     maxSpawned: 500,
   })
   const assets = loadAssets()
