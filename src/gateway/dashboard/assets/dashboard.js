@@ -7,6 +7,8 @@ const PAGE = 100
 const AUTO_OPEN_CHILDREN = 50
 const AUTO_OPEN_DEPTH = 2
 const ROOT = '/user'
+/** How often the rows shown are reloaded while deltas leave changes out. */
+const REFRESH_EVERY_MS = 2000
 
 const $ = (id) => document.getElementById(id)
 /** The tree nodes shown, by path: { row, li, rowEl, childrenEl, moreEl, open, shown, total } */
@@ -164,7 +166,8 @@ function removeNode(path) {
 
 function spawned(row) {
   const parent = nodes.get(row.parent)
-  if (!parent) return
+  // Already shown: the page loaded after the spawn, and before this delta.
+  if (!parent || nodes.has(row.path)) return
   // Shown only where the whole list is shown; elsewhere the parent's count says it.
   const complete = parent.shown === parent.total
   parent.total++
@@ -303,6 +306,20 @@ async function loadAll() {
   addDeadLetters(letters.recent)
 }
 
+/** Reloads the figures of the rows shown: a delta lists only so many changed actors. */
+let lastRefresh = 0
+async function refreshShown() {
+  if (Date.now() - lastRefresh < REFRESH_EVERY_MS) return
+  lastRefresh = Date.now()
+  for (const node of [...nodes.values()]) {
+    if (!node.open || node.shown === 0) continue
+    const page = await getJson(
+      `/children?parent=${encodeURIComponent(node.row.path)}&offset=0&limit=${Math.min(node.shown, 500)}`,
+    )
+    for (const row of page.rows) changed(row)
+  }
+}
+
 function applyDelta(delta) {
   counts(delta.actors, delta.deadLetters, delta.viewers)
   if (delta.resynced) void reloadTree()
@@ -312,6 +329,7 @@ function applyDelta(delta) {
   if (delta.top) renderTop(delta.top)
   if (delta.members) renderMembers(delta.members)
   addDeadLetters(delta.newDeadLetters)
+  if (delta.more > 0) void refreshShown().catch(() => {})
   document.body.dataset.lastDelta = String(Date.now())
 }
 
