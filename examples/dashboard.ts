@@ -21,7 +21,7 @@ const Flaky = defineActor<number, number>({
   },
 })
 
-/** Slow to handle each message, so its mailbox fills. */
+/** Slow to handle each message, so its mailbox fills (and overflows). */
 const Slow = defineActor<number>({
   receive: () => new Promise<void>((resolve) => setTimeout(resolve, 20)),
 })
@@ -33,7 +33,8 @@ const App = supervisor({
   intensity: 1_000,
   children: [
     { name: 'flaky', behavior: Flaky },
-    { name: 'slow', behavior: Slow },
+    // Bounded: past 500 queued, the oldest message goes to the dead letters.
+    { name: 'slow', behavior: Slow, mailbox: { capacity: 500, overflow: 'drop-oldest' } },
     { name: 'idle', behavior: Idle },
   ],
 })
