@@ -19,6 +19,12 @@ export interface DashboardOptions {
   deadLetterCapacity?: number
   /** The most rows one page of a list may ask for. @default 500 */
   maxPageSize?: number
+  /**
+   * Where the page is served, for a server that has another use for `/`; its script, style and
+   * API stay under `/dashboard/`.
+   * @default '/'
+   */
+  pagePath?: string
 }
 
 /** The dashboard as a fastify plugin, with what it costs right now. */
@@ -38,7 +44,7 @@ const ORDERS: readonly ActorOrder[] = ['path', 'queued', 'restarts', 'rate']
 /**
  * A live dashboard of `system` (Erlang's observer): its nodes, its supervision tree, each actor's
  * mailbox, messages per second, restarts and last error, the top actors, recent dead letters,
- * and buttons to stop or restart an actor. Registers `GET /` (the page), `/dashboard/…` (its
+ * and buttons to stop or restart an actor. Registers `GET /` (the page, or at `pagePath`), `/dashboard/…` (its
  * script and style) and `/dashboard/api/…` (JSON, and an SSE stream of changes). It adds no
  * authentication: mount it where requests are already authenticated.
  *
@@ -56,6 +62,9 @@ export function dashboardPlugin(system: ActorSystem, options: DashboardOptions =
   const intervalMs = positive(options.intervalMs, 500, 'intervalMs')
   const topCount = positive(options.topCount, 10, 'topCount')
   const maxPageSize = positive(options.maxPageSize, 500, 'maxPageSize')
+  const pagePath = options.pagePath ?? '/'
+  if (typeof pagePath !== 'string' || !pagePath.startsWith('/'))
+    throw new InvalidOptionError('pagePath', `expected a path that starts with /, got ${String(pagePath)}`)
   const table = new ActorTable(system)
   const ring = new DeadLetterRing(positive(options.deadLetterCapacity, 100, 'deadLetterCapacity'))
   const feed = new LiveFeed(system, table, ring, {
@@ -98,7 +107,7 @@ export function dashboardPlugin(system: ActorSystem, options: DashboardOptions =
       const asset = assets.get(file)!
       return reply.type(asset.contentType).header('cache-control', 'no-cache').send(asset.body)
     }
-    app.get('/', async (_request, reply) => serve(reply, 'index.html'))
+    app.get(pagePath, async (_request, reply) => serve(reply, 'index.html'))
     app.get('/dashboard/dashboard.js', async (_request, reply) => serve(reply, 'dashboard.js'))
     app.get('/dashboard/dashboard.css', async (_request, reply) => serve(reply, 'dashboard.css'))
     app.get('/dashboard/favicon.svg', async (_request, reply) => serve(reply, 'favicon.svg'))

@@ -83,6 +83,20 @@ describe('the dashboard API', () => {
     }
   })
 
+  it('serves the page elsewhere when told, and refuses bad options', async () => {
+    const other = fastify()
+    try {
+      await other.register(dashboardPlugin(system, { pagePath: '/observer' }))
+      const url = await other.listen({ host: '127.0.0.1', port: 0 })
+      expect((await fetch(`${url}/observer`)).status).toBe(200)
+      expect((await fetch(`${url}/`)).status).toBe(404)
+    } finally {
+      await other.close()
+    }
+    expect(() => dashboardPlugin(system, { intervalMs: 0 })).toThrow(/intervalMs/)
+    expect(() => dashboardPlugin(system, { pagePath: 'observer' })).toThrow(/pagePath/)
+  })
+
   it('returns the tree, a page at a time, and the top lists', async () => {
     const kids: Ref<string>[] = []
     for (let i = 0; i < 3; i++) kids.push(system.spawn(Keeper, { name: `kid-${i}` }))
