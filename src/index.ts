@@ -109,8 +109,9 @@ export type {
   ServiceRequestOptions,
 } from './services/index.ts'
 
-// Inspection: one union of events, and the named actors of a cluster.
+// Inspection: one union of events, an actor's counters, and the named actors of a cluster.
 export type {
+  ActorCounters,
   DeadLetterReason,
   HookName,
   InspectionEvent,

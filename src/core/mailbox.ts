@@ -49,6 +49,8 @@ export class Mailbox {
   private tail = 0
   /** Number of queued messages. */
   length = 0
+  /** Messages and signals taken out to be handled so far (what the dashboard's msgs/s samples). */
+  taken = 0
   /** The message taken last, which its actor is handling, and its sender (`ctx.sender`). */
   current: unknown = undefined
   sender: unknown = undefined
@@ -85,6 +87,7 @@ export class Mailbox {
     const message = chunk[this.head]
     this.current = message
     this.sender = chunk[this.head + 1]
+    this.taken++
     this.drop()
     return message
   }

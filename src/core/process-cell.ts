@@ -90,6 +90,7 @@ export class ProcessCell extends Cell {
       }
       const sender = mb.senderAt(i)
       mb.removeAt(i)
+      mb.taken++
       this.release(waiter)
       this.sender = sender === SIGNAL_SENDER ? undefined : (sender as Ref | undefined)
       this.current = message

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import { CancelledError } from '../concurrency/errors.ts'
 import { type ActorNursery, openActorNursery } from './actor-nursery.ts'
 import type { ActorPortal } from './actor-portal.ts'
 import type { AnyBehavior, Behavior, SpawnOptions } from './behavior.ts'
@@ -177,6 +178,40 @@ export class ActorSystem {
       }
       ref.addWatcher(watcher)
     })
+  }
+
+  /**
+   * Restarts a live actor of this node as its supervisor restarts a failed child: fresh state,
+   * mailbox kept, children stopped and started again, the supervisor's strategy, intensity and
+   * backoff applied (a restart counts towards the intensity). The `restarted` event carries a
+   * `CancelledError` that says it was asked for. False when the actor was not running (stopping,
+   * or already failed and waiting for its supervisor).
+   */
+  restart(ref: Ref): boolean {
+    return localCell(ref).restartByRequest(new CancelledError('restart requested'))
+  }
+
+  /**
+   * The children of an actor of this node, in spawn order; without a ref, the actors spawned on
+   * the system (the children of `/user`). With {@link actorCounters}, what a dashboard walks.
+   */
+  childrenOf(ref?: Ref): Ref[] {
+    return (ref === undefined ? this.guardian : localCell(ref)).children()
+  }
+
+  /**
+   * Cheap counters of a live actor of this node, read as they stand (no message is sent to it);
+   * `undefined` once it stopped.
+   */
+  actorCounters(ref: Ref): ActorCounters | undefined {
+    const cell = localCell(ref)
+    if (cell.status === STOPPED) return undefined
+    const mailbox = cell.mailbox
+    return {
+      queued: mailbox === null ? 0 : mailbox.length,
+      handled: mailbox === null ? 0 : mailbox.taken,
+      restarts: cell.incarnation,
+    }
   }
 
   /** Whether the actor of this node is still alive. */
@@ -384,6 +419,16 @@ export class ActorSystem {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown()
   }
+}
+
+/** What {@link ActorSystem.actorCounters} reads of an actor. */
+export interface ActorCounters {
+  /** Messages (and signals) waiting in its mailbox. */
+  queued: number
+  /** Messages (and signals) it has taken from its mailbox so far, over all its incarnations. */
+  handled: number
+  /** How many times it was restarted. */
+  restarts: number
 }
 
 /** What `ref` stands for (a portal stands for its actor); anything but a Troupe ref is refused. */

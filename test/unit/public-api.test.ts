@@ -165,6 +165,7 @@ const TROUPE_TYPES = [
   'ServiceRequestInfo',
   'ServiceRequestOptions',
   // Inspection
+  'ActorCounters',
   'DeadLetterReason',
   'HookName',
   'InspectionEvent',

@@ -35,6 +35,19 @@ export abstract class SupervisingCell extends LifecycleCell {
     parent.supervise(this, error)
   }
 
+  /**
+   * A restart asked from outside (`system.restart`): the supervisor restarts this actor as it
+   * restarts a failed child, with `reason` as the failure (its strategy, intensity and backoff
+   * apply). False when the actor is not running (failed and waiting, stopping, or a guardian).
+   */
+  restartByRequest(reason: CancelledError): boolean {
+    const parent = this.parentCell
+    if (parent === null || this.status !== RUNNING) return false
+    this.status = SUSPENDED
+    parent.restartChild(this, reason, parent.supervisionOf(), parent.parentCell === null)
+    return true
+  }
+
   /** Decides for a failed child by this actor's supervision. */
   supervise(child: SupervisingCell, error: unknown): void {
     const supervision = this.supervisionOf()
