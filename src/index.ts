@@ -132,6 +132,7 @@ export {
   LinkedActorFailedError,
   MailboxFullError,
   NameTakenError,
+  NoSnapshotError,
   ReceiveTimeoutError,
   RestartIntensityError,
   UnhandledMessageError,

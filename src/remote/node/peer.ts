@@ -271,8 +271,29 @@ export class Peer {
     this.spawns.spawn(behavior, name, props, ref)
   }
 
-  stopActor(target: RemoteRef): Promise<void> {
-    return this.spawns.stop(target)
+  stopActor(target: RemoteRef, reason?: 'stopped' | 'killed'): Promise<void> {
+    return this.spawns.stop(target, reason)
+  }
+
+  /** The snapshot of the peer's actor `target`: its node answers with a `reply` or an `error`. */
+  snapshotOf(target: RemoteRef): Promise<unknown> {
+    if (this.isDown) return Promise.reject(new NodeDownError(this.node, this.downReason))
+    return new Promise((resolve, reject) => {
+      const id = this.pending.add({ answered: resolve, refused: reject, failed: reject })
+      this.send({ kind: 'snapshot', target: target.path, id })
+    })
+  }
+
+  private serveSnapshot(path: string, id: number): void {
+    const target = this.host.system.actorAt(path)
+    const snapshot =
+      target === undefined
+        ? Promise.reject(new ActorStoppedError(`troupe://${this.host.system.node}${path}`))
+        : this.host.system.snapshot(target)
+    snapshot.then(
+      (message) => this.send({ kind: 'reply', id, message }),
+      (error: unknown) => this.send({ kind: 'error', id, error }),
+    )
   }
 
   // ---- incoming ----
@@ -340,7 +361,10 @@ export class Peer {
         this.watcher.exited(envelope)
         return
       case 'stop':
-        this.spawns.serveStop(envelope.target, envelope.id)
+        this.spawns.serveStop(envelope.target, envelope.id, envelope.reason)
+        return
+      case 'snapshot':
+        this.serveSnapshot(envelope.target, envelope.id)
         return
       case 'spawn':
         this.spawns.serveSpawn(envelope.id, envelope.behavior, envelope.name, envelope.props)
