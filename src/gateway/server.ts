@@ -72,7 +72,7 @@ function buildApp(
     onConstructorPoisoning: 'error',
     // Long enough for a percent-encoded name of MAX_NAME_LENGTH, so that a longer one gets the
     // schema's 400 that says so, not fastify's bare 414.
-    maxParamLength: 3 * MAX_NAME_LENGTH,
+    routerOptions: { maxParamLength: 3 * MAX_NAME_LENGTH },
     // Extra fields are refused, not dropped (additionalProperties: false).
     ajv: { customOptions: { removeAdditional: false, allowUnionTypes: true } },
   })
