@@ -146,9 +146,16 @@ function overviewNames(): string[] {
 }
 
 describe("README.md's API overview", () => {
-  test('names every export of troupe, troupe/testkit, troupe/flow and troupe/gateway', { timeout: 120_000 }, () => {
+  test('names every export of troupe, troupe/testkit, troupe/flow and troupe/gateway', {
+    timeout: 120_000,
+  }, () => {
     const named = new Set(overviewNames())
-    const values = [...Object.keys(troupe), ...Object.keys(testkit), ...Object.keys(flow), ...Object.keys(gateway)]
+    const values = [
+      ...Object.keys(troupe),
+      ...Object.keys(testkit),
+      ...Object.keys(flow),
+      ...Object.keys(gateway),
+    ]
     expect(values.filter((name) => !named.has(name))).toEqual([])
     const all = [
       ...exportedNames(projectProgram(), join(root, 'src/index.ts')),
