@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Command, InvalidArgumentError } from 'commander'
-import { type ExposedType, startGateway, typesExposedBy } from '../gateway/index.ts'
+import type { ExposedType, Gateway } from '../gateway/index.ts'
 import { type AnyBehavior, InvalidOptionError } from '../index.ts'
 import { type CliContext, whenAborted } from './cli-context.ts'
 import { CommandFailedError, describeError, UsageError } from './cli-errors.ts'
@@ -120,8 +120,10 @@ export async function runGateway(context: CliContext, options: GatewayCommandOpt
     throw new UsageError(
       '--registry needs --node name@host:port: the registry reaches its members where their names say',
     )
+  // Loaded here, not with the program: every other command starts without the gateway's modules.
+  const { startGateway, typesExposedBy } = await import('../gateway/index.ts')
   const types: Record<string, ExposedType | AnyBehavior> = {}
-  for (const module of options.load ?? []) Object.assign(types, await load(module))
+  for (const module of options.load ?? []) Object.assign(types, await load(module, typesExposedBy))
   const nats = natsSettingsOf(options)
   const system = await startNode({
     node: options.node ?? (nats === undefined ? 'gateway' : undefined),
@@ -131,7 +133,7 @@ export async function runGateway(context: CliContext, options: GatewayCommandOpt
     ...(nats === undefined ? {} : { nats }),
   })
   try {
-    let gateway: Awaited<ReturnType<typeof startGateway>>
+    let gateway: Gateway
     try {
       gateway = await startGateway(system, {
         port: options.port,
@@ -160,7 +162,10 @@ export async function runGateway(context: CliContext, options: GatewayCommandOpt
 }
 
 /** Imports `module` and returns the types it exposed with `exposeTypes`. */
-async function load(module: string): Promise<Readonly<Record<string, ExposedType | AnyBehavior>>> {
+async function load(
+  module: string,
+  typesExposedBy: (moduleUrl: string) => Readonly<Record<string, ExposedType | AnyBehavior>>,
+): Promise<Readonly<Record<string, ExposedType | AnyBehavior>>> {
   const file = resolve(module)
   if (!existsSync(file)) throw new UsageError(`--load: no module at ${file}`)
   const url = pathToFileURL(file).href
