@@ -34,6 +34,7 @@ const remoteFigures = [
   'flow-pipeline',
   'flow-fanout',
   'flow-http',
+  'gateway-ask',
 ]
 /** On one nats-server the run starts: the raw client is the floor of the first three, the others have a base. */
 const natsFloored = ['nats-tells', 'nats-ask', 'nats-request']
