@@ -15,6 +15,7 @@ import { RemoteCalls } from '../portal/remote-calls.ts'
 import { ServedCalls } from '../portal/serve-calls.ts'
 import { NodeDownError } from './errors.ts'
 import { LocalTargets } from './local-targets.ts'
+import { requestSnapshot, serveSnapshot } from './peer-snapshots.ts'
 import { PeerWatcher } from './peer-watcher.ts'
 import { RemoteAskerRef } from './remote-asker-ref.ts'
 import { RemoteRef } from './remote-ref.ts'
@@ -278,22 +279,7 @@ export class Peer {
   /** The snapshot of the peer's actor `target`: its node answers with a `reply` or an `error`. */
   snapshotOf(target: RemoteRef): Promise<unknown> {
     if (this.isDown) return Promise.reject(new NodeDownError(this.node, this.downReason))
-    return new Promise((resolve, reject) => {
-      const id = this.pending.add({ answered: resolve, refused: reject, failed: reject })
-      this.send({ kind: 'snapshot', target: target.path, id })
-    })
-  }
-
-  private serveSnapshot(path: string, id: number): void {
-    const target = this.host.system.actorAt(path)
-    const snapshot =
-      target === undefined
-        ? Promise.reject(new ActorStoppedError(`troupe://${this.host.system.node}${path}`))
-        : this.host.system.snapshot(target)
-    snapshot.then(
-      (message) => this.send({ kind: 'reply', id, message }),
-      (error: unknown) => this.send({ kind: 'error', id, error }),
-    )
+    return requestSnapshot(this.pending, (envelope) => this.send(envelope), target.path)
   }
 
   // ---- incoming ----
@@ -364,7 +350,7 @@ export class Peer {
         this.spawns.serveStop(envelope.target, envelope.id, envelope.reason)
         return
       case 'snapshot':
-        this.serveSnapshot(envelope.target, envelope.id)
+        serveSnapshot(this.host.system, (answer) => this.send(answer), envelope.target, envelope.id)
         return
       case 'spawn':
         this.spawns.serveSpawn(envelope.id, envelope.behavior, envelope.name, envelope.props)
