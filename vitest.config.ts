@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^troupe$/, replacement: source('./src/index.ts') },
       { find: /^troupe\/testkit$/, replacement: source('./src/testkit/index.ts') },
       { find: /^troupe\/flow$/, replacement: source('./src/flow/index.ts') },
+      { find: /^troupe\/gateway$/, replacement: source('./src/gateway/index.ts') },
     ],
   },
   test: {

@@ -44,6 +44,19 @@ export const flowFigures: Figure[] = [
       return `; p99 ${significant(t)} ms, fastify ${significant(f)} ms (${ratio(t / f)} fastify)`
     },
   },
+  {
+    name: 'gateway-ask',
+    workload: 'gateway-ask',
+    better: 'higher',
+    value: (run) => run.requestsPerSec ?? Number.NaN,
+    format: (perSec) => rate(perSec).replace('msg/s', 'req/s'),
+    target: { text: 'none', met: () => undefined },
+    note(troupe, floor) {
+      const [t, f] = [p99(troupe), p99(floor)]
+      if (t === undefined || f === undefined) return ''
+      return `; p99 ${significant(t)} ms, fastify ${significant(f)} ms (${ratio(t / f)} fastify)`
+    },
+  },
 ]
 
 export function describeFlow(workload: FlowWorkloadName, params: Params): string {
@@ -59,6 +72,11 @@ export function describeFlow(workload: FlowWorkloadName, params: Params): string
       return (
         `${significant(params.count / 1_000)} s of POSTs from ${count(params.actors ?? 0)} connections (autocannon, ` +
         `pipelining 1, its own process) through Http and ${stages.length} Transforms (floor: fastify, the stages inline)`
+      )
+    case 'gateway-ask':
+      return (
+        `${significant(params.count / 1_000)} s of POST ?ask=1 from ${count(params.actors ?? 0)} connections (autocannon, ` +
+        `pipelining 1, its own process) through the gateway to an actor (floor: a fastify route asking the same actor)`
       )
   }
 }

@@ -1,14 +1,46 @@
 /**
- * The server of `flow-http`, in a process of its own so that autocannon (in `flow-worker.ts`)
- * does not share its event loop: `floor` is a plain fastify handler doing the 4 stages inline,
- * `troupe` an `Http` component whose events go through 4 `Transform`s and back. Listens on a
- * free port of 127.0.0.1, sends it over IPC, and exits when its IPC channel closes.
+ * The server of `flow-http` and `gateway-ask`, in a process of its own so that autocannon (in
+ * `flow-worker.ts`) does not share its event loop. flow-http: `floor` is a plain fastify handler
+ * doing the 4 stages inline, `troupe` an `Http` component whose events go through 4 `Transform`s
+ * and back. gateway-ask: an actor does the 4 stages for each ask; `floor` is a plain fastify route
+ * that asks it, `troupe` the gateway (`POST /actors/stages?ask=1` with its bearer token). Listens
+ * on a free port of 127.0.0.1, sends it over IPC, and exits when its IPC channel closes.
  */
 import type { AddressInfo } from 'node:net'
 import Fastify from 'fastify'
-import { start } from 'troupe'
+import { defineActor, start } from 'troupe'
 import { director, Http, Transform } from 'troupe/flow'
+import { startGateway } from 'troupe/gateway'
 import { type FlowServerReady, stages, throughStages, type Work } from './flow.ts'
+
+const json = { 'content-type': 'application/json' }
+
+/** Does the 4 stages for each message it is asked. */
+const Stages = defineActor<Work, undefined>({
+  receive(_state, work, ctx) {
+    ctx.reply(throughStages(work))
+  },
+})
+
+async function askFloor(): Promise<FlowServerReady> {
+  const system = await start({ messages: 'freeze', logLevel: 'silent' })
+  const stagesRef = system.spawn(Stages, { name: 'stages' })
+  const app = Fastify()
+  app.post('/', async (request) => stagesRef.ask(request.body as Work))
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  return { port: (app.server.address() as AddressInfo).port, path: '/', headers: json }
+}
+
+async function askGateway(): Promise<FlowServerReady> {
+  const system = await start({ messages: 'freeze', logLevel: 'silent' })
+  system.spawn(Stages, { name: 'stages' })
+  const gateway = await startGateway(system, { port: 0, announce: () => {} })
+  return {
+    port: gateway.port,
+    path: '/actors/stages?ask=1',
+    headers: { ...json, authorization: `Bearer ${gateway.token}` },
+  }
+}
 
 async function floor(): Promise<number> {
   const app = Fastify()
@@ -34,5 +66,9 @@ async function troupe(): Promise<number> {
 }
 
 process.on('disconnect', () => process.exit(0))
-const port = await (process.argv[2] === 'troupe' ? troupe() : floor())
-process.send?.({ port } satisfies FlowServerReady)
+const [subject, workload] = process.argv.slice(2)
+const ready: FlowServerReady =
+  workload === 'gateway-ask'
+    ? await (subject === 'troupe' ? askGateway() : askFloor())
+    : { port: await (subject === 'troupe' ? troupe() : floor()), path: '/', headers: json }
+process.send?.(ready satisfies FlowServerReady)

@@ -6,6 +6,7 @@
  *                  troupe: a source component, 4 `Transform`s and a counting sink in a director
  *   flow-fanout    a source emitting events of about 1 MiB to 1 sink (floor) or 4 (troupe)
  *   flow-http      autocannon, in this process, against a server in a process of its own
+ *   gateway-ask    the same, against the gateway (or a plain fastify route) asking an actor
  *                  (`flow-server.ts`): a plain fastify handler (floor) or Http and 4 Transforms
  *
  * The in-process figures time as `worker.ts` does (a warm-up at 1/10, then up to 3 runs while
@@ -178,23 +179,23 @@ const killServer = (): void => {
 }
 
 /** Forks the server (with this process's flags: tsx, and `--conditions=source` from the sources). */
-function startServer(subject: FlowJob['subject']): Promise<number> {
-  const child = fork(new URL('./flow-server.ts', import.meta.url), [subject], {
+function startServer(job: FlowJob): Promise<FlowServerReady> {
+  const child = fork(new URL('./flow-server.ts', import.meta.url), [job.subject, job.workload], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   server = child
   return new Promise((resolve, reject) => {
     child.once('exit', (code, signal) => reject(new Error(`the server exited (${signal ?? `code ${code}`})`)))
-    child.once('message', (message) => resolve((message as FlowServerReady).port))
+    child.once('message', (message) => resolve(message as FlowServerReady))
   })
 }
 
-async function load(url: string, params: Params): Promise<FlowRun> {
+async function load(url: string, headers: Record<string, string>, params: Params): Promise<FlowRun> {
   collect()
   const result = await autocannon({
     url,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers,
     body: JSON.stringify(httpBody),
     connections: params.actors ?? 50,
     pipelining: 1,
@@ -213,24 +214,25 @@ async function load(url: string, params: Params): Promise<FlowRun> {
 }
 
 async function overHttp(job: FlowJob): Promise<FlowRun[]> {
-  const url = `http://127.0.0.1:${await startServer(job.subject)}/`
+  const { port, path, headers } = await startServer(job)
+  const url = `http://127.0.0.1:${port}${path}`
   const answer = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers,
     body: JSON.stringify(httpBody),
   })
   const text = await answer.text()
   if (text !== httpAnswer)
     throw new Error(`the server answered ${answer.status} ${text}, expected ${httpAnswer}`)
   try {
-    return await timedRuns(job, (params) => load(url, params))
+    return await timedRuns(job, (params) => load(url, headers, params))
   } finally {
     killServer()
   }
 }
 
 async function main(job: FlowJob): Promise<FlowRun[]> {
-  if (job.workload === 'flow-http') return overHttp(job)
+  if (job.workload === 'flow-http' || job.workload === 'gateway-ask') return overHttp(job)
   return timedRuns(job, (params) => inProcess(job, params))
 }
 

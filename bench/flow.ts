@@ -2,10 +2,16 @@ import type { Params, SizeName } from './workloads.ts'
 
 /**
  * The `troupe/flow` figures: events through a 4-stage pipeline, a 1 MiB event fanned out to 4
- * sinks against 1, and full-circle HTTP through a 4-stage graph loaded by autocannon.
+ * sinks against 1, and full-circle HTTP through a 4-stage graph loaded by autocannon; and the
+ * gateway's figure, an ask over HTTP (`POST /actors/:name?ask=1`) loaded the same way.
  */
-export type FlowWorkloadName = 'flow-pipeline' | 'flow-fanout' | 'flow-http'
-export const flowWorkloadNames: readonly FlowWorkloadName[] = ['flow-pipeline', 'flow-fanout', 'flow-http']
+export type FlowWorkloadName = 'flow-pipeline' | 'flow-fanout' | 'flow-http' | 'gateway-ask'
+export const flowWorkloadNames: readonly FlowWorkloadName[] = [
+  'flow-pipeline',
+  'flow-fanout',
+  'flow-http',
+  'gateway-ask',
+]
 
 export function isFlowWorkload(name: string): name is FlowWorkloadName {
   return (flowWorkloadNames as readonly string[]).includes(name)
@@ -15,7 +21,8 @@ export function isFlowWorkload(name: string): name is FlowWorkloadName {
  * pipeline: `floor` is 4 plain Troupe actors passing each message on with `tell`, `troupe` a
  * director's graph of 4 `Transform`s. fanout: `floor` is the same graph with 1 sink, `troupe`
  * with 4. http: `floor` is a plain fastify handler doing the 4 stages inline, `troupe` an `Http`
- * component and 4 `Transform`s.
+ * component and 4 `Transform`s. gateway-ask: `floor` is a plain fastify route that asks an actor
+ * (which does the 4 stages) and answers its reply, `troupe` the gateway asking the same actor.
  */
 export type FlowSubjectName = 'floor' | 'troupe'
 
@@ -24,12 +31,14 @@ const fullParams: Record<FlowWorkloadName, Params> = {
   'flow-pipeline': { count: 200_000 },
   'flow-fanout': { count: 300 },
   'flow-http': { count: 10_000, actors: 50 },
+  'gateway-ask': { count: 10_000, actors: 50 },
 }
 
 const tinyParams: Record<FlowWorkloadName, Params> = {
   'flow-pipeline': { count: 1_000 },
   'flow-fanout': { count: 10 },
   'flow-http': { count: 1_000, actors: 50 },
+  'gateway-ask': { count: 1_000, actors: 50 },
 }
 
 export function flowParamsFor(workload: FlowWorkloadName, size: SizeName): Params {
@@ -81,9 +90,11 @@ export const fanoutWires = { floor: 1, troupe: 4 } as const
 export const httpBody: Work = { n: 12 }
 export const httpAnswer = JSON.stringify(throughStages(httpBody))
 
-/** What the HTTP server process sends over IPC once it listens. */
+/** What the HTTP server process sends over IPC once it listens: where to POST, with what headers. */
 export interface FlowServerReady {
   port: number
+  path: string
+  headers: Record<string, string>
 }
 
 /** One flow job, as run.ts passes it to `flow-worker.ts`. */

@@ -26,7 +26,7 @@
  *                      process-stream-heap-16k, spawn-thread, spawn-process, fanout,
  *                      nats-tells, nats-ask, nats-request, nats-name-gone, nats-heartbeats-3,
  *                      nats-heartbeats-10, nats-heartbeats-30, flow-pipeline, flow-fanout, flow-http,
- *                      mdp-broker
+ *                      mdp-broker, gateway-ask
  *   --peers, --no-peers  run nact too (default) or not
  *   --from dist|source  measure the compiled package in dist/ (default: what users run; `npm run
  *                      bench` builds it first) or the TypeScript sources through tsx, whose

@@ -133,6 +133,7 @@ export {
   LinkedActorFailedError,
   MailboxFullError,
   NameTakenError,
+  NoSnapshotError,
   ReceiveTimeoutError,
   RestartIntensityError,
   UnhandledMessageError,

@@ -1,6 +1,6 @@
 /**
- * What Troupe's own outer folders (cli, testkit) use beyond the public API: addresses, cookies,
- * the registry's port, the in-process network, the one way to describe an error. Not part of the
+ * What Troupe's own outer folders (cli, gateway, testkit) use beyond the public API: addresses, cookies,
+ * the registry's port, the in-process network, the one way to describe an error, the log limiter. Not part of the
  * package's exports.
  *
  * @internal
@@ -13,3 +13,4 @@ export type { ActorAddress, NodeEndpoint } from './remote/index.ts'
 export { COOKIE_FILE, endpointOf, parseAddress, readCookieFile } from './remote/index.ts'
 export type { InProcessNetworkOptions } from './transport/in-process/index.ts'
 export { InProcessNetwork } from './transport/in-process/index.ts'
+export { LogLimiter, suppressedTail } from './transport/log-limiter.ts'

@@ -1,5 +1,5 @@
 /**
- * The `troupe` command: `run`, `registry`, `ps`, `send` and `request`.
+ * The `troupe` command: `run`, `registry`, `ps`, `send`, `request`, `flow`, `flow-host` and `gateway`.
  *
  * Run it through `bin/troupe.mjs` (the installed `troupe` command, `npx troupe <command> ...`, or
  * `node bin/troupe.mjs <command> ...` from a clone), or directly with `node --conditions=source
@@ -12,6 +12,7 @@ import type { CliContext } from './cli-context.ts'
 import { describeError, exitCodeOf } from './cli-errors.ts'
 import { flowCommand } from './flow-command.ts'
 import { flowHostCommand } from './flow-host-command.ts'
+import { gatewayCommand } from './gateway-command.ts'
 import { psCommand } from './ps-command.ts'
 import { registryCommand } from './registry-command.ts'
 import { requestCommand } from './request-command.ts'
@@ -77,6 +78,7 @@ Exit codes: 0 success, 1 runtime failure (unreachable node, refused cookie, no r
     requestCommand(context),
     flowCommand(context),
     flowHostCommand(context),
+    gatewayCommand(context),
   ]) {
     configure(command, `troupe ${command.name()}`)
     if (NODE_COMMANDS.has(command.name())) command.addOption(exitWithParentOption())

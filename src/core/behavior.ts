@@ -23,6 +23,12 @@ export interface ActorDefinition<M, S, P = undefined> {
   stopped?: (state: S, ctx: ActorContext<M>, reason: StopReason | 'restart') => void | Promise<void>
   /** Handles `Terminated` of watched actors and, with `trapExit`, `Exit` of linked ones. */
   signal?: (state: S, signal: Signal, ctx: ActorContext<M>) => NextState<S>
+  /**
+   * What `system.snapshot(ref)` (and the gateway's `GET /actors/:name`) shows of the actor: a
+   * plain value made from its state. It runs in the actor's turn, between two messages, so it
+   * sees a consistent state; without it, the actor gives no snapshot (`NoSnapshotError`).
+   */
+  snapshot?: (state: S) => unknown
   /** Runs for a message marked with `ctx.unhandled()`, before it goes to dead letters. */
   unhandled?: (message: M, ctx: ActorContext<M>) => void
   /** How this actor supervises the children it spawns. */

@@ -12,8 +12,10 @@ import type { Runtime } from './runtime.ts'
 export interface RemoteHooks {
   /** Starts an exposed definition on another node; the ref is usable at once. */
   spawn(node: string, behavior: Behavior<unknown, unknown>, options: SpawnOptions<unknown>): Ref
-  /** Stops an actor of another node; resolves once it has stopped (or its node is down). */
-  stop(ref: Ref): Promise<void>
+  /** Stops (or, with `'killed'`, kills) an actor of another node; resolves once it has stopped (or its node is down). */
+  stop(ref: Ref, reason?: 'stopped' | 'killed'): Promise<void>
+  /** The state snapshot of an actor of another node (`system.snapshot`). */
+  snapshot(ref: Ref): Promise<unknown>
   /** Looks a name up in the cluster registry, if the node joined one. */
   findActor(name: string): Promise<Ref | undefined>
   /** Waits for a name in the cluster registry; rejects with `ActorNotFoundError` at the timeout. */

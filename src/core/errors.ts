@@ -90,3 +90,10 @@ export class RestartIntensityError extends TroupeError {
     super(`${supervisor} gave up: more than ${restarts} restarts within ${withinMs} ms`, { cause })
   }
 }
+
+/** The actor gives no state snapshot: its definition has no `snapshot(state)` (process-style actors have none). */
+export class NoSnapshotError extends TroupeError {
+  constructor(readonly target: string) {
+    super(`${target} has no snapshot: give its definition a snapshot(state) function (defineActor)`)
+  }
+}

@@ -4,6 +4,7 @@ import { BUSY, INCARNATION_SHIFT, STATUS_MASK } from './cell/cell-status.ts'
 import type { StopReason } from './inspection.ts'
 import { runAsActor } from './running-actor.ts'
 import { SIGNAL_SENDER, type Signal } from './signals.ts'
+import { SnapshotRequest } from './snapshot.ts'
 
 type Definition = ActorDefinition<unknown, unknown, unknown>
 
@@ -74,7 +75,7 @@ export class HandlerCell extends Cell {
       let next: unknown
       try {
         if (mb.sender === SIGNAL_SENDER) {
-          next = this.handleSignal(def, message as Signal)
+          next = this.handleSignal(def, message as Signal | SnapshotRequest)
         } else {
           if (runtime.traceMessages)
             runtime.emit({ type: 'message', ref: this.ref, message, sender: this.sender })
@@ -137,8 +138,12 @@ export class HandlerCell extends Cell {
     return this.definition.stopped !== undefined
   }
 
-  private handleSignal(def: Definition, signal: Signal): unknown {
+  private handleSignal(def: Definition, signal: Signal | SnapshotRequest): unknown {
     this.sender = undefined
+    if (signal instanceof SnapshotRequest) {
+      signal.answer(def, this.state)
+      return this.state
+    }
     this.current = signal
     return def.signal === undefined ? this.state : def.signal(this.state, signal, this)
   }

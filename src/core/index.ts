@@ -22,6 +22,7 @@ export {
   LinkedActorFailedError,
   MailboxFullError,
   NameTakenError,
+  NoSnapshotError,
   ReceiveTimeoutError,
   RestartIntensityError,
   UnhandledMessageError,

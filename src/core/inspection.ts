@@ -1,7 +1,11 @@
 import type { Ref } from './ref.ts'
 
-/** Why an actor stopped. `normal`: its process function returned or it stopped itself; `stopped`: stopped by another; `failed`: crashed and not restarted. */
-export type StopReason = 'normal' | 'stopped' | 'failed' | 'node-down'
+/**
+ * Why an actor stopped. `normal`: its process function returned or it stopped itself; `stopped`:
+ * stopped by another; `killed`: killed by another (`system.kill`, Erlang's `exit(Pid, kill)`);
+ * `failed`: crashed and not restarted; `node-down`: its node is gone.
+ */
+export type StopReason = 'normal' | 'stopped' | 'killed' | 'failed' | 'node-down'
 
 /** Why a message became a dead letter. */
 export type DeadLetterReason = 'stopped' | 'mailbox-full' | 'unhandled' | 'no-sender'

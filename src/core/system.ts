@@ -31,6 +31,7 @@ import { ProcessCell } from './process-cell.ts'
 import { isRef, type LocalActorHandle, type Ref, RefBase } from './ref.ts'
 import { type InspectionListener, Runtime } from './runtime.ts'
 import { Terminated } from './signals.ts'
+import { snapshotOf } from './snapshot.ts'
 import { resolveSupervision } from './supervision.ts'
 import type { SystemOptions } from './system-options.ts'
 import { type Template, unboundedLimits } from './template.ts'
@@ -164,6 +165,34 @@ export class ActorSystem {
     if (!(ref instanceof Cell)) return this.remoteHooks(ref).stop(ref)
     ref.stopWith('stopped')
     return ref.whenStopped()
+  }
+
+  /**
+   * Kills an actor, on this node or another (Erlang's `exit(Pid, kill)`): it stops at once, the
+   * messages in its mailbox become dead letters, and its `stopped` hook and its watchers see
+   * reason `killed`. Resolves once it has stopped (or its node is down).
+   */
+  kill(given: Ref): Promise<void> {
+    const ref = actorOf(given)
+    if (!(ref instanceof Cell)) return this.remoteHooks(ref).stop(ref, 'killed')
+    ref.stopWith('killed')
+    return ref.whenStopped()
+  }
+
+  /**
+   * The state snapshot of an actor, on this node or another: what its definition's
+   * `snapshot(state)` returns, run in the actor's turn. Rejects with `NoSnapshotError` when its
+   * definition has none, `ActorStoppedError` when it is stopped.
+   *
+   * @example
+   * ```ts
+   * const Counter = defineActor({ init: () => 0, receive: (n) => n + 1, snapshot: (n) => ({ n }) })
+   * console.log(await system.snapshot(system.spawn(Counter))) // { n: 0 }
+   * ```
+   */
+  snapshot(given: Ref): Promise<unknown> {
+    const ref = actorOf(given)
+    return ref instanceof Cell ? snapshotOf(ref) : this.remoteHooks(ref).snapshot(ref)
   }
 
   /** Resolves with the actor's `Terminated` once it stops (at once if it has). */

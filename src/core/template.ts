@@ -103,7 +103,7 @@ function resolve(behavior: Behavior<unknown, unknown>, mailbox: MailboxOptions |
   }
   const d = behavior.definition as ActorDefinition<unknown, unknown, unknown>
   if (typeof d.receive !== 'function') throw new InvalidOptionError('receive', 'expected a function')
-  for (const hook of ['init', 'started', 'stopped', 'signal', 'unhandled'] as const) {
+  for (const hook of ['init', 'started', 'stopped', 'signal', 'unhandled', 'snapshot'] as const) {
     if (d[hook] !== undefined && typeof d[hook] !== 'function')
       throw new InvalidOptionError(hook, 'expected a function')
   }

@@ -1,5 +1,6 @@
 import type { ActorSystem } from '../core/system.ts'
 import { parseAddress } from '../remote/node/address.ts'
+import { NATS_CLUSTER } from './nats/nats-cluster.ts'
 import { linkOf } from './registry-link.ts'
 
 /** One named actor of the cluster, as {@link listActors} reports it. */
@@ -14,7 +15,8 @@ export interface RegisteredActor {
 
 /**
  * The named actors of the cluster, sorted by name (what `troupe ps` shows): those the cluster
- * registry knows when the system joined or hosts one, else the named actors of this node.
+ * registry knows when the system joined or hosts one, those of the members of its NATS cluster,
+ * else the named actors of this node.
  * Rejects with `RegistryUnavailableError` when the registry cannot be reached.
  *
  * @example
@@ -25,10 +27,13 @@ export interface RegisteredActor {
  */
 export async function listActors(system: ActorSystem): Promise<RegisteredActor[]> {
   const link = linkOf(system)
+  const nats = system.extensions.get(NATS_CLUSTER)
   const entries =
-    link === undefined
-      ? system.registered().map(([name, ref]) => ({ name, address: ref.address }))
-      : await link.list()
+    link !== undefined
+      ? await link.list()
+      : nats !== undefined
+        ? nats.list()
+        : system.registered().map(([name, ref]) => ({ name, address: ref.address }))
   return entries
     .map(({ name, address }) => ({ name, address, node: parseAddress(address).node }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))

@@ -11,6 +11,7 @@ type Field =
   | 'count'
   | 'time'
   | 'reason'
+  | 'reason?'
   | 'mode'
   | 'side'
   | 'array'
@@ -42,7 +43,8 @@ const fieldsByKind: Record<EnvelopeKind, Readonly<Record<string, Field>>> = {
   link: { a: 'path', b: 'path' },
   unlink: { a: 'path', b: 'path' },
   exit: { from: 'path', to: 'path', reason: 'reason', error: 'any?' },
-  stop: { target: 'path', id: 'id?' },
+  stop: { target: 'path', id: 'id?', reason: 'reason?' },
+  snapshot: { target: 'path', id: 'id' },
   spawn: { id: 'id', behavior: 'path', name: 'path?', props: 'any?' },
   spawned: { id: 'id', path: 'path' },
   ping: { at: 'time' },
@@ -64,6 +66,7 @@ const kinds = new Map<string, readonly CheckedField[]>(
 const stopReasons = new Set<unknown>([
   'normal',
   'stopped',
+  'killed',
   'failed',
   'node-down',
   'noproc',
@@ -100,6 +103,7 @@ function fits(field: Field, value: unknown): boolean {
     case 'time':
       return typeof value === 'number' && Number.isFinite(value)
     case 'reason':
+    case 'reason?':
       return stopReasons.has(value)
     case 'mode':
       return modes.has(value)
@@ -121,6 +125,7 @@ const expected: Record<Field, string> = {
   count: 'a positive integer',
   time: 'a finite number',
   reason: `one of ${[...stopReasons].join(', ')}`,
+  'reason?': `one of ${[...stopReasons].join(', ')}`,
   mode: `one of ${[...modes].join(', ')}`,
   side: `one of ${[...sides].join(', ')}`,
   array: 'an array',

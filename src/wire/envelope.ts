@@ -6,11 +6,11 @@
  * | ------------------------------------ | ------------------------------------------ |
  * | `tell`, `ask`                        | the sender's node                          |
  * | `reply`                              | the asked actor's node                     |
- * | `error`                              | the node an ask, `open` or `spawn` went to |
+ * | `error`                              | the node an ask, `open`, `spawn`, `stop` or `snapshot` went to |
  * | `watch`, `unwatch`, `link`, `unlink` | the watcher's (the linker's) node          |
  * | `terminated`                         | the watched actor's node                   |
  * | `exit`                               | the node of the linked actor that ended    |
- * | `stop`, `spawn`                      | the node that asks for it                  |
+ * | `stop`, `spawn`, `snapshot`          | the node that asks for it                  |
  * | `spawned`                            | the node that spawned                      |
  * | `ping`; `pong`                       | either node; the pinged node               |
  * | `open`, `cancel`                     | the caller of remote work                  |
@@ -22,11 +22,12 @@
  * The version every node states in its handshake; peers of another version are refused.
  * Version 3: a frame holds one envelope or a batch of them (an array). Version 4: the hello
  * carries the `frameAuth` flag and no incarnation, which comes with the proofs; frames may be sealed.
+ * Version 5: `snapshot`, and a `stop` may say `reason: 'killed'` (stop reason `killed`).
  */
-export const PROTOCOL_VERSION = 4
+export const PROTOCOL_VERSION = 5
 
 /** Why an actor stopped, as it crosses the wire (`StopReason` of the core). */
-export type WireStopReason = 'normal' | 'stopped' | 'failed' | 'node-down' | 'noproc'
+export type WireStopReason = 'normal' | 'stopped' | 'killed' | 'failed' | 'node-down' | 'noproc'
 
 /** A message for an actor; `from` is the sender's path on the sending node, if any. */
 export interface TellEnvelope {
@@ -175,11 +176,25 @@ export interface ExitEnvelope {
   error?: unknown
 }
 
-/** Asks the receiving node to stop one of its actors; a node that refuses answers `id` with `error`. */
+/**
+ * Asks the receiving node to stop one of its actors; a node that refuses answers `id` with
+ * `error`. With `reason: 'killed'` the actor is killed (`system.kill`), else stopped.
+ */
 export interface StopEnvelope {
   kind: 'stop'
   target: string
   id?: number
+  reason?: WireStopReason
+}
+
+/**
+ * Asks the receiving node for the state snapshot of one of its actors (`system.snapshot`): it
+ * answers `id` with a `reply` holding the snapshot, or with `error` (no such actor, no snapshot).
+ */
+export interface SnapshotEnvelope {
+  kind: 'snapshot'
+  target: string
+  id: number
 }
 
 /** Asks the receiving node to spawn the definition it exposes as `behavior`. */
@@ -221,6 +236,7 @@ export type Envelope =
   | LinkEnvelope
   | ExitEnvelope
   | StopEnvelope
+  | SnapshotEnvelope
   | SpawnEnvelope
   | SpawnedEnvelope
   | HeartbeatEnvelope

@@ -22,6 +22,7 @@ export type {
   HeartbeatEnvelope,
   LinkEnvelope,
   ReplyEnvelope,
+  SnapshotEnvelope,
   SpawnEnvelope,
   SpawnedEnvelope,
   StopEnvelope,

@@ -35,6 +35,7 @@ const remoteFigures = [
   'flow-fanout',
   'flow-http',
   'mdp-broker',
+  'gateway-ask',
 ]
 /** On one nats-server the run starts: the raw client is the floor of the first three, the others have a base. */
 const natsFloored = ['nats-tells', 'nats-ask', 'nats-request']

@@ -153,6 +153,16 @@ const expected: Record<string, { stdout: string[]; stderr?: string[] }> = {
       'without: 401 {"error":"authentication required","component":"auth"} (Basic realm="troupe", charset="UTF-8")',
     ],
   },
+  'gateway.ts': {
+    stdout: [
+      'PUT /actors/visits: 201 {"name":"visits","address":"troupe://local/user/visits"}',
+      'POST /actors/visits: 202',
+      'POST /actors/visits?ask=1: 200 42',
+      'GET /actors/visits: 200 {"name":"visits","address":"troupe://local/user/visits","snapshot":{"count":42}}',
+      'DELETE /actors/visits: 200 {"name":"visits","address":"troupe://local/user/visits","reason":"killed"}',
+      'without the token: 401 Bearer realm="troupe"',
+    ],
+  },
   'flow-graph-file.ts': {
     stdout: [
       'the graph: http.outbox -> auth.inbox, auth.outbox -> square.inbox, square.outbox -> http.inbox',

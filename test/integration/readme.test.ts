@@ -11,6 +11,7 @@ import {
 import { join } from 'node:path'
 import * as troupe from 'troupe'
 import * as flow from 'troupe/flow'
+import * as gateway from 'troupe/gateway'
 import * as testkit from 'troupe/testkit'
 import type ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -28,7 +29,7 @@ import {
  * The README is true: every ```ts block is a program that runs as printed, in a fresh process, and
  * prints what its `// → text` comments say (each one a line of its output, in order; `…` stands for
  * any text). A block marked ```ts fragment is only typechecked, and may leave names undeclared.
- * The API overview names every export of `troupe`, `troupe/testkit` and `troupe/flow`, and nothing else; the
+ * The API overview names every export of `troupe`, `troupe/testkit`, `troupe/flow` and `troupe/gateway`, and nothing else; the
  * layout and the examples list name what is there.
  */
 const readme = readFileSync(join(root, 'README.md'), 'utf8')
@@ -64,6 +65,7 @@ function projectProgram(): ts.Program {
     join(root, 'src/index.ts'),
     join(root, 'src/testkit/index.ts'),
     join(root, 'src/flow/index.ts'),
+    join(root, 'src/gateway/index.ts'),
   ])
   return program
 }
@@ -144,14 +146,22 @@ function overviewNames(): string[] {
 }
 
 describe("README.md's API overview", () => {
-  test('names every export of troupe, troupe/testkit and troupe/flow', { timeout: 120_000 }, () => {
+  test('names every export of troupe, troupe/testkit, troupe/flow and troupe/gateway', {
+    timeout: 120_000,
+  }, () => {
     const named = new Set(overviewNames())
-    const values = [...Object.keys(troupe), ...Object.keys(testkit), ...Object.keys(flow)]
+    const values = [
+      ...Object.keys(troupe),
+      ...Object.keys(testkit),
+      ...Object.keys(flow),
+      ...Object.keys(gateway),
+    ]
     expect(values.filter((name) => !named.has(name))).toEqual([])
     const all = [
       ...exportedNames(projectProgram(), join(root, 'src/index.ts')),
       ...exportedNames(projectProgram(), join(root, 'src/testkit/index.ts')),
       ...exportedNames(projectProgram(), join(root, 'src/flow/index.ts')),
+      ...exportedNames(projectProgram(), join(root, 'src/gateway/index.ts')),
     ]
     expect(all.filter((name) => !named.has(name))).toEqual([])
   })
@@ -161,6 +171,7 @@ describe("README.md's API overview", () => {
       ...exportedNames(projectProgram(), join(root, 'src/index.ts')),
       ...exportedNames(projectProgram(), join(root, 'src/testkit/index.ts')),
       ...exportedNames(projectProgram(), join(root, 'src/flow/index.ts')),
+      ...exportedNames(projectProgram(), join(root, 'src/gateway/index.ts')),
     ])
     const names = overviewNames()
     expect(names.filter((name) => !exported.has(name))).toEqual([])

@@ -21,8 +21,8 @@ const order = [
 // flow, gateway, cli and testkit use only the public API of the layers above them, and what
 // src/internal.ts gives Troupe's own folders beyond it.
 const publicApiOnly = new Set(['flow', 'gateway', 'cli', 'testkit'])
-// The package's entries: what users import (`troupe`, `troupe/flow`), and internal.ts.
-const entries = new Set(['index.ts', 'internal.ts', 'flow/index.ts'])
+// The package's entries: what users import (`troupe`, `troupe/flow`, `troupe/gateway`), and internal.ts.
+const entries = new Set(['index.ts', 'internal.ts', 'flow/index.ts', 'gateway/index.ts'])
 const src = resolve(import.meta.dirname, '../../src')
 const SOURCE = /\.(?:[cm]?ts|[cm]?js)$/
 

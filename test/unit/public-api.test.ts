@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as troupe from 'troupe'
 import * as flow from 'troupe/flow'
+import * as gateway from 'troupe/gateway'
 import * as testkit from 'troupe/testkit'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 import { root } from '../support/run-node.ts'
 
 /**
- * The public API is curated: a new export of `troupe`, `troupe/testkit` or `troupe/flow` is a decision, made here
+ * The public API is curated: a new export of `troupe`, `troupe/testkit`, `troupe/flow` or `troupe/gateway` is a decision, made here
  * (and in README.md's API overview). What Troupe's own folders need beyond it is in src/internal.ts.
  */
 const TROUPE_VALUES = [
@@ -57,6 +58,7 @@ const TROUPE_VALUES = [
   'MailboxFullError',
   'MessageTooLargeError',
   'NameTakenError',
+  'NoSnapshotError',
   'NatsConnectError',
   'NodeDownError',
   'NotExposedError',
@@ -257,6 +259,17 @@ const FLOW_TYPES = [
   'WorkerOptions',
 ]
 
+const GATEWAY_VALUES = ['exposeTypes', 'startGateway', 'typesExposedBy']
+
+const GATEWAY_TYPES = [
+  'ExposedType',
+  'Gateway',
+  'GatewayCorsOptions',
+  'GatewayOptions',
+  'GatewayPlugin',
+  'Problem',
+]
+
 const sorted = (names: readonly string[]) => [...names].sort()
 
 /** The names an entry module exports, read from its syntax: each `export { … }` names them one by one. */
@@ -293,11 +306,16 @@ describe('the public API', () => {
     expect(sorted(Object.keys(flow))).toEqual(sorted(FLOW_VALUES))
   })
 
+  it('troupe/gateway exports exactly the curated values', () => {
+    expect(sorted(Object.keys(gateway))).toEqual(sorted(GATEWAY_VALUES))
+  })
+
   it('the entries name every export, none wholesale, and each once', () => {
     for (const [path, values, types] of [
       ['src/index.ts', TROUPE_VALUES, TROUPE_TYPES],
       ['src/testkit/index.ts', TESTKIT_VALUES, TESTKIT_TYPES],
       ['src/flow/index.ts', FLOW_VALUES, FLOW_TYPES],
+      ['src/gateway/index.ts', GATEWAY_VALUES, GATEWAY_TYPES],
     ] as const) {
       const found = exportsOf(path)
       expect(found.wholesale, `${path} re-exports a module wholesale`).toEqual([])

@@ -30,6 +30,7 @@ export const exitReasons: readonly (StopReason | undefined)[] = [
   'stopped',
   'failed',
   'node-down',
+  'killed',
 ]
 export const INCARNATION_SHIFT = 8
 /** Incarnations count modulo 2^22 (the flags stay a small integer): a result 4M incarnations late is the only one taken for current. */

@@ -5,6 +5,7 @@ import { Mailbox } from '../mailbox.ts'
 import { type AskOptions, type Ref, RefBase } from '../ref.ts'
 import type { Runtime } from '../runtime.ts'
 import { SIGNAL_SENDER, type Signal } from '../signals.ts'
+import type { SnapshotRequest } from '../snapshot.ts'
 import type { Template } from '../template.ts'
 import type { Cell } from './cell.ts'
 import {
@@ -147,7 +148,7 @@ export abstract class DeliveryCell extends RefBase<unknown> {
     if ((this.flags & RUNNABLE) === 0) this.runtime.scheduler.schedule(this)
   }
 
-  enqueueSignal(signal: Signal): void {
+  enqueueSignal(signal: Signal | SnapshotRequest): void {
     if (this.isStopping()) return
     this.ensureMailbox().push(signal, SIGNAL_SENDER)
     if ((this.flags & RUNNABLE) === 0) this.runtime.scheduler.schedule(this)

@@ -138,6 +138,11 @@ export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {
     return found === undefined ? undefined : this.remote.resolve(found.address)
   }
 
+  /** Every name the cluster holds now, with its actor's address, sorted by name. */
+  list(): { name: string; address: string }[] {
+    return this.namesView.list().map(({ name, address }) => ({ name, address }))
+  }
+
   wait(name: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<Ref> {
     const found = this.namesView.find(name)
     if (found !== undefined) return Promise.resolve(this.remote.resolve(found.address))

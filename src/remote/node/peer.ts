@@ -15,6 +15,7 @@ import { RemoteCalls } from '../portal/remote-calls.ts'
 import { ServedCalls } from '../portal/serve-calls.ts'
 import { NodeDownError } from './errors.ts'
 import { LocalTargets } from './local-targets.ts'
+import { requestSnapshot, serveSnapshot } from './peer-snapshots.ts'
 import { PeerWatcher } from './peer-watcher.ts'
 import { RemoteAskerRef } from './remote-asker-ref.ts'
 import { RemoteRef } from './remote-ref.ts'
@@ -271,8 +272,14 @@ export class Peer {
     this.spawns.spawn(behavior, name, props, ref)
   }
 
-  stopActor(target: RemoteRef): Promise<void> {
-    return this.spawns.stop(target)
+  stopActor(target: RemoteRef, reason?: 'stopped' | 'killed'): Promise<void> {
+    return this.spawns.stop(target, reason)
+  }
+
+  /** The snapshot of the peer's actor `target`: its node answers with a `reply` or an `error`. */
+  snapshotOf(target: RemoteRef): Promise<unknown> {
+    if (this.isDown) return Promise.reject(new NodeDownError(this.node, this.downReason))
+    return requestSnapshot(this.pending, (envelope) => this.send(envelope), target.path)
   }
 
   // ---- incoming ----
@@ -340,7 +347,10 @@ export class Peer {
         this.watcher.exited(envelope)
         return
       case 'stop':
-        this.spawns.serveStop(envelope.target, envelope.id)
+        this.spawns.serveStop(envelope.target, envelope.id, envelope.reason)
+        return
+      case 'snapshot':
+        serveSnapshot(this.host.system, (answer) => this.send(answer), envelope.target, envelope.id)
         return
       case 'spawn':
         this.spawns.serveSpawn(envelope.id, envelope.behavior, envelope.name, envelope.props)

@@ -279,11 +279,19 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
     return this.registry.wait(name, timeoutMs, signal)
   }
 
-  stop(ref: Ref): Promise<void> {
+  stop(ref: Ref, reason?: 'stopped' | 'killed'): Promise<void> {
     if (!(ref instanceof RemoteRef))
       return Promise.reject(new TypeError(`${String(ref)} is not a remote actor`))
     return new Promise((resolve, reject) =>
-      this.withPeer(ref.node, (peer) => peer.stopActor(ref).then(resolve, reject)),
+      this.withPeer(ref.node, (peer) => peer.stopActor(ref, reason).then(resolve, reject)),
+    )
+  }
+
+  snapshot(ref: Ref): Promise<unknown> {
+    if (!(ref instanceof RemoteRef))
+      return Promise.reject(new TypeError(`${String(ref)} is not a remote actor`))
+    return new Promise((resolve, reject) =>
+      this.withPeer(ref.node, (peer) => peer.snapshotOf(ref).then(resolve, reject)),
     )
   }
 

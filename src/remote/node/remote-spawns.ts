@@ -60,7 +60,7 @@ export class RemoteSpawns {
    * Asks the peer to stop `target`: resolves once it has stopped (or the peer is down), rejects
    * with the peer's refusal (an untrusted node's `UntrustedRequestError`).
    */
-  stop(target: RemoteRef): Promise<void> {
+  stop(target: RemoteRef, reason: 'stopped' | 'killed' = 'stopped'): Promise<void> {
     return new Promise((resolve, reject) => {
       const id = this.host.newId()
       const watcher: LocalActorHandle = {
@@ -77,7 +77,12 @@ export class RemoteSpawns {
       })
       // Watched first, so that the peer sends the stop's `terminated` along the same connection.
       target.addWatcher(watcher)
-      if (this.stops.has(id)) this.host.send({ kind: 'stop', target: target.path, id })
+      if (this.stops.has(id))
+        this.host.send(
+          reason === 'killed'
+            ? { kind: 'stop', target: target.path, id, reason }
+            : { kind: 'stop', target: target.path, id },
+        )
     })
   }
 
@@ -106,15 +111,17 @@ export class RemoteSpawns {
 
   // ---- serving the peer ----
 
-  /** Stops the actor at `path` for the peer, or answers `id` (when the peer gave one) with the refusal. */
-  serveStop(path: string, id: number | undefined): void {
+  /** Stops (or kills) the actor at `path` for the peer, or answers `id` (when the peer gave one) with the refusal. */
+  serveStop(path: string, id: number | undefined, reason: string | undefined): void {
     const refusal = this.host.trust.refusal(this.host.node, 'stop', path)
     if (refusal !== undefined) {
       if (id !== undefined) this.host.send({ kind: 'error', id, error: refusal })
       return
     }
     const target = this.host.system.actorAt(path)
-    if (target !== undefined) void this.host.system.stop(target)
+    if (target === undefined) return
+    if (reason === 'killed') void this.host.system.kill(target)
+    else void this.host.system.stop(target)
   }
 
   serveSpawn(id: number, behaviorName: string, name: string | undefined, props: unknown): void {

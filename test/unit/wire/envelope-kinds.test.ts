@@ -16,6 +16,7 @@ const samples: Record<EnvelopeKind, Envelope> = {
   unlink: { kind: 'unlink', a: '/user/a', b: '/user/b' },
   exit: { kind: 'exit', from: '/user/a', to: '/user/b', reason: 'failed' },
   stop: { kind: 'stop', target: '/user/a' },
+  snapshot: { kind: 'snapshot', target: '/user/a', id: 1 },
   spawn: { kind: 'spawn', id: 1, behavior: 'worker' },
   spawned: { kind: 'spawned', id: 1, path: '/user/w' },
   ping: { kind: 'ping', at: 1 },
@@ -29,9 +30,16 @@ const samples: Record<EnvelopeKind, Envelope> = {
 }
 
 describe('the envelope kinds', () => {
-  it('are the 21 of the protocol, each accepted as it is', () => {
-    expect(Object.keys(samples)).toHaveLength(21)
+  it('are the 22 of the protocol, each accepted as it is', () => {
+    expect(Object.keys(samples)).toHaveLength(22)
     for (const envelope of Object.values(samples)) expect(checkEnvelope(envelope)).toBe(envelope)
+  })
+
+  it("a stop may say 'killed', and only a stop reason", () => {
+    expect(checkEnvelope({ kind: 'stop', target: '/user/a', id: 2, reason: 'killed' }).kind).toBe('stop')
+    expect(() => checkEnvelope({ kind: 'stop', target: '/user/a', reason: 'gone' })).toThrow(
+      "envelope 'stop' needs 'reason' to be one of",
+    )
   })
 
   it('no longer include the call, stream and context kinds of protocol version 1', () => {
