@@ -10,7 +10,7 @@ import { get } from 'node:http'
 import { parseArgs } from 'node:util'
 import fastify from 'fastify'
 import { defineActor, type Ref, start } from 'troupe'
-import { dashboardPlugin } from '../src/gateway/dashboard/index.ts'
+import { dashboardPlugin } from 'troupe/gateway'
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '5' }, actors: { type: 'string', default: '10000' } },

@@ -8,7 +8,7 @@
 import fastify from 'fastify'
 import { defineActor, start, supervisor } from 'troupe'
 // The REST gateway mounts the same plugin in its authenticated scope.
-import { type Delta, dashboardPlugin } from '../src/gateway/dashboard/index.ts'
+import { type DashboardDelta as Delta, dashboardPlugin } from 'troupe/gateway'
 
 const serve = process.argv.includes('--serve')
 

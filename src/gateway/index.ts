@@ -4,6 +4,8 @@
  *
  * @packageDocumentation
  */
+export type { DashboardOptions, DashboardPlugin, Delta as DashboardDelta } from './dashboard/index.ts'
+export { dashboardPlugin } from './dashboard/index.ts'
 export { exposeTypes, typesExposedBy } from './expose-types.ts'
 export type { ExposedType, GatewayCorsOptions, GatewayOptions, GatewayPlugin } from './options.ts'
 export type { Problem } from './security/problem.ts'

@@ -54,8 +54,12 @@ export interface GatewayOptions {
   maxAskTimeoutMs?: number
   /** The most actors one `GET /actors` page holds (its `?limit=`). @default 1000 */
   maxPageSize?: number
-  /** Replaces the placeholder page at `GET /` (the dashboard: `/` and `/dashboard/*`). */
-  dashboard?: GatewayPlugin
+  /**
+   * The dashboard at `GET /` and `/dashboard/*`: `true` for Troupe's live dashboard of the
+   * system, `false` for a page that lists the REST API instead, or a plugin of your own.
+   * @default true
+   */
+  dashboard?: boolean | GatewayPlugin
   /** More routes, registered inside the authenticated scope. @default [] */
   plugins?: readonly GatewayPlugin[]
   /**
@@ -79,7 +83,7 @@ export interface ResolvedGatewayOptions {
   askTimeoutMs: number
   maxAskTimeoutMs: number
   maxPageSize: number
-  dashboard: GatewayPlugin | undefined
+  dashboard: boolean | GatewayPlugin
   plugins: readonly GatewayPlugin[]
   announce: (dashboardUrl: string) => void
 }
@@ -148,8 +152,12 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
     throw new InvalidOptionError('token', 'give token or tokenFile, not both')
   if (options.tokenFile !== undefined && (typeof options.tokenFile !== 'string' || options.tokenFile === ''))
     throw new InvalidOptionError('tokenFile', 'expected a path')
-  if (options.dashboard !== undefined && typeof options.dashboard !== 'function')
-    throw new InvalidOptionError('dashboard', 'expected a fastify plugin (an async function)')
+  if (
+    options.dashboard !== undefined &&
+    typeof options.dashboard !== 'function' &&
+    typeof options.dashboard !== 'boolean'
+  )
+    throw new InvalidOptionError('dashboard', 'expected true, false or a fastify plugin (an async function)')
   if (options.announce !== undefined && typeof options.announce !== 'function')
     throw new InvalidOptionError('announce', 'expected a function')
   const cors = options.cors
@@ -168,7 +176,7 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
     askTimeoutMs: positiveInteger(options.askTimeoutMs, 'askTimeoutMs', 5000),
     maxAskTimeoutMs: positiveInteger(options.maxAskTimeoutMs, 'maxAskTimeoutMs', 60_000),
     maxPageSize: positiveInteger(options.maxPageSize, 'maxPageSize', 1000),
-    dashboard: options.dashboard,
+    dashboard: options.dashboard ?? true,
     plugins: pluginsOf(options.plugins),
     announce: options.announce ?? ((url) => process.stdout.write(`Troupe gateway: ${url}\n`)),
   }

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { ActorSystem } from '../index.ts'
+import { dashboardPlugin } from './dashboard/index.ts'
 import { errorHandler, sendProblem } from './error-handler.ts'
 import {
   type GatewayOptions,
@@ -67,6 +68,9 @@ function buildApp(
 ): FastifyInstance {
   const app = Fastify({
     logger: false,
+    // close() ends idle keep-alive connections too (a browser holds some open), not only the
+    // dashboard's streams, which end with the server.
+    forceCloseConnections: true,
     bodyLimit: options.maxBodyBytes,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -122,7 +126,10 @@ function buildApp(
     scope.addHook('onRequest', authenticator(token, system.logger))
     await scope.register(actorRoutes(system, options))
     await scope.register(nodeRoutes(system))
-    await scope.register(options.dashboard ?? dashboardPlaceholder)
+    const { dashboard } = options
+    await scope.register(
+      dashboard === true ? dashboardPlugin(system) : dashboard === false ? dashboardPlaceholder : dashboard,
+    )
     for (const plugin of options.plugins) await scope.register(plugin)
   })
   return app

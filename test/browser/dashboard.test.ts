@@ -110,7 +110,7 @@ describe.skipIf(!haveChromium)('the dashboard in chromium', () => {
     await waitForText('#d-address', /\/user\/victim$/)
     await page.click('#kill')
     const ended = await failAfter(DEADLINE_MS, () => terminated)
-    expect(ended.reason).toBe('stopped')
+    expect(ended.reason).toBe('killed')
     // The stream tells the page, which drops the row.
     await page.waitForSelector(row(victim.path), { state: 'detached', timeout: DEADLINE_MS })
     expect(pageErrors).toEqual([])

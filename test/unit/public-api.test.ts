@@ -259,9 +259,12 @@ const FLOW_TYPES = [
   'WorkerOptions',
 ]
 
-const GATEWAY_VALUES = ['exposeTypes', 'startGateway', 'typesExposedBy']
+const GATEWAY_VALUES = ['dashboardPlugin', 'exposeTypes', 'startGateway', 'typesExposedBy']
 
 const GATEWAY_TYPES = [
+  'DashboardDelta',
+  'DashboardOptions',
+  'DashboardPlugin',
   'ExposedType',
   'Gateway',
   'GatewayCorsOptions',

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
-import { type ActorSystem, InvalidOptionError, moveOnAfter } from '../../index.ts'
+import { type ActorSystem, InvalidOptionError, moveOnAfter, NoSnapshotError } from '../../index.ts'
 import { type ActorOrder, ActorTable, ROOT_PATH } from './actor-table.ts'
 import { DeadLetterRing } from './dead-letter-ring.ts'
 import { LiveFeed, membersOf } from './live-feed.ts'
@@ -39,6 +39,8 @@ export type DashboardPlugin = FastifyPluginAsync & {
 export const DASHBOARD_CSP = "default-src 'self'"
 
 const STOP_WAIT_MS = 5_000
+/** How long the details wait for an actor's snapshot, which it gives between two messages. */
+const SNAPSHOT_WAIT_MS = 1_000
 const ORDERS: readonly ActorOrder[] = ['path', 'queued', 'restarts', 'rate']
 
 /**
@@ -172,8 +174,10 @@ export function dashboardPlugin(system: ActorSystem, options: DashboardOptions =
       async (request, reply) => {
         fresh()
         const row = table.row(request.query.path)
-        if (row === undefined) return reply.code(404).send({ error: `no actor at ${request.query.path}` })
-        return row
+        const ref = system.actorAt(request.query.path)
+        if (row === undefined || ref === undefined)
+          return reply.code(404).send({ error: `no actor at ${request.query.path}` })
+        return { ...row, state: await stateOf(system, ref) }
       },
     )
 
@@ -189,16 +193,16 @@ export function dashboardPlugin(system: ActorSystem, options: DashboardOptions =
     })
 
     app.post<{ Body: { path: string } }>(
-      '/dashboard/api/actor/stop',
+      '/dashboard/api/actor/kill',
       { schema: { body: pathBody } },
       async (request, reply) => {
         const ref = system.actorAt(request.body.path)
         if (ref === undefined) return reply.code(404).send({ error: `no actor at ${request.body.path}` })
-        const stopped = await moveOnAfter(STOP_WAIT_MS, async () => {
-          await system.stop(ref)
+        const killed = await moveOnAfter(STOP_WAIT_MS, async () => {
+          await system.kill(ref)
           return true
         })
-        return { path: request.body.path, stopped: stopped === true }
+        return { path: request.body.path, killed: killed === true }
       },
     )
 
@@ -217,6 +221,24 @@ export function dashboardPlugin(system: ActorSystem, options: DashboardOptions =
     viewers: { get: () => feed.viewerCount },
     inspecting: { get: () => feed.inspecting },
   }) as DashboardPlugin
+}
+
+/** What an actor's details show of its state: its snapshot, or why there is none. */
+async function stateOf(
+  system: ActorSystem,
+  ref: NonNullable<ReturnType<ActorSystem['actorAt']>>,
+): Promise<{ snapshot: unknown } | { none: string }> {
+  try {
+    const snapshot = await moveOnAfter(SNAPSHOT_WAIT_MS, () => system.snapshot(ref))
+    return snapshot === undefined
+      ? { none: `no snapshot within ${SNAPSHOT_WAIT_MS} ms (busy?)` }
+      : { snapshot }
+  } catch (error) {
+    return {
+      none:
+        error instanceof NoSnapshotError ? 'its definition has no snapshot(state)' : (error as Error).message,
+    }
+  }
 }
 
 function positive(value: number | undefined, fallback: number, option: string): number {

@@ -11,6 +11,13 @@ const Keeper = defineActor<string>({
   },
 })
 
+/** Counts what it is told, and shows the count in its snapshot. */
+const Tally = defineActor<string, number>({
+  init: () => 0,
+  receive: (n) => n + 1,
+  snapshot: (n) => ({ told: n }),
+})
+
 let system: ActorSystem
 let app: FastifyInstance
 let dashboard: DashboardPlugin
@@ -190,7 +197,7 @@ describe('the dashboard API', () => {
     expect(await overview()).toMatchObject({ viewers: 0, inspecting: false })
   })
 
-  it('reports stops, restarts and dead letters on the stream, and stops or restarts an actor', async () => {
+  it('reports kills, restarts and dead letters on the stream, and kills or restarts an actor', async () => {
     const victim = system.spawn(Keeper, { name: 'victim' })
     const phoenix = system.spawn(Keeper, { name: 'phoenix' })
     const abort = new AbortController()
@@ -217,8 +224,10 @@ describe('the dashboard API', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
       })
-    const stop = await post('/dashboard/api/actor/stop', { path: victim.path })
-    expect(await stop.json()).toEqual({ path: victim.path, stopped: true })
+    const down = system.watch(victim)
+    const kill = await post('/dashboard/api/actor/kill', { path: victim.path })
+    expect(await kill.json()).toEqual({ path: victim.path, killed: true })
+    expect((await down).reason).toBe('killed')
     expect(system.isAlive(victim)).toBe(false)
     victim.tell('too late')
     const restart = await post('/dashboard/api/actor/restart', { path: phoenix.path })
@@ -228,9 +237,20 @@ describe('the dashboard API', () => {
     const details = await get<{ restarts: number; lastError: string }>(
       `/dashboard/api/actor?path=${phoenix.path}`,
     )
-    expect(details).toMatchObject({ restarts: 1, lastError: 'CancelledError: restart requested' })
-    expect((await post('/dashboard/api/actor/stop', { path: '/user/nobody' })).status).toBe(404)
+    expect(details).toMatchObject({
+      restarts: 1,
+      lastError: 'CancelledError: restart requested',
+      state: { none: 'its definition has no snapshot(state)' },
+    })
+    expect((await post('/dashboard/api/actor/kill', { path: '/user/nobody' })).status).toBe(404)
     abort.abort()
+  })
+
+  it("shows an actor's state from its snapshot, taken between two messages", async () => {
+    const tally = system.spawn(Tally, { name: 'tally' })
+    for (let i = 0; i < 3; i++) tally.tell('one more')
+    const details = await get<{ state: unknown }>(`/dashboard/api/actor?path=${tally.path}`)
+    expect(details.state).toEqual({ snapshot: { told: 3 } })
   })
 
   it('ends the open streams when the server closes', async () => {

@@ -61,7 +61,7 @@ describe('the gateway is secure by default', () => {
     expect(cookie).toContain('SameSite=Strict')
     const page = await fetch(`${gw.url}/`, { headers: { cookie: cookie.split(';')[0]! } })
     expect(page.status).toBe(200)
-    expect(await page.text()).toContain('Troupe gateway')
+    expect(await page.text()).toContain('<title>Troupe dashboard</title>')
     const list = await fetch(`${gw.url}/actors`, { headers: { cookie: cookie.split(';')[0]! } })
     expect(list.status).toBe(200)
     const wrong = await fetch(`${gw.url}/?token=nope-nope-nope-nope`, { redirect: 'manual' })

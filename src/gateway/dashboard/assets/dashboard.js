@@ -223,6 +223,12 @@ function showDetails(row) {
   $('d-error').textContent = row.lastError
     ? `${row.lastError} (${new Date(row.lastErrorAt).toLocaleTimeString()})`
     : 'none seen'
+  // Rows from the stream carry no state: only a click (which asks for the snapshot) changes it.
+  if (row.state !== undefined) {
+    const state = $('d-state')
+    state.classList.toggle('muted', !('snapshot' in row.state))
+    state.textContent = 'snapshot' in row.state ? JSON.stringify(row.state.snapshot, null, 2) : row.state.none
+  }
   $('kill').disabled = false
   $('restart').disabled = false
 }
@@ -235,8 +241,8 @@ function showStopped(path) {
 
 $('kill').addEventListener('click', async () => {
   if (!selected) return
-  const { ok, body } = await postJson('/actor/stop', { path: selected })
-  $('action-result').textContent = ok ? (body.stopped ? 'stopped' : 'stopping…') : (body.error ?? 'failed')
+  const { ok, body } = await postJson('/actor/kill', { path: selected })
+  $('action-result').textContent = ok ? (body.killed ? 'killed' : 'stopping…') : (body.error ?? 'failed')
 })
 
 $('restart').addEventListener('click', async () => {
