@@ -74,8 +74,10 @@ export class LinkedActorFailedError extends TroupeError {
   constructor(
     readonly linked: Named,
     cause: unknown,
+    /** How the linked actor went down: it failed, was killed, or its node went down. */
+    readonly reason: 'failed' | 'killed' | 'node-down' | 'noproc' = 'failed',
   ) {
-    super(`linked actor ${linked.address} failed`, { cause })
+    super(`linked actor ${linked.address} ${reason === 'killed' ? 'was killed' : 'failed'}`, { cause })
   }
 }
 

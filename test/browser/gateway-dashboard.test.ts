@@ -57,15 +57,17 @@ describe.skipIf(!haveChromium)('the dashboard served by the gateway, in chromium
     // The token left the address bar for an HttpOnly cookie, which the page's own calls carry.
     expect(page.url()).toBe(`${gateway.url}/`)
     await page.waitForSelector('body[data-ready="true"]', { timeout: DEADLINE_MS })
-    expect(await page.evaluate(() => document.cookie)).toBe('')
+    expect(await page.evaluate('document.cookie')).toBe('')
 
     const row = `[data-path="${tally.path}"]`
     await page.waitForSelector(row, { timeout: DEADLINE_MS })
     await page.click(`${row} .label`)
     await page.waitForFunction(
-      () => document.getElementById('d-state')?.textContent?.includes('"told": 4'),
+      `document.getElementById('d-state')?.textContent?.includes('"told": 4')`,
       undefined,
-      { timeout: DEADLINE_MS },
+      {
+        timeout: DEADLINE_MS,
+      },
     )
     const down = system.watch(tally)
     await page.click('#kill')

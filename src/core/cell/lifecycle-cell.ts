@@ -356,7 +356,8 @@ export abstract class LifecycleCell extends DeliveryCell {
     if (x.links !== null) {
       const links = x.links
       x.links = null
-      const abnormal = reason === 'failed' || reason === 'node-down'
+      // As in Erlang, a kill is abnormal: linked actors go down with it unless they trap exits.
+      const abnormal = reason === 'failed' || reason === 'node-down' || reason === 'killed'
       for (const other of links) {
         if (other instanceof LifecycleCell) {
           other.extra?.links?.delete(this)
@@ -375,8 +376,11 @@ export abstract class LifecycleCell extends DeliveryCell {
   private linkedExit(other: Ref, reason: StopReason | 'noproc', error: unknown): void {
     if (this.status >= STOPPING) return
     if (this.template.trapExit) this.enqueueSignal(new Exit(other, reason, error))
-    else if (this.status === SUSPENDED) this.stopWith('failed', new LinkedActorFailedError(other, error))
-    else this.fail(new LinkedActorFailedError(other, error))
+    else {
+      const failure = new LinkedActorFailedError(other, error, reason === 'killed' ? 'killed' : 'failed')
+      if (this.status === SUSPENDED) this.stopWith('failed', failure)
+      else this.fail(failure)
+    }
   }
 }
 

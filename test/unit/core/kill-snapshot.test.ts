@@ -1,4 +1,12 @@
-import { ActorStoppedError, defineActor, defineProcess, NoSnapshotError, type StopReason } from 'troupe'
+import {
+  ActorStoppedError,
+  defineActor,
+  defineProcess,
+  Exit,
+  LinkedActorFailedError,
+  NoSnapshotError,
+  type StopReason,
+} from 'troupe'
 import { deferred, withTestSystem } from 'troupe/testkit'
 import { describe, expect, it } from 'vitest'
 
@@ -30,6 +38,41 @@ describe('system.kill', () => {
       expect((await watched).reason).toBe('killed')
       expect(system.isAlive(victim)).toBe(false)
       expect(system.localActor('victim')).toBeUndefined()
+    })
+  })
+
+  it('takes linked actors down with it, as an abnormal exit; one that traps exits gets Exit with reason killed', async () => {
+    await withTestSystem(async (system) => {
+      const victim = system.spawn(defineActor<string>({ receive: () => undefined }))
+      const trapped = deferred<string>()
+      const Linked = defineActor<string>({
+        started: (_state, ctx) => ctx.link(victim),
+        receive: (_state, _msg, ctx) => ctx.reply('linked'),
+      })
+      const Trapper = defineActor<string>({
+        trapExit: true,
+        started: (_state, ctx) => ctx.link(victim),
+        receive: (_state, _msg, ctx) => ctx.reply('linked'),
+        signal: (state, signal) => {
+          if (signal instanceof Exit) trapped.resolve(signal.reason)
+          return state
+        },
+      })
+      const failed = new Promise<unknown>((resolve) =>
+        system.inspect((event) => {
+          if (event.type === 'failed' && event.ref === linked) resolve(event.error)
+        }),
+      )
+      const linked = system.spawn(Linked)
+      const trapper = system.spawn(Trapper)
+      // Both have linked by the time they answer: `started` runs before any message.
+      expect(await Promise.all([linked.ask('ready?'), trapper.ask('ready?')])).toEqual(['linked', 'linked'])
+      await system.kill(victim)
+      expect(await trapped.promise).toBe('killed')
+      const error = await failed
+      expect(error).toBeInstanceOf(LinkedActorFailedError)
+      expect((error as LinkedActorFailedError).reason).toBe('killed')
+      expect((error as Error).message).toBe(`linked actor ${victim.address} was killed`)
     })
   })
 
