@@ -6,7 +6,7 @@ import { LogLimiter, suppressedTail } from '../../transport/log-limiter.ts'
 import { UntrustedRequestError } from './errors.ts'
 
 /** What an untrusted node takes from its parent node only. */
-export type GuardedRequest = 'stop' | 'link' | 'exit' | 'spawn' | 'call'
+export type GuardedRequest = 'stop' | 'link' | 'exit' | 'spawn' | 'call' | 'snapshot'
 
 /** The settings of untrusted mode. */
 export interface UntrustedSettings {

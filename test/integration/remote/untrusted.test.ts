@@ -78,6 +78,20 @@ describe('an untrusted node, over the in-process network', () => {
     expect(await failAfter(5_000, () => victim.ask({ type: 'echo', text: 'still here' }))).toBe('still here')
   })
 
+  it('refuses a kill and a snapshot from another node, as it refuses a stop', async () => {
+    const { guarded, other, victim } = await untrustedPair()
+    const refusedKill = nextRefusal(guarded, 'stop')
+    const killError = await failAfter(5_000, () => other.kill(victim)).catch((e: unknown) => e)
+    expect(killError).toBeInstanceOf(UntrustedRequestError)
+    expect(await refusedKill()).toMatchObject({ from: other.node, subject: '/user/victim' })
+    const refusedSnapshot = nextRefusal(guarded, 'snapshot')
+    const snapshotError = await failAfter(5_000, () => other.snapshot(victim)).catch((e: unknown) => e)
+    expect(snapshotError).toBeInstanceOf(UntrustedRequestError)
+    expect(snapshotError).toMatchObject({ node: guarded.node, from: other.node, request: 'snapshot' })
+    expect(await refusedSnapshot()).toMatchObject({ from: other.node, subject: '/user/victim' })
+    expect(await failAfter(5_000, () => victim.ask({ type: 'echo', text: 'still here' }))).toBe('still here')
+  })
+
   it('still stops an actor of another node that is not untrusted, by its ref or its portal', async () => {
     const { guarded, other } = await untrustedPair()
     other.spawn(Echo, { name: 'plain' })
