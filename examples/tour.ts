@@ -2,7 +2,7 @@
  * A tour of Troupe: runs the other examples one after another, each under a heading that
  * says which feature it shows, then a short look at structured concurrency.
  *
- * Run: npm start   (or: npx tsx --conditions=source examples/tour.ts)
+ * Run: npx tsx --conditions=source examples/tour.ts
  */
 import { pathToFileURL } from 'node:url'
 import { moveOnAfter, type Ref, sleep, start } from 'troupe'

@@ -54,6 +54,7 @@ export const Inventory = defineActor<InventoryMsg, { stock: Stock; reserved: num
       }
     }
   },
+  snapshot: (state) => ({ stock: state.stock, reserved: state.reserved }),
 })
 
 /** What the inventory answers a reservation. */
@@ -70,6 +71,33 @@ export const Payments = defineActor<PaymentsMsg, { charged: number; cents: numbe
     ctx.reply({ receipt: `r-${msg.order.id}`, cents: msg.cents })
     return { charged: state.charged + 1, cents: state.cents + msg.cents }
   },
+  // Since its last restart: a crash starts it again from nothing.
+  snapshot: (state) => state,
+})
+
+export type BasketMsg =
+  | { type: 'add'; item: string; quantity: number }
+  | { type: 'remove'; item: string }
+  | { type: 'total' }
+
+/** A customer's basket, spawned over the gateway (`PUT /actors/:name` with type `basket`). */
+export const Basket = defineActor<BasketMsg, Record<string, number>>({
+  init: () => ({}),
+  receive(items, msg, ctx) {
+    switch (msg.type) {
+      case 'add':
+        if (CATALOGUE[msg.item] === undefined) throw new Error(`the shop sells no ${msg.item}`)
+        return { ...items, [msg.item]: (items[msg.item] ?? 0) + msg.quantity }
+      case 'remove': {
+        const { [msg.item]: _gone, ...rest } = items
+        return rest
+      }
+      case 'total':
+        ctx.reply(Object.entries(items).reduce((cents, [item, n]) => cents + (CATALOGUE[item] ?? 0) * n, 0))
+        return items
+    }
+  },
+  snapshot: (items) => ({ items }),
 })
 
 expose(import.meta.url, { Inventory })

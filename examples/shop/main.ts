@@ -5,14 +5,18 @@
  * that crashes now and then and is restarted by its supervisor. Every few seconds it prints what
  * the shop did.
  *
+ * The REST gateway serves its actors and the live dashboard: it prints the dashboard's URL with
+ * a token made for this run, and the curl commands that spawn, tell, ask, read and kill a basket.
+ *
  * Run: npm start                      (runs until Ctrl-C)
  *      npm start -- --seconds 10      (closes the shop after 10 s)
  *      npm start -- --nats nats://127.0.0.1:4222   (the same over a NATS server)
- *      npm start -- --http-port 8081  (the shop's HTTP port; 0 picks a free one)
+ *      npm start -- --http-port 8081 --gateway-port 8080   (the ports; 0 picks free ones)
  */
 import { parseArgs } from 'node:util'
 import { type InspectionEvent, start } from 'troupe'
-import { Inventory, type InventoryMsg, Payments } from './actors.ts'
+import { startGateway } from 'troupe/gateway'
+import { Basket, Inventory, type InventoryMsg, Payments } from './actors.ts'
 import { orderPipeline, type Tally } from './pipeline.ts'
 
 const { values } = parseArgs({
@@ -20,6 +24,7 @@ const { values } = parseArgs({
     seconds: { type: 'string' },
     nats: { type: 'string' },
     'http-port': { type: 'string', default: '8081' },
+    'gateway-port': { type: 'string', default: '8080' },
     'order-every-ms': { type: 'string', default: '400' },
     'report-every-ms': { type: 'string', default: '3000' },
   },
@@ -35,6 +40,7 @@ const number = (option: string, text: string | undefined): number | undefined =>
 }
 const seconds = number('seconds', values.seconds)
 const httpPort = number('http-port', values['http-port'])!
+const gatewayPort = number('gateway-port', values['gateway-port'])!
 const orderEveryMs = Math.max(10, number('order-every-ms', values['order-every-ms'])!)
 const reportEveryMs = Math.max(100, number('report-every-ms', values['report-every-ms'])!)
 
@@ -60,12 +66,30 @@ const { flow, http, tally } = orderPipeline(system, { inventory, payments }, { h
 await flow.start()
 const { host, port } = http.address()!
 
+// Baskets are the one type the gateway may spawn; every actor can be told, asked, read and killed.
+const gateway = await startGateway(system, {
+  port: gatewayPort,
+  types: { basket: Basket },
+  announce: () => {},
+})
+const auth = `-H 'authorization: Bearer ${gateway.token}'`
+const json = `-H 'content-type: application/json'`
+const where = values.nats === undefined ? 'one node' : `a node on NATS at ${values.nats}`
+console.log(`The shop is open: ${where} and two child processes.`)
+console.log(`  the dashboard: ${gateway.dashboardUrl}`)
 console.log(
-  `The shop is open: ${values.nats === undefined ? 'one node and two child processes' : `a node on NATS at ${values.nats}, and two child processes`}.`,
+  `  order by hand: curl -X POST http://${host}:${port}/orders ${json} -d '{"item":"fig","quantity":2}'`,
 )
-console.log(
-  `  order by hand: curl -X POST http://${host}:${port}/orders -H 'content-type: application/json' -d '{"item":"fig","quantity":2}'`,
-)
+console.log('  the actors over REST:')
+for (const command of [
+  `curl ${auth} ${gateway.url}/actors`,
+  `curl ${auth} ${gateway.url}/actors/inventory`,
+  `curl -X PUT ${auth} ${json} ${gateway.url}/actors/ann -d '{"type":"basket"}'`,
+  `curl -X POST ${auth} ${json} ${gateway.url}/actors/ann -d '{"type":"add","item":"pear","quantity":3}'`,
+  `curl -X POST ${auth} ${json} '${gateway.url}/actors/ann?ask=1' -d '{"type":"total"}'`,
+  `curl -X DELETE ${auth} ${gateway.url}/actors/ann`,
+])
+  console.log(`    ${command}`)
 
 const summary = (t: Tally): string => {
   const reasons = [...t.reasons].map(([reason, n]) => `${reason} ${n}`).join(', ')
@@ -90,6 +114,7 @@ const close = (why: string): Promise<void> =>
   (closing ??= (async () => {
     clearInterval(reporter)
     console.log(`Closing the shop (${why}): waiting for the orders on their way...`)
+    await gateway.close()
     await flow.stop()
     await report()
     await system.shutdown()

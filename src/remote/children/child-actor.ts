@@ -123,6 +123,11 @@ function standIn(system: ActorSystem, request: ChildActorRequest): Behavior<unkn
         stopForGood(ctx.self as LocalActor, ctx.log, error)
       }
     },
+    // The actor's own snapshot, from its child node: the stand-in has no state worth showing.
+    snapshot: (state) =>
+      state.incarnation === undefined
+        ? Promise.reject(new ActorStoppedError(`${request.in} child of ${system.node} (starting)`))
+        : system.snapshot(state.incarnation.actor),
     receive(state, message, ctx) {
       const incarnation = state.incarnation
       // Never undefined here: `started` holds the mailbox until the actor runs.

@@ -7,7 +7,7 @@ afterEach(async () => {
 })
 
 function shop(...args: string[]): NodeProcess {
-  const p = startProcess(['examples/shop/main.ts', '--http-port', '0', ...args])
+  const p = startProcess(['examples/shop/main.ts', '--http-port', '0', '--gateway-port', '0', ...args])
   running.push(p)
   return p
 }
@@ -18,8 +18,8 @@ const order = (base: string, body: string) =>
 describe('the demo shop (npm start)', () => {
   it('takes orders from shoppers and from HTTP across its processes, survives payment crashes, and closes at Ctrl-C', async () => {
     const demo = shop('--order-every-ms', '40', '--report-every-ms', '300')
-    await demo.waitFor('order by hand', 30_000)
-    const base = demo.output().match(/http:\/\/127\.0\.0\.1:\d+/)![0]
+    await demo.waitFor('curl -X DELETE', 30_000)
+    const base = demo.output().match(/order by hand: curl -X POST (http:\/\/127\.0\.0\.1:\d+)/)![1]!
 
     const good = await order(base, '{"item":"fig","quantity":2,"customer":"ann"}')
     expect(good.status).toBe(200)
@@ -50,6 +50,38 @@ describe('the demo shop (npm start)', () => {
     await demo.waitFor('payments restarted 1 times', 20_000)
     const after = await order(base, '{"item":"apple","quantity":1}')
     expect([200, 409]).toContain(after.status)
+
+    // The gateway it printed serves its actors and the dashboard, with the token of this run.
+    const dashboardUrl = demo.output().match(/the dashboard: (\S+)/)![1]!
+    const gateway = new URL(dashboardUrl).origin
+    const token = new URL(dashboardUrl).searchParams.get('token')!
+    const rest = (method: string, path: string, body?: unknown) =>
+      fetch(`${gateway}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })
+    expect((await fetch(`${gateway}/actors`)).status).toBe(401)
+    const inventory = (await (await rest('GET', '/actors/inventory')).json()) as {
+      snapshot: { stock: Record<string, number> }
+    }
+    expect(Object.keys(inventory.snapshot.stock).sort()).toEqual(['apple', 'fig', 'pear', 'plum'])
+    expect((await rest('PUT', '/actors/ann', { type: 'basket' })).status).toBe(201)
+    expect((await rest('POST', '/actors/ann', { type: 'add', item: 'pear', quantity: 3 })).status).toBe(202)
+    expect(await (await rest('POST', '/actors/ann?ask=1', { type: 'total' })).json()).toBe(165)
+    expect(await (await rest('GET', '/actors/ann')).json()).toMatchObject({
+      snapshot: { items: { pear: 3 } },
+    })
+    expect(await (await rest('DELETE', '/actors/ann')).json()).toMatchObject({
+      name: 'ann',
+      reason: 'killed',
+    })
+    const login = await fetch(dashboardUrl, { redirect: 'manual' })
+    expect(login.status).toBe(303)
+    const page = await fetch(`${gateway}/`, {
+      headers: { cookie: login.headers.get('set-cookie')!.split(';')[0]! },
+    })
+    expect(await page.text()).toContain('<title>Troupe dashboard</title>')
 
     demo.child.kill('SIGINT')
     await demo.waitFor('The shop is closed.', 20_000)

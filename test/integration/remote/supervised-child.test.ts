@@ -51,6 +51,8 @@ describe('an actor spawned in a child node, supervised here', () => {
     expect(first.pid).toBe(process.pid)
     expect(first.thread).not.toBe(0)
     expect(await worker.ask({ type: 'seen' }, ASK)).toEqual([1])
+    // The stand-in here gives the snapshot of the actor on its child node.
+    expect(await system.snapshot(worker)).toEqual({ seen: [1] })
 
     const failed = nextEvent(system, 'failed', (e) => e.ref === worker, EVENT)
     const restarted = nextEvent(system, 'restarted', (e) => e.ref === worker, EVENT)
