@@ -27,14 +27,14 @@ import type { InspectOptions } from './inspection.ts'
 import { defaultIsolation, isolator } from './isolation.ts'
 import type { LogFormat } from './log-format.ts'
 import { checkName } from './names.ts'
-import { ProcessCell } from './process-cell.ts'
-import { isRef, type LocalActorHandle, type Ref, RefBase } from './ref.ts'
+import { isRef, type LocalActorHandle, type Ref } from './ref.ts'
 import { type InspectionListener, Runtime } from './runtime.ts'
 import { Terminated } from './signals.ts'
 import { snapshotOf } from './snapshot.ts'
-import { resolveSupervision } from './supervision.ts'
 import type { SystemOptions } from './system-options.ts'
-import { type Template, unboundedLimits } from './template.ts'
+import { type ActorCounters, actorOf, localCell } from './system-refs.ts'
+import { cellFactory, checkSystemOptions, guardianTemplate } from './system-setup.ts'
+import { waitForName } from './wait-for-name.ts'
 
 /**
  * A running actor system: the actors of one node, their supervision tree, names and inspection.
@@ -60,25 +60,7 @@ export class ActorSystem {
 
   /** @internal made by `start` from troupe. */
   constructor(options: SystemOptions = {}) {
-    if (typeof options !== 'object' || options === null)
-      throw new InvalidOptionError('options', 'expected an object')
-    const node = options.node ?? 'local'
-    if (typeof node !== 'string' || node.length === 0 || /[/\s]/.test(node)) {
-      throw new InvalidOptionError(
-        'node',
-        `expected a name such as app@127.0.0.1:9700, got ${JSON.stringify(node)}`,
-      )
-    }
-    const askTimeoutMs = options.askTimeoutMs ?? 5000
-    if (typeof askTimeoutMs !== 'number' || !(askTimeoutMs > 0)) {
-      throw new InvalidOptionError('askTimeoutMs', `expected a number > 0, got ${String(askTimeoutMs)}`)
-    }
-    for (const key of ['batch', 'sliceMs'] as const) {
-      const value = options.scheduler?.[key]
-      if (value !== undefined && !(typeof value === 'number' && value > 0)) {
-        throw new InvalidOptionError(`scheduler.${key}`, `expected a number > 0, got ${String(value)}`)
-      }
-    }
+    const { node, askTimeoutMs } = checkSystemOptions(options)
     this.node = node
     const { logger, format } = systemLogger(options, node)
     this.logger = logger
@@ -88,25 +70,8 @@ export class ActorSystem {
     this.runtime.system = this
     this.extensions = this.runtime.extensions
     this.extensions.set(RUNTIME, this.runtime)
-    this.runtime.createCell = (parent, template, props, name) => {
-      const nameOrId = name ?? this.runtime.nextId()
-      return template.kind === 'handler'
-        ? new HandlerCell(this.runtime, parent, template, props, nameOrId)
-        : new ProcessCell(this.runtime, parent, template, props, nameOrId)
-    }
-    const guardian: Template = {
-      kind: 'handler',
-      definition: {
-        receive: (state, _message, ctx) => {
-          ctx.unhandled()
-          return state
-        },
-      },
-      asyncReceive: false,
-      limits: unboundedLimits,
-      supervision: resolveSupervision(options.supervision),
-      trapExit: false,
-    }
+    this.runtime.createCell = cellFactory(this.runtime)
+    const guardian = guardianTemplate(options)
     this.guardian = new HandlerCell(this.runtime, null, guardian, undefined, 'user')
     this.guardian.begin()
   }
@@ -331,25 +296,7 @@ export class ActorSystem {
   }
 
   private waitForRef<M>(name: string, options: { timeout?: number; signal?: AbortSignal }): Promise<Ref<M>> {
-    const timeout = options.timeout ?? 5000
-    const remote = this.extensions.get(REMOTE)
-    if (remote === undefined || this.runtime.names.find(name) !== undefined) {
-      return this.runtime.names.wait(name, timeout, options.signal) as Promise<Ref<M>>
-    }
-    // Whichever finds it first wins, and the other wait is called off.
-    const race = new AbortController()
-    const outer = options.signal
-    const forward = () => race.abort(outer?.reason)
-    if (outer?.aborted) forward()
-    else outer?.addEventListener('abort', forward, { once: true })
-    const local = this.runtime.names.wait(name, timeout, race.signal)
-    const cluster = remote.waitForActor(name, timeout, race.signal)
-    return Promise.any([local, cluster])
-      .catch(() => local)
-      .finally(() => {
-        outer?.removeEventListener('abort', forward)
-        race.abort()
-      }) as Promise<Ref<M>>
+    return waitForName(this.runtime.names, this.extensions.get(REMOTE), name, options) as Promise<Ref<M>>
   }
 
   /**
@@ -448,26 +395,4 @@ export class ActorSystem {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown()
   }
-}
-
-/** What {@link ActorSystem.actorCounters} reads of an actor. */
-export interface ActorCounters {
-  /** Messages (and signals) waiting in its mailbox. */
-  queued: number
-  /** Messages (and signals) it has taken from its mailbox so far, over all its incarnations. */
-  handled: number
-  /** How many times it was restarted. */
-  restarts: number
-}
-
-/** What `ref` stands for (a portal stands for its actor); anything but a Troupe ref is refused. */
-function actorOf(ref: Ref): RefBase<unknown> {
-  if (ref instanceof RefBase) return ref.unwrap() as RefBase<unknown>
-  throw new InvalidOptionError('ref', `expected a Troupe ref, got ${String(ref)}`)
-}
-
-function localCell(given: Ref): Cell {
-  const ref = actorOf(given)
-  if (ref instanceof Cell) return ref
-  throw new InvalidOptionError('ref', `expected an actor of this node, got ${String(ref)}`)
 }
