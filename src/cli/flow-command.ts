@@ -7,13 +7,13 @@ import { startNode, stopNode } from './node.ts'
 import {
   checkClientNats,
   checkNodeForNats,
+  joinRegistryOption,
   type LogLevel,
   logLevelOf,
   natsOption,
   natsPrefixOption,
   natsSettingsOf,
   parseAnyNodeName,
-  parseRegistry,
   withNodeOptions,
 } from './options.ts'
 
@@ -49,11 +49,7 @@ export function flowCommand(context: CliContext): Command {
       )
       .addOption(natsOption())
       .addOption(natsPrefixOption())
-      .option(
-        '--registry <host:port>',
-        'join the cluster registry of the root node listening there',
-        parseRegistry,
-      )
+      .addOption(joinRegistryOption())
       .addHelpText(
         'after',
         `

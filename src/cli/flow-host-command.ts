@@ -10,13 +10,13 @@ import { startNode, stopNode } from './node.ts'
 import {
   checkClientNats,
   checkNodeForNats,
+  joinRegistryOption,
   type LogLevel,
   logLevelOf,
+  natsPrefixOption,
   natsSettingsOf,
+  nodeNatsOption,
   parseAnyNodeName,
-  parseNatsPrefix,
-  parseNatsServers,
-  parseRegistry,
   withNodeOptions,
 } from './options.ts'
 
@@ -55,21 +55,9 @@ export function flowHostCommand(context: CliContext): Command {
         'a module that exposes components (exposeComponents) to load first (repeatable)',
         (value: string, previous: string[] = []) => [...previous, value],
       )
-      .option(
-        '--nats <url[,url...]>',
-        'talk to other nodes over these NATS servers, instead of TCP',
-        parseNatsServers,
-      )
-      .option(
-        '--nats-prefix <prefix>',
-        "with --nats: the cluster's subject prefix (default: troupe)",
-        parseNatsPrefix,
-      )
-      .option(
-        '--registry <host:port>',
-        'join the cluster registry of the root node listening there',
-        parseRegistry,
-      )
+      .addOption(nodeNatsOption())
+      .addOption(natsPrefixOption())
+      .addOption(joinRegistryOption())
       .addHelpText(
         'after',
         `

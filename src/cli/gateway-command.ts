@@ -11,13 +11,13 @@ import { startNode, stopNode } from './node.ts'
 import {
   checkClientNats,
   checkNodeForNats,
+  joinRegistryOption,
   type LogLevel,
   logLevelOf,
+  natsPrefixOption,
   natsSettingsOf,
+  nodeNatsOption,
   parseAnyNodeName,
-  parseNatsPrefix,
-  parseNatsServers,
-  parseRegistry,
   withNodeOptions,
 } from './options.ts'
 
@@ -69,21 +69,9 @@ export function gatewayCommand(context: CliContext): Command {
         "this node's name, and where it listens (with --nats any name)",
         parseAnyNodeName,
       )
-      .option(
-        '--registry <host:port>',
-        'join the cluster registry of the root node listening there',
-        parseRegistry,
-      )
-      .option(
-        '--nats <url[,url...]>',
-        'join the NATS cluster on these servers, instead of TCP',
-        parseNatsServers,
-      )
-      .option(
-        '--nats-prefix <prefix>',
-        "with --nats: the cluster's subject prefix (default: troupe)",
-        parseNatsPrefix,
-      )
+      .addOption(joinRegistryOption())
+      .addOption(nodeNatsOption())
+      .addOption(natsPrefixOption())
       .option(
         '--port <port>',
         `the HTTP port (default: ${DEFAULT_GATEWAY_PORT}; 0 picks a free one)`,

@@ -111,6 +111,22 @@ export function natsOption(): Option {
   ).argParser(parseNatsServers)
 }
 
+/** `--registry` of a command that runs a node: the node joins the cluster registry there. */
+export function joinRegistryOption(): Option {
+  return new Option(
+    '--registry <host:port>',
+    'join the cluster registry of the root node listening there',
+  ).argParser(parseRegistry)
+}
+
+/** `--nats` of a command that runs a node: the node talks to other nodes over NATS, not TCP. */
+export function nodeNatsOption(): Option {
+  return new Option(
+    '--nats <url[,url...]>',
+    'talk to other nodes over the NATS servers at these URLs (nats://host:port), instead of TCP',
+  ).argParser(parseNatsServers)
+}
+
 /** `--nats-prefix` of a client command. */
 export function natsPrefixOption(): Option {
   return new Option(

@@ -12,14 +12,14 @@ import {
   checkNodeForNats,
   collectAllow,
   collectUsing,
+  joinRegistryOption,
   type LogLevel,
   logLevelOf,
+  natsPrefixOption,
+  nodeNatsOption,
   parseActorName,
   parseAnyNodeName,
   parseMilliseconds,
-  parseNatsPrefix,
-  parseNatsServers,
-  parseRegistry,
   type Using,
   withNodeOptions,
 } from './options.ts'
@@ -84,21 +84,9 @@ export function runCommand(context: CliContext): Command {
         "the actor's name (its address is troupe://<node>/user/<name>)",
         parseActorName,
       )
-      .option(
-        '--registry <host:port>',
-        'join the cluster registry of the root node listening there',
-        parseRegistry,
-      )
-      .option(
-        '--nats <url[,url...]>',
-        'talk to other nodes over the NATS servers at these URLs (nats://host:port), instead of TCP',
-        parseNatsServers,
-      )
-      .option(
-        '--nats-prefix <prefix>',
-        "with --nats: the cluster's subject prefix, so that clusters share servers without seeing each other (default: troupe)",
-        parseNatsPrefix,
-      )
+      .addOption(joinRegistryOption())
+      .addOption(nodeNatsOption())
+      .addOption(natsPrefixOption())
       .option(
         '--using <key=address>',
         'give the actor the ref of another actor as props[key]: a troupe://<node>/<path> address, or a name with --registry or --nats (repeatable)',
