@@ -1,7 +1,8 @@
 import { Dealer } from 'zeromq'
 import { InvalidOptionError } from '../../index.ts'
-import { MdpClientClosedError, MdpServiceError, MdpTimeoutError } from './errors.ts'
-import { clientFrames, MDP_CLIENT, readErrorBody } from './protocol.ts'
+import { readClientReply } from './client-reply.ts'
+import { MdpClientClosedError, MdpTimeoutError } from './errors.ts'
+import { clientFrames } from './protocol.ts'
 import { TaggedClient } from './tagged-client.ts'
 
 /** Options of {@link mdpClient}. */
@@ -160,17 +161,7 @@ class Client implements MdpClient {
   }
 
   private read(service: string, frames: Buffer[]): Buffer[] | Error {
-    if (frames.length < 3 || frames[0]!.length !== 0 || frames[1]!.toString() !== MDP_CLIENT)
-      return new MdpServiceError(service, 'protocol', 'the broker sent a malformed reply')
-    if (frames[2]!.toString() !== service)
-      return new MdpServiceError(
-        service,
-        'protocol',
-        `the reply came from service '${frames[2]!.toString()}'`,
-      )
-    const body = frames.slice(3)
-    const error = readErrorBody(body)
-    return error === undefined ? body : new MdpServiceError(service, error.code, error.text)
+    return readClientReply(service, frames, 0)
   }
 
   private timedOut(pending: Pending, ms: number): void {

@@ -1,7 +1,8 @@
 import { Dealer } from 'zeromq'
 import type { ClientOptions, MdpClient, RequestBody, RequestOptions } from './client.ts'
-import { MdpClientClosedError, MdpServiceError, MdpTimeoutError } from './errors.ts'
-import { MDP_CLIENT, readErrorBody, taggedClientFrames } from './protocol.ts'
+import { readClientReply } from './client-reply.ts'
+import { MdpClientClosedError, MdpTimeoutError } from './errors.ts'
+import { taggedClientFrames } from './protocol.ts'
 import { SendQueue } from './send-queue.ts'
 import { receiveEach } from './support.ts'
 
@@ -111,17 +112,7 @@ export class TaggedClient implements MdpClient {
   }
 
   private read(service: string, frames: Buffer[]): Buffer[] | Error {
-    if (frames.length < 4 || frames[1]!.length !== 0 || frames[2]!.toString() !== MDP_CLIENT)
-      return new MdpServiceError(service, 'protocol', 'the broker sent a malformed reply')
-    if (frames[3]!.toString() !== service)
-      return new MdpServiceError(
-        service,
-        'protocol',
-        `the reply came from service '${frames[3]!.toString()}'`,
-      )
-    const body = frames.slice(4)
-    const error = readErrorBody(body)
-    return error === undefined ? body : new MdpServiceError(service, error.code, error.text)
+    return readClientReply(service, frames, 1)
   }
 
   private pump(): void {
