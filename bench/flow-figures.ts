@@ -50,7 +50,7 @@ export const flowFigures: Figure[] = [
     better: 'higher',
     value: (run) => run.requestsPerSec ?? Number.NaN,
     format: (perSec) => rate(perSec).replace('msg/s', 'req/s'),
-    target: { text: 'none', met: () => undefined },
+    target: { text: '>= 0.7x floor', met: (_v, r) => r >= 0.7 },
     note(troupe, floor) {
       const [t, f] = [p99(troupe), p99(floor)]
       if (t === undefined || f === undefined) return ''

@@ -95,8 +95,14 @@ export function actorRoutes(system: ActorSystem, options: ResolvedGatewayOptions
           return { name, address: portal.address, accepted: true }
         }
         const timeout = request.query.timeout ?? options.askTimeoutMs
-        // The gateway's own deadline a little after the ask's, so that the ask's timeout says why.
-        const answer = await within(name, timeout + 1000, () => portal.ask(request.body, { timeout }))
+        // The ask's own deadline bounds it (an AskTimeoutError is a 504): no cancel scope of the
+        // gateway's around it, which would switch on async context tracking for every request.
+        let answer: unknown
+        try {
+          answer = await portal.ask(request.body, { timeout })
+        } catch (error) {
+          throw actorProblem(error, name)
+        }
         // Serialized here: fastify would send a string reply as text, not as JSON.
         reply.type('application/json')
         return JSON.stringify(answer === undefined ? null : answer)
