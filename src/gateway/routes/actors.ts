@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { type ActorSystem, type AnyBehavior, failAfter, listActors, NameTakenError } from '../../index.ts'
+import { type ActorSystem, type AnyBehavior, listActors, NameTakenError, TimeoutError } from '../../index.ts'
 import { actorProblem } from '../actor-problems.ts'
 import type { ResolvedGatewayOptions } from '../options.ts'
 import { messageBody, messageQuery, nameParams, pageQuery, spawnBody } from '../schemas.ts'
@@ -26,14 +26,24 @@ export function actorRoutes(system: ActorSystem, options: ResolvedGatewayOptions
     if (portal === undefined) throw notFound(name)
     return portal
   }
-  /** Runs an actor operation with a deadline, its failure as a problem. */
-  const within = async <T>(name: string, timeoutMs: number, work: () => Promise<T>): Promise<T> => {
-    try {
-      return await failAfter(timeoutMs, work)
-    } catch (error) {
-      throw actorProblem(error, name)
-    }
-  }
+  /**
+   * Runs an actor operation with a deadline, its failure as a problem. A plain timer, not a cancel
+   * scope: the first scope switches on async context tracking, which every request would then pay.
+   */
+  const within = <T>(name: string, timeoutMs: number, work: () => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(actorProblem(new TimeoutError(timeoutMs), name)), timeoutMs)
+      work().then(
+        (value) => {
+          clearTimeout(timer)
+          resolve(value)
+        },
+        (error: unknown) => {
+          clearTimeout(timer)
+          reject(actorProblem(error, name))
+        },
+      )
+    })
 
   return async (app: FastifyInstance): Promise<void> => {
     app.get<{ Querystring: { limit?: number; offset?: number } }>(
