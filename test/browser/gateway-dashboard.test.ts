@@ -57,18 +57,14 @@ describe.skipIf(!haveChromium)('the dashboard served by the gateway, in chromium
     // The token left the address bar for an HttpOnly cookie, which the page's own calls carry.
     expect(page.url()).toBe(`${gateway.url}/`)
     await page.waitForSelector('body[data-ready="true"]', { timeout: DEADLINE_MS })
-    expect(await page.evaluate('document.cookie')).toBe('')
+    const cookies = await page.context().cookies()
+    expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite])).toEqual([['troupe_token', true, 'Strict']])
 
     const row = `[data-path="${tally.path}"]`
     await page.waitForSelector(row, { timeout: DEADLINE_MS })
     await page.click(`${row} .label`)
-    await page.waitForFunction(
-      `document.getElementById('d-state')?.textContent?.includes('"told": 4')`,
-      undefined,
-      {
-        timeout: DEADLINE_MS,
-      },
-    )
+    // A locator, not waitForFunction: the page's CSP forbids the eval that a string predicate needs.
+    await page.locator('#d-state', { hasText: '"told": 4' }).waitFor({ timeout: DEADLINE_MS })
     const down = system.watch(tally)
     await page.click('#kill')
     expect((await down).reason).toBe('killed')
