@@ -2,6 +2,7 @@ import { ActorStoppedError } from '../../core/errors.ts'
 import type { ActorSystem } from '../../core/system.ts'
 import type { Envelope } from '../../wire/envelope.ts'
 import type { PendingRequests } from '../portal/pending-requests.ts'
+import type { Trust } from './trust.ts'
 
 /**
  * Asks the peer for the snapshot of its actor at `path` (`system.snapshot` of a remote ref): its
@@ -18,18 +19,27 @@ export function requestSnapshot(
   })
 }
 
-/** Answers the peer's `snapshot` of this node's actor at `path`: its snapshot, or why there is none. */
+/**
+ * Answers the peer `from`'s `snapshot` of this node's actor at `path`: its snapshot, or why there
+ * is none. An untrusted node refuses it (but to its parent): an actor's state is its own business.
+ */
 export function serveSnapshot(
-  system: ActorSystem,
+  host: { readonly system: ActorSystem; readonly trust: Trust },
+  from: string,
   send: (envelope: Envelope) => void,
   path: string,
   id: number,
 ): void {
-  const target = system.actorAt(path)
+  const refusal = host.trust.refusal(from, 'snapshot', path)
+  if (refusal !== undefined) {
+    send({ kind: 'error', id, error: refusal })
+    return
+  }
+  const target = host.system.actorAt(path)
   const snapshot =
     target === undefined
-      ? Promise.reject(new ActorStoppedError(`troupe://${system.node}${path}`))
-      : system.snapshot(target)
+      ? Promise.reject(new ActorStoppedError(`troupe://${host.system.node}${path}`))
+      : host.system.snapshot(target)
   snapshot.then(
     (message) => send({ kind: 'reply', id, message }),
     (error: unknown) => send({ kind: 'error', id, error }),

@@ -349,13 +349,9 @@ export class Peer {
       case 'stop':
         this.spawns.serveStop(envelope.target, envelope.id, envelope.reason)
         return
-      case 'snapshot': {
-        // An actor's state is no other node's business on an untrusted node (but its parent's).
-        const refusal = this.host.trust.refusal(this.node, 'snapshot', envelope.target)
-        if (refusal !== undefined) this.send({ kind: 'error', id: envelope.id, error: refusal })
-        else serveSnapshot(this.host.system, (answer) => this.send(answer), envelope.target, envelope.id)
+      case 'snapshot':
+        serveSnapshot(this.host, this.node, (answer) => this.send(answer), envelope.target, envelope.id)
         return
-      }
       case 'spawn':
         this.spawns.serveSpawn(envelope.id, envelope.behavior, envelope.name, envelope.props)
         return
