@@ -9,7 +9,7 @@
 import { get } from 'node:http'
 import { parseArgs } from 'node:util'
 import fastify from 'fastify'
-import { defineActor, type Ref, start } from 'troupe'
+import { defineActor, failAfter, type Ref, sleep, start } from 'troupe'
 import { dashboardPlugin } from 'troupe/gateway'
 
 const { values } = parseArgs({
@@ -24,12 +24,14 @@ const Parent = defineActor<number>({
   started: (_, ctx) => {
     for (let i = 0; i < PER_PARENT - 1; i++) ctx.spawn(Leaf)
   },
-  receive: () => {},
+  // Its children are spawned in `started`, which runs before any message: an answer says they are.
+  receive: (_, _message, ctx) => ctx.reply(true),
 })
 
 const system = await start({ logLevel: 'silent', messages: 'none' })
 const parents: Ref<number>[] = []
 for (let i = 0; i < Math.ceil(actors / PER_PARENT); i++) parents.push(system.spawn(Parent))
+await Promise.all(parents.map((parent) => parent.ask(0)))
 const leaves = parents.flatMap((p) => system.childrenOf(p)) as Ref<number>[]
 const all = [...parents, ...leaves]
 
@@ -44,6 +46,11 @@ const plugin = dashboardPlugin(system)
 await app.register(plugin)
 const url = await app.listen({ host: '127.0.0.1', port: 0 })
 
+/** Resolves once `check()` holds, looking every 10 ms (the plugin's viewer count has no event). */
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await sleep(10)
+}
+
 async function cpuOver(label: string): Promise<number> {
   const from = process.cpuUsage()
   const started = performance.now()
@@ -56,7 +63,6 @@ async function cpuOver(label: string): Promise<number> {
   return percent
 }
 
-await new Promise((resolve) => setTimeout(resolve, 500)) // let the spawns settle
 const idle = await cpuOver('no viewer')
 
 let bytes = 0
@@ -68,11 +74,11 @@ const viewer = get(`${url}/dashboard/api/events`, (response) => {
   })
 })
 viewer.on('error', () => {})
-await new Promise((resolve) => setTimeout(resolve, 500))
+await failAfter(5_000, () => until(() => plugin.inspecting))
 const watched = await cpuOver('one SSE viewer')
 console.log(`  the viewer got ${deltas} deltas, ${(bytes / 1024).toFixed(0)} KiB`)
 viewer.destroy()
-await new Promise((resolve) => setTimeout(resolve, 500))
+await failAfter(5_000, () => until(() => !plugin.inspecting))
 const after = await cpuOver('no viewer again')
 console.log(
   `the dashboard's cost while watched: ${(watched - idle).toFixed(2)}% of a core; after the viewer left: ${(after - idle).toFixed(2)}%`,
