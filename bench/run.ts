@@ -17,7 +17,8 @@
  * The MajorDomo figure runs its broker in one fresh process and the client and workers in another
  * (`majordomo-job.ts`); its floor is a raw ZeroMQ relay over the same processes.
  *
- *   --size tiny|full   full (default) or about 1/1000 of it, to prove the benchmarks still work
+ *   --size tiny|full   full (default) or about 1/1000 of it, run once with no warm-up, to prove the
+ *                      benchmarks still work
  *   --only <figure>    one figure (or several, comma-separated): skynet, ring, ping-pong, burst,
  *                      ask, spawn, spawn-heap, remote-ping-pong, remote-tells, remote-ask,
  *                      remote-ping-pong-sealed, remote-tells-sealed (frameAuth on both nodes),
@@ -258,9 +259,9 @@ async function measureRemote(
       workload,
       far: far.address,
       params,
-      warmup: size === 'full' ? { count: Math.max(1, Math.round(params.count / 10)) } : params,
+      warmup: size === 'full' ? { count: Math.max(1, Math.round(params.count / 10)) } : null,
       repeatBelowMs: 2_000,
-      maxRuns: 3,
+      maxRuns: size === 'full' ? 3 : 1,
       timeoutMs: size === 'full' ? 300_000 : 60_000,
     }
     const report = await runWorker(job, 'remote-worker.ts')
@@ -396,9 +397,9 @@ async function measure(subject: SubjectName, workload: AnyWorkload, size: SizeNa
     subject,
     workload,
     params,
-    warmup: size === 'full' ? scaleDown(workload, params, 10) : params,
+    warmup: size === 'full' ? scaleDown(workload, params, 10) : null,
     repeatBelowMs: 2_000,
-    maxRuns: 3,
+    maxRuns: size === 'full' ? 3 : 1,
     timeoutMs: size === 'full' ? 300_000 : 60_000,
   })
   if (!report.ok) return report

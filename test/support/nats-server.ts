@@ -202,8 +202,34 @@ export interface NatsCluster {
  */
 export async function startNatsCluster(
   size = 3,
-  options: { jetstream?: boolean; name?: string; places?: readonly NatsPlace[] } = {},
+  options: NatsClusterOptions = {},
 ): Promise<NatsCluster> {
+  // nats-server 2.9 sometimes never elects a first JetStream metadata leader when the servers start
+  // together (its log shows routes up, then nothing: nats-server#5065 has the same symptom). A
+  // cluster with no leader after LEADER_WAIT_MS is stopped and made again from empty stores.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startClusterOnce(size, options)
+    } catch (error) {
+      if (!(error instanceof NoMetaLeaderError) || attempt === CLUSTER_ATTEMPTS) throw error
+      console.warn(`nats cluster: no JetStream metadata leader (attempt ${attempt}); starting it again`)
+    }
+  }
+}
+
+interface NatsClusterOptions {
+  jetstream?: boolean
+  name?: string
+  places?: readonly NatsPlace[]
+}
+
+const CLUSTER_ATTEMPTS = 3
+/** A first election takes well under a second when it happens; under a loaded run, a few. */
+const LEADER_WAIT_MS = 12_000
+
+class NoMetaLeaderError extends Error {}
+
+async function startClusterOnce(size: number, options: NatsClusterOptions): Promise<NatsCluster> {
   const clientPorts = await Promise.all(Array.from({ length: size }, () => freePort()))
   const routePorts = await Promise.all(Array.from({ length: size }, () => freePort()))
   const hostOf = (i: number) => options.places?.[i]?.host ?? '127.0.0.1'
@@ -236,11 +262,14 @@ export async function startNatsCluster(
       servers.map(async (server) => {
         await waitForCount(server, /Route connection created/g, size - 1)
         if (options.jetstream !== false)
-          await server.waitFor(
-            /JetStream cluster new metadata leader|Self is new JetStream cluster metadata leader/,
-            // Under a loaded full run the first election has taken over 15 s.
-            30_000,
-          )
+          await server
+            .waitFor(
+              /JetStream cluster new metadata leader|Self is new JetStream cluster metadata leader/,
+              LEADER_WAIT_MS,
+            )
+            .catch((error: unknown) => {
+              throw new NoMetaLeaderError(String(error))
+            })
       }),
     )
   } catch (error) {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { type NatsCluster, startNatsCluster } from '../../support/nats-server.ts'
 import { makeNetworkPair, type NetworkPair, namespacesUnavailable } from '../../support/netns.ts'
 import { type PartitionNode, startPartitionNode } from './support.ts'
@@ -21,16 +21,23 @@ const FLAPPING_MS = 60_000
 const MORE_FLAPPING_MS = 15_000
 const NODE_ENV = { PARTITION_SOURCE_MAPS: 'off' }
 
-let pair: NetworkPair | undefined
-let servers: NatsCluster | undefined
-const nodes: PartitionNode[] = []
-afterEach(async () => {
-  await Promise.all(nodes.splice(0).map((node) => node.kill()))
-  await servers?.stop()
-  servers = undefined
-  pair?.remove()
-  pair = undefined
-})
+/** What a test made, stopped when it finishes however it ends: the nodes, then the servers, then the pair. */
+function cleanup(onTestFinished: (fn: () => Promise<void>) => void) {
+  const made = { nodes: [] as PartitionNode[], servers: undefined as NatsCluster | undefined }
+  let pair: NetworkPair | undefined
+  onTestFinished(async () => {
+    await Promise.all(made.nodes.map((node) => node.kill()))
+    await made.servers?.stop()
+    pair?.remove()
+  })
+  return {
+    made,
+    pair(): NetworkPair {
+      pair = makeNetworkPair()
+      return pair
+    },
+  }
+}
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -147,37 +154,43 @@ async function flapUnderTraffic(
   }
 }
 
-describe.skipIf(unavailable !== undefined)('a flapping link', () => {
-  it('between two TCP nodes leaves no growth of heap or file descriptors once healed and settled', async () => {
-    const net = makeNetworkPair()
-    pair = net
+// The two tests wait on the flaps far more than they compute, and each has its own pair of
+// namespaces and its own ports: they run side by side.
+describe.skipIf(unavailable !== undefined)('a flapping link', { concurrent: true }, () => {
+  it('between two TCP nodes leaves no growth of heap or file descriptors once healed and settled', async ({
+    onTestFinished,
+  }) => {
+    const { made, pair } = cleanup(onTestFinished)
+    const net = pair()
     const rootName = `root@${net.a.address}:7101`
     const root = await startPartitionNode(net.a, [rootName, 'true', COOKIE], NODE_ENV)
-    nodes.push(root)
+    made.nodes.push(root)
     const worker = await startPartitionNode(
       net.b,
       [`worker@${net.b.address}:7102`, rootName, COOKIE],
       NODE_ENV,
     )
-    nodes.push(worker)
+    made.nodes.push(worker)
     await flapUnderTraffic(net, [root, worker], 15_000)
   }, 130_000)
 
   // Heap snapshots before and after the flaps show the node's own objects flat over NATS (its
   // consumers, subscriptions, status iterators, connections, timers, promises); what grew was the
   // loader's parsed source maps (see above), and code compiled on first use, which levels off.
-  it('between two NATS nodes on a routed cluster leaves no growth of heap or file descriptors once healed and settled', async () => {
-    const net = makeNetworkPair()
-    pair = net
-    servers = await startNatsCluster(3, {
+  it('between two NATS nodes on a routed cluster leaves no growth of heap or file descriptors once healed and settled', async ({
+    onTestFinished,
+  }) => {
+    const { made, pair } = cleanup(onTestFinished)
+    const net = pair()
+    made.servers = await startNatsCluster(3, {
       places: [net.a, net.a, net.b].map((ns) => ({ host: ns.address, exec: ns.exec })),
     })
-    const [a1, a2, b1] = servers.urls
+    const [a1, a2, b1] = made.servers.urls
     const left = await startPartitionNode(net.a, ['left', `nats:${a1},${a2}`, COOKIE, '3'], NODE_ENV)
-    nodes.push(left)
+    made.nodes.push(left)
     const right = await startPartitionNode(net.b, ['right', `nats:${b1}`, COOKIE, '3'], NODE_ENV)
-    nodes.push(right)
+    made.nodes.push(right)
     // JetStream re-elects and the minority node re-joins after each flap: settling takes longer.
     await flapUnderTraffic(net, [left, right], 30_000)
-  }, 160_000)
+  }, 200_000)
 })
