@@ -200,10 +200,7 @@ export interface NatsCluster {
  * server i at `places[i]` (another address, another network namespace); by default all are on
  * 127.0.0.1.
  */
-export async function startNatsCluster(
-  size = 3,
-  options: NatsClusterOptions = {},
-): Promise<NatsCluster> {
+export async function startNatsCluster(size = 3, options: NatsClusterOptions = {}): Promise<NatsCluster> {
   // nats-server 2.9 sometimes never elects a first JetStream metadata leader when the servers start
   // together (its log shows routes up, then nothing: nats-server#5065 has the same symptom). A
   // cluster with no leader after LEADER_WAIT_MS is stopped and made again from empty stores.
