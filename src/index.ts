@@ -99,7 +99,7 @@ export type { ChildPortal } from './core/index.ts'
 
 // Clusters over NATS: the members, and services any node serves and any node requests.
 export type { NatsOptions, NatsTlsOptions } from './transport/nats/index.ts'
-export { NatsConnectError } from './transport/nats/index.ts'
+export { NatsConnectError } from './transport/nats/errors.ts'
 export type { ClusterMember } from './core/index.ts'
 export type {
   ServiceHandle,
@@ -107,7 +107,7 @@ export type {
   ServiceOptions,
   ServiceRequestInfo,
   ServiceRequestOptions,
-} from './services/index.ts'
+} from './core/core-extensions.ts'
 
 // Inspection: one union of events, an actor's counters, and the named actors of a cluster.
 export type {
@@ -145,7 +145,7 @@ export {
   ServicePayloadError,
   ServiceTimeoutError,
   ServiceUnavailableError,
-} from './services/index.ts'
+} from './services/errors.ts'
 export {
   ContextClosedError,
   ContextMisuseError,

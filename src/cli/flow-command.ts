@@ -1,5 +1,4 @@
 import { Command } from 'commander'
-import { GraphError, loadGraph } from '../flow/index.ts'
 import { type ActorSystem, start } from '../index.ts'
 import { type CliContext, whenAborted } from './cli-context.ts'
 import { UsageError } from './cli-errors.ts'
@@ -64,6 +63,15 @@ Examples:
 
 /** Runs `troupe flow`; resolves once the graph stopped (or, with `--check`, once it is checked). */
 export async function runFlow(context: CliContext, file: string, options: FlowOptions): Promise<void> {
+  // Loaded only for this command: the flow layer brings ZeroMQ's native module and YAML along.
+  const { GraphError, loadGraph } = await import('../flow/index.ts')
+  /** A graph that cannot run is a bad argument: exit 2, with the line that says why. */
+  const asUsage = (error: unknown): never => {
+    if (error instanceof GraphError) throw new UsageError(error.message, { cause: error })
+    if ((error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT')
+      throw new UsageError((error as Error).message, { cause: error })
+    throw error
+  }
   const system = await directorNode(options)
   try {
     const flow = await loadGraph(system, file).catch(asUsage)
@@ -107,12 +115,4 @@ async function directorNode(options: FlowOptions): Promise<ActorSystem> {
     registry: options.registry,
     ...(nats === undefined ? {} : { nats }),
   })
-}
-
-/** A graph that cannot run is a bad argument: exit 2, with the line that says why. */
-function asUsage(error: unknown): never {
-  if (error instanceof GraphError) throw new UsageError(error.message, { cause: error })
-  if ((error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT')
-    throw new UsageError((error as Error).message, { cause: error })
-  throw error
 }

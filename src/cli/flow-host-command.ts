@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Command } from 'commander'
-import { hostComponents } from '../flow/index.ts'
 import { type CliContext, whenAborted } from './cli-context.ts'
 import { CommandFailedError, UsageError } from './cli-errors.ts'
 import { describeLoadError } from './module-load-error.ts'
@@ -83,6 +82,8 @@ export async function runFlowHost(context: CliContext, options: FlowHostOptions)
     ...(nats === undefined ? {} : { nats }),
   })
   try {
+    // Loaded only for this command: the flow layer brings ZeroMQ's native module and YAML along.
+    const { hostComponents } = await import('../flow/index.ts')
     hostComponents(system)
     context.print(`${system.node}: hosting components (SIGINT or SIGTERM stops it)`)
     await whenAborted(context.interrupted)

@@ -2,7 +2,7 @@ import type { ActorSystem } from '../core/system.ts'
 import type { ChildTransports } from '../remote/children/child-transports.ts'
 import type { LivenessOptions, RemoteNode } from '../remote/node/remote-node.ts'
 import type { InProcessNetwork } from '../transport/in-process/index.ts'
-import { type NatsOptions, openNatsTransport } from '../transport/nats/index.ts'
+import type { NatsOptions } from '../transport/nats/index.ts'
 import {
   followChildProcessesOfThreads,
   killChildProcessesOfThread,
@@ -11,7 +11,6 @@ import {
 import { openTcpTransport, type TlsOptions } from '../transport/tcp/index.ts'
 import { threadChildren } from '../transport/thread/index.ts'
 import type { ChildTransport, Transport, TransportSettings } from '../transport/transport.ts'
-import { joinNatsNode } from './nats-node.ts'
 
 /** What a node gets from the transport it starts on. */
 export interface NodeTransport {
@@ -63,6 +62,11 @@ export const transportChoices = {
   nats: registration({
     plainNames: true,
     async open(nats: NatsOptions | string | readonly string[], settings) {
+      // Loaded only by a node on NATS: no other node (nor child, nor CLI run) loads the NATS client.
+      const [{ openNatsTransport }, { joinNatsNode }] = await Promise.all([
+        import('../transport/nats/index.ts'),
+        import('./nats-node.ts'),
+      ])
       const transport = await openNatsTransport({ ...settings, nats })
       return {
         transport,

@@ -1,6 +1,6 @@
 import type { ActorSystem } from '../core/system.ts'
 import { parseAddress } from '../remote/node/address.ts'
-import { NATS_CLUSTER } from './nats/nats-cluster.ts'
+import { NATS_CLUSTER } from './nats/cluster-key.ts'
 import { linkOf } from './registry-link.ts'
 
 /** One named actor of the cluster, as {@link listActors} reports it. */

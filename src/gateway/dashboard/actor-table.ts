@@ -54,6 +54,22 @@ interface Entry {
 
 export const ROOT_PATH = '/user'
 
+type Measure = 'queued' | 'restarts' | 'rate'
+
+/**
+ * Keeps `best` the `n` highest entries by `measure`, highest first, leaving out those at zero:
+ * O(n) per entry offered, and nothing for most of them (below the lowest kept).
+ */
+function offer(best: Entry[], entry: Entry, measure: Measure, n: number): void {
+  const value = entry[measure]
+  if (value <= 0 || entry.ref === undefined) return
+  if (best.length === n && value <= best[n - 1]![measure]) return
+  let at = best.length
+  while (at > 0 && best[at - 1]![measure] < value) at--
+  best.splice(at, 0, entry)
+  if (best.length > n) best.pop()
+}
+
 /**
  * The actors of one node, by path: built by walking the supervision tree, kept up to date by the
  * inspection events while someone watches, and sampled for cheap counters.
@@ -62,6 +78,7 @@ export class ActorTable {
   private readonly entries = new Map<string, Entry>()
   private readonly root: Entry = newEntry(undefined, ROOT_PATH, 'user', undefined)
   private lastSample = 0
+  private readonly tops: Record<Measure, Entry[]> = { queued: [], restarts: [], rate: [] }
 
   constructor(private readonly system: ActorSystem) {
     this.entries.set(ROOT_PATH, this.root)
@@ -119,11 +136,19 @@ export class ActorTable {
     return true
   }
 
-  /** Reads every actor's counters; returns the paths whose figures changed. */
-  sample(now = performance.now()): string[] {
+  /**
+   * Reads every actor's counters; returns the paths whose figures changed. With `topCount`, the
+   * same pass keeps the top actors by each measure, which {@link sampledTop} then gives: one walk
+   * of the table a tick, however many lists it feeds.
+   */
+  sample(topCount = 0, now = performance.now()): string[] {
     const seconds = this.lastSample === 0 ? 0 : (now - this.lastSample) / 1000
     this.lastSample = now
     const changed: string[] = []
+    const tops = this.tops
+    tops.queued.length = 0
+    tops.restarts.length = 0
+    tops.rate.length = 0
     for (const entry of this.entries.values()) {
       if (entry.ref === undefined) continue
       const counters = this.system.actorCounters(entry.ref)
@@ -136,8 +161,30 @@ export class ActorTable {
       entry.handled = counters.handled
       entry.restarts = counters.restarts
       entry.rate = rate
+      if (topCount > 0) {
+        offer(tops.queued, entry, 'queued', topCount)
+        offer(tops.restarts, entry, 'restarts', topCount)
+        offer(tops.rate, entry, 'rate', topCount)
+      }
     }
     return changed
+  }
+
+  /**
+   * The top actors as the last {@link sample} with a `topCount` found them, and a short text of
+   * who they are and their figures, which changes exactly when the lists do.
+   */
+  sampledTop(): { top: TopActors; signature: string } {
+    const text = (list: Entry[], measure: Measure) => list.map((e) => `${e.path}=${e[measure]}`).join(',')
+    const { queued, restarts, rate } = this.tops
+    return {
+      top: {
+        queued: queued.map((e) => this.rowOf(e)),
+        restarts: restarts.map((e) => this.rowOf(e)),
+        rate: rate.map((e) => this.rowOf(e)),
+      },
+      signature: `${text(queued, 'queued')};${text(restarts, 'restarts')};${text(rate, 'rate')}`,
+    }
   }
 
   /** Forgets the time of the last sample: rates start again from the next two samples. */
@@ -184,18 +231,9 @@ export class ActorTable {
     }
   }
 
-  private topBy(measure: 'queued' | 'restarts' | 'rate', n: number): ActorRow[] {
-    // One pass that keeps the n highest, sorted: O(actors × n) with a small n, no sort of everything.
+  private topBy(measure: Measure, n: number): ActorRow[] {
     const best: Entry[] = []
-    for (const entry of this.entries.values()) {
-      const value = entry[measure]
-      if (value <= 0 || entry.ref === undefined) continue
-      if (best.length === n && value <= best[n - 1]![measure]) continue
-      let at = best.length
-      while (at > 0 && best[at - 1]![measure] < value) at--
-      best.splice(at, 0, entry)
-      if (best.length > n) best.pop()
-    }
+    for (const entry of this.entries.values()) offer(best, entry, measure, n)
     return best.map((e) => this.rowOf(e))
   }
 

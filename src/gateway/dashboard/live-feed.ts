@@ -164,12 +164,11 @@ export class LiveFeed {
       this.needsResync = false
       resynced = true
     }
-    const changed = new Set(this.table.sample())
+    const changed = new Set(this.table.sample(this.options.topCount))
     for (const path of this.failed) changed.add(path)
-    const top = this.table.top(this.options.topCount)
-    const topText = JSON.stringify(top)
-    const topChanged = topText !== this.lastTop
-    this.lastTop = topText
+    const { top, signature } = this.table.sampledTop()
+    const topChanged = signature !== this.lastTop
+    this.lastTop = signature
     const nothing =
       !resynced &&
       changed.size === 0 &&

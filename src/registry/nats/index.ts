@@ -1,4 +1,4 @@
+export { NATS_CLUSTER } from './cluster-key.ts'
 export type { NatsClusterMembership } from './join.ts'
 export { joinNatsCluster } from './join.ts'
-export { NATS_CLUSTER } from './nats-cluster.ts'
 export type { MemberDown, NatsClusterOptions } from './options.ts'

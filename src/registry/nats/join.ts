@@ -1,8 +1,9 @@
 import type { ClusterMember } from '../../core/internal.ts'
 import type { ActorSystem } from '../../core/system.ts'
 import { remoteNodeOf } from '../../remote/node/remote-node-of.ts'
+import { NATS_CLUSTER } from './cluster-key.ts'
 import { checkPrefix } from './keys.ts'
-import { NATS_CLUSTER, NatsCluster } from './nats-cluster.ts'
+import { NatsCluster } from './nats-cluster.ts'
 import { clusterSettings, type NatsClusterOptions } from './options.ts'
 
 /** A node's membership of a NATS cluster, as {@link joinNatsCluster} returns it. */

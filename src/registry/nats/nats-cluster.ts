@@ -3,13 +3,13 @@ import { Kvm } from '@nats-io/kv'
 import type { Logger } from 'pino'
 import { waitForEvent } from '../../concurrency/timeouts.ts'
 import { ActorNotFoundError } from '../../core/errors.ts'
-import { ExtensionKey } from '../../core/extensions.ts'
 import { CLUSTER, type ClusterHooks, type ClusterMember, RUNTIME, type Runtime } from '../../core/internal.ts'
 import type { NameListener } from '../../core/names.ts'
 import type { Ref } from '../../core/ref.ts'
 import type { ActorSystem } from '../../core/system.ts'
 import type { NodeEndpoint } from '../../remote/node/address.ts'
 import type { RegistryClient, RemoteNode } from '../../remote/node/remote-node.ts'
+import { NATS_CLUSTER } from './cluster-key.ts'
 import type { NameEntry } from './entries.ts'
 import { HeartbeatRing } from './heartbeat-ring.ts'
 import { encodeToken, membersBucket, namesBucket } from './keys.ts'
@@ -20,9 +20,6 @@ import { NameClaims } from './name-claims.ts'
 import { NamesView } from './names-view.ts'
 import { type Buckets, openBuckets } from './open-buckets.ts'
 import { followerTiming, type NatsClusterSettings } from './options.ts'
-
-/** The NATS cluster membership of a system, once it joined one. */
-export const NATS_CLUSTER = new ExtensionKey<NatsCluster>('NATS cluster membership', 'call joinNatsCluster')
 
 /** One node's side of a NATS cluster: its member key, its names, its caches and its heartbeats. */
 export class NatsCluster implements RegistryClient, NameListener, ClusterHooks {

@@ -37,3 +37,15 @@ export class SlowConsumerError extends TroupeError {
     )
   }
 }
+
+/** A NATS server could not be reached, or refused this client: `servers` names the URLs tried. */
+export class NatsConnectError extends TroupeError {
+  constructor(
+    /** The URLs that were tried. */
+    readonly servers: readonly string[],
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`cannot connect to NATS at ${servers.join(', ')}: ${detail}`, options)
+  }
+}

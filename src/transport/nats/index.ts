@@ -5,12 +5,11 @@
  *
  * @packageDocumentation
  */
-export { FramesLostError, SlowConsumerError } from './errors.ts'
+export { FramesLostError, NatsConnectError, SlowConsumerError } from './errors.ts'
 export type { NatsOptions, NatsTlsOptions, ResolvedNatsOptions } from './nats-options.ts'
 export {
   connectNats,
   describeNatsError,
-  NatsConnectError,
   natsOptionsOf,
   resolveNatsOptions,
   serversAreLoopback,

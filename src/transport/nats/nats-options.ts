@@ -8,8 +8,8 @@ import {
 } from '@nats-io/nats-core'
 import { connect } from '@nats-io/transport-node'
 import type { Logger } from 'pino'
-import { TroupeError } from '../../concurrency/errors.ts'
 import { InvalidOptionError } from '../../core/errors.ts'
+import { NatsConnectError } from './errors.ts'
 
 /** TLS to the NATS servers: each of `ca`, `cert`, `key` is a file path or the PEM contents. */
 export interface NatsTlsOptions {
@@ -80,18 +80,6 @@ export interface ResolvedNatsOptions {
   readonly servers: readonly string[]
   readonly prefix: string
   readonly connection: ConnectionOptions
-}
-
-/** A NATS server could not be reached, or refused this client: `servers` names the URLs tried. */
-export class NatsConnectError extends TroupeError {
-  constructor(
-    /** The URLs that were tried. */
-    readonly servers: readonly string[],
-    detail: string,
-    options?: ErrorOptions,
-  ) {
-    super(`cannot connect to NATS at ${servers.join(', ')}: ${detail}`, options)
-  }
 }
 
 // It names the cluster's KV buckets too, whose names take no '.'.
