@@ -1,89 +1,39 @@
 /**
- * What the dashboard costs: the process's CPU (process.cpuUsage) over the same seconds with
- * 10,000 actors and a light load of messages, with no viewer, with one SSE viewer reading the live
- * stream (a raw HTTP client that only counts bytes, so the viewer's own cost is nearly nil), and
- * with no viewer again after it left. Printed as percent of one core.
+ * What the dashboard costs, by hand: the process's CPU over the same seconds with 10,000 actors
+ * and a light load of messages, with no viewer, with one SSE viewer reading the live stream, and
+ * with no viewer again after it left, printed as percent of one core. `npm run bench` measures
+ * the same as its `dashboard-watched` and `dashboard-unwatched` figures, against the node with no
+ * dashboard at all.
  *
  *   npx tsx --conditions=source bench/dashboard.ts [--seconds 5] [--actors 10000]
  */
-import { get } from 'node:http'
 import { parseArgs } from 'node:util'
-import fastify from 'fastify'
-import { defineActor, failAfter, type Ref, sleep, start } from 'troupe'
-import { dashboardPlugin } from 'troupe/gateway'
+import { messagesPerSecond } from './dashboard-figures.ts'
+import { closeViewer, cpuOver, mountDashboard, openViewer, startLoadedNode } from './dashboard-load.ts'
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '5' }, actors: { type: 'string', default: '10000' } },
 })
-const seconds = Number(values.seconds)
-const actors = Number(values.actors)
-const PER_PARENT = 100
+const ms = Number(values.seconds) * 1000
+const node = await startLoadedNode(Number(values.actors), messagesPerSecond)
+const dashboard = await mountDashboard(node.system)
 
-const Leaf = defineActor<number, number>({ init: () => 0, receive: (n, m) => n + m })
-const Parent = defineActor<number>({
-  started: (_, ctx) => {
-    for (let i = 0; i < PER_PARENT - 1; i++) ctx.spawn(Leaf)
-  },
-  // Its children are spawned in `started`, which runs before any message: an answer says they are.
-  receive: (_, _message, ctx) => ctx.reply(true),
-})
-
-const system = await start({ logLevel: 'silent', messages: 'none' })
-const parents: Ref<number>[] = []
-for (let i = 0; i < Math.ceil(actors / PER_PARENT); i++) parents.push(system.spawn(Parent))
-await Promise.all(parents.map((parent) => parent.ask(0)))
-const leaves = parents.flatMap((p) => system.childrenOf(p)) as Ref<number>[]
-const all = [...parents, ...leaves]
-
-// A light, steady load: 1,000 messages a second to actors picked in turn.
-let next = 0
-const load = setInterval(() => {
-  for (let i = 0; i < 10; i++) all[next++ % all.length]!.tell(1)
-}, 10)
-
-const app = fastify({ forceCloseConnections: true })
-const plugin = dashboardPlugin(system)
-await app.register(plugin)
-const url = await app.listen({ host: '127.0.0.1', port: 0 })
-
-/** Resolves once `check()` holds, looking every 10 ms (the plugin's viewer count has no event). */
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await sleep(10)
-}
-
-async function cpuOver(label: string): Promise<number> {
-  const from = process.cpuUsage()
-  const started = performance.now()
-  await new Promise((resolve) => setTimeout(resolve, seconds * 1000))
-  const used = process.cpuUsage(from)
-  const percent = ((used.user + used.system) / 1000 / (performance.now() - started)) * 100
+const print = (label: string, cpuPercent: number) =>
   console.log(
-    `${label}: ${percent.toFixed(2)}% of a core (${all.length} actors, ${seconds} s, inspecting: ${plugin.inspecting})`,
+    `${label}: ${cpuPercent.toFixed(2)}% of a core (${node.actors} actors, ${ms / 1000} s, inspecting: ${dashboard.plugin.inspecting})`,
   )
-  return percent
-}
 
-const idle = await cpuOver('no viewer')
-
-let bytes = 0
-let deltas = 0
-const viewer = get(`${url}/dashboard/api/events`, (response) => {
-  response.on('data', (chunk: Buffer) => {
-    bytes += chunk.length
-    deltas += chunk.toString('latin1').split('event: delta').length - 1
-  })
-})
-viewer.on('error', () => {})
-await failAfter(5_000, () => until(() => plugin.inspecting))
-const watched = await cpuOver('one SSE viewer')
-console.log(`  the viewer got ${deltas} deltas, ${(bytes / 1024).toFixed(0)} KiB`)
-viewer.destroy()
-await failAfter(5_000, () => until(() => !plugin.inspecting))
-const after = await cpuOver('no viewer again')
+const idle = (await cpuOver(ms)).cpuPercent
+print('no viewer', idle)
+const viewer = await openViewer(dashboard)
+const watched = (await cpuOver(ms)).cpuPercent
+print('one SSE viewer', watched)
+console.log(`  the viewer got ${viewer.deltas} deltas, ${(viewer.bytes / 1024).toFixed(0)} KiB`)
+await closeViewer(dashboard, viewer)
+const after = (await cpuOver(ms)).cpuPercent
+print('no viewer again', after)
 console.log(
   `the dashboard's cost while watched: ${(watched - idle).toFixed(2)}% of a core; after the viewer left: ${(after - idle).toFixed(2)}%`,
 )
-
-clearInterval(load)
-await app.close()
-await system.shutdown()
+await dashboard.close()
+await node.stop()

@@ -3,6 +3,7 @@
  * (`Outcome`), and how values print.
  */
 import type { ChildRun, ChildWorkloadName } from './child-nodes.ts'
+import type { DashboardRun, DashboardWorkloadName } from './dashboard-figures.ts'
 import type { FlowRun, FlowWorkloadName } from './flow.ts'
 import type { MajordomoRun, MajordomoWorkloadName } from './majordomo-figures.ts'
 import type { NatsRun, NatsWorkloadName } from './nats.ts'
@@ -16,7 +17,7 @@ export interface Target {
   met(value: number, ratioToFloor: number): boolean | undefined
 }
 
-export type Run = RemoteRun & ChildRun & NatsRun & FlowRun & MajordomoRun
+export type Run = RemoteRun & ChildRun & NatsRun & FlowRun & MajordomoRun & DashboardRun
 export type AnyWorkload =
   | WorkloadName
   | RemoteWorkloadName
@@ -24,6 +25,7 @@ export type AnyWorkload =
   | NatsWorkloadName
   | FlowWorkloadName
   | MajordomoWorkloadName
+  | DashboardWorkloadName
 
 /** A ratio base that is no measured floor: a configured or ideal value, named in the line. */
 export interface Base {

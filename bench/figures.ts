@@ -4,6 +4,7 @@
  * `nats-figures.ts`.
  */
 import { blockBytes, defaultWindow, type StreamHeap, slowConsumerUs, streamHeapScale } from './child-nodes.ts'
+import { dashboardFigures, describeDashboard, isDashboardWorkload } from './dashboard-figures.ts'
 import {
   type AnyWorkload,
   bestRun,
@@ -214,6 +215,7 @@ export const figures: Figure[] = [
   ...natsFigures,
   ...flowFigures,
   ...majordomoFigures,
+  ...dashboardFigures,
 ]
 
 function kilobytes(bytes: number): string {
@@ -240,6 +242,7 @@ export function describe(workload: AnyWorkload, params: Params): string {
   if (isNatsWorkload(workload)) return describeNats(workload, params)
   if (isFlowWorkload(workload)) return describeFlow(workload, params)
   if (isMajordomoWorkload(workload)) return describeMajordomo(workload, params)
+  if (isDashboardWorkload(workload)) return describeDashboard(workload, params)
   switch (workload) {
     case 'remote-ping-pong':
       return `${count(params.count)} round trips between two processes`

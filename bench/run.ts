@@ -27,7 +27,7 @@
  *                      process-stream-heap-16k, spawn-thread, spawn-process, fanout,
  *                      nats-tells, nats-ask, nats-request, nats-name-gone, nats-heartbeats-3,
  *                      nats-heartbeats-10, nats-heartbeats-30, flow-pipeline, flow-fanout, flow-http,
- *                      mdp-broker, gateway-ask
+ *                      mdp-broker, gateway-ask, dashboard-watched, dashboard-unwatched
  *   --peers, --no-peers  run nact too (default) or not
  *   --from dist|source  measure the compiled package in dist/ (default: what users run; `npm run
  *                      bench` builds it first) or the TypeScript sources through tsx, whose
@@ -49,6 +49,13 @@ import {
   childWorkloadNames,
   isChildWorkload,
 } from './child-nodes.ts'
+import {
+  type DashboardSubjectName,
+  type DashboardWorkloadName,
+  dashboardParamsFor,
+  dashboardWorkloadNames,
+  isDashboardWorkload,
+} from './dashboard-figures.ts'
 import { type AnyWorkload, best, type Figure, type Outcome, ratio, significant } from './figure.ts'
 import { describe, figures } from './figures.ts'
 import {
@@ -168,6 +175,7 @@ function paramsOf(workload: AnyWorkload, size: SizeName): Params {
   if (isChildWorkload(workload)) return childParamsFor(workload, size)
   if (isFlowWorkload(workload)) return flowParamsFor(workload, size)
   if (isMajordomoWorkload(workload)) return majordomoParamsFor(workload, size)
+  if (isDashboardWorkload(workload)) return dashboardParamsFor(workload, size)
   return isRemoteWorkload(workload) ? remoteParamsFor(workload, size) : paramsFor(workload, size)
 }
 
@@ -278,11 +286,12 @@ async function measureRemote(
  * their warm-up and repeats; so does every figure of the kind, for the same size rule.
  */
 async function measureAlone(
-  script: 'child-worker.ts' | 'flow-worker.ts' | 'majordomo-job.ts',
-  subject: ChildSubjectName | FlowSubjectName | MajordomoSubjectName,
-  workload: ChildWorkloadName | FlowWorkloadName | MajordomoWorkloadName,
+  script: 'child-worker.ts' | 'flow-worker.ts' | 'majordomo-job.ts' | 'dashboard-job.ts',
+  subject: ChildSubjectName | FlowSubjectName | MajordomoSubjectName | DashboardSubjectName,
+  workload: ChildWorkloadName | FlowWorkloadName | MajordomoWorkloadName | DashboardWorkloadName,
   params: Params,
   size: SizeName,
+  repeatBelowMs = 2_000,
 ): Promise<Outcome> {
   const report = await runWorker(
     {
@@ -290,7 +299,7 @@ async function measureAlone(
       workload,
       params,
       warmup: size === 'full' ? { ...params, count: Math.max(1, Math.round(params.count / 10)) } : null,
-      repeatBelowMs: 2_000,
+      repeatBelowMs,
       maxRuns: size === 'full' ? 3 : 1,
       timeoutMs: size === 'full' ? 300_000 : 60_000,
     },
@@ -380,6 +389,11 @@ async function measure(subject: SubjectName, workload: AnyWorkload, size: SizeNa
   if (isFlowWorkload(workload)) {
     if (subject === 'nact') throw new Error('the flow figures have no peer')
     return measureAlone('flow-worker.ts', subject, workload, flowParamsFor(workload, size), size)
+  }
+  if (isDashboardWorkload(workload)) {
+    if (subject === 'nact') throw new Error('the dashboard figures have no peer')
+    // Always three runs at full size: CPU over a span is noisy, and the figure is their median.
+    return measureAlone('dashboard-job.ts', subject, workload, dashboardParamsFor(workload, size), size, 1e9)
   }
   if (isMajordomoWorkload(workload)) {
     if (subject === 'nact') throw new Error('the MajorDomo figure has no peer')
@@ -516,7 +530,8 @@ async function main(): Promise<number> {
     isChildWorkload(workload) ||
     isNatsWorkload(workload) ||
     isFlowWorkload(workload) ||
-    isMajordomoWorkload(workload)
+    isMajordomoWorkload(workload) ||
+    isDashboardWorkload(workload)
       ? floorless(workload)
         ? ['troupe']
         : ['floor', 'troupe']
@@ -535,6 +550,7 @@ async function main(): Promise<number> {
     ...natsWorkloadNames,
     ...flowWorkloadNames,
     ...majordomoWorkloadNames,
+    ...dashboardWorkloadNames,
   ]
   for (const workload of workloads) {
     if (!selected.some((f) => f.workload === workload)) continue

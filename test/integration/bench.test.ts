@@ -6,7 +6,7 @@ const figures = ['skynet', 'ring', 'ping-pong', 'burst', 'ask', 'spawn', 'spawn-
 /**
  * Measured against a raw channel in the same run (the floor column: raw node:net between two
  * processes, a bare Worker or fork for the child-node figures, one process for fanout; plain
- * actors, one sink or plain fastify for the flow figures; a raw ZeroMQ relay for mdp-broker); no nact peer. The stream-heap figures have no floor, and say why in its place.
+ * actors, one sink or plain fastify for the flow figures; a raw ZeroMQ relay for mdp-broker; the node with no dashboard for the dashboard figures); no nact peer. The stream-heap figures have no floor, and say why in its place.
  */
 const floorless = [
   'thread-stream-heap',
@@ -36,6 +36,8 @@ const remoteFigures = [
   'flow-http',
   'mdp-broker',
   'gateway-ask',
+  'dashboard-watched',
+  'dashboard-unwatched',
 ]
 /** On one nats-server the run starts: the raw client is the floor of the first three, the others have a base. */
 const natsFloored = ['nats-tells', 'nats-ask', 'nats-request']
