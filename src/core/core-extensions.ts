@@ -2,6 +2,7 @@ import type { ActorPortal, PortalMaker } from './actor-portal.ts'
 import type { Behavior, SpawnOptions } from './behavior.ts'
 import { ExtensionKey } from './extensions.ts'
 import type { FunctionRef } from './function-ref.ts'
+import type { ObservedPage, ObserveQuery } from './observe.ts'
 import type { Ref } from './ref.ts'
 import type { Runtime } from './runtime.ts'
 
@@ -16,6 +17,8 @@ export interface RemoteHooks {
   stop(ref: Ref, reason?: 'stopped' | 'killed'): Promise<void>
   /** The state snapshot of an actor of another node (`system.snapshot`). */
   snapshot(ref: Ref): Promise<unknown>
+  /** One page of the children of an actor of another node, with their counters (`system.observe`). */
+  observe(node: string, query: ObserveQuery): Promise<ObservedPage>
   /** Looks a name up in the cluster registry, if the node joined one. */
   findActor(name: string): Promise<Ref | undefined>
   /** Waits for a name in the cluster registry; rejects with `ActorNotFoundError` at the timeout. */
@@ -92,9 +95,9 @@ export interface ChildRun {
 export interface ClusterMember {
   /** The member's node name. */
   readonly node: string
-  /** The run of that node; `undefined` for a node in no cluster. */
+  /** The run of that node; `undefined` for a node that is not networked. */
   readonly incarnation: string | undefined
-  /** When it joined the cluster (a node in no cluster: when its system started). */
+  /** When it joined the cluster, or this node connected to it (this node: when it started). */
   readonly since: Date
 }
 

@@ -17,6 +17,7 @@ const samples: Record<EnvelopeKind, Envelope> = {
   exit: { kind: 'exit', from: '/user/a', to: '/user/b', reason: 'failed' },
   stop: { kind: 'stop', target: '/user/a' },
   snapshot: { kind: 'snapshot', target: '/user/a', id: 1 },
+  observe: { kind: 'observe', id: 1, parent: '/user', offset: 0, limit: 100 },
   spawn: { kind: 'spawn', id: 1, behavior: 'worker' },
   spawned: { kind: 'spawned', id: 1, path: '/user/w' },
   ping: { kind: 'ping', at: 1 },
@@ -30,8 +31,8 @@ const samples: Record<EnvelopeKind, Envelope> = {
 }
 
 describe('the envelope kinds', () => {
-  it('are the 22 of the protocol, each accepted as it is', () => {
-    expect(Object.keys(samples)).toHaveLength(22)
+  it('are the 23 of the protocol, each accepted as it is', () => {
+    expect(Object.keys(samples)).toHaveLength(23)
     for (const envelope of Object.values(samples)) expect(checkEnvelope(envelope)).toBe(envelope)
   })
 
