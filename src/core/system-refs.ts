@@ -1,7 +1,8 @@
 import { Cell, STOPPED } from './cell/cell.ts'
 import { InvalidOptionError } from './errors.ts'
 import type { Names } from './names.ts'
-import { type Ref, RefBase } from './ref.ts'
+import { type LocalActorHandle, type Ref, RefBase } from './ref.ts'
+import { Terminated } from './signals.ts'
 
 /** What {@link ActorSystem.actorCounters} reads of an actor. */
 export interface ActorCounters {
@@ -47,4 +48,17 @@ export function actorAtPath(guardian: Cell, names: Names, path: string): Ref | u
   let cell: Cell | undefined = guardian
   for (let i = 2; i < segments.length && cell !== undefined; i++) cell = cell.childNamed(segments[i]!)
   return cell === undefined || cell.status === STOPPED ? undefined : cell
+}
+
+/** Resolves with the actor's `Terminated` once it stops, on this node or another (`system.watch`). */
+export function terminationOf(ref: RefBase<unknown>): Promise<Terminated> {
+  if (ref instanceof Cell) return new Promise((resolve) => ref.onTerminated(resolve))
+  return new Promise((resolve) => {
+    const watcher: LocalActorHandle = {
+      ref: undefined,
+      terminated: (target, reason, error) => resolve(new Terminated(target, reason, error)),
+      exited: () => {},
+    }
+    ref.addWatcher(watcher)
+  })
 }

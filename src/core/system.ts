@@ -28,12 +28,19 @@ import { defaultIsolation, isolator } from './isolation.ts'
 import type { LogFormat } from './log-format.ts'
 import { checkName } from './names.ts'
 import { type ObservedPage, type ObserveOptions, observeNode } from './observe.ts'
-import { isRef, type LocalActorHandle, type Ref } from './ref.ts'
+import { isRef, type Ref } from './ref.ts'
 import { type InspectionListener, Runtime } from './runtime.ts'
-import { Terminated } from './signals.ts'
+import type { Terminated } from './signals.ts'
 import { snapshotOf } from './snapshot.ts'
 import type { SystemOptions } from './system-options.ts'
-import { type ActorCounters, actorAtPath, actorOf, countersOf, localCell } from './system-refs.ts'
+import {
+  type ActorCounters,
+  actorAtPath,
+  actorOf,
+  countersOf,
+  localCell,
+  terminationOf,
+} from './system-refs.ts'
 import { cellFactory, checkSystemOptions, guardianTemplate } from './system-setup.ts'
 import { waitForName } from './wait-for-name.ts'
 
@@ -163,16 +170,7 @@ export class ActorSystem {
 
   /** Resolves with the actor's `Terminated` once it stops (at once if it has). */
   watch(given: Ref): Promise<Terminated> {
-    const ref = actorOf(given)
-    if (ref instanceof Cell) return new Promise((resolve) => ref.onTerminated(resolve))
-    return new Promise((resolve) => {
-      const watcher: LocalActorHandle = {
-        ref: undefined,
-        terminated: (target, reason, error) => resolve(new Terminated(target, reason, error)),
-        exited: () => {},
-      }
-      ref.addWatcher(watcher)
-    })
+    return terminationOf(actorOf(given))
   }
 
   /**

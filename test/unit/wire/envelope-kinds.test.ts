@@ -43,6 +43,14 @@ describe('the envelope kinds', () => {
     )
   })
 
+  it('an observe needs a parent path, an offset from 0 and a positive limit', () => {
+    const observe = { kind: 'observe', id: 1, parent: '/user', offset: 0, limit: 1 }
+    expect(checkEnvelope(observe).kind).toBe('observe')
+    expect(() => checkEnvelope({ ...observe, limit: 0 })).toThrow("envelope 'observe' needs 'limit'")
+    expect(() => checkEnvelope({ ...observe, offset: -1 })).toThrow("envelope 'observe' needs 'offset'")
+    expect(() => checkEnvelope({ ...observe, parent: 7 })).toThrow("envelope 'observe' needs 'parent'")
+  })
+
   it('no longer include the call, stream and context kinds of protocol version 1', () => {
     for (const kind of [
       'call',
