@@ -16,11 +16,12 @@ const NODE_WAIT_MS = 5_000
 type NodeParams = { node: string }
 
 /**
- * The dashboard's routes about any node of the cluster, this one or another (Erlang's observer on a
- * remote node), under `/dashboard/api/nodes/:node/…`: a page of an actor's children with their
+ * The dashboard's routes about any member of the cluster, this node or another (Erlang's observer
+ * on a remote node), under `/dashboard/api/nodes/:node/…`: a page of an actor's children with their
  * counters (`system.observe`, which the page polls while it shows that node's tree), an actor's
  * state (`system.snapshot`) and a kill (`system.kill`). No restart: `system.restart` restarts
- * actors of this node only, through their supervisor here.
+ * actors of this node only, through their supervisor here. A node that is not a member (in
+ * `system.members()`, as the page lists them) is a 404: a request names no node to connect to.
  */
 export function dashboardNodeRoutes(system: ActorSystem, maxPageSize: number) {
   const pathBody = {
@@ -57,7 +58,7 @@ export function dashboardNodeRoutes(system: ActorSystem, maxPageSize: number) {
       },
       async (request, reply) => {
         const { node } = request.params
-        return answer(reply, node, () => system.observe(node, request.query))
+        return answer(system, reply, node, () => system.observe(node, request.query))
       },
     )
 
@@ -67,7 +68,7 @@ export function dashboardNodeRoutes(system: ActorSystem, maxPageSize: number) {
       async (request, reply) => {
         const { node } = request.params
         const { path } = request.query
-        return answer(reply, node, async () => {
+        return answer(system, reply, node, async () => {
           const ref = refOn(system, node, path)
           return { node, path, address: ref.address, state: await stateOf(system, ref) }
         })
@@ -80,7 +81,7 @@ export function dashboardNodeRoutes(system: ActorSystem, maxPageSize: number) {
       async (request, reply) => {
         const { node } = request.params
         const { path } = request.body
-        return answer(reply, node, async () => {
+        return answer(system, reply, node, async () => {
           await system.kill(refOn(system, node, path))
           return { node, path, killed: true }
         })
@@ -96,12 +97,20 @@ function refOn(system: ActorSystem, node: string, path: string) {
   return system.refOf(`troupe://${node}${path}`)
 }
 
-/** Runs `work` within the wait, answering with what it gives or a status that says who failed. */
+/**
+ * Runs `work` for the member `node` within the wait, answering with what it gives or a status
+ * that says who failed.
+ */
 async function answer<T>(
+  system: ActorSystem,
   reply: FastifyReply,
   node: string,
   work: () => Promise<T>,
 ): Promise<T | FastifyReply> {
+  if (!system.members().some((member) => member.node === node))
+    return reply
+      .code(404)
+      .send({ error: `node ${node} is no member of this node's cluster (system.members())` })
   try {
     const done = await moveOnAfter(NODE_WAIT_MS, async () => ({ value: await work() }))
     if (done === undefined)

@@ -115,7 +115,7 @@ class NodeTree {
       }
       this.status.textContent = ''
     } catch (error) {
-      this.status.textContent = `unreachable: ${error.message}`
+      this.status.textContent = `⚠ ${error.message}`
     }
     if (this.open) this.timer = setTimeout(() => void this.poll(), POLL_MS)
   }
