@@ -99,6 +99,16 @@ describe.skipIf(!haveChromium)('the dashboard of a node with a peer over TCP, in
     await waitForText('#d-state', /"ticks": 3/)
     expect(await page.isDisabled('#restart')).toBe(true)
     expect(await page.isDisabled('#kill')).toBe(false)
+    // Messages per second, from the growth of `handled` between two polls: load the counter.
+    const ticking = setInterval(() => {
+      for (let i = 0; i < 20; i++) counter.tell('tick')
+    }, 20)
+    try {
+      await waitForText(`${row} .rate`, /^[1-9]\d*$/)
+      await waitForText('#d-rate', /^[1-9]\d*$/)
+    } finally {
+      clearInterval(ticking)
+    }
     mkdirSync(ARTIFACTS, { recursive: true })
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-nodes.png'), fullPage: true })
     expect(pageErrors).toEqual([])
