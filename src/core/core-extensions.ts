@@ -101,7 +101,10 @@ export interface ClusterMember {
   readonly since: Date
 }
 
-/** What the core asks of the cluster membership layer (a NATS cluster plugs in here). */
+/**
+ * What the core asks of the cluster membership layer: the node-to-node layer plugs in its connected
+ * nodes here, and a NATS cluster, once joined, replaces them with its members.
+ */
 export interface ClusterHooks {
   /** The live members, this node among them, sorted by node name. */
   members(): ClusterMember[]
@@ -131,7 +134,7 @@ export const CHILD_ACTORS = new ExtensionKey<ChildActorHooks>(
 /** Makes the portals of `findActor`, `waitForActor` and a nursery's `runInActor`. */
 export const PORTALS = new ExtensionKey<PortalMaker>('portal layer', "start it with start() from 'troupe'")
 
-/** The membership of the cluster this node joined (`joinNatsCluster`), if any. */
+/** The membership of this node's cluster: its connected nodes, or the NATS cluster it joined (`joinNatsCluster`). */
 export const CLUSTER = new ExtensionKey<ClusterHooks>('cluster membership', 'join a NATS cluster')
 
 /** What a service handler is told besides the payload. */
