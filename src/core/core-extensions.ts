@@ -97,7 +97,10 @@ export interface ClusterMember {
   readonly node: string
   /** The run of that node; `undefined` for a node that is not networked. */
   readonly incarnation: string | undefined
-  /** When it joined the cluster, or this node connected to it (this node: when it started). */
+  /**
+   * When it joined the cluster, or when this node connected to it; for this node itself, when it
+   * joined, or was networked (a plain system: when it started).
+   */
   readonly since: Date
 }
 
