@@ -109,7 +109,8 @@ export type {
   ServiceRequestOptions,
 } from './core/core-extensions.ts'
 
-// Inspection: one union of events, an actor's counters, and the named actors of a cluster.
+// Inspection: one union of events, an actor's counters, a page of a node's actors, and the named
+// actors of a cluster.
 export type {
   ActorCounters,
   DeadLetterReason,
@@ -117,8 +118,12 @@ export type {
   InspectionEvent,
   InspectionListener,
   InspectOptions,
+  ObservedActor,
+  ObservedPage,
+  ObserveOptions,
   StopReason,
 } from './core/index.ts'
+export { MAX_OBSERVE_LIMIT } from './core/index.ts'
 export { listActors } from './registry/index.ts'
 export type { RegisteredActor } from './registry/index.ts'
 

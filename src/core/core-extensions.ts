@@ -2,6 +2,7 @@ import type { ActorPortal, PortalMaker } from './actor-portal.ts'
 import type { Behavior, SpawnOptions } from './behavior.ts'
 import { ExtensionKey } from './extensions.ts'
 import type { FunctionRef } from './function-ref.ts'
+import type { ObservedPage, ObserveQuery } from './observe.ts'
 import type { Ref } from './ref.ts'
 import type { Runtime } from './runtime.ts'
 
@@ -16,6 +17,8 @@ export interface RemoteHooks {
   stop(ref: Ref, reason?: 'stopped' | 'killed'): Promise<void>
   /** The state snapshot of an actor of another node (`system.snapshot`). */
   snapshot(ref: Ref): Promise<unknown>
+  /** One page of the children of an actor of another node, with their counters (`system.observe`). */
+  observe(node: string, query: ObserveQuery): Promise<ObservedPage>
   /** Looks a name up in the cluster registry, if the node joined one. */
   findActor(name: string): Promise<Ref | undefined>
   /** Waits for a name in the cluster registry; rejects with `ActorNotFoundError` at the timeout. */
@@ -92,13 +95,19 @@ export interface ChildRun {
 export interface ClusterMember {
   /** The member's node name. */
   readonly node: string
-  /** The run of that node; `undefined` for a node in no cluster. */
+  /** The run of that node; `undefined` for a node that is not networked. */
   readonly incarnation: string | undefined
-  /** When it joined the cluster (a node in no cluster: when its system started). */
+  /**
+   * When it joined the cluster, or when this node connected to it; for this node itself, when it
+   * joined, or was networked (a plain system: when it started).
+   */
   readonly since: Date
 }
 
-/** What the core asks of the cluster membership layer (a NATS cluster plugs in here). */
+/**
+ * What the core asks of the cluster membership layer: the node-to-node layer plugs in its connected
+ * nodes here, and a NATS cluster, once joined, replaces them with its members.
+ */
 export interface ClusterHooks {
   /** The live members, this node among them, sorted by node name. */
   members(): ClusterMember[]
@@ -128,7 +137,7 @@ export const CHILD_ACTORS = new ExtensionKey<ChildActorHooks>(
 /** Makes the portals of `findActor`, `waitForActor` and a nursery's `runInActor`. */
 export const PORTALS = new ExtensionKey<PortalMaker>('portal layer', "start it with start() from 'troupe'")
 
-/** The membership of the cluster this node joined (`joinNatsCluster`), if any. */
+/** The membership of this node's cluster: its connected nodes, or the NATS cluster it joined (`joinNatsCluster`). */
 export const CLUSTER = new ExtensionKey<ClusterHooks>('cluster membership', 'join a NATS cluster')
 
 /** What a service handler is told besides the payload. */

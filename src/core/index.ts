@@ -53,6 +53,8 @@ export type {
 export type { IsolationMode } from './isolation.ts'
 export type { LogFormat } from './log-format.ts'
 export type { MailboxOptions, OverflowPolicy } from './mailbox.ts'
+export type { ObservedActor, ObservedPage, ObserveOptions } from './observe.ts'
+export { MAX_OBSERVE_LIMIT } from './observe.ts'
 export type { AskOptions, Ref } from './ref.ts'
 export { isRef } from './ref.ts'
 export type { InspectionListener } from './runtime.ts'

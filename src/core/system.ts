@@ -27,12 +27,20 @@ import type { InspectOptions } from './inspection.ts'
 import { defaultIsolation, isolator } from './isolation.ts'
 import type { LogFormat } from './log-format.ts'
 import { checkName } from './names.ts'
-import { isRef, type LocalActorHandle, type Ref } from './ref.ts'
+import { type ObservedPage, type ObserveOptions, observeNode } from './observe.ts'
+import { isRef, type Ref } from './ref.ts'
 import { type InspectionListener, Runtime } from './runtime.ts'
-import { Terminated } from './signals.ts'
+import type { Terminated } from './signals.ts'
 import { snapshotOf } from './snapshot.ts'
 import type { SystemOptions } from './system-options.ts'
-import { type ActorCounters, actorOf, localCell } from './system-refs.ts'
+import {
+  type ActorCounters,
+  actorAtPath,
+  actorOf,
+  countersOf,
+  localCell,
+  terminationOf,
+} from './system-refs.ts'
 import { cellFactory, checkSystemOptions, guardianTemplate } from './system-setup.ts'
 import { waitForName } from './wait-for-name.ts'
 
@@ -162,16 +170,7 @@ export class ActorSystem {
 
   /** Resolves with the actor's `Terminated` once it stops (at once if it has). */
   watch(given: Ref): Promise<Terminated> {
-    const ref = actorOf(given)
-    if (ref instanceof Cell) return new Promise((resolve) => ref.onTerminated(resolve))
-    return new Promise((resolve) => {
-      const watcher: LocalActorHandle = {
-        ref: undefined,
-        terminated: (target, reason, error) => resolve(new Terminated(target, reason, error)),
-        exited: () => {},
-      }
-      ref.addWatcher(watcher)
-    })
+    return terminationOf(actorOf(given))
   }
 
   /**
@@ -198,14 +197,23 @@ export class ActorSystem {
    * `undefined` once it stopped.
    */
   actorCounters(ref: Ref): ActorCounters | undefined {
-    const cell = localCell(ref)
-    if (cell.status === STOPPED) return undefined
-    const mailbox = cell.mailbox
-    return {
-      queued: mailbox === null ? 0 : mailbox.length,
-      handled: mailbox === null ? 0 : mailbox.taken,
-      restarts: cell.incarnation,
-    }
+    return countersOf(localCell(ref))
+  }
+
+  /**
+   * One page of the children of an actor of `node` (`/user` by default) with their counters (see
+   * {@link actorCounters}), as Erlang's observer shows a node's processes: read here for this node,
+   * asked of `node` otherwise (an `untrusted` node refuses: `UntrustedRequestError`). Rejects with
+   * `NodeDownError` for a node out of reach; a `limit` over `MAX_OBSERVE_LIMIT` (500) is capped.
+   *
+   * @example
+   * ```ts
+   * const page = await system.observe('worker@127.0.0.1:9701', { parent: '/user/orders', limit: 50 })
+   * for (const actor of page.actors) console.log(actor.path, actor.queued, actor.restarts)
+   * ```
+   */
+  observe(node: string, options?: ObserveOptions): Promise<ObservedPage> {
+    return observeNode(this, this.extensions.get(REMOTE), node, options)
   }
 
   /** Whether the actor of this node is still alive. */
@@ -242,14 +250,7 @@ export class ActorSystem {
 
   /** The live actor of this node at `path` (such as `/user/orders/o-17`), if any. */
   actorAt(path: string): Ref | undefined {
-    // A named actor is found by its name at once; others by walking the tree.
-    const named = this.runtime.names.find(path.slice(path.lastIndexOf('/') + 1))
-    if (named !== undefined && named.path === path) return named
-    const segments = path.split('/')
-    if (segments[0] !== '' || segments[1] !== this.guardian.name) return undefined
-    let cell: Cell | undefined = this.guardian
-    for (let i = 2; i < segments.length && cell !== undefined; i++) cell = cell.childNamed(segments[i]!)
-    return cell === undefined || cell.status === STOPPED ? undefined : cell
+    return actorAtPath(this.guardian, this.runtime.names, path)
   }
 
   private remoteHooks(ref: Ref): RemoteHooks {
@@ -292,16 +293,15 @@ export class ActorSystem {
     name: string,
     options: { timeout?: number; signal?: AbortSignal } = {},
   ): Promise<ActorPortal<M>> {
-    return this.portalFor(await this.waitForRef<M>(name, options))
-  }
-
-  private waitForRef<M>(name: string, options: { timeout?: number; signal?: AbortSignal }): Promise<Ref<M>> {
-    return waitForName(this.runtime.names, this.extensions.get(REMOTE), name, options) as Promise<Ref<M>>
+    const found = await waitForName(this.runtime.names, this.extensions.get(REMOTE), name, options)
+    return this.portalFor(found as Ref<M>)
   }
 
   /**
-   * The members of the cluster this node joined (a NATS cluster), this node among them, sorted by
-   * node name; a node in no cluster lists itself alone (with no incarnation).
+   * This node and the others of its cluster, sorted by node name: the members of the NATS cluster
+   * it joined; over TCP and for child nodes, as Erlang's `nodes()`, the nodes it has a live,
+   * handshaken connection to (inspection events `member-up` and `member-down` say when one is made
+   * or lost). A node that is not networked lists itself alone (with no incarnation).
    */
   members(): ClusterMember[] {
     return (

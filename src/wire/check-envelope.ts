@@ -45,6 +45,7 @@ const fieldsByKind: Record<EnvelopeKind, Readonly<Record<string, Field>>> = {
   exit: { from: 'path', to: 'path', reason: 'reason', error: 'any?' },
   stop: { target: 'path', id: 'id?', reason: 'reason?' },
   snapshot: { target: 'path', id: 'id' },
+  observe: { id: 'id', parent: 'path', offset: 'id', limit: 'count' },
   spawn: { id: 'id', behavior: 'path', name: 'path?', props: 'any?' },
   spawned: { id: 'id', path: 'path' },
   ping: { at: 'time' },

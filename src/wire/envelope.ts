@@ -6,11 +6,11 @@
  * | ------------------------------------ | ------------------------------------------ |
  * | `tell`, `ask`                        | the sender's node                          |
  * | `reply`                              | the asked actor's node                     |
- * | `error`                              | the node an ask, `open`, `spawn`, `stop` or `snapshot` went to |
+ * | `error`                              | the node an ask, `open`, `spawn`, `stop`, `snapshot` or `observe` went to |
  * | `watch`, `unwatch`, `link`, `unlink` | the watcher's (the linker's) node          |
  * | `terminated`                         | the watched actor's node                   |
  * | `exit`                               | the node of the linked actor that ended    |
- * | `stop`, `spawn`, `snapshot`          | the node that asks for it                  |
+ * | `stop`, `spawn`, `snapshot`, `observe` | the node that asks for it                |
  * | `spawned`                            | the node that spawned                      |
  * | `ping`; `pong`                       | either node; the pinged node               |
  * | `open`, `cancel`                     | the caller of remote work                  |
@@ -23,8 +23,9 @@
  * Version 3: a frame holds one envelope or a batch of them (an array). Version 4: the hello
  * carries the `frameAuth` flag and no incarnation, which comes with the proofs; frames may be sealed.
  * Version 5: `snapshot`, and a `stop` may say `reason: 'killed'` (stop reason `killed`).
+ * Version 6: `observe` (one page of the children of an actor, with their counters).
  */
-export const PROTOCOL_VERSION = 5
+export const PROTOCOL_VERSION = 6
 
 /** Why an actor stopped, as it crosses the wire (`StopReason` of the core). */
 export type WireStopReason = 'normal' | 'stopped' | 'killed' | 'failed' | 'node-down' | 'noproc'
@@ -197,6 +198,20 @@ export interface SnapshotEnvelope {
   id: number
 }
 
+/**
+ * Asks the receiving node for one page of the children of its actor at `parent` (`/user` for the
+ * actors spawned on its system), from `offset` in spawn order, at most `limit` of them
+ * (`system.observe`): it answers `id` with a `reply` holding an `ObservedPage` (each child's path,
+ * name, child count and counters), or with `error` (no such actor, a refusal of an untrusted node).
+ */
+export interface ObserveEnvelope {
+  kind: 'observe'
+  id: number
+  parent: string
+  offset: number
+  limit: number
+}
+
 /** Asks the receiving node to spawn the definition it exposes as `behavior`. */
 export interface SpawnEnvelope {
   kind: 'spawn'
@@ -237,6 +252,7 @@ export type Envelope =
   | ExitEnvelope
   | StopEnvelope
   | SnapshotEnvelope
+  | ObserveEnvelope
   | SpawnEnvelope
   | SpawnedEnvelope
   | HeartbeatEnvelope

@@ -45,6 +45,7 @@ const TROUPE_VALUES = [
   'startChildNode',
   // Inspection
   'listActors',
+  'MAX_OBSERVE_LIMIT',
   // Errors
   'ActorNotFoundError',
   'ActorStoppedError',
@@ -173,6 +174,9 @@ const TROUPE_TYPES = [
   'InspectionEvent',
   'InspectionListener',
   'InspectOptions',
+  'ObservedActor',
+  'ObservedPage',
+  'ObserveOptions',
   'RegisteredActor',
   'StopReason',
   // Errors

@@ -3,6 +3,7 @@ import { type ActorSystem, InvalidOptionError, moveOnAfter, NoSnapshotError } fr
 import { type ActorOrder, ActorTable, ROOT_PATH } from './actor-table.ts'
 import { DeadLetterRing } from './dead-letter-ring.ts'
 import { LiveFeed, membersOf } from './live-feed.ts'
+import { dashboardNodeRoutes } from './node-routes.ts'
 import { loadAssets } from './static-assets.ts'
 
 /** Options of {@link dashboardPlugin}. */
@@ -46,7 +47,8 @@ const ORDERS: readonly ActorOrder[] = ['path', 'queued', 'restarts', 'rate']
 /**
  * A live dashboard of `system` (Erlang's observer): its nodes, its supervision tree, each actor's
  * mailbox, messages per second, restarts and last error, the top actors, recent dead letters,
- * and buttons to stop or restart an actor. Registers `GET /` (the page, or at `pagePath`), `/dashboard/…` (its
+ * and buttons to stop or restart an actor; the trees of the other nodes of its cluster too (their
+ * figures polled with `system.observe` while shown, their actors' state and a kill button). Registers `GET /` (the page, or at `pagePath`), `/dashboard/…` (its
  * script and style) and `/dashboard/api/…` (JSON, and an SSE stream of changes). It adds no
  * authentication: mount it where requests are already authenticated.
  *
@@ -104,6 +106,7 @@ export function dashboardPlugin(system: ActorSystem, options: DashboardOptions =
       return payload
     })
     app.addHook('preClose', async () => feed.closeAll())
+    await app.register(dashboardNodeRoutes(system, maxPageSize))
 
     const serve = (reply: FastifyReply, file: string) => {
       const asset = assets.get(file)!
@@ -111,6 +114,7 @@ export function dashboardPlugin(system: ActorSystem, options: DashboardOptions =
     }
     app.get(pagePath, async (_request, reply) => serve(reply, 'index.html'))
     app.get('/dashboard/dashboard.js', async (_request, reply) => serve(reply, 'dashboard.js'))
+    app.get('/dashboard/node-trees.js', async (_request, reply) => serve(reply, 'node-trees.js'))
     app.get('/dashboard/dashboard.css', async (_request, reply) => serve(reply, 'dashboard.css'))
     app.get('/dashboard/favicon.svg', async (_request, reply) => serve(reply, 'favicon.svg'))
 

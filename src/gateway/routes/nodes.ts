@@ -6,15 +6,16 @@ export interface GatewayNode {
   node: string
   /** Whether it is the gateway's own node. */
   self: boolean
-  /** Its incarnation, for a member of a NATS cluster. */
+  /** Its incarnation (its run), for a member of a NATS cluster or a node connected over TCP. */
   incarnation?: string
   /** Since when it is a member (ISO 8601), when the cluster says. */
   since?: string
 }
 
 /**
- * `GET /nodes`: the members of a NATS cluster (`system.members()`), and the nodes the cluster
- * registry names actors on (over TCP, where membership is the registry's).
+ * `GET /nodes`: the members of this node's cluster (`system.members()`: a NATS cluster's members,
+ * or over TCP the nodes connected to this one), and the nodes the cluster registry names actors on
+ * (which may not be connected yet).
  */
 export function nodeRoutes(system: ActorSystem) {
   return async (app: FastifyInstance): Promise<void> => {

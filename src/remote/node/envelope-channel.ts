@@ -1,8 +1,26 @@
 import type { Connection } from '../../transport/transport.ts'
 import type { Envelope } from '../../wire/envelope.ts'
 import { MessageTooLargeError } from '../../wire/errors.ts'
-import type { Channel } from './peer.ts'
 import type { EnvelopeCodec } from './remote-node.ts'
+
+/** What a peer needs of one connection to its node: envelopes out, and closing. */
+export interface Channel {
+  /** Throws if the envelope cannot be sent: `EncodeError`, `MessageTooLargeError` for a frame over the limit. */
+  send(envelope: Envelope): void
+  close(error?: Error): void
+  /** Sends now what the channel gathered to send together, if it gathers. */
+  flush?(): void
+  /**
+   * Told of an envelope gathered with others that could not be sent after all (what `send`
+   * throws for one sent at once); the peer sets it.
+   */
+  refused?: (envelope: Envelope, error: unknown) => void
+  /**
+   * The largest frame body the connection carries.
+   * @default 1048576 (`DEFAULT_MAX_FRAME_BYTES`)
+   */
+  readonly maxFrameBytes?: number
+}
 
 /** Most envelopes one batch frame carries (1,000 tells in one turn leave in four frames). */
 const MAX_BATCH = 256

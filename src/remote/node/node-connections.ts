@@ -5,8 +5,9 @@ import type { Connection, Transport } from '../../transport/transport.ts'
 import type { Envelope } from '../../wire/envelope.ts'
 import { ProtocolError } from '../../wire/errors.ts'
 import { endpointOf } from './address.ts'
-import { envelopeChannel } from './envelope-channel.ts'
-import { type Channel, Peer, type PeerHost } from './peer.ts'
+import type { ConnectedMembers } from './connected-members.ts'
+import { type Channel, envelopeChannel } from './envelope-channel.ts'
+import { Peer, type PeerHost } from './peer.ts'
 import type { EnvelopeCodec, LivenessOptions, RegistryClient } from './remote-node.ts'
 
 /** What the connections of a node need of it. */
@@ -14,6 +15,8 @@ export interface ConnectionsHost extends PeerHost {
   readonly liveness: Required<LivenessOptions>
   readonly transport: Transport | undefined
   readonly registry: RegistryClient | null
+  /** What learns of each peer that comes up and goes down (`system.members()`). */
+  readonly members: ConnectedMembers
   /** Makes the codec of one connection: each connection has its own. */
   codecFor(): EnvelopeCodec
 }
@@ -69,7 +72,7 @@ export class NodeConnections {
 
   /** Declares `peer` down and frees its slot for a new connection. */
   declareDown(peer: Peer, reason: string, cut = true): void {
-    peer.markDown(reason, cut)
+    this.markDown(peer, reason, cut)
     const slot = this.slots.get(peer.node)
     if (slot?.peer !== peer) return
     slot.peer = null
@@ -127,9 +130,10 @@ export class NodeConnections {
       this.merge(slot, current, connection, channel, codec, initiated)
       return current
     }
-    if (current !== null && !current.down) current.markDown('it restarted (a new incarnation)')
+    if (current !== null && !current.down) this.markDown(current, 'it restarted (a new incarnation)')
     const peer = new Peer(this.host, node, connection.peer.incarnation, channel)
     slot.peer = peer
+    this.host.members.up(peer)
     slot.connection = connection
     slot.initiated = initiated
     slot.failures = 0
@@ -210,7 +214,7 @@ export class NodeConnections {
       // A connection retired after a simultaneous connect leaves the peer on the other one.
       if (slot.peer === peer && slot.connection !== connection) return
       if (slot.peer === peer) slot.peer = null
-      peer.markDown(error === undefined ? 'the connection closed' : error.message)
+      this.markDown(peer, error === undefined ? 'the connection closed' : error.message)
     })
   }
 
@@ -264,7 +268,14 @@ export class NodeConnections {
   /** Declares every peer down, closing each connection cleanly (what was sent is flushed): the node is shutting down, and connects no more. */
   close(): void {
     this.closing = true
-    for (const slot of this.slots.values()) slot.peer?.markDown('this node is shutting down', false)
+    for (const slot of this.slots.values())
+      if (slot.peer !== null) this.markDown(slot.peer, 'this node is shutting down', false)
+  }
+
+  /** Declares a peer this node adopted down (see `Peer.markDown`), and so no member now. */
+  private markDown(peer: Peer, reason: string, cut = true): void {
+    peer.markDown(reason, cut)
+    this.host.members.down(peer, reason)
   }
 
   private async connect(node: string, slot: Slot): Promise<void> {

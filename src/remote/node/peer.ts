@@ -3,6 +3,7 @@ import type { AskRef } from '../../core/ask.ts'
 import { describeError } from '../../core/describe-error.ts'
 import { ActorStoppedError } from '../../core/errors.ts'
 import type { StopReason } from '../../core/inspection.ts'
+import type { ObservedPage, ObserveQuery } from '../../core/observe.ts'
 import type { LocalActorHandle, Ref } from '../../core/ref.ts'
 import type { Runtime } from '../../core/runtime.ts'
 import type { ActorSystem } from '../../core/system.ts'
@@ -13,8 +14,10 @@ import { ItemBatcher, itemBudget } from '../portal/item-batcher.ts'
 import { PendingRequests } from '../portal/pending-requests.ts'
 import { RemoteCalls } from '../portal/remote-calls.ts'
 import { ServedCalls } from '../portal/serve-calls.ts'
+import type { Channel } from './envelope-channel.ts'
 import { NodeDownError } from './errors.ts'
 import { LocalTargets } from './local-targets.ts'
+import { requestObserve, serveObserve } from './peer-observe.ts'
 import { requestSnapshot, serveSnapshot } from './peer-snapshots.ts'
 import { PeerWatcher } from './peer-watcher.ts'
 import { RemoteAskerRef } from './remote-asker-ref.ts'
@@ -22,25 +25,6 @@ import { RemoteRef } from './remote-ref.ts'
 import { RemoteSpawns } from './remote-spawns.ts'
 import { halvesOf, refusalOf } from './too-large.ts'
 import type { Trust } from './trust.ts'
-
-/** What a peer needs of one connection to its node: envelopes out, and closing. */
-export interface Channel {
-  /** Throws if the envelope cannot be sent: `EncodeError`, `MessageTooLargeError` for a frame over the limit. */
-  send(envelope: Envelope): void
-  close(error?: Error): void
-  /** Sends now what the channel gathered to send together, if it gathers. */
-  flush?(): void
-  /**
-   * Told of an envelope gathered with others that could not be sent after all (what `send`
-   * throws for one sent at once); the peer sets it.
-   */
-  refused?: (envelope: Envelope, error: unknown) => void
-  /**
-   * The largest frame body the connection carries.
-   * @default 1048576 (`DEFAULT_MAX_FRAME_BYTES`)
-   */
-  readonly maxFrameBytes?: number
-}
 
 /** The parts of its node a peer works with. */
 export interface PeerHost {
@@ -282,6 +266,12 @@ export class Peer {
     return requestSnapshot(this.pending, (envelope) => this.send(envelope), target.path)
   }
 
+  /** One page of the peer's actors under `query.parent` (`system.observe`): a `reply` or an `error`. */
+  observe(query: ObserveQuery): Promise<ObservedPage> {
+    if (this.isDown) return Promise.reject(new NodeDownError(this.node, this.downReason))
+    return requestObserve(this.pending, (envelope) => this.send(envelope), query)
+  }
+
   // ---- incoming ----
 
   receive(envelope: Envelope): void {
@@ -351,6 +341,9 @@ export class Peer {
         return
       case 'snapshot':
         serveSnapshot(this.host, this.node, (answer) => this.send(answer), envelope.target, envelope.id)
+        return
+      case 'observe':
+        serveObserve(this.host, this.node, (answer) => this.send(answer), envelope)
         return
       case 'spawn':
         this.spawns.serveSpawn(envelope.id, envelope.behavior, envelope.name, envelope.props)

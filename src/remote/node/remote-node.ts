@@ -4,12 +4,14 @@ import type { AnyBehavior, Behavior, SpawnOptions } from '../../core/behavior.ts
 import { ActorNotFoundError, InvalidOptionError } from '../../core/errors.ts'
 import type { StopReason } from '../../core/inspection.ts'
 import { REMOTE, type RemoteHooks, RUNTIME, type Runtime } from '../../core/internal.ts'
+import type { ObservedPage, ObserveQuery } from '../../core/observe.ts'
 import type { AskOptions, LocalActorHandle, Ref } from '../../core/ref.ts'
 import type { ActorSystem } from '../../core/system.ts'
 import type { Connection, Transport } from '../../transport/transport.ts'
 import type { Envelope } from '../../wire/envelope.ts'
 import { ContextCaller } from '../portal/context-caller.ts'
 import { type NodeEndpoint, parseAddress } from './address.ts'
+import { ConnectedMembers } from './connected-members.ts'
 import { DeadRef } from './dead-ref.ts'
 import { NodeDownError } from './errors.ts'
 import { Heartbeats } from './heartbeats.ts'
@@ -81,6 +83,8 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
   readonly runtime: Runtime
   /** Which requests of other nodes this node takes (all, unless it is untrusted). */
   readonly trust: Trust
+  /** The nodes this one is connected to, its members unless a cluster membership (NATS) replaces them. */
+  readonly members: ConnectedMembers
   private readonly connections: NodeConnections
   private readonly heartbeats: Heartbeats
   private closing = false
@@ -107,6 +111,7 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
     this.runtime = system.extensions.require(RUNTIME)
     system.extensions.set(REMOTE, this)
     this.trust = Trust.of(untrusted, system.node, this.logger, this.runtime)
+    this.members = new ConnectedMembers(system, this.runtime, this.incarnation)
     this.connections = new NodeConnections(this)
     this.heartbeats = new Heartbeats(this.connections, liveness, this.logger)
   }
@@ -292,6 +297,12 @@ export class RemoteNode implements RemoteHooks, PeerRouter, PeerHost {
       return Promise.reject(new TypeError(`${String(ref)} is not a remote actor`))
     return new Promise((resolve, reject) =>
       this.withPeer(ref.node, (peer) => peer.snapshotOf(ref).then(resolve, reject)),
+    )
+  }
+
+  observe(node: string, query: ObserveQuery): Promise<ObservedPage> {
+    return new Promise((resolve, reject) =>
+      this.withPeer(node, (peer) => peer.observe(query).then(resolve, reject)),
     )
   }
 

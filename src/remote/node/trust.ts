@@ -6,7 +6,7 @@ import { LogLimiter, suppressedTail } from '../../transport/log-limiter.ts'
 import { UntrustedRequestError } from './errors.ts'
 
 /** What an untrusted node takes from its parent node only. */
-export type GuardedRequest = 'stop' | 'link' | 'exit' | 'spawn' | 'call' | 'snapshot'
+export type GuardedRequest = 'stop' | 'link' | 'exit' | 'spawn' | 'call' | 'snapshot' | 'observe'
 
 /** The settings of untrusted mode. */
 export interface UntrustedSettings {
@@ -23,7 +23,8 @@ export interface TrustOptions {
   /**
    * Takes from other nodes only what cannot harm this node's actors (Akka's untrusted mode):
    * `tell`, `ask`, replies, `watch`, and calls of the functions in `allow`. Stop and kill of its
-   * actors, links and their exits, remote spawn and calls of other functions are dropped unless
+   * actors, links and their exits, remote spawn, calls of other functions, snapshots of its actors
+   * and observing them (`system.observe`) are dropped unless
    * they come from the node's parent node (the node that started it as a child node). A refused
    * request is logged at warn (the same sender and request at most once per 10 s), emitted as the
    * inspection event `{ type: 'refused' }`, and answered with `UntrustedRequestError`: the

@@ -17,6 +17,7 @@ const samples: Record<EnvelopeKind, Envelope> = {
   exit: { kind: 'exit', from: '/user/a', to: '/user/b', reason: 'failed' },
   stop: { kind: 'stop', target: '/user/a' },
   snapshot: { kind: 'snapshot', target: '/user/a', id: 1 },
+  observe: { kind: 'observe', id: 1, parent: '/user', offset: 0, limit: 100 },
   spawn: { kind: 'spawn', id: 1, behavior: 'worker' },
   spawned: { kind: 'spawned', id: 1, path: '/user/w' },
   ping: { kind: 'ping', at: 1 },
@@ -30,8 +31,8 @@ const samples: Record<EnvelopeKind, Envelope> = {
 }
 
 describe('the envelope kinds', () => {
-  it('are the 22 of the protocol, each accepted as it is', () => {
-    expect(Object.keys(samples)).toHaveLength(22)
+  it('are the 23 of the protocol, each accepted as it is', () => {
+    expect(Object.keys(samples)).toHaveLength(23)
     for (const envelope of Object.values(samples)) expect(checkEnvelope(envelope)).toBe(envelope)
   })
 
@@ -40,6 +41,14 @@ describe('the envelope kinds', () => {
     expect(() => checkEnvelope({ kind: 'stop', target: '/user/a', reason: 'gone' })).toThrow(
       "envelope 'stop' needs 'reason' to be one of",
     )
+  })
+
+  it('an observe needs a parent path, an offset from 0 and a positive limit', () => {
+    const observe = { kind: 'observe', id: 1, parent: '/user', offset: 0, limit: 1 }
+    expect(checkEnvelope(observe).kind).toBe('observe')
+    expect(() => checkEnvelope({ ...observe, limit: 0 })).toThrow("envelope 'observe' needs 'limit'")
+    expect(() => checkEnvelope({ ...observe, offset: -1 })).toThrow("envelope 'observe' needs 'offset'")
+    expect(() => checkEnvelope({ ...observe, parent: 7 })).toThrow("envelope 'observe' needs 'parent'")
   })
 
   it('no longer include the call, stream and context kinds of protocol version 1', () => {

@@ -1,5 +1,8 @@
 // The dashboard page: loads the tree a page at a time, then follows the live stream's deltas.
 // Plain DOM, no framework and no inline script, so the page works under `default-src 'self'`.
+// The other nodes' trees are in node-trees.js.
+
+import { onRemoteActor, renderMembers as renderNodes } from './node-trees.js'
 
 const API = '/dashboard/api'
 const PAGE = 100
@@ -14,6 +17,8 @@ const $ = (id) => document.getElementById(id)
 /** The tree nodes shown, by path: { row, li, rowEl, childrenEl, moreEl, open, shown, total } */
 const nodes = new Map()
 let selected = null
+/** The actor of another node shown in the details, as its node's tree last read it. */
+let remoteSelected = null
 
 function el(tag, className, text) {
   const node = document.createElement(tag)
@@ -201,6 +206,7 @@ async function reloadTree() {
 
 async function select(path) {
   nodes.get(selected)?.rowEl.classList.remove('selected')
+  unselectRemote()
   selected = path
   nodes.get(path)?.rowEl.classList.add('selected')
   $('action-result').textContent = ''
@@ -222,7 +228,9 @@ function showDetails(row) {
   $('d-restarts').textContent = row.restarts
   $('d-error').textContent = row.lastError
     ? `${row.lastError} (${new Date(row.lastErrorAt).toLocaleTimeString()})`
-    : 'none seen'
+    : row.node === undefined
+      ? 'none seen'
+      : 'not known here (the errors of another node are seen on its own dashboard)'
   // Rows from the stream carry no state: only a click (which asks for the snapshot) changes it.
   if (row.state !== undefined) {
     const state = $('d-state')
@@ -230,8 +238,65 @@ function showDetails(row) {
     state.textContent = 'snapshot' in row.state ? JSON.stringify(row.state.snapshot, null, 2) : row.state.none
   }
   $('kill').disabled = false
-  $('restart').disabled = false
+  // system.restart restarts an actor of this node only (through its supervisor here).
+  const remote = row.node !== undefined
+  $('restart').disabled = remote
+  $('restart').title = remote ? 'Restart works on the actors of this node only' : ''
 }
+
+// Details and actions of another node's actors
+
+async function selectRemote(row) {
+  nodes.get(selected)?.rowEl.classList.remove('selected')
+  selected = null
+  unselectRemote()
+  remoteSelected = row
+  rowOfRemote(row)?.classList.add('selected')
+  $('action-result').textContent = ''
+  showDetails(remoteDetails(row))
+  try {
+    const actor = await getJson(nodePath(row.node, `/actor?path=${encodeURIComponent(row.path)}`))
+    if (remoteSelected?.path === row.path && remoteSelected.node === row.node)
+      showDetails(remoteDetails(remoteSelected, actor.state))
+  } catch {
+    if (remoteSelected === row) showStopped(row.path)
+  }
+}
+
+function unselectRemote() {
+  if (remoteSelected) rowOfRemote(remoteSelected)?.classList.remove('selected')
+  remoteSelected = null
+}
+
+const nodePath = (node, rest) => `/nodes/${encodeURIComponent(node)}${rest}`
+
+function rowOfRemote({ node, path }) {
+  return document.querySelector(
+    `li[data-node="${CSS.escape(node)}"] li[data-remote-path="${CSS.escape(path)}"] > .row`,
+  )
+}
+
+/** A row of another node's tree as the details show it: it has no last error to show. */
+function remoteDetails(row, state) {
+  return {
+    ...row,
+    address: `troupe://${row.node}${row.path}`,
+    lastError: undefined,
+    ...(state === undefined ? {} : { state }),
+  }
+}
+
+onRemoteActor({
+  select: (row) => void selectRemote(row),
+  changed: (row) => {
+    if (remoteSelected?.node !== row.node || remoteSelected.path !== row.path) return
+    remoteSelected = row
+    showDetails(remoteDetails(row))
+  },
+  stopped: (node, path) => {
+    if (remoteSelected?.node === node && remoteSelected.path === path) showStopped(path)
+  },
+})
 
 function showStopped(path) {
   $('action-result').textContent = `${path} stopped`
@@ -240,13 +305,19 @@ function showStopped(path) {
 }
 
 $('kill').addEventListener('click', async () => {
+  if (remoteSelected) {
+    const { node, path } = remoteSelected
+    const { ok, body } = await postJson(nodePath(node, '/actor/kill'), { path })
+    $('action-result').textContent = ok ? 'killed' : (body.error ?? 'failed')
+    return
+  }
   if (!selected) return
   const { ok, body } = await postJson('/actor/kill', { path: selected })
   $('action-result').textContent = ok ? (body.killed ? 'killed' : 'stopping…') : (body.error ?? 'failed')
 })
 
 $('restart').addEventListener('click', async () => {
-  if (!selected) return
+  if (!selected || remoteSelected) return
   const { ok, body } = await postJson('/actor/restart', { path: selected })
   $('action-result').textContent = ok
     ? body.restarted
@@ -288,7 +359,7 @@ function addDeadLetters(list) {
 }
 
 function renderMembers(members) {
-  $('members').replaceChildren(...members.map((m) => el('li', m.self ? 'self' : '', m.node)))
+  renderNodes($('members'), members)
 }
 
 function counts(actors, deadLetters, viewers) {
