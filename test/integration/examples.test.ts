@@ -221,15 +221,31 @@ afterAll(async () => {
   await nats?.stop()
 })
 
-function runExample(file: string): Promise<NodeRun> {
-  const env = needsNats.has(file) ? { ...process.env, NATS_URLS: nats!.urls.join(',') } : undefined
-  return runTypeScript([join(examplesDir, file)], {
-    timeoutMs: DEADLINE_MS,
-    ...(env === undefined ? {} : { env }),
-  })
+/**
+ * Two examples run at a time: most of an example's time is its own waits (timers, children that
+ * start), which another one's start-up fills; more at once would only share the two cores. The
+ * deadline of each starts when its process does.
+ */
+const AT_ONCE = 2
+let running = 0
+const waiting: (() => void)[] = []
+
+async function runExample(file: string): Promise<NodeRun> {
+  while (running >= AT_ONCE) await new Promise<void>((resolve) => waiting.push(resolve))
+  running++
+  try {
+    const env = needsNats.has(file) ? { ...process.env, NATS_URLS: nats!.urls.join(',') } : undefined
+    return await runTypeScript([join(examplesDir, file)], {
+      timeoutMs: DEADLINE_MS,
+      ...(env === undefined ? {} : { env }),
+    })
+  } finally {
+    running--
+    waiting.shift()?.()
+  }
 }
 
-describe('examples', () => {
+describe('examples', { concurrent: true }, () => {
   test('the examples folder has the examples the tour runs', () => {
     for (const file of Object.keys(expected)) expect(examples).toContain(file)
   })
@@ -237,7 +253,8 @@ describe('examples', () => {
   for (const file of examples) {
     test.skipIf(natsMissing && needsNats.has(file))(
       `${file} runs to completion and exits 0`,
-      { timeout: DEADLINE_MS + 10_000 },
+      // Room for the examples ahead of this one in the queue, then its own deadline.
+      { timeout: (examples.length / AT_ONCE) * 6_000 + DEADLINE_MS },
       async () => {
         const run = await runExample(file)
         const report = `--- stdout of ${file}\n${run.stdout}\n--- stderr\n${run.stderr}`
