@@ -221,31 +221,15 @@ afterAll(async () => {
   await nats?.stop()
 })
 
-/**
- * Two examples run at a time: most of an example's time is its own waits (timers, children that
- * start), which another one's start-up fills; more at once would only share the two cores. The
- * deadline of each starts when its process does.
- */
-const AT_ONCE = 2
-let running = 0
-const waiting: (() => void)[] = []
-
-async function runExample(file: string): Promise<NodeRun> {
-  while (running >= AT_ONCE) await new Promise<void>((resolve) => waiting.push(resolve))
-  running++
-  try {
-    const env = needsNats.has(file) ? { ...process.env, NATS_URLS: nats!.urls.join(',') } : undefined
-    return await runTypeScript([join(examplesDir, file)], {
-      timeoutMs: DEADLINE_MS,
-      ...(env === undefined ? {} : { env }),
-    })
-  } finally {
-    running--
-    waiting.shift()?.()
-  }
+function runExample(file: string): Promise<NodeRun> {
+  const env = needsNats.has(file) ? { ...process.env, NATS_URLS: nats!.urls.join(',') } : undefined
+  return runTypeScript([join(examplesDir, file)], {
+    timeoutMs: DEADLINE_MS,
+    ...(env === undefined ? {} : { env }),
+  })
 }
 
-describe('examples', { concurrent: true }, () => {
+describe('examples', () => {
   test('the examples folder has the examples the tour runs', () => {
     for (const file of Object.keys(expected)) expect(examples).toContain(file)
   })
@@ -253,8 +237,7 @@ describe('examples', { concurrent: true }, () => {
   for (const file of examples) {
     test.skipIf(natsMissing && needsNats.has(file))(
       `${file} runs to completion and exits 0`,
-      // Room for the examples ahead of this one in the queue, then its own deadline.
-      { timeout: (examples.length / AT_ONCE) * 6_000 + DEADLINE_MS },
+      { timeout: DEADLINE_MS + 10_000 },
       async () => {
         const run = await runExample(file)
         const report = `--- stdout of ${file}\n${run.stdout}\n--- stderr\n${run.stderr}`
