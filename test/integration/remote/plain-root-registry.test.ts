@@ -62,8 +62,8 @@ async function clusterMember(): Promise<ActorSystem> {
 
 // Each round starts a thread: about 0.6 s on a quiet machine, over 2 s on a loaded one.
 describe.each([
-  ['a plain start()', plainRoot, 20],
-  ['a member of a networked cluster', clusterMember, 10],
+  ['a plain start()', plainRoot, 10],
+  ['a member of a networked cluster', clusterMember, 5],
 ] as const)('startActor on %s', (_what, parent, rounds) => {
   it(`resolves once the name is registered: findActor finds it at once, ${rounds} times in a row`, {
     timeout: rounds * 4_000,
