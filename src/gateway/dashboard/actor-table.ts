@@ -19,6 +19,14 @@ export interface ActorRow {
   lastErrorAt: number | undefined
 }
 
+/** What one sample found changed. */
+export interface Sampled {
+  /** Actors whose queue or restarts changed (their whole row is worth sending). */
+  changed: string[]
+  /** Actors whose messages per second alone changed. */
+  rated: string[]
+}
+
 /** The sort orders of the flat list of actors. */
 export type ActorOrder = 'path' | 'queued' | 'restarts' | 'rate'
 
@@ -137,14 +145,16 @@ export class ActorTable {
   }
 
   /**
-   * Reads every actor's counters; returns the paths whose figures changed. With `topCount`, the
+   * Reads every actor's counters; returns the paths whose queue or restarts changed, and apart
+   * those whose rate alone did (most of them, under a spread load: a few bytes each to send). With `topCount`, the
    * same pass keeps the top actors by each measure, which {@link sampledTop} then gives: one walk
    * of the table a tick, however many lists it feeds.
    */
-  sample(topCount = 0, now = performance.now()): string[] {
+  sample(topCount = 0, now = performance.now()): Sampled {
     const seconds = this.lastSample === 0 ? 0 : (now - this.lastSample) / 1000
     this.lastSample = now
     const changed: string[] = []
+    const rated: string[] = []
     const tops = this.tops
     tops.queued.length = 0
     tops.restarts.length = 0
@@ -154,9 +164,8 @@ export class ActorTable {
       const counters = this.system.actorCounters(entry.ref)
       if (counters === undefined) continue
       const rate = seconds > 0 ? Math.round((counters.handled - entry.handled) / seconds) : entry.rate
-      if (counters.queued !== entry.queued || counters.restarts !== entry.restarts || rate !== entry.rate) {
-        changed.push(entry.path)
-      }
+      if (counters.queued !== entry.queued || counters.restarts !== entry.restarts) changed.push(entry.path)
+      else if (rate !== entry.rate) rated.push(entry.path)
       entry.queued = counters.queued
       entry.handled = counters.handled
       entry.restarts = counters.restarts
@@ -167,7 +176,12 @@ export class ActorTable {
         offer(tops.rate, entry, 'rate', topCount)
       }
     }
-    return changed
+    return { changed, rated }
+  }
+
+  /** The rate of a known actor, as the last sample found it. */
+  rateOf(path: string): number | undefined {
+    return this.entries.get(path)?.rate
   }
 
   /**

@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
-import { type ActorSystem, InvalidOptionError, moveOnAfter, NoSnapshotError } from '../../index.ts'
+import { type ActorSystem, InvalidOptionError, NoSnapshotError } from '../../index.ts'
 import { type ActorOrder, ActorTable, ROOT_PATH } from './actor-table.ts'
 import { DeadLetterRing } from './dead-letter-ring.ts'
 import { LiveFeed, membersOf } from './live-feed.ts'
 import { dashboardNodeRoutes } from './node-routes.ts'
+import { settleWithin } from './settle-within.ts'
 import { loadAssets } from './static-assets.ts'
 
 /** Options of {@link dashboardPlugin}. */
@@ -75,6 +76,7 @@ export function dashboardPlugin(system: ActorSystem, options: DashboardOptions =
     intervalMs,
     topCount,
     maxChanged: 250,
+    maxRates: 1_000,
     maxSpawned: 500,
   })
   const assets = loadAssets()
@@ -202,11 +204,8 @@ export function dashboardPlugin(system: ActorSystem, options: DashboardOptions =
       async (request, reply) => {
         const ref = system.actorAt(request.body.path)
         if (ref === undefined) return reply.code(404).send({ error: `no actor at ${request.body.path}` })
-        const killed = await moveOnAfter(STOP_WAIT_MS, async () => {
-          await system.kill(ref)
-          return true
-        })
-        return { path: request.body.path, killed: killed === true }
+        const killed = await settleWithin(STOP_WAIT_MS, system.kill(ref))
+        return { path: request.body.path, killed: killed !== undefined }
       },
     )
 
@@ -233,10 +232,10 @@ async function stateOf(
   ref: NonNullable<ReturnType<ActorSystem['actorAt']>>,
 ): Promise<{ snapshot: unknown } | { none: string }> {
   try {
-    const snapshot = await moveOnAfter(SNAPSHOT_WAIT_MS, () => system.snapshot(ref))
+    const snapshot = await settleWithin(SNAPSHOT_WAIT_MS, system.snapshot(ref))
     return snapshot === undefined
       ? { none: `no snapshot within ${SNAPSHOT_WAIT_MS} ms (busy?)` }
-      : { snapshot }
+      : { snapshot: snapshot.value }
   } catch (error) {
     return {
       none:

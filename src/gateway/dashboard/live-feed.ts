@@ -13,9 +13,15 @@ export interface Delta {
   spawned: ActorRow[]
   /** Paths of actors that stopped. */
   stopped: string[]
-  /** Actors whose queue, rate, restarts or last error changed, at most `maxChanged` of them. */
+  /** Actors whose queue, restarts or last error changed, at most `maxChanged` of them. */
   changed: ActorRow[]
-  /** How many more changed than `changed` holds. */
+  /**
+   * `[path, messages per second]` of actors whose rate alone changed, at most `maxRates` of them:
+   * under a load spread over many actors nearly every one changes each tick, and a pair is a
+   * tenth of a row.
+   */
+  rates: [string, number][]
+  /** How many more changed than `changed` and `rates` hold. */
   more: number
   /** True when the tree changed too much to send as a list: reload what is shown. */
   resynced: boolean
@@ -38,6 +44,7 @@ export interface LiveFeedOptions {
   intervalMs: number
   topCount: number
   maxChanged: number
+  maxRates: number
   maxSpawned: number
 }
 
@@ -164,7 +171,8 @@ export class LiveFeed {
       this.needsResync = false
       resynced = true
     }
-    const changed = new Set(this.table.sample(this.options.topCount))
+    const sampled = this.table.sample(this.options.topCount)
+    const changed = new Set(sampled.changed)
     for (const path of this.failed) changed.add(path)
     const { top, signature } = this.table.sampledTop()
     const topChanged = signature !== this.lastTop
@@ -172,6 +180,7 @@ export class LiveFeed {
     const nothing =
       !resynced &&
       changed.size === 0 &&
+      sampled.rated.length === 0 &&
       this.spawned.size === 0 &&
       this.stopped.size === 0 &&
       this.deadLetters.length === 0 &&
@@ -182,11 +191,16 @@ export class LiveFeed {
       if (this.sinceHeartbeat >= HEARTBEAT_EVERY_MS) this.broadcast(': heartbeat\n\n')
       return
     }
-    const delta = this.delta(resynced, changed, topChanged ? top : undefined)
+    const delta = this.delta(resynced, changed, sampled.rated, topChanged ? top : undefined)
     this.broadcast(`event: delta\ndata: ${JSON.stringify(delta)}\n\n`)
   }
 
-  private delta(resynced: boolean, changed: Set<string>, top: TopActors | undefined): Delta {
+  private delta(
+    resynced: boolean,
+    changed: Set<string>,
+    rated: readonly string[],
+    top: TopActors | undefined,
+  ): Delta {
     const rows = (paths: Iterable<string>, max: number): ActorRow[] => {
       const out: ActorRow[] = []
       for (const path of paths) {
@@ -204,7 +218,10 @@ export class LiveFeed {
       spawned: resynced ? [] : rows(this.spawned, this.options.maxSpawned),
       stopped: resynced ? [] : [...this.stopped],
       changed: rows(changed, this.options.maxChanged),
-      more: Math.max(0, changed.size - this.options.maxChanged),
+      rates: this.rates(rated, changed),
+      more:
+        Math.max(0, changed.size - this.options.maxChanged) +
+        Math.max(0, rated.length - this.options.maxRates),
       resynced,
       newDeadLetters: this.deadLetters,
       top,
@@ -216,6 +233,18 @@ export class LiveFeed {
     this.deadLetters = []
     this.membersChanged = false
     return delta
+  }
+
+  /** `[path, messages per second]` of the actors whose rate alone changed, at most `maxRates`. */
+  private rates(rated: readonly string[], changed: Set<string>): [string, number][] {
+    const out: [string, number][] = []
+    for (const path of rated) {
+      if (out.length >= this.options.maxRates) break
+      if (changed.has(path) || this.spawned.has(path)) continue
+      const rate = this.table.rateOf(path)
+      if (rate !== undefined) out.push([path, rate])
+    }
+    return out
   }
 
   private broadcast(text: string): void {

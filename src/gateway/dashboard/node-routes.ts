@@ -4,11 +4,11 @@ import {
   type ActorSystem,
   InvalidOptionError,
   MAX_OBSERVE_LIMIT,
-  moveOnAfter,
   NodeDownError,
   NoSnapshotError,
   UntrustedRequestError,
 } from '../../index.ts'
+import { settleWithin } from './settle-within.ts'
 
 /** How long the page waits for another node's answer (a node that froze answers nothing). */
 const NODE_WAIT_MS = 5_000
@@ -112,7 +112,7 @@ async function answer<T>(
       .code(404)
       .send({ error: `node ${node} is no member of this node's cluster (system.members())` })
   try {
-    const done = await moveOnAfter(NODE_WAIT_MS, async () => ({ value: await work() }))
+    const done = await settleWithin(NODE_WAIT_MS, work())
     if (done === undefined)
       return reply.code(504).send({ error: `node ${node} gave no answer within ${NODE_WAIT_MS} ms` })
     return done.value

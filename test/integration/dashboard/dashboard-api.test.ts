@@ -246,6 +246,28 @@ describe('the dashboard API', () => {
     abort.abort()
   })
 
+  it('sends the messages per second of an actor whose rate alone changed as a [path, rate] pair', async () => {
+    const busy = system.spawn(Keeper, { name: 'busy' })
+    const abort = new AbortController()
+    const stream = await fetch(`${base}/dashboard/api/events`, { signal: abort.signal })
+    let busyRate = 0
+    const reading = readEvents(stream, (event, data) => {
+      if (event !== 'delta') return false
+      const delta = data as Delta
+      // Its queue stays empty (each message is handled at once): its rate alone changes.
+      for (const [path, rate] of delta.rates) if (path === busy.path) busyRate = rate
+      return busyRate > 0
+    })
+    const load = setInterval(() => busy.tell('tick'), 5)
+    try {
+      await failAfter(3_000, () => reading)
+    } finally {
+      clearInterval(load)
+      abort.abort()
+    }
+    expect(busyRate).toBeGreaterThan(0)
+  })
+
   it("shows an actor's state from its snapshot, taken between two messages", async () => {
     const tally = system.spawn(Tally, { name: 'tally' })
     for (let i = 0; i < 3; i++) tally.tell('one more')

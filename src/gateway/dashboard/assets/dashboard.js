@@ -403,6 +403,10 @@ function applyDelta(delta) {
   for (const path of delta.stopped) removeNode(path)
   for (const row of delta.spawned) spawned(row)
   for (const row of delta.changed) changed(row)
+  for (const [path, rate] of delta.rates ?? []) {
+    const node = nodes.get(path)
+    if (node) changed({ ...node.row, rate })
+  }
   if (delta.top) renderTop(delta.top)
   if (delta.members) renderMembers(delta.members)
   addDeadLetters(delta.newDeadLetters)
