@@ -201,6 +201,15 @@ export class ActorTable {
     }
   }
 
+  /** Forgets every actor (no one watches: the table holds nothing until the next resync). */
+  clear(): void {
+    this.entries.clear()
+    this.root.children.clear()
+    this.entries.set(ROOT_PATH, this.root)
+    for (const list of Object.values(this.tops)) list.length = 0
+    this.lastSample = 0
+  }
+
   /** Forgets the time of the last sample: rates start again from the next two samples. */
   stopSampling(): void {
     this.lastSample = 0
