@@ -1,36 +1,22 @@
-import { type ActorSystem, defineActor, failAfter, start } from 'troupe'
+import { type ActorSystem, defineActor, failAfter } from 'troupe'
 import { freePort, nextEvent } from 'troupe/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
+import { tcpTestNodes } from '../../support/tcp-test-nodes.ts'
 import { type Opened, openGateway } from './support.ts'
 
 // The gateway of a node over TCP sees the nodes connected to it: `GET /nodes` lists them, and the
 // dashboard's API reads their actors (`system.observe`), their state, and kills them.
 
 const cookie = 'gateway-nodes-cookie'
-const cleanups: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  // Last started, first stopped: the gateway before its system.
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {})
-})
+const nodes = tcpTestNodes(cookie)
+const tcpNode = nodes.node
+afterEach(() => nodes.stopAll())
 
 const Counter = defineActor<'tick', number>({
   init: () => 0,
   receive: (n) => n + 1,
   snapshot: (n) => ({ ticks: n }),
 })
-
-async function tcpNode(name: string, options: { untrusted?: boolean } = {}): Promise<ActorSystem> {
-  const system = await start({
-    node: `${name}@127.0.0.1:${await freePort()}`,
-    cookie,
-    logLevel: 'silent',
-    heartbeatIntervalMs: 100,
-    heartbeatTimeoutMs: 600,
-    ...options,
-  })
-  cleanups.push(() => system.shutdown())
-  return system
-}
 
 /** A gateway on a TCP node, and a peer that connected to it (by observing it). */
 async function gatewayWithPeer(options: { untrusted?: boolean } = {}): Promise<{
@@ -39,7 +25,7 @@ async function gatewayWithPeer(options: { untrusted?: boolean } = {}): Promise<{
 }> {
   const system = await tcpNode('gateway')
   const opened = await openGateway({}, system)
-  cleanups.push(() => opened.close())
+  nodes.onStop(() => opened.close())
   const peer = await tcpNode('peer', options)
   peer.spawn(Counter, { name: 'counter' })
   await failAfter(5_000, () => peer.observe(system.node))

@@ -14,35 +14,22 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { Counter } from '../../fixtures/child-actors.ts'
 import type { CounterMsg } from '../../fixtures/remote-node.ts'
 import { type NodeProcess, startProcess } from '../../support/node-process.ts'
+import { tcpTestNodes } from '../../support/tcp-test-nodes.ts'
 
 // Over TCP, the members of a node are the nodes it is connected to (Erlang's `nodes()`), and
 // `system.observe` reads a page of any member's actors with their counters.
 
 const cookie = 'members-test-cookie'
 const childActors = new URL('../../fixtures/child-actors.ts', import.meta.url).href
-const cleanups: (() => Promise<unknown>)[] = []
 
-afterEach(async () => {
-  await Promise.allSettled(cleanups.splice(0).map((f) => f()))
-})
-
-async function tcpNode(name: string, options: { untrusted?: boolean } = {}): Promise<ActorSystem> {
-  const system = await start({
-    node: `${name}@127.0.0.1:${await freePort()}`,
-    cookie,
-    logLevel: 'silent',
-    heartbeatIntervalMs: 100,
-    heartbeatTimeoutMs: 600,
-    ...options,
-  })
-  cleanups.push(() => system.shutdown())
-  return system
-}
+const nodes = tcpTestNodes(cookie)
+const tcpNode = nodes.node
+afterEach(() => nodes.stopAll())
 
 async function processNode(): Promise<{ node: string; proc: NodeProcess }> {
   const node = `b@127.0.0.1:${await freePort()}`
   const proc = startProcess(['test/fixtures/remote-node.ts', node, cookie])
-  cleanups.push(() => proc.kill())
+  nodes.onStop(() => proc.kill())
   await proc.waitFor('ready')
   return { node, proc }
 }
@@ -113,13 +100,13 @@ describe('the members of nodes over TCP', () => {
 describe('the members of a root and its child node', () => {
   it("list the child while it runs, and observe reads the child's actors", async () => {
     const root = await start({ logLevel: 'silent' })
-    cleanups.push(() => root.shutdown())
+    nodes.onStop(() => root.shutdown())
     root.expose({ Counter })
     const up = nextEvent(root, 'member-up', () => true, { timeout: 20_000 })
     const child = await failAfter(20_000, () =>
       startChildNode(root, { in: 'thread', modules: [childActors], graceMs: 1_000 }),
     )
-    cleanups.push(() => child.stop())
+    nodes.onStop(() => child.stop())
     expect((await up).node).toBe(child.node)
     expect(nodesOf(root)).toEqual([child.node, root.node].sort())
     const counter = root.spawn(Counter, { on: child.node, name: 'counter' })
@@ -213,7 +200,7 @@ describe('system.observe', () => {
 
   it('rejects for another node when this one is not networked', async () => {
     const local = await start({ logLevel: 'silent' })
-    cleanups.push(() => local.shutdown())
+    nodes.onStop(() => local.shutdown())
     expect((await local.observe(local.node)).actors).toEqual([])
     await expect(local.observe('b@127.0.0.1:1')).rejects.toThrow('not networked')
   })
