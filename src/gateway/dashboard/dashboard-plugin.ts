@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
-import { type ActorSystem, InvalidOptionError, NoSnapshotError } from '../../index.ts'
+import { type ActorSystem, InvalidOptionError } from '../../index.ts'
+import { stateOf } from './actor-state.ts'
 import { type ActorOrder, ActorTable, ROOT_PATH } from './actor-table.ts'
 import { DeadLetterRing } from './dead-letter-ring.ts'
 import { LiveFeed, membersOf } from './live-feed.ts'
@@ -183,7 +184,12 @@ export function dashboardPlugin(system: ActorSystem, options: DashboardOptions =
         const ref = system.actorAt(request.query.path)
         if (row === undefined || ref === undefined)
           return reply.code(404).send({ error: `no actor at ${request.query.path}` })
-        return { ...row, state: await stateOf(system, ref) }
+        try {
+          return { ...row, state: await stateOf(system, ref, SNAPSHOT_WAIT_MS) }
+        } catch {
+          // It stopped between the lookup and the snapshot.
+          return reply.code(404).send({ error: `no actor at ${request.query.path}` })
+        }
       },
     )
 
@@ -224,24 +230,6 @@ export function dashboardPlugin(system: ActorSystem, options: DashboardOptions =
     viewers: { get: () => feed.viewerCount },
     inspecting: { get: () => feed.inspecting },
   }) as DashboardPlugin
-}
-
-/** What an actor's details show of its state: its snapshot, or why there is none. */
-async function stateOf(
-  system: ActorSystem,
-  ref: NonNullable<ReturnType<ActorSystem['actorAt']>>,
-): Promise<{ snapshot: unknown } | { none: string }> {
-  try {
-    const snapshot = await settleWithin(SNAPSHOT_WAIT_MS, system.snapshot(ref))
-    return snapshot === undefined
-      ? { none: `no snapshot within ${SNAPSHOT_WAIT_MS} ms (busy?)` }
-      : { snapshot: snapshot.value }
-  } catch (error) {
-    return {
-      none:
-        error instanceof NoSnapshotError ? 'its definition has no snapshot(state)' : (error as Error).message,
-    }
-  }
 }
 
 function positive(value: number | undefined, fallback: number, option: string): number {

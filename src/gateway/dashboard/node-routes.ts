@@ -5,9 +5,9 @@ import {
   InvalidOptionError,
   MAX_OBSERVE_LIMIT,
   NodeDownError,
-  NoSnapshotError,
   UntrustedRequestError,
 } from '../../index.ts'
+import { stateOf } from './actor-state.ts'
 import { settleWithin } from './settle-within.ts'
 
 /** How long the page waits for another node's answer (a node that froze answers nothing). */
@@ -70,7 +70,7 @@ export function dashboardNodeRoutes(system: ActorSystem, maxPageSize: number) {
         const { path } = request.query
         return answer(system, reply, node, async () => {
           const ref = refOn(system, node, path)
-          return { node, path, address: ref.address, state: await stateOf(system, ref) }
+          return { node, path, address: ref.address, state: await stateOf(system, ref, NODE_WAIT_MS) }
         })
       },
     )
@@ -128,15 +128,4 @@ function statusOf(error: unknown): number {
   if (error instanceof ActorStoppedError) return 404
   if (error instanceof NodeDownError) return 503
   return 500
-}
-
-/** What an actor's details show of its state: its snapshot, or why there is none. */
-async function stateOf(system: ActorSystem, ref: ReturnType<ActorSystem['refOf']>) {
-  try {
-    return { snapshot: await system.snapshot(ref) }
-  } catch (error) {
-    if (error instanceof NoSnapshotError) return { none: 'its definition has no snapshot(state)' }
-    if (error instanceof ActorStoppedError || error instanceof NodeDownError) throw error
-    return { none: error instanceof Error ? error.message : String(error) }
-  }
 }
